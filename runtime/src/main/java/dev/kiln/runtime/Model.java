@@ -1,0 +1,209 @@
+package dev.kiln.runtime;
+
+import dev.kiln.runtime.layer.Layer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The base of every generated network: its layers, its named tensors, and the checked entry points for forward and
+ * backward passes. The generated subclass supplies the passes themselves, with every loop bound fixed.
+ *
+ * <p>Threading: parameters are shared; everything a pass writes lives in the {@link Workspace} passed in. Any number
+ * of threads may run inference at once, each with its own workspace, and get bit-identical results. Training mode
+ * and parameter updates are not meant to race with passes.
+ */
+public abstract class Model {
+  private final String name;
+  private final Shape inputShape;
+  private final Shape outputShape;
+  private final long seed;
+  private final List<Layer> layers;
+  private final List<Parameter> state;
+  private final List<Parameter> parameters;
+  private final Map<String, Parameter> byName;
+  private volatile boolean training;
+
+  /**
+   * @param layers in forward order; their parameters, in this order, are the model's state
+   */
+  protected Model(String name, Shape inputShape, Shape outputShape, long seed, List<Layer> layers) {
+    this.name = name;
+    this.inputShape = inputShape;
+    this.outputShape = outputShape;
+    this.seed = seed;
+    this.layers = List.copyOf(layers);
+    List<Parameter> all = new ArrayList<>();
+    Map<String, Parameter> names = new LinkedHashMap<>();
+    for (Layer layer : layers) {
+      for (Parameter p : layer.parameters()) {
+        all.add(p);
+        if (names.put(p.name(), p) != null) {
+          throw new IllegalStateException("two tensors named " + p.name());
+        }
+      }
+    }
+    this.state = Collections.unmodifiableList(all);
+    this.parameters = all.stream().filter(Parameter::isTrainable).toList();
+    this.byName = Collections.unmodifiableMap(names);
+    initialize(seed);
+  }
+
+  /** The network's name: its interface's simple name. */
+  public String name() {
+    return name;
+  }
+
+  public Shape inputShape() {
+    return inputShape;
+  }
+
+  public Shape outputShape() {
+    return outputShape;
+  }
+
+  /** The seed the weights were first drawn from (the {@code @Network} seed). */
+  public long seed() {
+    return seed;
+  }
+
+  public List<Layer> layers() {
+    return layers;
+  }
+
+  /** Every named tensor, learnable or not, in PyTorch's state_dict order. */
+  public List<Parameter> state() {
+    return state;
+  }
+
+  /** The learnable tensors, in state order; optimizers step these. */
+  public List<Parameter> parameters() {
+    return parameters;
+  }
+
+  /** The tensor with PyTorch's name {@code name} ({@code conv1.weight}). */
+  public Parameter parameter(String name) {
+    Parameter p = byName.get(name);
+    if (p == null) {
+      throw new IllegalArgumentException("no tensor named '" + name + "'; this model has " + byName.keySet());
+    }
+    return p;
+  }
+
+  /** Draws fresh weights from {@code seed} with each layer's initializer; biases 0, scales 1, buffers reset. */
+  public void initialize(long seed) {
+    Rng rng = new Rng(seed);
+    for (Parameter p : state) {
+      p.reset(rng);
+    }
+  }
+
+  public boolean isTraining() {
+    return training;
+  }
+
+  /** Training mode: batch statistics, dropout masks. Returns this. */
+  public Model train() {
+    training = true;
+    return this;
+  }
+
+  /** Inference mode (the default): running statistics, no dropout. Returns this. */
+  public Model eval() {
+    training = false;
+    return this;
+  }
+
+  /** Zeroes the model's own parameter gradients. */
+  public void zeroGrad() {
+    for (Parameter p : parameters) {
+      p.zeroGrad();
+    }
+  }
+
+  /** A workspace for up to {@code maxBatch} samples that accumulates into the model's gradients. */
+  public Workspace newWorkspace(int maxBatch) {
+    return createWorkspace(maxBatch, false);
+  }
+
+  /** A workspace with its own gradient arrays, for one thread of data-parallel training. */
+  public Workspace newPrivateWorkspace(int maxBatch) {
+    return createWorkspace(maxBatch, true);
+  }
+
+  /**
+   * Runs the network on {@code batch} samples of {@code input} (batch-major, NCHW) in the current mode.
+   *
+   * @return the workspace's output array; the first {@code batch * outputShape().size()} values are valid until the
+   *     next pass with this workspace
+   */
+  public final float[] forward(Workspace ws, float[] input, int batch) {
+    if (batch < 1 || batch > ws.maxBatch()) {
+      throw new IllegalArgumentException("batch " + batch + " outside 1.." + ws.maxBatch() + " of this workspace");
+    }
+    long needed = (long) batch * inputShape.size();
+    if (input.length < needed) {
+      throw new IllegalArgumentException(
+          "input holds " + input.length + " values; batch " + batch + " of " + inputShape + " needs " + needed);
+    }
+    ws.forwardDone = false;
+    ws.input = input;
+    ws.batch = batch;
+    forwardPass(ws, input, batch, training);
+    ws.forwardDone = true;
+    return ws.output();
+  }
+
+  /**
+   * Backpropagates {@code gradOutput} (the loss gradient for the last forward's output) through the network: adds
+   * every parameter's gradient into the workspace's gradient arrays and returns the gradient for the input.
+   */
+  public final float[] backward(Workspace ws, float[] gradOutput) {
+    if (!ws.forwardDone) {
+      throw new IllegalStateException("backward needs a completed forward pass on this workspace");
+    }
+    long needed = (long) ws.batch * outputShape.size();
+    if (gradOutput.length < needed) {
+      throw new IllegalArgumentException(
+          "gradOutput holds " + gradOutput.length + " values; batch " + ws.batch + " needs " + needed);
+    }
+    backwardPass(ws, gradOutput, ws.batch);
+    return ws.inputGradient();
+  }
+
+  /** Convenience for one-off use: runs inference on a fresh workspace and returns a copy of the output. */
+  public float[] predict(float[] input, int batch) {
+    Workspace ws = newWorkspace(batch);
+    float[] out = forward(ws, input, batch);
+    return java.util.Arrays.copyOf(out, batch * outputShape.size());
+  }
+
+  /** A table of the layers: output shape, parameters, multiply-adds, activation memory, receptive field. */
+  public String summary() {
+    return Summary.of(this);
+  }
+
+  protected abstract Workspace createWorkspace(int maxBatch, boolean privateGradients);
+
+  /** The generated forward pass; arguments are already checked. */
+  protected abstract void forwardPass(Workspace ws, float[] input, int batch, boolean training);
+
+  /** The generated backward pass; arguments are already checked. */
+  protected abstract void backwardPass(Workspace ws, float[] gradOutput, int batch);
+
+  @Override
+  public String toString() {
+    return name + "(" + inputShape + " -> " + outputShape + ", " + parameterCount() + " parameters)";
+  }
+
+  /** Number of learnable scalars. */
+  public long parameterCount() {
+    long n = 0;
+    for (Parameter p : parameters) {
+      n += p.size();
+    }
+    return n;
+  }
+}

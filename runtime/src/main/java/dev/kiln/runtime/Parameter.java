@@ -1,0 +1,154 @@
+package dev.kiln.runtime;
+
+import dev.kiln.runtime.init.WeightInit;
+import java.util.Arrays;
+
+/**
+ * One named tensor of a model: a learnable weight or bias (with a gradient) or a buffer such as a batch norm's
+ * running mean (no gradient). Names and shapes are PyTorch's ({@code conv1.weight}, {@code [6, 1, 5, 5]}), and so is
+ * the memory layout of {@link #value()}: row-major in that shape, so a PyTorch state_dict copies in unchanged.
+ *
+ * <p>The arrays are exposed directly because optimizers and weight I/O must touch them without copying; their
+ * length never changes.
+ */
+public final class Parameter {
+  /** What a tensor is for: it decides whether it learns and how it starts. */
+  public enum Kind {
+    WEIGHT,
+    BIAS,
+    /** Learnable, starts at one: a normalisation layer's scale. */
+    SCALE,
+    /** Not learned by gradients: running statistics and counters. */
+    BUFFER
+  }
+
+  private final String name;
+  private final int[] shape;
+  private final Kind kind;
+  private final float[] value;
+  private final float[] grad;
+  private final int fanIn;
+  private final int fanOut;
+  private final WeightInit init;
+  private final float initialValue;
+
+  /**
+   * A learnable weight.
+   *
+   * @param fanIn inputs feeding one output, for the initializer
+   * @param fanOut outputs fed by one input, for the initializer
+   */
+  public static Parameter weight(String name, int[] shape, int fanIn, int fanOut, WeightInit init) {
+    return new Parameter(name, shape, Kind.WEIGHT, fanIn, fanOut, init, 0f);
+  }
+
+  /** A learnable bias (or shift), starting at zero. */
+  public static Parameter bias(String name, int[] shape) {
+    return new Parameter(name, shape, Kind.BIAS, 0, 0, null, 0f);
+  }
+
+  /** A learnable scale, starting at one. */
+  public static Parameter scale(String name, int[] shape) {
+    return new Parameter(name, shape, Kind.SCALE, 0, 0, null, 1f);
+  }
+
+  /** State that is saved with the weights but not learned by gradients, such as a running mean. */
+  public static Parameter buffer(String name, int[] shape, float initialValue) {
+    return new Parameter(name, shape, Kind.BUFFER, 0, 0, null, initialValue);
+  }
+
+  private Parameter(
+      String name, int[] shape, Kind kind, int fanIn, int fanOut, WeightInit init, float initialValue) {
+    this.name = name;
+    this.shape = shape.clone();
+    this.kind = kind;
+    int size = 1;
+    for (int d : shape) {
+      size = Math.multiplyExact(size, d);
+    }
+    this.value = new float[size];
+    this.grad = kind == Kind.BUFFER ? null : new float[size];
+    this.fanIn = fanIn;
+    this.fanOut = fanOut;
+    this.init = init;
+    this.initialValue = initialValue;
+    Arrays.fill(value, initialValue);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** PyTorch's shape of this tensor. */
+  public int[] shape() {
+    return shape.clone();
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  public boolean isTrainable() {
+    return kind != Kind.BUFFER;
+  }
+
+  public int size() {
+    return value.length;
+  }
+
+  /** The live values, row-major in {@link #shape()}. */
+  public float[] value() {
+    return value;
+  }
+
+  /** The live gradient, accumulated by backward passes until {@link #zeroGrad()}; null for buffers. */
+  public float[] grad() {
+    return grad;
+  }
+
+  public int fanIn() {
+    return fanIn;
+  }
+
+  public int fanOut() {
+    return fanOut;
+  }
+
+  /** How a weight starts; null for biases and buffers. */
+  public WeightInit init() {
+    return init;
+  }
+
+  /**
+   * Sets this tensor to its starting values: weights drawn from their scheme, everything else its constant
+   * (biases 0, scales 1, running variances 1).
+   */
+  public void reset(Rng rng) {
+    if (kind == Kind.WEIGHT) {
+      init.fill(value, fanIn, fanOut, rng);
+    } else {
+      Arrays.fill(value, initialValue);
+    }
+    zeroGrad();
+  }
+
+  /** Copies {@code src} (row-major in PyTorch's shape) into this tensor. */
+  public void set(float[] src) {
+    if (src.length != value.length) {
+      throw new IllegalArgumentException(
+          name + ": expected " + value.length + " values for shape " + Arrays.toString(shape) + ", got " + src.length);
+    }
+    System.arraycopy(src, 0, value, 0, value.length);
+  }
+
+  public void zeroGrad() {
+    if (grad != null) {
+      Arrays.fill(grad, 0f);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return name + Arrays.toString(shape);
+  }
+}
