@@ -43,6 +43,11 @@ public abstract class Workspace {
     return batch;
   }
 
+  /** The input array of the last forward pass (the caller's, not a copy); backward reads it. */
+  public float[] input() {
+    return input;
+  }
+
   /** The output of the last forward pass: {@code batch * outputSize} values, batch-major. */
   public abstract float[] output();
 

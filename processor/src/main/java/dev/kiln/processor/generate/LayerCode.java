@@ -1,0 +1,31 @@
+package dev.kiln.processor.generate;
+
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.MethodSpec;
+import dev.kiln.processor.plan.LayerPlan;
+import java.util.List;
+
+/**
+ * Writes one kind of layer: the private static methods holding its loops, and the statements that call them from
+ * the network's forward and backward passes. Every dimension except the batch is a literal in what it writes.
+ */
+interface LayerCode {
+  /** The methods this layer adds to the generated class (each stays far below HotSpot's 8000-byte limit). */
+  List<MethodSpec> methods(LayerPlan plan);
+
+  /** Statements of the forward pass; {@code ws}, {@code batch} and {@code training} are in scope. */
+  CodeBlock forward(LayerPlan plan);
+
+  /**
+   * Statements of the backward pass; {@code ws}, {@code batch} and {@code grads} (parameter gradients) are in
+   * scope, and the layer's output gradient is complete.
+   *
+   * @param firstGradient index in {@code grads} of this layer's first learnable parameter
+   */
+  CodeBlock backward(LayerPlan plan, int firstGradient);
+
+  /** The buffer expression in the passes: the caller's input array, or a workspace field. */
+  static String buffer(String name) {
+    return name.equals(LayerPlan.INPUT) ? "input" : "ws." + name;
+  }
+}

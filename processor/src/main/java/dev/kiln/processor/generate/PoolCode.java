@@ -1,0 +1,139 @@
+package dev.kiln.processor.generate;
+
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeName;
+import dev.kiln.annotations.PoolMode;
+import dev.kiln.processor.model.PoolModel;
+import dev.kiln.processor.model.Window;
+import dev.kiln.processor.plan.LayerPlan;
+import java.util.List;
+
+/**
+ * Max and average pooling (global pooling is the window covering the image). Max pooling records the winning
+ * input position of every output in the workspace, so backward routes each gradient to it without searching again.
+ * Average pooling divides by the full window, padding included (PyTorch's {@code count_include_pad = true}).
+ */
+final class PoolCode implements LayerCode {
+  @Override
+  public List<MethodSpec> methods(LayerPlan plan) {
+    PoolModel p = (PoolModel) plan.layer();
+    return List.of(forwardMethod(p), backwardMethod(p));
+  }
+
+  @Override
+  public CodeBlock forward(LayerPlan plan) {
+    PoolModel p = (PoolModel) plan.layer();
+    return p.mode() == PoolMode.MAX
+        ? CodeBlock.of("$L($L, $L, $L, batch);\n", Methods.pass(p.name(), "Forward"), LayerCode.buffer(plan.input()),
+            LayerCode.buffer(plan.output()), LayerCode.buffer(plan.argmax()))
+        : CodeBlock.of("$L($L, $L, batch);\n", Methods.pass(p.name(), "Forward"), LayerCode.buffer(plan.input()),
+            LayerCode.buffer(plan.output()));
+  }
+
+  @Override
+  public CodeBlock backward(LayerPlan plan, int firstGradient) {
+    PoolModel p = (PoolModel) plan.layer();
+    return p.mode() == PoolMode.MAX
+        ? CodeBlock.of("$L($L, $L, $L, batch);\n", Methods.pass(p.name(), "Backward"),
+            LayerCode.buffer(plan.outputGrad()), LayerCode.buffer(plan.inputGrad()), LayerCode.buffer(plan.argmax()))
+        : CodeBlock.of("$L($L, $L, batch);\n", Methods.pass(p.name(), "Backward"),
+            LayerCode.buffer(plan.outputGrad()), LayerCode.buffer(plan.inputGrad()));
+  }
+
+  /** Loops over samples, channels and output positions, with the window's top-left input corner in h0, w0. */
+  private static void openWindowLoops(CodeBlock.Builder b, PoolModel p) {
+    Window w = p.window();
+    int c = p.input().channels();
+    b.beginControlFlow("for (int nc = 0; nc < batch * $L; nc++)", c)
+        .addStatement("int xo = nc * $L", p.input().height() * p.input().width())
+        .addStatement("int yo = nc * $L", p.output().height() * p.output().width())
+        .beginControlFlow("for (int oh = 0; oh < $L; oh++)", p.output().height())
+        .addStatement("int h0 = oh * $L - $L", w.sh(), w.ph())
+        .beginControlFlow("for (int ow = 0; ow < $L; ow++)", p.output().width())
+        .addStatement("int w0 = ow * $L - $L", w.sw(), w.pw());
+  }
+
+  private static void openTaps(CodeBlock.Builder b, PoolModel p) {
+    Window w = p.window();
+    b.beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
+        .addStatement("int ih = h0 + kh");
+    if (w.ph() > 0) {
+      b.beginControlFlow("if (ih < 0 || ih >= $L)", p.input().height()).addStatement("continue").endControlFlow();
+    }
+    b.beginControlFlow("for (int kw = 0; kw < $L; kw++)", w.kw())
+        .addStatement("int iw = w0 + kw");
+    if (w.pw() > 0) {
+      b.beginControlFlow("if (iw < 0 || iw >= $L)", p.input().width()).addStatement("continue").endControlFlow();
+    }
+    b.addStatement("int xi = xo + ih * $L + iw", p.input().width());
+  }
+
+  private static MethodSpec forwardMethod(PoolModel p) {
+    Window w = p.window();
+    boolean max = p.mode() == PoolMode.MAX;
+    CodeBlock.Builder b = CodeBlock.builder();
+    openWindowLoops(b, p);
+    if (max) {
+      b.addStatement("float best = Float.NEGATIVE_INFINITY").addStatement("int at = -1");
+    } else {
+      b.addStatement("float sum = 0f");
+    }
+    openTaps(b, p);
+    if (max) {
+      b.addStatement("float v = x[xi]")
+          .add("// NaN wins, so it propagates as in PyTorch.\n")
+          .beginControlFlow("if (v > best || v != v || at < 0)")
+          .addStatement("best = v")
+          .addStatement("at = xi")
+          .endControlFlow();
+    } else {
+      b.addStatement("sum += x[xi]");
+    }
+    b.endControlFlow().endControlFlow();
+    if (max) {
+      b.addStatement("y[yo + oh * $L + ow] = best", p.output().width())
+          .addStatement("arg[yo + oh * $L + ow] = at", p.output().width());
+    } else {
+      b.addStatement("y[yo + oh * $L + ow] = sum * $L", p.output().width(),
+          ActivationCode.floatLiteral(1.0 / (w.kh() * w.kw())));
+    }
+    b.endControlFlow().endControlFlow().endControlFlow();
+    MethodSpec.Builder m = Methods.kernel(Methods.pass(p.name(), "Forward"), "$L forward: $L -> $L, $L.\n",
+            p.name(), p.input(), p.output(), p.describe())
+        .addParameter(Methods.FLOATS, "x")
+        .addParameter(Methods.FLOATS, "y");
+    if (max) {
+      m.addParameter(Methods.INTS, "arg");
+    }
+    return m.addParameter(TypeName.INT, "batch").addCode(b.build()).build();
+  }
+
+  private static MethodSpec backwardMethod(PoolModel p) {
+    Window w = p.window();
+    boolean max = p.mode() == PoolMode.MAX;
+    CodeBlock.Builder b = CodeBlock.builder()
+        .addStatement("java.util.Arrays.fill(gx, 0, batch * $L, 0f)", p.input().size());
+    if (max) {
+      b.beginControlFlow("for (int i = 0; i < batch * $L; i++)", p.output().size())
+          .addStatement("gx[arg[i]] += g[i]")
+          .endControlFlow();
+    } else {
+      openWindowLoops(b, p);
+      b.addStatement("float d = g[yo + oh * $L + ow] * $L", p.output().width(),
+          ActivationCode.floatLiteral(1.0 / (w.kh() * w.kw())));
+      openTaps(b, p);
+      b.addStatement("gx[xi] += d");
+      b.endControlFlow().endControlFlow();
+      b.endControlFlow().endControlFlow().endControlFlow();
+    }
+    MethodSpec.Builder m = Methods.kernel(Methods.pass(p.name(), "Backward"),
+            "$L backward: writes the input gradient.\n", p.name())
+        .addParameter(Methods.FLOATS, "g")
+        .addParameter(Methods.FLOATS, "gx");
+    if (max) {
+      m.addParameter(Methods.INTS, "arg");
+    }
+    return m.addParameter(TypeName.INT, "batch").addCode(b.build()).build();
+  }
+}

@@ -1,0 +1,44 @@
+package dev.kiln.processor.model;
+
+import dev.kiln.annotations.Init;
+
+/** A grouped 2-D convolution; {@code groups} divides both the input channels and the filters. */
+public record ConvModel(
+    String name,
+    TensorShape input,
+    TensorShape output,
+    int filters,
+    Window window,
+    int groups,
+    boolean bias,
+    ActivationModel activation,
+    Init init)
+    implements LayerModel {
+  public ConvModel {
+    if (input.channels() % groups != 0 || filters % groups != 0) {
+      throw new IllegalArgumentException("groups must divide channels and filters");
+    }
+  }
+
+  /** Input channels each filter sees. */
+  public int channelsPerGroup() {
+    return input.channels() / groups;
+  }
+
+  public int filtersPerGroup() {
+    return filters / groups;
+  }
+
+  @Override
+  public String viewType() {
+    return "ConvLayer";
+  }
+
+  @Override
+  public String describe() {
+    return "Conv " + filters + "@" + window.describe()
+        + (groups == 1 ? "" : " groups " + groups)
+        + (bias ? "" : " no bias")
+        + (activation.isIdentity() ? "" : ", " + activation.describe());
+  }
+}

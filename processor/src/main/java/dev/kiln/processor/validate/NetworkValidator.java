@@ -1,0 +1,354 @@
+package dev.kiln.processor.validate;
+
+import dev.kiln.annotations.Activation;
+import dev.kiln.annotations.Init;
+import dev.kiln.annotations.PoolMode;
+import dev.kiln.processor.model.ActivationLayerModel;
+import dev.kiln.processor.model.ActivationModel;
+import dev.kiln.processor.model.ConvModel;
+import dev.kiln.processor.model.DenseModel;
+import dev.kiln.processor.model.FlattenModel;
+import dev.kiln.processor.model.LayerModel;
+import dev.kiln.processor.model.NetworkModel;
+import dev.kiln.processor.model.PoolModel;
+import dev.kiln.processor.model.TensorShape;
+import dev.kiln.processor.model.Window;
+import dev.kiln.processor.read.Attributes;
+import dev.kiln.processor.read.LayerDeclaration;
+import dev.kiln.processor.read.LayerKind;
+import dev.kiln.processor.read.NetworkDeclaration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import javax.lang.model.element.ElementKind;
+import javax.lang.model.element.ExecutableElement;
+import javax.lang.model.element.Modifier;
+import javax.lang.model.element.NestingKind;
+import javax.lang.model.element.TypeElement;
+import javax.lang.model.type.DeclaredType;
+import javax.lang.model.type.TypeKind;
+import javax.lang.model.type.TypeMirror;
+
+/**
+ * Checks a {@link NetworkDeclaration} against every rule and, when the report stays clean, returns its
+ * {@link NetworkModel}. Shapes are inferred layer by layer; once a layer's shape is unknown (it had an error), the
+ * layers after it are still checked for everything that does not depend on their input.
+ */
+public final class NetworkValidator {
+  /** No-argument methods of {@code Model} and {@code Object} that a layer method would clash with. */
+  private static final Set<String> RESERVED = Set.of("name", "inputShape", "outputShape", "seed", "layers", "state",
+      "parameters", "isTraining", "train", "eval", "zeroGrad", "summary", "toString", "parameterCount", "hashCode",
+      "getClass", "clone", "finalize", "notify", "notifyAll", "wait");
+
+  private final Report report = new Report();
+
+  public Report report() {
+    return report;
+  }
+
+  /** The model, or empty when the report has errors. */
+  public Optional<NetworkModel> validate(NetworkDeclaration decl) {
+    TypeElement type = decl.type();
+    Attributes net = decl.network();
+    if (type.getKind() != ElementKind.INTERFACE) {
+      report.error(Message.NOT_AN_INTERFACE, type, net.mirror(), null,
+          type.getSimpleName(), article(type.getKind()), type.getSimpleName());
+      return Optional.empty();
+    }
+    TensorShape shape = inputShape(type, net);
+    List<LayerModel> layers = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (LayerDeclaration method : decl.methods()) {
+      ExecutableElement m = method.method();
+      if (method.annotations().isEmpty()) {
+        if (m.getModifiers().contains(Modifier.ABSTRACT)) {
+          report.error(Message.NOT_A_LAYER, m, method.name());
+        }
+        continue; // default, static and private helpers are the user's own
+      }
+      LayerDeclaration.Annotated first = method.annotations().get(0);
+      if (method.annotations().size() > 1) {
+        LayerDeclaration.Annotated second = method.annotations().get(1);
+        report.error(Message.TWO_LAYERS, m, second.attributes().mirror(), null, method.name(),
+            first.kind().simpleAnnotationName(), second.kind().simpleAnnotationName());
+      }
+      checkMethod(method, first);
+      checkName(method, first, names);
+      LayerModel layer = layer(method.name(), first.kind(), first.attributes(), m, shape);
+      if (layer != null) {
+        layers.add(layer);
+        shape = layer.output();
+      } else {
+        shape = null; // unknown from here on; later layers are checked for the rest
+      }
+    }
+    if (decl.methods().stream().allMatch(d -> d.annotations().isEmpty())) {
+      report.error(Message.NO_LAYERS, type, net.mirror(), null, type.getSimpleName());
+    }
+    if (!report.isClean()) {
+      return Optional.empty();
+    }
+    return Optional.of(new NetworkModel(packageOf(type), type.getSimpleName().toString(),
+        type.getQualifiedName().toString(), generatedName(type), layers.get(0).input(), net.longValue("seed"),
+        layers));
+  }
+
+  /** {@code Kiln_Outer_Inner} for {@code Outer.Inner}: nested names joined by underscores. */
+  public static String generatedName(TypeElement type) {
+    StringBuilder name = new StringBuilder(type.getSimpleName());
+    TypeElement t = type;
+    while (t.getNestingKind() == NestingKind.MEMBER) {
+      t = (TypeElement) t.getEnclosingElement();
+      name.insert(0, t.getSimpleName() + "_");
+    }
+    return "Kiln_" + name;
+  }
+
+  private static String packageOf(TypeElement type) {
+    javax.lang.model.element.Element e = type;
+    while (e.getKind() != ElementKind.PACKAGE) {
+      e = e.getEnclosingElement();
+    }
+    return ((javax.lang.model.element.PackageElement) e).getQualifiedName().toString();
+  }
+
+  private TensorShape inputShape(TypeElement type, Attributes net) {
+    int[] dims = net.ints("input");
+    if (dims.length == 0) {
+      report.error(Message.INPUT_MISSING, type, net.mirror(), net.written("input"), type.getSimpleName());
+      return null;
+    }
+    if (dims.length != 1 && dims.length != 3) {
+      report.error(Message.INPUT_RANK, type, net.mirror(), net.written("input"), type.getSimpleName(),
+          java.util.Arrays.toString(dims), dims.length);
+      return null;
+    }
+    for (int i = 0; i < dims.length; i++) {
+      if (dims[i] < 1) {
+        report.error(Message.INPUT_NOT_POSITIVE, type, net.mirror(), net.written("input", i), type.getSimpleName(),
+            i, dims[i]);
+        return null;
+      }
+    }
+    return dims.length == 3 ? TensorShape.image(dims[0], dims[1], dims[2]) : TensorShape.vector(dims[0]);
+  }
+
+  private void checkMethod(LayerDeclaration method, LayerDeclaration.Annotated layer) {
+    ExecutableElement m = method.method();
+    if (!m.getParameters().isEmpty()) {
+      report.error(Message.HAS_PARAMETERS, m, method.name(), m.getParameters().size());
+    }
+    if (!m.getTypeParameters().isEmpty()) {
+      report.error(Message.GENERIC_METHOD, m, method.name());
+    }
+    if (m.isDefault() || m.getModifiers().contains(Modifier.STATIC) || m.getModifiers().contains(Modifier.PRIVATE)) {
+      String what = m.isDefault() ? "a default method" : m.getModifiers().contains(Modifier.STATIC)
+          ? "a static method" : "a private method";
+      report.error(Message.NOT_ABSTRACT, m, method.name(), what);
+    }
+    TypeMirror ret = m.getReturnType();
+    if (!returns(ret, layer.kind())) {
+      report.error(Message.RETURN_TYPE, m, method.name(), layer.kind().simpleAnnotationName(), layer.kind().view(),
+          ret, layer.kind().view());
+    }
+  }
+
+  private static boolean returns(TypeMirror ret, LayerKind kind) {
+    if (ret.getKind() == TypeKind.ERROR) {
+      // Unresolved (a missing import): javac reports that itself; match by simple name to avoid a second error.
+      return ret.toString().equals(kind.view()) || ret.toString().equals(kind.qualifiedView());
+    }
+    return ret.getKind() == TypeKind.DECLARED
+        && ((TypeElement) ((DeclaredType) ret).asElement()).getQualifiedName().contentEquals(kind.qualifiedView());
+  }
+
+  private void checkName(LayerDeclaration method, LayerDeclaration.Annotated layer, Set<String> names) {
+    String name = method.name();
+    if (!names.add(name)) {
+      report.error(Message.DUPLICATE_NAME, method.method(), name, name, name);
+    }
+    if (RESERVED.contains(name)) {
+      report.error(Message.RESERVED_NAME, method.method(), name, name, name);
+    }
+  }
+
+  /** The layer's model, or null when it has an error or its input shape is unknown. */
+  private LayerModel layer(String name, LayerKind kind, Attributes a, ExecutableElement m, TensorShape in) {
+    return switch (kind) {
+      case DENSE -> dense(name, a, m, in);
+      case CONV -> conv(name, a, m, in);
+      case POOL -> pool(name, a, m, in);
+      case GLOBAL_POOL -> globalPool(name, a, m, in);
+      case FLATTEN -> in == null ? null : new FlattenModel(name, in, in.flattened());
+      case ACTIVATE -> {
+        ActivationModel act = activation(name, a, m, "value");
+        yield in == null || act == null ? null : new ActivationLayerModel(name, in, in, act);
+      }
+    };
+  }
+
+  private LayerModel dense(String name, Attributes a, ExecutableElement m, TensorShape in) {
+    int units = a.intValue("units");
+    boolean ok = positive(name, a, m, "units", units, -1);
+    ActivationModel act = activation(name, a, m, "activation");
+    Init init = init(name, a, m);
+    if (!ok || act == null || init == null || in == null) {
+      return null;
+    }
+    return new DenseModel(name, in, TensorShape.vector(units), units, a.booleanValue("bias"), act, init);
+  }
+
+  private LayerModel conv(String name, Attributes a, ExecutableElement m, TensorShape in) {
+    int filters = a.intValue("filters");
+    int groups = a.intValue("groups");
+    boolean ok = positive(name, a, m, "filters", filters, -1);
+    ok &= positive(name, a, m, "groups", groups, -1);
+    int[] k = pair(name, a, m, "kernel", 1);
+    int[] s = pair(name, a, m, "stride", 1);
+    int[] p = pair(name, a, m, "padding", 0);
+    int[] d = pair(name, a, m, "dilation", 1);
+    ActivationModel act = activation(name, a, m, "activation");
+    Init init = init(name, a, m);
+    if (!ok || k == null || s == null || p == null || d == null || act == null || init == null || in == null) {
+      return null;
+    }
+    if (!in.isImage()) {
+      report.error(Message.NEEDS_IMAGE, m, a.mirror(), null, name, "Conv", in);
+      return null;
+    }
+    if (in.channels() % groups != 0) {
+      report.error(Message.GROUPS_CHANNELS, m, a.mirror(), a.written("groups"), name, groups, in.channels(), groups,
+          in.channels());
+      ok = false;
+    }
+    if (filters % groups != 0) {
+      report.error(Message.GROUPS_FILTERS, m, a.mirror(), a.written("groups"), name, groups, filters, groups, groups);
+      ok = false;
+    }
+    Window w = new Window(k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]);
+    if (!fits(name, a, m, "kernel", w, in) || !ok) {
+      return null;
+    }
+    TensorShape out = TensorShape.image(filters, w.outputHeight(in.height()), w.outputWidth(in.width()));
+    return new ConvModel(name, in, out, filters, w, groups, a.booleanValue("bias"), act, init);
+  }
+
+  private LayerModel pool(String name, Attributes a, ExecutableElement m, TensorShape in) {
+    int[] k = pair(name, a, m, "size", 1);
+    int[] s = a.ints("stride").length == 0 ? k : pair(name, a, m, "stride", 1);
+    int[] p = pair(name, a, m, "padding", 0);
+    if (k == null || s == null || p == null || in == null) {
+      return null;
+    }
+    boolean ok = true;
+    String[] axes = {"height", "width"};
+    for (int i = 0; i < 2; i++) {
+      if (p[i] > k[i] / 2) {
+        report.error(Message.POOL_PADDING, m, a.mirror(), a.written("padding", i), name, p[i], k[i], axes[i],
+            k[i] / 2);
+        ok = false;
+      }
+    }
+    if (!in.isImage()) {
+      report.error(Message.NEEDS_IMAGE, m, a.mirror(), null, name, "Pool", in);
+      return null;
+    }
+    Window w = new Window(k[0], k[1], s[0], s[1], p[0], p[1], 1, 1);
+    if (!ok || !fits(name, a, m, "size", w, in)) {
+      return null;
+    }
+    TensorShape out = TensorShape.image(in.channels(), w.outputHeight(in.height()), w.outputWidth(in.width()));
+    return new PoolModel(name, in, out, PoolMode.valueOf(a.enumName("mode")), w, false);
+  }
+
+  private LayerModel globalPool(String name, Attributes a, ExecutableElement m, TensorShape in) {
+    if (in == null) {
+      return null;
+    }
+    if (!in.isImage()) {
+      report.error(Message.NEEDS_IMAGE, m, a.mirror(), null, name, "GlobalPool", in);
+      return null;
+    }
+    Window w = new Window(in.height(), in.width(), in.height(), in.width(), 0, 0, 1, 1);
+    return new PoolModel(name, in, TensorShape.image(in.channels(), 1, 1), PoolMode.valueOf(a.enumName("value")), w,
+        true);
+  }
+
+  /** Whether the dilated window fits the padded input on both axes; reports the first axis where it does not. */
+  private boolean fits(String name, Attributes a, ExecutableElement m, String attr, Window w, TensorShape in) {
+    int[][] axes = {
+      {w.kh(), w.effectiveHeight(), w.ph(), in.height(), w.outputHeight(in.height()), w.dh()},
+      {w.kw(), w.effectiveWidth(), w.pw(), in.width(), w.outputWidth(in.width()), w.dw()}
+    };
+    String[] names = {"height", "width"};
+    for (int i = 0; i < 2; i++) {
+      int[] ax = axes[i];
+      if (ax[1] > ax[3] + 2 * ax[2]) {
+        int maxKernel = (ax[3] + 2 * ax[2] - 1) / ax[5] + 1;
+        report.error(Message.KERNEL_TOO_LARGE, m, a.mirror(), a.written(attr, i), name, ax[0], ax[1], in, ax[2],
+            names[i], ax[4], maxKernel, names[i]);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A one-or-two-valued attribute as {height, width}, each at least {@code min}; null after reporting. */
+  private int[] pair(String name, Attributes a, ExecutableElement m, String attr, int min) {
+    int[] v = a.ints(attr);
+    if (v.length != 1 && v.length != 2) {
+      report.error(Message.PAIR_LENGTH, m, a.mirror(), a.written(attr), name, attr, v.length);
+      return null;
+    }
+    int[] hw = v.length == 1 ? new int[] {v[0], v[0]} : v;
+    boolean ok = true;
+    for (int i = 0; i < hw.length; i++) {
+      if (hw[i] < min) {
+        int index = v.length == 1 ? 0 : i;
+        if (min == 0) {
+          report.error(Message.NEGATIVE_PADDING, m, a.mirror(), a.written(attr, index), name, hw[i]);
+        } else {
+          report.error(Message.NOT_POSITIVE, m, a.mirror(), a.written(attr, index), name, attr, hw[i]);
+        }
+        ok = false;
+        if (v.length == 1) {
+          break;
+        }
+      }
+    }
+    return ok ? hw : null;
+  }
+
+  private boolean positive(String name, Attributes a, ExecutableElement m, String attr, int value, int index) {
+    if (value >= 1) {
+      return true;
+    }
+    report.error(Message.NOT_POSITIVE, m, a.mirror(), a.written(attr), name, attr, value);
+    return false;
+  }
+
+  private ActivationModel activation(String name, Attributes a, ExecutableElement m, String attr) {
+    double alpha = a.doubleValue("alpha");
+    if (Double.isInfinite(alpha) || (Double.isNaN(alpha) && a.isWritten("alpha"))) {
+      report.error(Message.ALPHA_NOT_FINITE, m, a.mirror(), a.written("alpha"), name, alpha);
+      return null;
+    }
+    return ActivationModel.of(Activation.valueOf(a.enumName(attr)), alpha);
+  }
+
+  private Init init(String name, Attributes a, ExecutableElement m) {
+    Init init = Init.valueOf(a.enumName("init"));
+    if (init == Init.ZEROS || init == Init.CONSTANT) {
+      report.error(Message.CONSTANT_INIT, m, a.mirror(), a.written("init"), name, init);
+      return null;
+    }
+    return init;
+  }
+
+  private static String article(ElementKind kind) {
+    String k = kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+    return ("aeiou".indexOf(k.charAt(0)) >= 0 ? "an " : "a ") + k;
+  }
+}
