@@ -1,0 +1,85 @@
+package dev.kiln.processor;
+
+import static com.google.common.truth.Truth.assertWithMessage;
+import static dev.kiln.processor.Golden.assertClose;
+
+import dev.kiln.runtime.Model;
+import dev.kiln.runtime.Parameter;
+import dev.kiln.runtime.Workspace;
+import dev.kiln.runtime.io.SafetensorsFile;
+import dev.kiln.runtime.loss.SoftmaxCrossEntropy;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Whole networks against PyTorch: one training-mode forward, softmax cross-entropy (mean) and backward, comparing
+ * the logits, the loss, the input gradient and every parameter's gradient by PyTorch's name.
+ */
+class NetGoldenTest {
+  static final String MLP = """
+      package test;
+      import static dev.kiln.annotations.Activation.RELU;
+      import dev.kiln.annotations.*;
+      import dev.kiln.runtime.layer.*;
+      @Network(input = {1, 28, 28})
+      public interface Mlp {
+        @Dense(units = 256, activation = RELU) DenseLayer fc1();
+        @Dense(units = 128, activation = RELU) DenseLayer fc2();
+        @Dense(units = 10) DenseLayer fc3();
+      }
+      """;
+
+  static final String LENET5 = """
+      package test;
+      import static dev.kiln.annotations.Activation.RELU;
+      import dev.kiln.annotations.*;
+      import dev.kiln.runtime.layer.*;
+      @Network(input = {1, 28, 28})
+      public interface LeNet5 {
+        @Conv(filters = 6, kernel = 5, padding = 2, activation = RELU) ConvLayer conv1();
+        @Pool(size = 2) PoolLayer pool1();
+        @Conv(filters = 16, kernel = 5, activation = RELU) ConvLayer conv2();
+        @Pool(size = 2) PoolLayer pool2();
+        @Dense(units = 120, activation = RELU) DenseLayer fc1();
+        @Dense(units = 84, activation = RELU) DenseLayer fc2();
+        @Dense(units = 10) DenseLayer fc3();
+      }
+      """;
+
+  @Test
+  void net_mlp() {
+    check("net_mlp", TestNetworks.instantiate("test.Mlp", MLP, "test.Kiln_Mlp"));
+  }
+
+  @Test
+  void net_lenet5() {
+    check("net_lenet5", TestNetworks.instantiate("test.LeNet5", LENET5, "test.Kiln_LeNet5"));
+  }
+
+  static void check(String caseName, Model model) {
+    SafetensorsFile file = Golden.read(Golden.cases(caseName + ".").get(0));
+    for (Parameter p : model.state()) {
+      p.set(file.floats("param." + p.name()));
+    }
+    float[] input = file.floats("input");
+    float[] labelValues = file.floats("labels");
+    int batch = labelValues.length;
+    int[] labels = new int[batch];
+    for (int i = 0; i < batch; i++) {
+      labels[i] = Math.round(labelValues[i]);
+    }
+    Workspace ws = model.newWorkspace(batch);
+    model.train();
+    float[] logits = model.forward(ws, input, batch);
+    assertClose("logits", file.floats("logits"), logits);
+    int classes = model.outputShape().size();
+    float[] grad = new float[batch * classes];
+    float loss = new SoftmaxCrossEntropy().compute(logits, labels, batch, classes, grad);
+    assertWithMessage("loss").that((double) loss).isWithin(1e-4 * Math.abs(file.floats("loss")[0]) + 1e-6)
+        .of(file.floats("loss")[0]);
+    model.zeroGrad();
+    assertClose("grad_input", file.floats("grad_input"), model.backward(ws, grad));
+    for (Parameter p : model.parameters()) {
+      assertClose("grad." + p.name(), file.floats("grad." + p.name()), p.grad());
+    }
+  }
+}
