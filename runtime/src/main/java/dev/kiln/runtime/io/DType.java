@@ -8,7 +8,7 @@ package dev.kiln.runtime.io;
  * <p>The constant order is safetensors' own (smallest to largest element), which the writer uses to order tensors
  * in the data area exactly as the reference implementation does.
  */
-public enum DType {
+enum DType {
   BOOL(1),
   U8(1),
   I8(1),

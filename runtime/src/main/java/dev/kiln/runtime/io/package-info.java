@@ -9,6 +9,8 @@
  *       {@code safetensors.torch.save_file} would, and replaces the target atomically.
  *   <li>{@link dev.kiln.runtime.io.Weights} saves a model's {@code state()} under PyTorch's names and shapes and
  *       loads it back, strictly or not, reporting what it did in a {@link dev.kiln.runtime.io.LoadReport}.
+ *   <li>{@link dev.kiln.runtime.io.Checkpoint} adds an optimizer's state, random generator states and the epoch to
+ *       the same file format, so an interrupted training run resumes bit for bit.
  * </ul>
  *
  * <p>Two promises hold throughout, because weight files come from elsewhere and saves get interrupted: a file that

@@ -7,6 +7,7 @@ import dev.kiln.runtime.Workspace;
 import dev.kiln.runtime.init.WeightInit;
 import dev.kiln.runtime.layer.DenseLayer;
 import dev.kiln.runtime.layer.Layer;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -144,8 +145,8 @@ final class TinyNet extends Model {
     Ws ws = (Ws) workspace;
     float[][] g = ws.gradients(); // fc1.weight, fc1.bias, fc2.weight, fc2.bias
     float[] w1 = v(0), w2 = v(4);
-    java.util.Arrays.fill(ws.gradHidden, 0f);
-    java.util.Arrays.fill(ws.gradIn, 0f);
+    Arrays.fill(ws.gradHidden, 0f);
+    Arrays.fill(ws.gradIn, 0f);
     for (int n = 0; n < batch; n++) {
       for (int k = 0; k < OUT; k++) {
         float go = gradOut[n * OUT + k];

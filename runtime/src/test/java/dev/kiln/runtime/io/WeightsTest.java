@@ -10,6 +10,10 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -103,8 +107,8 @@ class WeightsTest {
     SafetensorsFile file = SafetensorsFile.parse(golden);
     SafetensorsWriter writer = new SafetensorsWriter().metadata(file.metadata());
     // Added in reverse to show the writer orders tensors itself.
-    var names = new java.util.ArrayList<>(file.names());
-    java.util.Collections.reverse(names);
+    List<String> names = new ArrayList<>(file.names());
+    Collections.reverse(names);
     for (String name : names) {
       long[] s = file.shape(name);
       int[] shape = new int[s.length];
@@ -197,12 +201,12 @@ class WeightsTest {
         }
       }
       header.append(header.length() > 1 ? "," : "").append('"').append(name).append("\":{\"dtype\":\"")
-          .append(dtype).append("\",\"shape\":").append(java.util.Arrays.toString(original.shape(name))
+          .append(dtype).append("\",\"shape\":").append(Arrays.toString(original.shape(name))
               .replace(" ", "")).append(",\"data_offsets\":[").append(begin).append(',').append(data.position())
           .append("]}");
     }
     byte[] bytes = SafetensorsFileTest.file(header.append('}').toString(),
-        java.util.Arrays.copyOf(data.array(), data.position()));
+        Arrays.copyOf(data.array(), data.position()));
 
     Weights.load(net, SafetensorsFile.parse(bytes), LoadOptions.strict());
 
