@@ -11,6 +11,8 @@ public enum Message {
       "%s: @Network(input = {}) is empty; give the shape of one sample: {channels, height, width} or {features}"),
   INPUT_RANK("Input",
       "%s: input %s has %d dimensions; give {channels, height, width} for images or {features} for vectors"),
+  TOO_LARGE("Size",
+      "%s: %s would hold %d values, more than a Java array can (2147483647); make the layer smaller"),
   INPUT_NOT_POSITIVE("Input", "%s: input dimension %d is %d; every dimension must be at least 1"),
   NO_LAYERS("Network",
       "%s has no layers; add abstract methods annotated @Dense, @Conv, @Pool, ... in forward order"),

@@ -132,6 +132,15 @@ public final class NetworkValidator {
         return null;
       }
     }
+    long size = 1;
+    for (int d : dims) {
+      size *= d;
+    }
+    if (size > Integer.MAX_VALUE) {
+      report.error(Message.TOO_LARGE, type, net.mirror(), net.written("input"), type.getSimpleName(), "one input",
+          size);
+      return null;
+    }
     return dims.length == 3 ? TensorShape.image(dims[0], dims[1], dims[2]) : TensorShape.vector(dims[0]);
   }
 
@@ -150,8 +159,10 @@ public final class NetworkValidator {
     }
     TypeMirror ret = m.getReturnType();
     if (!returns(ret, layer.kind())) {
+      String actual = ret.getKind() == TypeKind.DECLARED
+          ? ((DeclaredType) ret).asElement().getSimpleName().toString() : ret.toString();
       report.error(Message.RETURN_TYPE, m, method.name(), layer.kind().simpleAnnotationName(), layer.kind().view(),
-          ret, layer.kind().view());
+          actual, layer.kind().view());
     }
   }
 
@@ -191,10 +202,14 @@ public final class NetworkValidator {
 
   private LayerModel dense(String name, Attributes a, ExecutableElement m, TensorShape in) {
     int units = a.intValue("units");
-    boolean ok = positive(name, a, m, "units", units, -1);
+    boolean ok = positive(name, a, m, "units", units);
     ActivationModel act = activation(name, a, m, "activation");
     Init init = init(name, a, m);
     if (!ok || act == null || init == null || in == null) {
+      return null;
+    }
+    if ((long) units * in.size() > Integer.MAX_VALUE) {
+      report.error(Message.TOO_LARGE, m, a.mirror(), a.written("units"), name, "the weight", (long) units * in.size());
       return null;
     }
     return new DenseModel(name, in, TensorShape.vector(units), units, a.booleanValue("bias"), act, init);
@@ -203,8 +218,8 @@ public final class NetworkValidator {
   private LayerModel conv(String name, Attributes a, ExecutableElement m, TensorShape in) {
     int filters = a.intValue("filters");
     int groups = a.intValue("groups");
-    boolean ok = positive(name, a, m, "filters", filters, -1);
-    ok &= positive(name, a, m, "groups", groups, -1);
+    boolean ok = positive(name, a, m, "filters", filters);
+    ok &= positive(name, a, m, "groups", groups);
     int[] k = pair(name, a, m, "kernel", 1);
     int[] s = pair(name, a, m, "stride", 1);
     int[] p = pair(name, a, m, "padding", 0);
@@ -231,6 +246,13 @@ public final class NetworkValidator {
     if (!fits(name, a, m, "kernel", w, in) || !ok) {
       return null;
     }
+    long outSize = (long) filters * w.outputHeight(in.height()) * w.outputWidth(in.width());
+    long weights = (long) filters * (in.channels() / groups) * w.kh() * w.kw();
+    if (Math.max(outSize, weights) > Integer.MAX_VALUE) {
+      report.error(Message.TOO_LARGE, m, a.mirror(), null, name, outSize > weights ? "the output" : "the weight",
+          Math.max(outSize, weights));
+      return null;
+    }
     TensorShape out = TensorShape.image(filters, w.outputHeight(in.height()), w.outputWidth(in.width()));
     return new ConvModel(name, in, out, filters, w, groups, a.booleanValue("bias"), act, init);
   }
@@ -239,7 +261,7 @@ public final class NetworkValidator {
     int[] k = pair(name, a, m, "size", 1);
     int[] s = a.ints("stride").length == 0 ? k : pair(name, a, m, "stride", 1);
     int[] p = pair(name, a, m, "padding", 0);
-    if (k == null || s == null || p == null || in == null) {
+    if (k == null || s == null || p == null) {
       return null;
     }
     boolean ok = true;
@@ -249,7 +271,13 @@ public final class NetworkValidator {
         report.error(Message.POOL_PADDING, m, a.mirror(), a.written("padding", i), name, p[i], k[i], axes[i],
             k[i] / 2);
         ok = false;
+        if (a.ints("padding").length == 1 && k[0] == k[1]) {
+          break; // one written value, one mistake: say it once
+        }
       }
+    }
+    if (in == null) {
+      return null;
     }
     if (!in.isImage()) {
       report.error(Message.NEEDS_IMAGE, m, a.mirror(), null, name, "Pool", in);
@@ -321,7 +349,7 @@ public final class NetworkValidator {
     return ok ? hw : null;
   }
 
-  private boolean positive(String name, Attributes a, ExecutableElement m, String attr, int value, int index) {
+  private boolean positive(String name, Attributes a, ExecutableElement m, String attr, int value) {
     if (value >= 1) {
       return true;
     }
