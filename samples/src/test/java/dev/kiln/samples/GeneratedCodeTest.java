@@ -1,0 +1,135 @@
+package dev.kiln.samples;
+
+import static com.google.common.truth.Truth.assertThat;
+import static com.google.common.truth.Truth.assertWithMessage;
+
+import dev.kiln.runtime.Model;
+import dev.kiln.runtime.Rng;
+import dev.kiln.runtime.Workspace;
+import dev.kiln.runtime.loss.SoftmaxCrossEntropy;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Properties of the classes the real build generated for the sample networks: every method JIT-compilable, no
+ * allocation in steady-state passes, and concurrent inference bit-identical to one thread.
+ */
+class GeneratedCodeTest {
+  /** HotSpot does not JIT-compile methods with more bytecode than this (-XX:-DontCompileHugeMethods is off). */
+  static final int HUGE_METHOD_LIMIT = 8000;
+
+  static Stream<Arguments> networks() {
+    return Stream.of(
+        Arguments.of("Kiln_LeNet5", (Supplier<Model>) Kiln_LeNet5::new),
+        Arguments.of("Kiln_Mlp", (Supplier<Model>) Kiln_Mlp::new));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("networks")
+  void everyMethodIsUnderTheJitLimit(String name, Supplier<Model> unused) throws Exception {
+    for (String file : new String[] {name + ".class", name + "$Buffers.class"}) {
+      byte[] bytes;
+      try (InputStream in = GeneratedCodeTest.class.getResourceAsStream(file)) {
+        assertWithMessage("class file %s", file).that(in).isNotNull();
+        bytes = in.readAllBytes();
+      }
+      Map<String, Integer> lengths = ClassFileMethods.codeLengths(bytes);
+      assertThat(lengths).isNotEmpty();
+      lengths.forEach((method, length) ->
+          assertWithMessage("%s.%s bytecode bytes", file, method).that(length).isLessThan(HUGE_METHOD_LIMIT));
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("networks")
+  void steadyStateForwardAndBackwardAllocateNothing(String name, Supplier<Model> factory) {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    Model model = factory.get();
+    int batch = 8;
+    Workspace ws = model.newWorkspace(batch);
+    float[] input = random(batch * model.inputShape().size(), 1);
+    int[] labels = new int[batch];
+    float[] grad = new float[batch * 10];
+    SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
+    model.train();
+    Runnable step = () -> {
+      float[] out = model.forward(ws, input, batch);
+      loss.compute(out, labels, batch, 10, grad);
+      model.backward(ws, grad);
+    };
+    for (int i = 0; i < 300; i++) {
+      step.run(); // warm up: class loading and JIT compilation allocate
+    }
+    long id = Thread.currentThread().getId();
+    long before = threads.getThreadAllocatedBytes(id);
+    long baseline = threads.getThreadAllocatedBytes(id) - before; // what the measuring call itself costs
+    before = threads.getThreadAllocatedBytes(id);
+    for (int i = 0; i < 50; i++) {
+      step.run();
+    }
+    long allocated = threads.getThreadAllocatedBytes(id) - before - baseline;
+    assertWithMessage("bytes allocated by 50 forward+backward passes of %s", name).that(allocated).isAtMost(0L);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("networks")
+  void concurrentInferenceIsBitIdenticalToOneThread(String name, Supplier<Model> factory) throws Exception {
+    Model model = factory.get();
+    int batch = 16;
+    int inputs = 12;
+    List<float[]> samples = new ArrayList<>();
+    List<float[]> expected = new ArrayList<>();
+    Workspace single = model.newWorkspace(batch);
+    for (int i = 0; i < inputs; i++) {
+      float[] x = random(batch * model.inputShape().size(), i);
+      samples.add(x);
+      expected.add(model.forward(single, x, batch).clone());
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<Boolean>> results = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        results.add(pool.submit(() -> {
+          Workspace ws = model.newWorkspace(batch);
+          for (int round = 0; round < 25; round++) {
+            for (int i = 0; i < inputs; i++) {
+              float[] out = model.forward(ws, samples.get(i), batch);
+              for (int k = 0; k < batch * 10; k++) {
+                if (Float.floatToRawIntBits(out[k]) != Float.floatToRawIntBits(expected.get(i)[k])) {
+                  return false;
+                }
+              }
+            }
+          }
+          return true;
+        }));
+      }
+      for (Future<Boolean> r : results) {
+        assertThat(r.get()).isTrue();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  static float[] random(int n, long seed) {
+    Rng rng = new Rng(seed);
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = rng.nextFloat();
+    }
+    return x;
+  }
+}
