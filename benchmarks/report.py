@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""Turns JMH's JSON (-rf json) and AllocationProbe's JSON into the markdown benchmark report of Kiln vs its peers.
+
+Writes the report to --out and, with --readme, between the markers <!-- bench:start --> and <!-- bench:end --> of
+that file (appending a "Benchmarks" section with the markers if it has none). Run by benchmarks/run.sh.
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import sys
+
+START = "<!-- bench:start -->"
+END = "<!-- bench:end -->"
+
+LIBS = [
+    ("kiln", "Kiln"),
+    ("ort", "ONNX Runtime"),
+    ("dl4j", "DL4J"),
+    ("djl", "PyTorch (DJL)"),
+]
+CLASS_LIB = {"KilnBench": "kiln", "KilnLatencyBench": "kiln", "OrtBench": "ort", "Dl4jBench": "dl4j",
+             "DjlBench": "djl"}
+NETS = [("mlp", "MLP 784-256-128-10"), ("lenet5", "LeNet-5")]
+OPS = [
+    ("latency", "latency, batch 1", "µs"),
+    ("throughput", "throughput, batch 64", "images/s"),
+    ("train", "training step, batch 64", "ms/step"),
+]
+METHOD_OP = {"latencyBatch1": "latency", "latencyBatch1TwoCallers": "latency", "throughputBatch64": "throughput",
+             "trainStepBatch64": "train"}
+
+TO_US = {"s/op": 1e6, "ms/op": 1e3, "us/op": 1.0, "ns/op": 1e-3}
+
+
+def load_jmh(path):
+    """{(lib, net, op, threads): {"us": time per op in µs, "err": error in µs, "alloc": B/op or None}}"""
+    with open(path) as f:
+        runs = json.load(f)
+    results = {}
+    for run in runs:
+        cls, method = run["benchmark"].split(".")[-2:]
+        lib, op = CLASS_LIB.get(cls), METHOD_OP.get(method)
+        if lib is None or op is None:
+            continue
+        params = run.get("params", {})
+        net = params.get("net")
+        if method == "latencyBatch1TwoCallers":
+            threads = 2
+        elif method == "latencyBatch1" and cls == "KilnLatencyBench":
+            threads = 1
+        else:
+            threads = int(params.get("threads", run.get("threads", 1)))
+        metric = run["primaryMetric"]
+        unit = metric["scoreUnit"]
+        if unit not in TO_US:
+            sys.exit(f"report.py: unexpected unit {unit} in {run['benchmark']} (run the suite in AverageTime mode)")
+        err = metric.get("scoreError")
+        alloc = run.get("secondaryMetrics", {}).get("gc.alloc.rate.norm", {}).get("score")
+        results[(lib, net, op, threads)] = {
+            "us": metric["score"] * TO_US[unit],
+            "err": err * TO_US[unit] if isinstance(err, (int, float)) and err == err else None,
+            "alloc": alloc,
+        }
+    return results
+
+
+def load_alloc(path):
+    if not path or not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        rows = json.load(f)
+    out = {}
+    for row in rows:
+        op = METHOD_OP[row["benchmark"].split(".")[-1]]
+        out[(row["net"], op, row["threads"])] = row["bytesPerOp"]
+    return out
+
+
+def shown(op, us):
+    """A time per op in µs as the row's unit."""
+    if op == "latency":
+        return f"{us:,.1f}" if us < 1000 else f"{us:,.0f}"
+    if op == "throughput":
+        return f"{64e6 / us:,.0f}"
+    return f"{us / 1000:,.2f}"
+
+
+def ratio(x):
+    return "—" if x is None else (f"{x:.2f}×" if x < 10 else f"{x:.1f}×")
+
+
+def machine():
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} logical CPUs"
+
+
+def build(args):
+    res = load_jmh(args.jmh)
+    alloc = load_alloc(args.alloc)
+    get = lambda lib, net, op, t: res.get((lib, net, op, t))
+    lines = []
+    w = lines.append
+    when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    w(f"Measured {when} ({args.mode} run) on {machine()}; load average before/after: "
+      f"{args.load_before or '?'} / {args.load_after or '?'}.")
+    w("")
+    w(f"- Java: `{args.java}`")
+    w(f"- Command: `{args.command}`")
+    if args.mode == "quick":
+        w("- Quick run: one 1-second iteration per benchmark, no error bars; use it to see that everything runs, "
+          "not to quote. `benchmarks/run.sh full` gives 5 warm-up and 5 measured 2-second iterations.")
+    w("")
+    w("Each cell is JMH's average over the measured iterations. Latency in µs per call (lower is "
+      "better), throughput in images per second (higher is better), training in ms per step (lower is better). "
+      "**Kiln ÷ X** is Kiln's speed over X's (X's time ÷ Kiln's time): above 1× Kiln is faster.")
+    w("")
+    w("\"2 threads\": Kiln splits a batch of 64 into two halves on two threads (training: data-parallel, gradients "
+      "summed, one Adam step); at batch 1, two callers run at once and the cell is the time of one call. ONNX Runtime "
+      "and PyTorch use 2 intra-op threads, DL4J 2 OpenMP/BLAS threads, each with one caller.")
+    w("")
+    for net, net_name in NETS:
+        w(f"**{net_name}**")
+        w("")
+        w("| operation | threads | " + " | ".join(name for _, name in LIBS) + " | "
+          + " | ".join(f"Kiln ÷ {name}" for _, name in LIBS[1:]) + " |")
+        w("|---|---:|" + "---:|" * (len(LIBS) + len(LIBS) - 1))
+        for op, op_name, unit in OPS:
+            for t in (1, 2):
+                cells = []
+                kiln = get("kiln", net, op, t)
+                for lib, _ in LIBS:
+                    r = get(lib, net, op, t)
+                    cells.append("—" if r is None else shown(op, r["us"]))
+                ratios = []
+                for lib, _ in LIBS[1:]:
+                    r = get(lib, net, op, t)
+                    ratios.append(ratio(r["us"] / kiln["us"]) if r and kiln else "—")
+                w(f"| {op_name} ({unit}) | {t} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+        w("")
+    w("— : not measured (ONNX Runtime is benchmarked for inference only), or filtered out of this run.")
+    w("")
+    w(targets(get, alloc))
+    w("")
+    w(allocations(res, alloc))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def targets(get, alloc):
+    rows = []
+
+    def check(name, value, goal, ok, detail):
+        if value is None:
+            rows.append(f"| {name} | — | {goal} | not measured |")
+        else:
+            rows.append(f"| {name} | {detail(value)} | {goal} | {'met' if ok(value) else '**MISSED**'} |")
+
+    def time_ratio(net, op, t, peer):
+        k, p = get("kiln", net, op, t), get(peer, net, op, t)
+        return k["us"] / p["us"] if k and p else None
+
+    for t in (1, 2):
+        for net, net_name, limit in (("lenet5", "LeNet-5", 0.6), ("mlp", "MLP", 0.8)):
+            check(f"{net_name} batch-1 latency vs ONNX Runtime, {t} thread{'s' if t > 1 else ''}",
+                  time_ratio(net, "latency", t, "ort"), f"Kiln ≤ {limit}× ORT's latency",
+                  lambda v, limit=limit: v <= limit, lambda v: f"{v:.2f}× ORT's latency")
+    for t in (1, 2):
+        for net, net_name, limit in (("lenet5", "LeNet-5", 1.2), ("mlp", "MLP", 0.8)):
+            r = time_ratio(net, "throughput", t, "ort")
+            check(f"{net_name} batch-64 throughput vs ONNX Runtime, {t} thread{'s' if t > 1 else ''}",
+                  None if r is None else 1 / r, f"Kiln ≥ {limit}× ORT's images/s",
+                  lambda v, limit=limit: v >= limit, lambda v: f"{v:.2f}× ORT's images/s")
+    for net, net_name, limit in (("lenet5", "LeNet-5", 2.0), ("mlp", "MLP", 1.5)):
+        r = time_ratio(net, "train", 1, "djl")
+        check(f"{net_name} training step vs PyTorch (DJL), 1 thread", None if r is None else 1 / r,
+              f"Kiln ≥ {limit}× PyTorch's steps/s", lambda v, limit=limit: v >= limit,
+              lambda v: f"{v:.2f}× PyTorch's steps/s")
+    for net, net_name in (("lenet5", "LeNet-5"), ("mlp", "MLP")):
+        one, two = get("kiln", net, "train", 1), get("kiln", net, "train", 2)
+        check(f"{net_name} training step, Kiln 2 threads vs 1", one["us"] / two["us"] if one and two else None,
+              "≥ 1.7× Kiln's 1-thread steps/s", lambda v: v >= 1.7, lambda v: f"{v:.2f}×")
+    if alloc:
+        worst = max(alloc.items(), key=lambda kv: kv[1])
+        check("Bytes allocated per operation, every Kiln benchmark (AllocationProbe)", worst[1], "0 B/op",
+              lambda v: v < 0.5, lambda v: f"{v:.1f} B/op at most ({worst[0][0]} {worst[0][1]}, "
+                                           f"{worst[0][2]} thread{'s' if worst[0][2] > 1 else ''})")
+    else:
+        rows.append("| Bytes allocated per operation, every Kiln benchmark | — | 0 B/op | not measured |")
+    return "\n".join(["**Targets**", "", "| target | measured | goal | status |", "|---|---|---|---|"] + rows)
+
+
+def allocations(res, alloc):
+    rows = ["**Heap bytes allocated per operation by Kiln** (AllocationProbe: exact, every thread's allocation "
+            "counter around a run of operations; JMH `-prof gc`: `gc.alloc.rate.norm`, which also spreads the "
+            "harness's own few kB per iteration over that iteration's operations)", "",
+            "| operation | net | threads | AllocationProbe (B/op) | JMH gc.alloc.rate.norm (B/op) |",
+            "|---|---|---:|---:|---:|"]
+    for op, op_name, _ in OPS:
+        for net, net_name in NETS:
+            for t in (1, 2):
+                r = res.get(("kiln", net, op, t))
+                probe = alloc.get((net, op, t))
+                if r is None and probe is None:
+                    continue
+                jmh = "—" if r is None or r["alloc"] is None else f"{r['alloc']:.1f}"
+                rows.append(f"| {op_name} | {net_name} | {t} | {'—' if probe is None else f'{probe:.1f}'} | {jmh} |")
+    return "\n".join(rows)
+
+
+def splice(readme, report):
+    block = f"{START}\n{report}{END}"
+    if os.path.exists(readme):
+        with open(readme) as f:
+            text = f.read()
+    else:
+        text = ""
+    if START in text and END in text:
+        text = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _: block, text, count=1, flags=re.S)
+    else:
+        text = text.rstrip() + ("\n\n" if text.strip() else "") + "## Benchmarks\n\n" \
+            "Written by `benchmarks/run.sh`; see `benchmarks/README.md` for what is measured.\n\n" + block + "\n"
+    with open(readme, "w") as f:
+        f.write(text)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--jmh", required=True, help="JMH result, -rf json")
+    p.add_argument("--alloc", help="AllocationProbe's JSON")
+    p.add_argument("--out", required=True, help="where to write the markdown report")
+    p.add_argument("--readme", help="file whose bench markers receive the report")
+    p.add_argument("--mode", default="custom")
+    p.add_argument("--command", default="?")
+    p.add_argument("--java", default="?")
+    p.add_argument("--load-before")
+    p.add_argument("--load-after")
+    args = p.parse_args()
+    report = build(args)
+    with open(args.out, "w") as f:
+        f.write(report)
+    if args.readme:
+        splice(args.readme, report)
+    print(report)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+package dev.kiln.benchmarks;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.DoubleSupplier;
+
+/**
+ * Counts the heap bytes each Kiln benchmark operation allocates, exactly: the per-thread allocation counters of
+ * every live thread (the caller and the {@link Team} workers) before and after a run of operations, less what the
+ * reading itself costs. JMH's {@code -prof gc} shows the same quantity, but its {@code gc.alloc.rate.norm} also
+ * carries the harness's own few kilobytes per iteration, spread over the operations of that iteration, which for
+ * operations of milliseconds is tens to hundreds of bytes and hides whether the operation itself allocates.
+ *
+ * <p>Usage: {@code AllocationProbe [output.json]}; prints one line per benchmark and, given a path, writes
+ * {@code [{"benchmark": ..., "net": ..., "threads": ..., "bytesPerOp": ...}, ...]}.
+ */
+public final class AllocationProbe {
+  private static final com.sun.management.ThreadMXBean THREADS =
+      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+  private AllocationProbe() {}
+
+  public static void main(String[] args) throws IOException {
+    if (!THREADS.isThreadAllocatedMemorySupported()) {
+      throw new IllegalStateException("this JVM does not count allocated bytes per thread");
+    }
+    THREADS.setThreadAllocatedMemoryEnabled(true);
+    List<String> rows = new ArrayList<>();
+    for (String net : new String[] {"mlp", "lenet5"}) {
+      for (int threads : new int[] {1, 2}) {
+        KilnBench bench = new KilnBench();
+        bench.net = net;
+        bench.threads = threads;
+        bench.setUp();
+        try {
+          rows.add(probe("KilnBench.throughputBatch64", net, threads, bench::throughputBatch64));
+          rows.add(probe("KilnBench.trainStepBatch64", net, threads, bench::trainStepBatch64));
+        } finally {
+          bench.tearDown();
+        }
+      }
+      KilnLatencyBench latency = new KilnLatencyBench();
+      KilnLatencyBench.Shared shared = new KilnLatencyBench.Shared();
+      shared.net = net;
+      shared.setUp();
+      KilnLatencyBench.Caller caller = new KilnLatencyBench.Caller();
+      caller.setUp(shared);
+      rows.add(probe("KilnLatencyBench.latencyBatch1", net, 1, () -> latency.latencyBatch1(shared, caller)));
+    }
+    String json = "[\n  " + String.join(",\n  ", rows) + "\n]\n";
+    if (args.length > 0) {
+      Files.writeString(Path.of(args[0]), json, StandardCharsets.UTF_8);
+    }
+  }
+
+  private static String probe(String name, String net, int threads, DoubleSupplier op) {
+    double sink = 0;
+    // Warm up long enough for the JIT to compile the passes (what JMH measures), not only to run them.
+    long until = System.nanoTime() + 2_000_000_000L;
+    int warm = 0;
+    while (warm < 50 || System.nanoTime() < until) {
+      sink += op.getAsDouble();
+      warm++;
+    }
+    long[] ids = THREADS.getAllThreadIds();
+    long[] before = new long[ids.length];
+    long[] after = new long[ids.length];
+    // What reading the counters costs: two readings with nothing between them.
+    long overhead = allocated(ids, before, after);
+    int ops = Math.max(20, Math.min(2_000, warm / 2));
+    long total = read(ids, before);
+    for (int i = 0; i < ops; i++) {
+      sink += op.getAsDouble();
+    }
+    total = read(ids, after) - total - overhead;
+    double perOp = Math.max(0, total) / (double) ops;
+    System.out.printf(
+        Locale.ROOT, "%-36s %-7s threads=%d  %10.2f B/op  (%d ops)%s%n", name, net, threads, perOp, ops,
+        Double.isNaN(sink) ? " NaN" : "");
+    return String.format(
+        Locale.ROOT,
+        "{\"benchmark\": \"%s\", \"net\": \"%s\", \"threads\": %d, \"bytesPerOp\": %.3f, \"ops\": %d}",
+        name, net, threads, perOp, ops);
+  }
+
+  private static long allocated(long[] ids, long[] before, long[] after) {
+    long a = read(ids, before);
+    long b = read(ids, after);
+    return b - a;
+  }
+
+  /** Sum of the allocated bytes of threads {@code ids} (-1 for those that have ended), into {@code into}. */
+  private static long read(long[] ids, long[] into) {
+    long[] values = THREADS.getThreadAllocatedBytes(ids);
+    long sum = 0;
+    for (int i = 0; i < values.length; i++) {
+      into[i] = values[i];
+      if (values[i] > 0) {
+        sum += values[i];
+      }
+    }
+    return sum;
+  }
+}

@@ -1,0 +1,187 @@
+package dev.kiln.benchmarks;
+
+import dev.kiln.runtime.Model;
+import dev.kiln.runtime.Workspace;
+import dev.kiln.runtime.loss.SoftmaxCrossEntropy;
+import dev.kiln.runtime.optim.Adam;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Kiln's generated {@code Kiln_Mlp} and {@code Kiln_LeNet5} (samples module) on a batch of 64: inference and one
+ * training step (forward, {@link SoftmaxCrossEntropy} on class labels, backward, {@link Adam} lr 1e-3, zero grad).
+ * Batch-1 latency is in {@link KilnLatencyBench}.
+ *
+ * <p>"threads" = 2: the batch is split into two halves of 32 run at once by the calling thread and one worker of a
+ * {@link Team}, each half on its own workspace. For training the workspaces have private gradients
+ * ({@link Model#newPrivateWorkspace}); after both backward passes the two halves' gradients are summed (each half's
+ * loss is a mean over 32, so the sum is halved to give the mean over 64, as on one thread) into the model's, also
+ * split across the two threads, and one Adam step runs on the calling thread.
+ *
+ * <p>Nothing is allocated per operation: workspaces, inputs, gradient arrays and the team's tasks are made once.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 5, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+public class KilnBench {
+  private static final int BATCH = 64;
+
+  @Param({"mlp", "lenet5"})
+  public String net;
+
+  @Param({"1", "2"})
+  public int threads;
+
+  private Model inference;
+  private Model training;
+  private SoftmaxCrossEntropy loss;
+  private Adam adam;
+  private Team team;
+
+  /** Per part (one part on 1 thread, two halves on 2): input, labels, workspaces, loss gradient. */
+  private float[][] x;
+  private int[][] y;
+  private Workspace[] inferWs;
+  private Workspace[] trainWs;
+  private float[][] gradOut;
+  private float[] partLoss;
+  private int part;
+
+  private Team.Part inferPart;
+  private Team.Part trainPart;
+  private Team.Part reducePart;
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    if (threads < 1 || BATCH % threads != 0) {
+      throw new IllegalArgumentException("threads must divide " + BATCH + ": " + threads);
+    }
+    inference = Nets.kiln(net).eval();
+    training = Nets.kiln(net).train();
+    loss = new SoftmaxCrossEntropy();
+    adam = new Adam(training.parameters(), 1e-3);
+    team = new Team(threads);
+    part = BATCH / threads;
+    float[] pixels = Inputs.pixels(BATCH);
+    int[] labels = Inputs.labels(BATCH);
+    int in = Inputs.IMAGE;
+    x = new float[threads][];
+    y = new int[threads][];
+    inferWs = new Workspace[threads];
+    trainWs = new Workspace[threads];
+    gradOut = new float[threads][part * Inputs.CLASSES];
+    partLoss = new float[threads];
+    for (int p = 0; p < threads; p++) {
+      x[p] = Inputs.slice(pixels, p * part * in, part * in);
+      y[p] = new int[part];
+      System.arraycopy(labels, p * part, y[p], 0, part);
+      inferWs[p] = inference.newWorkspace(part);
+      // On one thread the backward pass adds straight into the model's gradients, the usual single-thread setup.
+      trainWs[p] = threads == 1 ? training.newWorkspace(part) : training.newPrivateWorkspace(part);
+    }
+    inferPart = p -> inference.forward(inferWs[p], x[p], part);
+    trainPart =
+        p -> {
+          float[] out = training.forward(trainWs[p], x[p], part);
+          partLoss[p] = loss.compute(out, y[p], part, Inputs.CLASSES, gradOut[p]);
+          training.backward(trainWs[p], gradOut[p]);
+        };
+    reducePart = this::reduceGradients;
+    check();
+  }
+
+  /** Part {@code p} of the sum of the private gradients into the model's, zeroing the private ones for next time. */
+  private void reduceGradients(int p) {
+    float scale = 1f / threads;
+    float[][] a = trainWs[0].gradients();
+    float[][] b = trainWs[1].gradients();
+    for (int i = 0; i < a.length; i++) {
+      float[] target = training.parameters().get(i).grad();
+      int n = target.length;
+      int from = (int) ((long) n * p / threads);
+      int to = (int) ((long) n * (p + 1) / threads);
+      float[] ai = a[i];
+      float[] bi = b[i];
+      for (int j = from; j < to; j++) {
+        target[j] = (ai[j] + bi[j]) * scale;
+        ai[j] = 0f;
+        bi[j] = 0f;
+      }
+    }
+  }
+
+  /** Fails set-up, not the timed loop, if a pass is broken; leaves weights untouched and gradients zero. */
+  private void check() {
+    if (Float.isNaN(throughputBatch64()) || Float.isNaN(gradients())) {
+      throw new IllegalStateException("Kiln produced NaN");
+    }
+    training.zeroGrad();
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    team.close();
+  }
+
+  @Benchmark
+  public float throughputBatch64() {
+    if (threads == 1) {
+      return inference.forward(inferWs[0], x[0], BATCH)[0];
+    }
+    team.run(inferPart);
+    return inferWs[0].output()[0];
+  }
+
+  @Benchmark
+  public float trainStepBatch64() {
+    float loss = gradients();
+    adam.step();
+    if (threads == 1) {
+      adam.zeroGrad(); // on 2 threads the reduction overwrites the model's gradients and zeroes the private ones
+    }
+    return loss;
+  }
+
+  /**
+   * Forward, loss and backward on the batch, leaving the gradient of the mean loss over all 64 samples in the
+   * model's {@code Parameter.grad()} arrays; returns that loss.
+   */
+  float gradients() {
+    if (threads == 1) {
+      trainPart.run(0);
+    } else {
+      team.run(trainPart);
+      team.run(reducePart);
+    }
+    float sum = 0;
+    for (float l : partLoss) {
+      sum += l;
+    }
+    return sum / threads;
+  }
+
+  /** The model the training step updates. */
+  Model trainingModel() {
+    return training;
+  }
+
+  /** The inference output of the last {@link #throughputBatch64}, for part {@code p} (of {@code 64 / threads}). */
+  float[] inferenceOutput(int p) {
+    return inferWs[p].output();
+  }
+}

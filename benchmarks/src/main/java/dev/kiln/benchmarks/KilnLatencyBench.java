@@ -1,0 +1,70 @@
+package dev.kiln.benchmarks;
+
+import dev.kiln.runtime.Model;
+import dev.kiln.runtime.Workspace;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Kiln's inference latency on one image. A single sample is not split across threads, so the 2-thread figure is
+ * {@link #latencyBatch1TwoCallers}: two JMH threads calling the same model at once, each with its own workspace
+ * (the model's documented way to serve concurrent requests); it reports the time each call takes while the other
+ * runs, so twice as many images per second go through when it equals the 1-thread figure.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 5, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+public class KilnLatencyBench {
+  /** The model, shared by the callers. */
+  @State(Scope.Benchmark)
+  public static class Shared {
+    @Param({"mlp", "lenet5"})
+    public String net;
+
+    Model model;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      model = Nets.kiln(net).eval();
+    }
+  }
+
+  /** One caller's workspace and image. */
+  @State(Scope.Thread)
+  public static class Caller {
+    Workspace workspace;
+    float[] image;
+
+    @Setup(Level.Trial)
+    public void setUp(Shared shared) {
+      workspace = shared.model.newWorkspace(1);
+      image = Inputs.pixels(1);
+    }
+  }
+
+  @Benchmark
+  @Threads(1)
+  public float latencyBatch1(Shared shared, Caller caller) {
+    return shared.model.forward(caller.workspace, caller.image, 1)[0];
+  }
+
+  @Benchmark
+  @Threads(2)
+  public float latencyBatch1TwoCallers(Shared shared, Caller caller) {
+    return shared.model.forward(caller.workspace, caller.image, 1)[0];
+  }
+}
