@@ -1,0 +1,302 @@
+package dev.kiln.runtime.train;
+
+import dev.kiln.runtime.Model;
+import dev.kiln.runtime.Parameter;
+import dev.kiln.runtime.Rng;
+import dev.kiln.runtime.Workspace;
+import dev.kiln.runtime.data.Batch;
+import dev.kiln.runtime.data.BatchIterator;
+import dev.kiln.runtime.data.Dataset;
+import dev.kiln.runtime.loss.ClassLoss;
+import dev.kiln.runtime.loss.Loss;
+import dev.kiln.runtime.metrics.ConfusionMatrix;
+import dev.kiln.runtime.metrics.Metrics;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/**
+ * Runs batches through a model, whole or split into shards over a {@link WorkerPool}: the forward pass, the loss
+ * and its gradient, and in training the backward pass and the reduction of per-shard gradients into the model's
+ * {@link Parameter#grad()} arrays. Everything it touches per batch (workspaces, shard copies of inputs, labels and
+ * targets, loss gradients) is allocated once here.
+ *
+ * <p>Sharding: shard {@code t} of a batch of {@code n} gets rows {@code [t n / s, (t + 1) n / s)}. Its workspace has
+ * private gradient arrays, so shards never write the same memory; after all have finished, each thread sums one
+ * slice of every parameter's gradient over the shards, in shard order, which keeps the result deterministic. Every
+ * loss in {@code dev.kiln.runtime.loss} is a mean normalised by {@code 1 / batch} (times a constant), so a shard's
+ * gradient is scaled by {@code m / n} to make the sum equal the whole batch's gradient.
+ */
+final class BatchEngine {
+  private final Model model;
+  private final WorkerPool pool;
+  private final int shards;
+  private final int capacity;
+  private final int inWidth;
+  private final int outWidth;
+  private final Workspace[] ws;
+  private final float[][] inputs;
+  private final int[][] labels;
+  private final float[][] targets;
+  private final float[][] gradOut;
+  private final boolean[] active;
+  private final double[] lossSum;
+  private final int[] correct;
+  private final float[][] modelGrads;
+  private final IntConsumer shardTask = this::shard;
+  private final IntConsumer reduceTask = this::reduce;
+
+  // The batch in flight, read by every shard.
+  private Batch batch;
+  private int n;
+  private Loss loss;
+  private ClassLoss classLoss;
+  private boolean training;
+  private ConfusionMatrix[] confusion;
+
+  /**
+   * @param capacity the largest batch
+   * @param pool null (or of size 1) for single-threaded work
+   */
+  BatchEngine(Model model, int capacity, WorkerPool pool) {
+    this.model = model;
+    this.capacity = capacity;
+    this.shards = pool == null ? 1 : Math.min(pool.size(), capacity);
+    this.pool = shards > 1 ? pool : null;
+    this.inWidth = model.inputShape().size();
+    this.outWidth = model.outputShape().size();
+    int per = (capacity + shards - 1) / shards;
+    ws = new Workspace[shards];
+    inputs = new float[shards][];
+    labels = new int[shards][];
+    targets = new float[shards][];
+    gradOut = new float[shards][];
+    active = new boolean[shards];
+    lossSum = new double[shards];
+    correct = new int[shards];
+    for (int t = 0; t < shards; t++) {
+      // One shard accumulates straight into the model's gradients; several get private ones and are reduced.
+      ws[t] = shards == 1 ? model.newWorkspace(capacity) : model.newPrivateWorkspace(per);
+      gradOut[t] = new float[Math.multiplyExact(per, outWidth)];
+      if (t > 0) { // shard 0 starts at row 0, so it reads the batch's own arrays
+        inputs[t] = new float[Math.multiplyExact(per, inWidth)];
+        labels[t] = new int[per];
+        targets[t] = new float[per * outWidth];
+      }
+    }
+    List<Parameter> params = model.parameters();
+    modelGrads = new float[params.size()][];
+    for (int i = 0; i < modelGrads.length; i++) {
+      modelGrads[i] = params.get(i).grad();
+    }
+  }
+
+  int capacity() {
+    return capacity;
+  }
+
+  int shards() {
+    return shards;
+  }
+
+  /** Seeds each shard's workspace generator (dropout masks) so that shards draw different, reproducible masks. */
+  void seed(long seed) {
+    for (int t = 0; t < shards; t++) {
+      ws[t].rng().setState(new Rng(seed + 0x632BE59BD9B4E019L * (t + 1)).nextLong());
+    }
+  }
+
+  /**
+   * Forward, loss and backward of one batch in the model's current mode. Afterwards the model's parameter gradients
+   * hold exactly this batch's gradient (they are overwritten, not added to).
+   *
+   * @param useLabels whether {@code loss} (then a {@link ClassLoss}) takes the batch's labels rather than targets
+   * @return the batch's mean loss
+   */
+  double train(Batch b, Loss loss, boolean useLabels) {
+    begin(b, loss, useLabels, true, null);
+    if (shards == 1) {
+      ws[0].zeroGradients(); // the model's own arrays
+    }
+    run(shardTask);
+    if (shards > 1) {
+      run(reduceTask);
+    }
+    return totalLoss();
+  }
+
+  /** Forward (and the loss, if given) of one batch; counts predictions into {@code perShard} confusion matrices. */
+  double infer(Batch b, Loss loss, boolean useLabels, ConfusionMatrix[] perShard) {
+    begin(b, loss, useLabels, false, perShard);
+    run(shardTask);
+    return totalLoss();
+  }
+
+  /** Correct arg-max predictions in the last batch. */
+  int correct() {
+    int c = 0;
+    for (int t = 0; t < shards; t++) {
+      c += correct[t];
+    }
+    return c;
+  }
+
+  /**
+   * Evaluates a data set in inference mode, restoring the model's mode afterwards.
+   *
+   * @param it batches of {@code data}, at most {@link #capacity()} each
+   * @param loss may be null
+   */
+  Evaluation evaluate(BatchIterator it, Dataset data, Loss loss, boolean useLabels) {
+    boolean wasTraining = model.isTraining();
+    model.eval();
+    try {
+      boolean classes = data.hasLabels() && outWidth > 1;
+      ConfusionMatrix[] perShard = null;
+      int k = Math.max(data.numClasses(), outWidth);
+      if (classes) {
+        perShard = new ConfusionMatrix[shards];
+        for (int t = 0; t < shards; t++) {
+          perShard[t] = new ConfusionMatrix(k);
+        }
+      }
+      double sum = 0;
+      it.reset();
+      while (it.hasNext()) {
+        Batch b = it.next();
+        double l = infer(b, loss, useLabels, perShard);
+        sum += l * b.size();
+      }
+      ConfusionMatrix total = null;
+      if (classes) {
+        List<String> names = data.classNames() != null && data.classNames().size() == k ? data.classNames() : null;
+        total = new ConfusionMatrix(k, names);
+        for (ConfusionMatrix m : perShard) {
+          total.addAll(m);
+        }
+      }
+      return new Evaluation(data.size(), loss == null ? Double.NaN : sum / data.size(), total);
+    } finally {
+      if (wasTraining) {
+        model.train();
+      }
+    }
+  }
+
+  private void begin(Batch b, Loss loss, boolean useLabels, boolean training, ConfusionMatrix[] perShard) {
+    if (b.size() > capacity) {
+      throw new IllegalArgumentException("batch of " + b.size() + " exceeds this engine's " + capacity);
+    }
+    this.batch = b;
+    this.n = b.size();
+    this.loss = loss;
+    this.classLoss = useLabels ? (ClassLoss) loss : null;
+    this.training = training;
+    this.confusion = perShard;
+  }
+
+  private double totalLoss() {
+    if (loss == null) {
+      return Double.NaN;
+    }
+    double s = 0;
+    for (int t = 0; t < shards; t++) {
+      s += lossSum[t];
+    }
+    return s / n;
+  }
+
+  private void run(IntConsumer task) {
+    if (pool == null) {
+      task.accept(0);
+    } else {
+      pool.run(task);
+    }
+  }
+
+  private void shard(int t) {
+    if (t >= shards) {
+      return; // the pool may be larger than a small batch's shard count
+    }
+    int from = (int) ((long) t * n / shards);
+    int to = (int) ((long) (t + 1) * n / shards);
+    int m = to - from;
+    active[t] = m > 0;
+    lossSum[t] = 0;
+    correct[t] = 0;
+    if (m == 0) {
+      return;
+    }
+    float[] x = batch.features();
+    int[] lb = batch.labels();
+    float[] tg = batch.targets();
+    if (t > 0) {
+      System.arraycopy(x, from * inWidth, inputs[t], 0, m * inWidth);
+      x = inputs[t];
+      if (lb != null) {
+        System.arraycopy(lb, from, labels[t], 0, m);
+        lb = labels[t];
+      }
+      if (tg != null) {
+        System.arraycopy(tg, from * outWidth, targets[t], 0, m * outWidth);
+        tg = targets[t];
+      }
+    }
+    float[] out = model.forward(ws[t], x, m);
+    float[] g = gradOut[t];
+    if (loss != null) {
+      float l = classLoss != null ? classLoss.compute(out, lb, m, outWidth, g) : loss.compute(out, tg, m, outWidth, g);
+      lossSum[t] = (double) l * m;
+    }
+    if (lb != null && outWidth > 1) {
+      if (confusion != null) {
+        ConfusionMatrix cm = confusion[t];
+        int c = 0;
+        for (int i = 0; i < m; i++) {
+          int p = Metrics.argmax(out, i * outWidth, outWidth);
+          cm.add(lb[i], p);
+          c += p == lb[i] ? 1 : 0;
+        }
+        correct[t] = c;
+      } else {
+        correct[t] = Metrics.correctArgmax(out, m, outWidth, lb);
+      }
+    }
+    if (training) {
+      if (m != n) {
+        float scale = (float) m / n;
+        for (int i = 0, end = m * outWidth; i < end; i++) {
+          g[i] *= scale;
+        }
+      }
+      if (shards > 1) {
+        ws[t].zeroGradients();
+      }
+      model.backward(ws[t], g);
+    }
+  }
+
+  private void reduce(int t) {
+    if (t >= shards) {
+      return;
+    }
+    for (int i = 0; i < modelGrads.length; i++) {
+      float[] dst = modelGrads[i];
+      int from = (int) ((long) t * dst.length / shards);
+      int to = (int) ((long) (t + 1) * dst.length / shards);
+      if (from == to) {
+        continue;
+      }
+      Arrays.fill(dst, from, to, 0f);
+      for (int s = 0; s < shards; s++) {
+        if (!active[s]) {
+          continue; // an empty shard's private gradients are stale, not zero
+        }
+        float[] src = ws[s].gradients()[i];
+        for (int j = from; j < to; j++) {
+          dst[j] += src[j];
+        }
+      }
+    }
+  }
+}
