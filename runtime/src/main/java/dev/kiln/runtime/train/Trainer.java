@@ -306,18 +306,16 @@ public final class Trainer implements AutoCloseable {
     return history;
   }
 
-  /** Loss (if a loss applies to the data), accuracy and confusion matrix on {@code data}, in inference mode. */
+  /** The trainer's loss, accuracy and confusion matrix on {@code data}, in inference mode, using its threads. */
   public Evaluation evaluate(Dataset data) {
     if (closed) {
       throw new IllegalStateException("this trainer is closed");
     }
     checkData(model, data, "evaluation");
     BatchEngine eng = engine(Math.min(batchSize, data.size()));
-    boolean lossApplies = data.hasTargets() || data.hasLabels();
-    Loss l = lossApplies ? loss : null;
-    boolean useLabels = usesLabels(l, data);
-    BatchIterator it = batches(model, data, Math.min(eng.capacity(), data.size()), l, useLabels);
-    return eng.evaluate(it, data, l, useLabels);
+    boolean useLabels = usesLabels(loss, data);
+    BatchIterator it = batches(model, data, Math.min(eng.capacity(), data.size()), loss, useLabels);
+    return eng.evaluate(it, data, loss, useLabels);
   }
 
   /** Ends the worker threads; the trainer cannot be used afterwards. Idempotent. */
