@@ -11,6 +11,14 @@ import java.lang.annotation.Target;
  * {@code [filters, C / groups, kh, kw]}. Kernel, stride, padding and dilation take one value for both axes or
  * {@code {h, w}}. Output size per axis: {@code floor((in + 2p - d(k-1) - 1) / s) + 1}. The method returns
  * {@code ConvLayer}.
+ *
+ * <p>A depthwise-separable convolution (MobileNet) is two of these: a depthwise step with {@code groups} equal to
+ * the input channels (each channel filtered on its own; {@code filters} a multiple of the channels), then a
+ * pointwise step, a 1x1 convolution that mixes the channels:
+ * <pre>
+ * &#64;Conv(filters = 32, kernel = 3, padding = 1, groups = 32) ConvLayer depthwise();   // input has 32 channels
+ * &#64;Conv(filters = 64, kernel = 1, activation = RELU)        ConvLayer pointwise();
+ * </pre>
  */
 @Documented
 @Retention(RetentionPolicy.CLASS)

@@ -347,6 +347,328 @@ class DiagnosticsTest {
   }
 
   @Test
+  void dropoutRateOfOne() {
+    assertError("""
+        @Network(input = {8})
+        interface Net {
+          @Dropout(
+              1.0)
+          DropoutLayer drop();
+        }
+        """, "[Value] drop: the dropout rate must be in [0, 1), but is 1.0; 0 keeps every value and 1 would drop them"
+            + " all (PyTorch's default is 0.5)", "1.0)");
+  }
+
+  @Test
+  void negativeDropoutRate() {
+    assertError("""
+        @Network(input = {8})
+        interface Net {
+          @Dropout(value = -0.1, gaussian = true)
+          DropoutLayer drop();
+        }
+        """, "[Value] drop: the dropout rate must be in [0, 1), but is -0.1", "value = -0.1");
+  }
+
+  @Test
+  void batchNormMomentumAboveOne() {
+    assertError("""
+        @Network(input = {3, 4, 4})
+        interface Net {
+          @BatchNorm(
+              momentum = 1.5)
+          BatchNormLayer bn();
+        }
+        """, "[Value] bn: momentum must be in [0, 1] (the weight of each new batch in the running statistics), but is"
+            + " 1.5; PyTorch's default is 0.1", "momentum = 1.5");
+  }
+
+  @Test
+  void zeroEps() {
+    assertError("""
+        @Network(input = {3, 4, 4})
+        interface Net {
+          @LayerNorm(
+              eps = 0)
+          NormLayer ln();
+        }
+        """, "[Value] ln: eps must be a positive finite number (it keeps the division by the standard deviation"
+            + " finite), but is 0.0; PyTorch's default is 1e-5", "eps = 0");
+  }
+
+  @Test
+  void groupsDoNotDivideChannels() {
+    assertError("""
+        @Network(input = {6, 4, 4})
+        interface Net {
+          @GroupNorm(
+              groups = 4)
+          NormLayer gn();
+        }
+        """, "[Groups] gn: groups 4 must divide the input channels, but 6 channels are not divisible by 4; use groups"
+            + " that divide 6", "groups = 4");
+  }
+
+  @Test
+  void zeroGroups() {
+    assertError("""
+        @Network(input = {6, 4, 4})
+        interface Net {
+          @GroupNorm(
+              groups = 0)
+          NormLayer gn();
+        }
+        """, "[Value] gn: groups must be at least 1, but is 0", "groups = 0");
+  }
+
+  @Test
+  void groupsOfOneValue() {
+    assertError("""
+        @Network(input = {6})
+        interface Net {
+          @GroupNorm(
+              groups = 6)
+          NormLayer gn();
+        }
+        """, "[Shape] gn: @GroupNorm on input 6 would normalise groups of a single value, whose output is always just"
+            + " the bias; use fewer groups, or a @BatchNorm", "groups = 6");
+  }
+
+  @Test
+  void instanceNormOfOnePosition() {
+    assertError("""
+        @Network(input = {3, 4, 4})
+        interface Net {
+          @GlobalPool PoolLayer pool();
+          @InstanceNorm
+          NormLayer in1();
+        }
+        """, "[Shape] in1: @InstanceNorm on input 3x1x1 would normalise groups of a single value, whose output is"
+            + " always just the bias; use a @BatchNorm, or normalise before the image shrinks to 1x1",
+        "@InstanceNorm");
+  }
+
+  @Test
+  void instanceNormOfVector() {
+    assertError("""
+        @Network(input = {3, 4, 4})
+        interface Net {
+          @Dense(units = 4) DenseLayer fc();
+          @InstanceNorm(eps = 1e-3)
+          NormLayer in1();
+        }
+        """, "[Shape] in1: @InstanceNorm needs a channels x height x width input, but gets 4 features",
+        "@InstanceNorm(eps = 1e-3)");
+  }
+
+  @Test
+  void nonFiniteSlope() {
+    assertError("""
+        @Network(input = {4})
+        interface Net {
+          @PReLU(
+              slope = Double.NaN)
+          PReluLayer act();
+        }
+        """, "[Value] act: slope must be a finite number, but is NaN", "slope = Double.NaN");
+  }
+
+  @Test
+  void rreluBoundsReversed() {
+    assertError("""
+        @Network(input = {4})
+        interface Net {
+          @RReLU(
+              lower = 0.5, upper = 0.2)
+          ActivationLayer act();
+        }
+        """, "[Value] act: RReLU draws its slope from [lower, upper], so lower must not exceed upper, but lower is"
+            + " 0.5 and upper is 0.2; swap them", "lower = 0.5, upper = 0.2");
+  }
+
+  @Test
+  void outputPaddingNotBelowStride() {
+    assertError("""
+        @Network(input = {2, 4, 4})
+        interface Net {
+          @ConvTranspose(filters = 2, kernel = 3, stride = 2,
+              outputPadding = 2)
+          ConvTransposeLayer up();
+        }
+        """, "[Value] up: output padding 2 along the height must be smaller than the stride (2) or the dilation (1),"
+            + " as PyTorch requires; use output padding at most 1", "outputPadding = 2");
+  }
+
+  @Test
+  void outputPaddingWidthNamesTheWidth() {
+    assertError("""
+        @Network(input = {2, 4, 4})
+        interface Net {
+          @ConvTranspose(filters = 2, kernel = 3, stride = {2, 1}, dilation = {1, 2},
+              outputPadding = {1, 2})
+          ConvTransposeLayer up();
+        }
+        """, "[Value] up: output padding 2 along the width must be smaller than the stride (1) or the dilation (2),"
+            + " as PyTorch requires; use output padding at most 1", "outputPadding = {1, 2}");
+  }
+
+  @Test
+  void negativeOutputPadding() {
+    assertError("""
+        @Network(input = {2, 4, 4})
+        interface Net {
+          @ConvTranspose(filters = 2, kernel = 3,
+              outputPadding = -1)
+          ConvTransposeLayer up();
+        }
+        """, "[Value] up: outputPadding must be 0 or more, but is -1", "outputPadding = -1");
+  }
+
+  @Test
+  void transposedOutputBelowOne() {
+    assertError("""
+        @Network(input = {1, 2, 5})
+        interface Net {
+          @ConvTranspose(filters = 1, kernel = 1,
+              padding = {1, 0})
+          ConvTransposeLayer up();
+        }
+        """, "[Shape] up: output dimension below 1: the output height would be (2 - 1) * 1 - 2 * 1 + 1 * (1 - 1) + 0"
+            + " + 1 = 0; use padding of at most 0 along the height", "padding = {1, 0}");
+  }
+
+  @Test
+  void transposedGroupsDoNotDivideFilters() {
+    assertError("""
+        @Network(input = {4, 3, 3})
+        interface Net {
+          @ConvTranspose(filters = 3, kernel = 2,
+              groups = 2)
+          ConvTransposeLayer up();
+        }
+        """, "[Groups] up: groups 2 must divide the filters, but 3 filters are not divisible by 2", "groups = 2");
+  }
+
+  @Test
+  void transposedConvAfterDense() {
+    assertError("""
+        @Network(input = {4})
+        interface Net {
+          @ConvTranspose(filters = 3, kernel = 2)
+          ConvTransposeLayer up();
+        }
+        """, "[Shape] up: @ConvTranspose needs a channels x height x width input, but gets 4 features",
+        "@ConvTranspose(filters = 3");
+  }
+
+  @Test
+  void residualFromUnknownLayer() {
+    assertError("""
+        @Network(input = {4})
+        interface Net {
+          @Dense(units = 4) DenseLayer a();
+          @Dense(units = 4)
+          @Residual(from = "conv9")
+          DenseLayer b();
+        }
+        """, "[Residual] b: @Residual(from = \"conv9\") names no layer of Net; name \"input\" or one of the layers"
+            + " before b: \"input\", \"a\"", "from = \"conv9\"");
+  }
+
+  @Test
+  void residualFromLaterLayer() {
+    assertError("""
+        @Network(input = {4})
+        interface Net {
+          @Dense(units = 4)
+          @Residual(from = "b")
+          DenseLayer a();
+          @Dense(units = 4) DenseLayer b();
+        }
+        """, "[Residual] a: @Residual(from = \"b\") names a later layer, but a residual adds the output of a layer"
+            + " computed before this one (or \"input\"); put the @Residual on a layer after b",
+        "from = \"b\"");
+  }
+
+  @Test
+  void residualFromItself() {
+    assertError("""
+        @Network(input = {4})
+        interface Net {
+          @Dense(units = 4)
+          @Residual(from = "a")
+          DenseLayer a();
+        }
+        """, "[Residual] a: @Residual(from = \"a\") names this layer itself", "from = \"a\"");
+  }
+
+  @Test
+  void residualShapeMismatch() {
+    assertError("""
+        @Network(input = {4, 6, 6})
+        interface Net {
+          @Conv(filters = 8, kernel = 3, padding = 1) ConvLayer conv1();
+          @Conv(filters = 8, kernel = 3, padding = 1)
+          @Residual(from = "input")
+          ConvLayer conv2();
+        }
+        """, "[Shape] conv2: @Residual(from = \"input\") adds a 4x6x6 output to this layer's 8x6x6 output; the"
+            + " shapes must match exactly (channels, height and width): add from a layer of shape 8x6x6, or change"
+            + " the layers so they agree", "from = \"input\"");
+  }
+
+  @Test
+  void residualBetweenImageAndVectorOfEqualSize() {
+    assertError("""
+        @Network(input = {2, 2, 2})
+        interface Net {
+          @Flatten FlattenLayer flat();
+          @Dense(units = 8)
+          @Residual(from = "input")
+          DenseLayer fc();
+        }
+        """, "[Shape] fc: @Residual(from = \"input\") adds a 2x2x2 output to this layer's 8 output",
+        "from = \"input\"");
+  }
+
+  @Test
+  void residualWithoutLayer() {
+    assertError("""
+        @Network(input = {4})
+        interface Net {
+          @Dense(units = 4) DenseLayer a();
+          @Residual(from = "a")
+          default int helper() { return 1; }
+        }
+        """, "[Residual] helper: @Residual adds to a layer's output, but helper is not a layer (it has no layer"
+            + " annotation)", "@Residual(from = \"a\")");
+  }
+
+  @Test
+  void layerNamedInput() {
+    assertError("""
+        @Network(input = {4})
+        interface Net {
+          @Dense(units = 4)
+          DenseLayer input();
+        }
+        """, "[Name] input: the layer name 'input' is reserved for the network's input (as in @Residual(from ="
+            + " \"input\")); rename the layer", "DenseLayer input();");
+  }
+
+  @Test
+  void newLayersCheckTheirReturnType() {
+    assertError("""
+        @Network(input = {3, 4, 4})
+        interface Net {
+          @BatchNorm
+          NormLayer bn();
+        }
+        """, "[Type] bn: @BatchNorm layers return BatchNormLayer, but the method returns NormLayer; change the return"
+            + " type to BatchNormLayer", "NormLayer bn();");
+  }
+
+  @Test
   void everyMistakeOfOneNetworkIsReported() {
     JavaFileObject src = source("""
         @Network(input = {1, 8, 8})

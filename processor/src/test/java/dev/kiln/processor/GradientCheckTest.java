@@ -14,7 +14,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Finite-difference gradient checks: for the scalar {@code L = sum(output * r)} with a fixed random {@code r}, the
  * gradients backward computes (for the input and every parameter) must match central differences of L, which are
- * accumulated in float64 on the test side. Covers every layer type and every activation, fused and standalone.
+ * accumulated in float64 on the test side. Covers every layer type and every activation, fused and standalone, and
+ * residual connections. Layers that draw random numbers in training mode (dropout, RReLU, stochastic pooling) are
+ * checked with the workspace's generator restored to the same state before every forward pass, so each pass draws
+ * the same mask.
  */
 class GradientCheckTest {
   static Stream<Arguments> layers() {
@@ -38,6 +41,84 @@ class GradientCheckTest {
         Arguments.of("conv_pool_dense", "{1, 8, 8}",
             "@Conv(filters = 2, kernel = 3, activation = Activation.TANH) ConvLayer a(); @Pool(size = 2) PoolLayer b();"
                 + " @Dense(units = 3, activation = Activation.SOFTMAX) DenseLayer c();"));
+  }
+
+  /** Name, input shape, layers, training mode, and whether each forward pass must draw the same random numbers. */
+  static Stream<Arguments> newLayers() {
+    return Stream.of(
+        Arguments.of("batchnorm_vector", "{5}", "@BatchNorm BatchNormLayer a();", true, false),
+        Arguments.of("batchnorm_image_tanh", "{3, 4, 4}",
+            "@BatchNorm(activation = Activation.TANH, momentum = 0.3) BatchNormLayer a();", true, false),
+        Arguments.of("dense_batchnorm", "{6}",
+            "@Dense(units = 4, bias = false) DenseLayer a(); @BatchNorm BatchNormLayer b();", true, false),
+        Arguments.of("batchnorm_eval", "{3, 2, 2}", "@BatchNorm(activation = Activation.ELU) BatchNormLayer a();",
+            false, false),
+        Arguments.of("layernorm_image", "{2, 3, 3}", "@LayerNorm NormLayer a();", true, false),
+        Arguments.of("layernorm_vector_relu", "{6}", "@LayerNorm(activation = Activation.LEAKY_RELU) NormLayer a();",
+            true, false),
+        Arguments.of("groupnorm", "{4, 3, 3}", "@GroupNorm(groups = 2) NormLayer a();", true, false),
+        Arguments.of("groupnorm_vector", "{6}", "@GroupNorm(groups = 3, eps = 1e-3) NormLayer a();", true, false),
+        Arguments.of("instancenorm_silu", "{3, 3, 4}",
+            "@InstanceNorm(activation = Activation.SILU) NormLayer a();", true, false),
+        Arguments.of("dropout_p0", "{6}", "@Dropout(0.0) DropoutLayer a();", true, false),
+        Arguments.of("dropout_seeded", "{2, 3, 3}", "@Dropout(0.5) DropoutLayer a();", true, true),
+        Arguments.of("dropout_between_dense", "{6}",
+            "@Dense(units = 8, activation = Activation.SIGMOID) DenseLayer a(); @Dropout(0.3) DropoutLayer b();"
+                + " @Dense(units = 3) DenseLayer c();", true, true),
+        Arguments.of("gaussian_dropout", "{6}", "@Dropout(value = 0.3, gaussian = true) DropoutLayer a();", true,
+            true),
+        Arguments.of("dropout_eval", "{6}", "@Dropout(0.5) DropoutLayer a();", false, false),
+        Arguments.of("prelu_image", "{3, 3, 3}", "@PReLU PReluLayer a();", true, false),
+        Arguments.of("prelu_one_slope", "{5}", "@PReLU(shared = true, slope = 0.1) PReluLayer a();", true, false),
+        Arguments.of("rrelu", "{2, 3, 3}", "@RReLU ActivationLayer a();", true, true),
+        Arguments.of("rrelu_eval", "{2, 3, 3}", "@RReLU(lower = 0.1, upper = 0.5) ActivationLayer a();", false,
+            false),
+        Arguments.of("conv_transpose", "{3, 4, 4}",
+            "@ConvTranspose(filters = 2, kernel = 3, stride = 2, padding = 1, outputPadding = 1)"
+                + " ConvTransposeLayer a();", true, false),
+        Arguments.of("conv_transpose_dilation_groups", "{4, 3, 5}",
+            "@ConvTranspose(filters = 6, kernel = {2, 3}, stride = {1, 2}, padding = {1, 0}, outputPadding = {0, 1},"
+                + " dilation = 2, groups = 2) ConvTransposeLayer a();", true, false),
+        Arguments.of("conv_transpose_tanh_no_bias", "{2, 3, 3}",
+            "@ConvTranspose(filters = 3, kernel = 2, stride = 3, bias = false, activation = Activation.TANH)"
+                + " ConvTransposeLayer a();", true, false),
+        Arguments.of("stochastic_pool", "{2, 4, 4}", "@Pool(size = 2, mode = PoolMode.STOCHASTIC) PoolLayer a();",
+            true, true),
+        Arguments.of("stochastic_pool_padded", "{2, 5, 5}",
+            "@Pool(size = 3, stride = 2, padding = 1, mode = PoolMode.STOCHASTIC) PoolLayer a();", true, true),
+        Arguments.of("stochastic_pool_eval", "{2, 5, 5}",
+            "@Pool(size = 3, stride = 2, padding = 1, mode = PoolMode.STOCHASTIC) PoolLayer a();", false, false),
+        Arguments.of("global_stochastic_eval", "{3, 3, 3}", "@GlobalPool(PoolMode.STOCHASTIC) PoolLayer a();",
+            false, false),
+        Arguments.of("residual_from_input", "{3, 4, 4}",
+            "@Conv(filters = 3, kernel = 3, padding = 1) @Residual(from = \"input\") ConvLayer a();", true, false),
+        Arguments.of("residual_over_fused_activation", "{6}",
+            "@Dense(units = 6, activation = Activation.TANH) DenseLayer a();"
+                + " @Dense(units = 6, activation = Activation.SIGMOID) @Residual(from = \"a\") DenseLayer b();"
+                + " @Dense(units = 3) DenseLayer c();", true, false),
+        Arguments.of("residual_chain", "{2, 4, 4}",
+            "@Conv(filters = 2, kernel = 3, padding = 1, activation = Activation.TANH) ConvLayer a();"
+                + " @BatchNorm BatchNormLayer b();"
+                + " @Conv(filters = 2, kernel = 3, padding = 1) @Residual(from = \"a\") ConvLayer c();"
+                + " @BatchNorm(activation = Activation.ELU) @Residual(from = \"c\") BatchNormLayer d();"
+                + " @Flatten FlattenLayer f();"
+                + " @Dense(units = 32, activation = Activation.TANH) @Residual(from = \"f\") DenseLayer g();"
+                + " @Dense(units = 3) DenseLayer h();", true, false),
+        Arguments.of("residual_two_targets", "{5}",
+            "@Dense(units = 5, activation = Activation.TANH) DenseLayer a();"
+                + " @Dense(units = 5) @Residual(from = \"a\") DenseLayer b();"
+                + " @Dense(units = 5, activation = Activation.SOFTPLUS) @Residual(from = \"a\") DenseLayer c();"
+                + " @Activate(Activation.TANH) @Residual(from = \"input\") ActivationLayer d();", true, false),
+        Arguments.of("residual_into_flatten", "{2, 2, 2}",
+            "@Flatten FlattenLayer f(); @Dense(units = 8) DenseLayer g();"
+                + " @Flatten @Residual(from = \"g\") FlattenLayer h(); @Dense(units = 2) DenseLayer i();", true,
+            false));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("newLayers")
+  void newLayer(String name, String input, String layers, boolean training, boolean reseed) {
+    check(name, TestNetworks.oneLayer(input, "", layers), training, reseed, 3);
   }
 
   static Stream<Arguments> activations() {
@@ -73,10 +154,20 @@ class GradientCheckTest {
         "@Conv(filters = 3, kernel = 3, activation = Activation." + activation + ", alpha = 0.3) ConvLayer a();"));
   }
 
-  /** Compares backward's gradients with central differences for a batch of 2. */
+  /** Compares backward's gradients with central differences for a batch of 2, in training mode. */
   static void check(String name, Model model) {
+    check(name, model, true, false, 2);
+  }
+
+  /**
+   * Compares backward's gradients with central differences.
+   *
+   * @param reseed restore the workspace's generator before every forward pass, so random layers repeat their draws
+   * @param batch at least 3 for a batch norm of vectors: with 2 samples each normalised value is +-1 whatever the
+   *     input, and the input gradient is nothing but rounding
+   */
+  static void check(String name, Model model, boolean training, boolean reseed, int batch) {
     Rng rng = new Rng(name.hashCode());
-    int batch = 2;
     int inSize = model.inputShape().size();
     int outSize = model.outputShape().size();
     float[] x = new float[batch * inSize];
@@ -94,21 +185,28 @@ class GradientCheckTest {
         p.value()[i] += (float) (0.1 * rng.nextGaussian()); // biases off zero too
       }
     }
-    model.train();
+    if (training) {
+      model.train();
+    } else {
+      model.eval();
+    }
     Workspace ws = model.newWorkspace(batch);
+    long state = reseed ? ws.rng().state() : 0;
+    Runnable before = reseed ? () -> ws.rng().setState(state) : () -> {};
+    before.run();
     model.forward(ws, x, batch);
     model.zeroGrad();
     float[] gx = model.backward(ws, rf).clone();
-    compare(name + " input", gx, x, model, ws, r, batch);
+    compare(name + " input", gx, x, model, ws, r, batch, before);
     for (Parameter p : model.parameters()) {
-      compare(name + " " + p.name(), p.grad().clone(), p.value(), model, ws, r, batch);
+      compare(name + " " + p.name(), p.grad().clone(), p.value(), model, ws, r, batch, before);
       // restore x-independence: parameters changed only transiently inside compare
     }
   }
 
   /** Central differences of L with respect to every entry of {@code values}, against {@code analytic}. */
   private static void compare(String what, float[] analytic, float[] values, Model model, Workspace ws, double[] r,
-      int batch) {
+      int batch, Runnable beforeForward) {
     float[] input = ws.input();
     double diff = 0;
     double norm = 0;
@@ -116,8 +214,10 @@ class GradientCheckTest {
       float saved = values[i];
       double h = 1e-3 * Math.max(1, Math.abs(saved));
       values[i] = (float) (saved + h);
+      beforeForward.run();
       double plus = objective(model, ws, input, r, batch);
       values[i] = (float) (saved - h);
+      beforeForward.run();
       double minus = objective(model, ws, input, r, batch);
       values[i] = saved;
       double numeric = (plus - minus) / (2 * h);

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Whole networks against PyTorch: one training-mode forward, softmax cross-entropy (mean) and backward, comparing
- * the logits, the loss, the input gradient and every parameter's gradient by PyTorch's name.
+ * the logits, the loss, the input gradient and every parameter's gradient by PyTorch's name, and the buffers a
+ * training forward pass updates (batch norm's running statistics, {@code buffer_after.*}).
  */
 class NetGoldenTest {
   static final String MLP = """
@@ -45,6 +46,53 @@ class NetGoldenTest {
       }
       """;
 
+  /** PyTorch's LeNet5(bn=True): BatchNorm2d after each conv, before its ReLU. */
+  static final String LENET5_BN = """
+      package test;
+      import static dev.kiln.annotations.Activation.RELU;
+      import dev.kiln.annotations.*;
+      import dev.kiln.runtime.layer.*;
+      @Network(input = {1, 28, 28})
+      public interface LeNet5Bn {
+        @Conv(filters = 6, kernel = 5, padding = 2) ConvLayer conv1();
+        @BatchNorm(activation = RELU) BatchNormLayer bn1();
+        @Pool(size = 2) PoolLayer pool1();
+        @Conv(filters = 16, kernel = 5) ConvLayer conv2();
+        @BatchNorm(activation = RELU) BatchNormLayer bn2();
+        @Pool(size = 2) PoolLayer pool2();
+        @Dense(units = 120, activation = RELU) DenseLayer fc1();
+        @Dense(units = 84, activation = RELU) DenseLayer fc2();
+        @Dense(units = 10) DenseLayer fc3();
+      }
+      """;
+
+  /** PyTorch's ResBlock: relu(bn2(conv2(relu(bn1(conv1(x))))) + x), flattened into fc. */
+  static final String RESBLOCK = """
+      package test;
+      import static dev.kiln.annotations.Activation.RELU;
+      import dev.kiln.annotations.*;
+      import dev.kiln.runtime.layer.*;
+      @Network(input = {4, 6, 6})
+      public interface ResBlock {
+        @Conv(filters = 4, kernel = 3, padding = 1) ConvLayer conv1();
+        @BatchNorm(activation = RELU) BatchNormLayer bn1();
+        @Conv(filters = 4, kernel = 3, padding = 1) ConvLayer conv2();
+        @BatchNorm @Residual(from = "input") BatchNormLayer bn2();
+        @Activate(RELU) ActivationLayer relu();
+        @Dense(units = 3) DenseLayer fc();
+      }
+      """;
+
+  @Test
+  void net_lenet5_bn() {
+    check("net_lenet5_bn", TestNetworks.instantiate("test.LeNet5Bn", LENET5_BN, "test.Kiln_LeNet5Bn"));
+  }
+
+  @Test
+  void net_resblock() {
+    check("net_resblock", TestNetworks.instantiate("test.ResBlock", RESBLOCK, "test.Kiln_ResBlock"));
+  }
+
   @Test
   void net_mlp() {
     check("net_mlp", TestNetworks.instantiate("test.Mlp", MLP, "test.Kiln_Mlp"));
@@ -58,7 +106,9 @@ class NetGoldenTest {
   static void check(String caseName, Model model) {
     SafetensorsFile file = Golden.read(Golden.cases(caseName + ".").get(0));
     for (Parameter p : model.state()) {
-      p.set(file.floats("param." + p.name()));
+      if (p.isTrainable()) {
+        p.set(file.floats("param." + p.name()));
+      } // buffers start where PyTorch's do: running mean 0, running variance 1, no batches tracked
     }
     float[] input = file.floats("input");
     float[] labelValues = file.floats("labels");
@@ -81,5 +131,19 @@ class NetGoldenTest {
     for (Parameter p : model.parameters()) {
       assertClose("grad." + p.name(), file.floats("grad." + p.name()), p.grad());
     }
+    int buffers = 0;
+    for (Parameter p : model.state()) {
+      if (p.isTrainable()) {
+        continue;
+      }
+      if (p.name().endsWith("num_batches_tracked")) {
+        assertWithMessage(p.name()).that(p.value()[0]).isEqualTo(1f);
+      } else {
+        assertClose("buffer_after." + p.name(), file.floats("buffer_after." + p.name()), p.value());
+        buffers++;
+      }
+    }
+    assertWithMessage("running statistics compared").that(buffers)
+        .isEqualTo((int) file.names().stream().filter(n -> n.startsWith("buffer_after.")).count());
   }
 }

@@ -14,6 +14,13 @@ import java.util.Map;
  * <p>Threading: parameters are shared; everything a pass writes lives in the {@link Workspace} passed in. Any number
  * of threads may run inference at once, each with its own workspace, and get bit-identical results. Training mode
  * and parameter updates are not meant to race with passes.
+ *
+ * <p>Modes: a new model is in inference mode. {@link #train()} switches the layers whose training differs (batch
+ * norm, dropout, randomized ReLU, stochastic pooling) to their training behaviour until {@link #eval()}; a workspace
+ * remembers the mode of its last forward pass, and backward follows it. Training is single-writer: a training-mode
+ * forward pass of a batch norm updates the model's shared running statistics (its buffers) in place, so run one
+ * training forward pass at a time; data-parallel workers that share a model must not run training-mode forward
+ * passes of a network with batch norm concurrently.
  */
 public abstract class Model {
   private final String name;

@@ -16,7 +16,10 @@ public final class Parameter {
   public enum Kind {
     WEIGHT,
     BIAS,
-    /** Learnable, starts at one: a normalisation layer's scale. */
+    /**
+     * Learnable, starts at a constant and is not weight-decayed: a normalisation layer's scale (starts at one), a
+     * PReLU's slope.
+     */
     SCALE,
     /** Not learned by gradients: running statistics and counters. */
     BUFFER
@@ -50,6 +53,11 @@ public final class Parameter {
   /** A learnable scale, starting at one. */
   public static Parameter scale(String name, int[] shape) {
     return new Parameter(name, shape, Kind.SCALE, 0, 0, null, 1f);
+  }
+
+  /** A learnable scale starting at {@code initialValue}, such as a PReLU's slope (PyTorch starts it at 0.25). */
+  public static Parameter scale(String name, int[] shape, float initialValue) {
+    return new Parameter(name, shape, Kind.SCALE, 0, 0, null, initialValue);
   }
 
   /** State that is saved with the weights but not learned by gradients, such as a running mean. */

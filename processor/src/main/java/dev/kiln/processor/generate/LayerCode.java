@@ -28,4 +28,16 @@ interface LayerCode {
   static String buffer(String name) {
     return name.equals(LayerPlan.INPUT) ? "input" : "ws." + name;
   }
+
+  /**
+   * The generated model's field holding a tensor's array: {@code conv1Weight} for {@code conv1.weight},
+   * {@code bn1RunningMean} for {@code bn1.running_mean}.
+   */
+  static String field(String layer, String tensor) {
+    StringBuilder sb = new StringBuilder(layer);
+    for (String part : tensor.split("_")) {
+      sb.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+    }
+    return sb.toString();
+  }
 }

@@ -9,6 +9,9 @@ import javax.lang.model.element.Modifier;
 final class Methods {
   static final TypeName FLOATS = ArrayTypeName.of(TypeName.FLOAT);
   static final TypeName INTS = ArrayTypeName.of(TypeName.INT);
+  static final com.palantir.javapoet.ClassName ELEMENTWISE =
+      com.palantir.javapoet.ClassName.get("dev.kiln.runtime.kernel", "Elementwise");
+  static final com.palantir.javapoet.ClassName RNG = com.palantir.javapoet.ClassName.get("dev.kiln.runtime", "Rng");
 
   private Methods() {}
 

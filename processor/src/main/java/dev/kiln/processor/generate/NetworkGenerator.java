@@ -10,12 +10,19 @@ import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.kiln.annotations.Activation;
 import dev.kiln.annotations.Init;
+import dev.kiln.annotations.PoolMode;
 import dev.kiln.processor.model.ActivationModel;
+import dev.kiln.processor.model.BatchNormModel;
 import dev.kiln.processor.model.ConvModel;
+import dev.kiln.processor.model.ConvTransposeModel;
 import dev.kiln.processor.model.DenseModel;
+import dev.kiln.processor.model.DropoutModel;
 import dev.kiln.processor.model.LayerModel;
 import dev.kiln.processor.model.NetworkModel;
+import dev.kiln.processor.model.NormModel;
+import dev.kiln.processor.model.PReluModel;
 import dev.kiln.processor.model.PoolModel;
+import dev.kiln.processor.model.RReluModel;
 import dev.kiln.processor.model.TensorShape;
 import dev.kiln.processor.plan.LayerPlan;
 import dev.kiln.processor.plan.NetworkPlan;
@@ -31,8 +38,13 @@ import javax.lang.model.util.Elements;
 
 /**
  * Writes {@code Kiln_<Name>}: a final class that extends the runtime's {@code Model} and implements the user's
- * interface. It holds the layer views and direct references to every weight array, a nested workspace class with
+ * interface. It holds the layer views and direct references to every tensor's array, a nested workspace class with
  * one field per planned buffer, and per layer a forward and a backward method with literal bounds.
+ *
+ * <p>Residual connections are wired here, between the layers' own code: after a layer's forward pass its output and
+ * the source's are summed into the layer's sum buffer; in the backward pass, each layer first overwrites its
+ * input's gradient, so the sum's gradient is added into the source's gradient right after the layer following the
+ * source has run its backward (the last write before the source reads it).
  */
 public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
   private static final String RUNTIME = "dev.kiln.runtime";
@@ -43,6 +55,7 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
   private static final ClassName WEIGHT_INIT = ClassName.get(RUNTIME + ".init", "WeightInit");
   private static final ClassName LAYER = ClassName.get(LayerKind.VIEW_PACKAGE, "Layer");
   private static final ClassName BUFFERS = ClassName.get("", "Buffers");
+  private static final ClassName ELEMENTWISE = Methods.ELEMENTWISE;
   /** Activations after which a weight should start with He's variance rather than Glorot's. */
   private static final Set<Activation> RELU_FAMILY =
       Set.of(Activation.RELU, Activation.LEAKY_RELU, Activation.ELU, Activation.GELU, Activation.SILU);
@@ -86,13 +99,11 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
           .returns(view)
           .addStatement("return $L", layer.name())
           .build());
-      if (hasWeights(layer)) {
-        type.addField(Methods.FLOATS, layer.name() + "Weight", Modifier.PRIVATE, Modifier.FINAL);
-        constructor.addStatement("this.$LWeight = $L.weight().value()", layer.name(), layer.name());
-        if (hasBias(layer)) {
-          type.addField(Methods.FLOATS, layer.name() + "Bias", Modifier.PRIVATE, Modifier.FINAL);
-          constructor.addStatement("this.$LBias = $L.bias().value()", layer.name(), layer.name());
-        }
+      List<Tensor> tensors = tensors(layer);
+      for (int k = 0; k < tensors.size(); k++) {
+        String field = LayerCode.field(layer.name(), tensors.get(k).suffix());
+        type.addField(Methods.FLOATS, field, Modifier.PRIVATE, Modifier.FINAL);
+        constructor.addStatement("this.$L = $L.parameters().get($L).value()", field, layer.name(), k);
       }
     }
     type.addMethod(constructor.build())
@@ -128,12 +139,66 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
     return java.util.Arrays.stream(values).mapToObj(Integer::toString).collect(Collectors.joining(", "));
   }
 
-  private static boolean hasWeights(LayerModel layer) {
-    return layer instanceof DenseModel || layer instanceof ConvModel;
+  /**
+   * One tensor of a layer, in PyTorch's state_dict order: its name after the layer's ({@code weight},
+   * {@code running_mean}), whether it learns, and the expression that creates it.
+   */
+  private record Tensor(String suffix, boolean trainable, CodeBlock create) {}
+
+  private static List<Tensor> tensors(LayerModel layer) {
+    List<Tensor> t = new ArrayList<>();
+    String n = layer.name();
+    if (layer instanceof DenseModel d) {
+      t.add(new Tensor("weight", true, weight(n, new int[] {d.units(), d.inFeatures()}, d.inFeatures(), d.units(),
+          d.init(), d.activation())));
+      if (d.bias()) {
+        t.add(new Tensor("bias", true, bias(n, d.units())));
+      }
+    } else if (layer instanceof ConvModel c) {
+      int taps = c.window().kh() * c.window().kw();
+      t.add(new Tensor("weight", true, weight(n,
+          new int[] {c.filters(), c.channelsPerGroup(), c.window().kh(), c.window().kw()},
+          c.channelsPerGroup() * taps, c.filters() * taps, c.init(), c.activation())));
+      if (c.bias()) {
+        t.add(new Tensor("bias", true, bias(n, c.filters())));
+      }
+    } else if (layer instanceof ConvTransposeModel c) {
+      int taps = c.window().kh() * c.window().kw();
+      // PyTorch's fans for a weight [in, out / groups, kh, kw]: size(1) * taps in, size(0) * taps out.
+      t.add(new Tensor("weight", true, weight(n,
+          new int[] {c.input().channels(), c.filtersPerGroup(), c.window().kh(), c.window().kw()},
+          c.filtersPerGroup() * taps, c.input().channels() * taps, c.init(), c.activation())));
+      if (c.bias()) {
+        t.add(new Tensor("bias", true, bias(n, c.filters())));
+      }
+    } else if (layer instanceof BatchNormModel b) {
+      int[] shape = {b.channels()};
+      t.add(new Tensor("weight", true, scale(n + ".weight", shape, 1)));
+      t.add(new Tensor("bias", true, bias(n, b.channels())));
+      t.add(new Tensor("running_mean", false, buffer(n + ".running_mean", shape, 0)));
+      t.add(new Tensor("running_var", false, buffer(n + ".running_var", shape, 1)));
+      t.add(new Tensor("num_batches_tracked", false, buffer(n + ".num_batches_tracked", new int[0], 0)));
+    } else if (layer instanceof NormModel m) {
+      int[] shape = m.elementwiseAffine() ? m.input().dims() : new int[] {m.input().channels()};
+      t.add(new Tensor("weight", true, scale(n + ".weight", shape, 1)));
+      t.add(new Tensor("bias", true, CodeBlock.of("$T.bias($S, new int[] {$L})", PARAMETER, n + ".bias",
+          join(shape))));
+    } else if (layer instanceof PReluModel p) {
+      t.add(new Tensor("weight", true, scale(n + ".weight", new int[] {p.slopes()}, p.slope())));
+    }
+    return t;
   }
 
-  private static boolean hasBias(LayerModel layer) {
-    return layer instanceof DenseModel d ? d.bias() : layer instanceof ConvModel c && c.bias();
+  private static CodeBlock scale(String name, int[] shape, double initial) {
+    return initial == 1
+        ? CodeBlock.of("$T.scale($S, new int[] {$L})", PARAMETER, name, join(shape))
+        : CodeBlock.of("$T.scale($S, new int[] {$L}, $L)", PARAMETER, name, join(shape),
+            ActivationCode.floatLiteral(initial));
+  }
+
+  private static CodeBlock buffer(String name, int[] shape, double initial) {
+    return CodeBlock.of("$T.buffer($S, new int[] {$L}, $L)", PARAMETER, name, join(shape),
+        ActivationCode.floatLiteral(initial));
   }
 
   private static LayerCode code(LayerModel layer) {
@@ -143,11 +208,29 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
     if (layer instanceof ConvModel) {
       return new ConvCode();
     }
-    if (layer instanceof PoolModel) {
-      return new PoolCode();
+    if (layer instanceof ConvTransposeModel) {
+      return new ConvTransposeCode();
+    }
+    if (layer instanceof PoolModel p) {
+      return p.mode() == PoolMode.STOCHASTIC ? new StochasticPoolCode() : new PoolCode();
     }
     if (layer instanceof dev.kiln.processor.model.ActivationLayerModel) {
       return new ActivationCode();
+    }
+    if (layer instanceof BatchNormModel) {
+      return new BatchNormCode();
+    }
+    if (layer instanceof NormModel) {
+      return new NormCode();
+    }
+    if (layer instanceof DropoutModel) {
+      return new DropoutCode();
+    }
+    if (layer instanceof PReluModel) {
+      return new PReluCode();
+    }
+    if (layer instanceof RReluModel) {
+      return new RReluCode();
     }
     return new FlattenCode();
   }
@@ -159,7 +242,7 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
       LayerPlan lp = plan.layers().get(i);
       LayerModel layer = lp.layer();
       list.add("new $T($S, $S, $L, $L,\n", ClassName.get(LayerKind.VIEW_PACKAGE, layer.viewType()), layer.name(),
-          layer.describe(), shape(layer.input()), shape(layer.output()));
+          lp.description(), shape(layer.input()), shape(layer.output()));
       list.indent().add("$L,\n", parameters(layer)).add("$LL, $L)", lp.multiplyAdds(), lp.receptiveField())
           .unindent();
       list.add(i < plan.layers().size() - 1 ? ",\n" : ");\n");
@@ -174,19 +257,8 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
 
   private static CodeBlock parameters(LayerModel layer) {
     List<CodeBlock> params = new ArrayList<>();
-    if (layer instanceof DenseModel d) {
-      params.add(weight(d.name(), new int[] {d.units(), d.inFeatures()}, d.inFeatures(), d.units(), d.init(),
-          d.activation()));
-      if (d.bias()) {
-        params.add(bias(d.name(), d.units()));
-      }
-    } else if (layer instanceof ConvModel c) {
-      int taps = c.window().kh() * c.window().kw();
-      params.add(weight(c.name(), new int[] {c.filters(), c.channelsPerGroup(), c.window().kh(), c.window().kw()},
-          c.channelsPerGroup() * taps, c.filters() * taps, c.init(), c.activation()));
-      if (c.bias()) {
-        params.add(bias(c.name(), c.filters()));
-      }
+    for (Tensor t : tensors(layer)) {
+      params.add(t.create());
     }
     return CodeBlock.of("$T.of($L)", List.class, CodeBlock.join(params, ", "));
   }
@@ -212,7 +284,17 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
         .addParameter(TypeName.BOOLEAN, "training")
         .addStatement("$T ws = ($T) workspace", BUFFERS, BUFFERS);
     for (LayerPlan layer : plan.layers()) {
+      m.addCode(BatchNormCode.trainingCheck(layer));
+    }
+    m.addComment("Backward follows the mode of this forward pass.")
+        .addStatement("ws.training = training");
+    for (LayerPlan layer : plan.layers()) {
       m.addCode(code(layer.layer()).forward(layer));
+      if (layer.skip() != null) {
+        m.addStatement("$T.add($L, $L, $L, batch * $L)", ELEMENTWISE, LayerCode.buffer(layer.output()),
+            LayerCode.buffer(layer.skip().source()), LayerCode.buffer(layer.skip().sum()),
+            layer.layer().output().size());
+      }
     }
     return m.build();
   }
@@ -238,14 +320,32 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
     }
     for (int i = plan.layers().size() - 1; i >= 0; i--) {
       LayerPlan layer = plan.layers().get(i);
+      if (layer.skip() != null && layer.skip().savedGrad() != null) {
+        m.addComment("$L's backward changes its output gradient in place; keep the sum's gradient for $L.",
+            layer.layer().name(), layer.skip().from());
+        m.addStatement("System.arraycopy($L, 0, $L, 0, batch * $L)", LayerCode.buffer(layer.outputGrad()),
+            LayerCode.buffer(layer.skip().savedGrad()), layer.layer().output().size());
+      }
       m.addCode(code(layer.layer()).backward(layer, first[i]));
+      // This layer has just overwritten the gradient of the layer before it (or of the input); add the residuals
+      // that layer feeds.
+      String before = i == 0 ? null : plan.layers().get(i - 1).layer().name();
+      for (LayerPlan target : plan.layers()) {
+        LayerPlan.Skip skip = target.skip();
+        if (skip != null && (i == 0 ? skip.from().equals(dev.kiln.processor.model.Residual.INPUT)
+            : skip.from().equals(before))) {
+          m.addStatement("$T.addTo($L, $L, batch * $L)", ELEMENTWISE,
+              LayerCode.buffer(skip.gradient(target.outputGrad())), LayerCode.buffer(skip.sourceGrad()),
+              target.layer().output().size());
+        }
+      }
     }
     return m.build();
   }
 
   /** Number of learnable tensors of a layer, in the order the runtime lists them. */
   private static long learnable(LayerModel layer) {
-    return hasWeights(layer) ? (hasBias(layer) ? 2 : 1) : 0;
+    return tensors(layer).stream().filter(Tensor::trainable).count();
   }
 
   private static TypeSpec buffers(NetworkPlan plan) {
@@ -268,12 +368,19 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
       constructor.addStatement("this.$L = new int[$T.multiplyExact(maxBatch, $L)]", b.getKey(), Math.class,
           b.getValue());
     }
+    for (Map.Entry<String, Integer> b : plan.fixedFloatBuffers().entrySet()) {
+      type.addField(Methods.FLOATS, b.getKey(), Modifier.FINAL);
+      constructor.addStatement("this.$L = new float[$L]", b.getKey(), b.getValue());
+    }
+    type.addField(FieldSpec.builder(TypeName.BOOLEAN, "training")
+        .addJavadoc("The mode of the last forward pass, which its backward pass follows.\n")
+        .build());
     return type.addMethod(constructor.build())
         .addMethod(MethodSpec.methodBuilder("output")
             .addAnnotation(Override.class)
             .addModifiers(Modifier.PUBLIC)
             .returns(Methods.FLOATS)
-            .addStatement("return $L", plan.last().output())
+            .addStatement("return $L", plan.last().result())
             .build())
         .addMethod(MethodSpec.methodBuilder("inputGradient")
             .addAnnotation(Override.class)

@@ -2,7 +2,8 @@ package dev.kiln.processor.model;
 
 /** One validated layer: its name (the interface method), the shapes it maps between, and its configuration. */
 public sealed interface LayerModel
-    permits DenseModel, ConvModel, PoolModel, FlattenModel, ActivationLayerModel {
+    permits DenseModel, ConvModel, PoolModel, FlattenModel, ActivationLayerModel, BatchNormModel, NormModel,
+        DropoutModel, PReluModel, RReluModel, ConvTransposeModel {
   String name();
 
   TensorShape input();

@@ -2,7 +2,7 @@ package dev.kiln.processor.model;
 
 import dev.kiln.annotations.PoolMode;
 
-/** Max or average pooling over a window; global pooling is the window that covers the whole image. */
+/** Max, average or stochastic pooling over a window; global pooling is the window that covers the whole image. */
 public record PoolModel(
     String name, TensorShape input, TensorShape output, PoolMode mode, Window window, boolean global)
     implements LayerModel {
@@ -13,7 +13,11 @@ public record PoolModel(
 
   @Override
   public String describe() {
-    String m = mode == PoolMode.MAX ? "Max" : "Avg";
+    String m = switch (mode) {
+      case MAX -> "Max";
+      case AVG -> "Avg";
+      case STOCHASTIC -> "Stochastic";
+    };
     return global ? "Global" + m + "Pool" : m + "Pool " + window.describe();
   }
 }

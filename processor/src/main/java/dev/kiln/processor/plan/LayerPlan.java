@@ -6,12 +6,18 @@ import dev.kiln.processor.model.LayerModel;
  * Where one layer reads and writes. Buffer names are fields of the generated workspace, except {@link #INPUT}, the
  * caller's input array.
  *
- * @param input buffer holding the layer's input (the previous layer's output)
+ * @param input buffer holding the layer's input (the previous layer's output, or its sum with a residual)
  * @param output buffer the layer writes its (post-activation) output to
  * @param preActivation buffer for the value before a fused activation, or null when there is none
  * @param inputGrad buffer receiving the gradient for the layer's input
- * @param outputGrad buffer holding the gradient for the layer's output
- * @param argmax int buffer of a max pool's winning positions, or null
+ * @param outputGrad buffer holding the gradient for the layer's output (for its sum with a residual, which is the
+ *     same gradient)
+ * @param argmax int buffer of a max pool's winning positions or a stochastic pool's picked ones, or null
+ * @param noise per-value buffer of a dropout's mask or a randomized ReLU's slopes, or null
+ * @param mean statistics buffer of a normalisation: per channel for a batch norm (not batch-sized), per sample and
+ *     group for the others; or null
+ * @param invStd the matching {@code 1 / sqrt(var + eps)}, or null
+ * @param skip the residual added to this layer's output, or null
  * @param receptiveField input pixels per axis one output sees; 0 for all
  */
 public record LayerPlan(
@@ -22,14 +28,46 @@ public record LayerPlan(
     String inputGrad,
     String outputGrad,
     String argmax,
+    String noise,
+    String mean,
+    String invStd,
+    Skip skip,
     long parameters,
     long multiplyAdds,
     int receptiveField) {
   public static final String INPUT = "input";
   public static final String INPUT_GRAD = "inputGrad";
 
+  /**
+   * A residual connection into this layer: forward writes {@code sum = output + source}; backward adds the sum's
+   * gradient into {@code sourceGrad} once the layer after the source has written it.
+   *
+   * @param from the source's name ({@code "input"} for the network's input)
+   * @param source buffer of the source's output (the value the layers after the source read)
+   * @param sourceGrad buffer of the gradient for the source's output
+   * @param sum buffer of this layer's output plus the source: what the next layer reads
+   * @param savedGrad a copy of the sum's gradient taken before this layer's backward, which changes its output
+   *     gradient in place (a fused activation); null when the output gradient stays intact
+   */
+  public record Skip(String from, String source, String sourceGrad, String sum, String savedGrad) {
+    /** The buffer that holds the sum's gradient when the source's gradient is completed. */
+    public String gradient(String outputGrad) {
+      return savedGrad != null ? savedGrad : outputGrad;
+    }
+  }
+
   /** Whether the output has a buffer of its own (false for a flatten, which aliases its input). */
   public boolean ownsOutput() {
     return !output.equals(input);
+  }
+
+  /** The buffer the next layer reads: the output, or its sum with the residual. */
+  public String result() {
+    return skip != null ? skip.sum() : output;
+  }
+
+  /** The layer's configuration in words, with its residual: {@code BatchNorm2d + input}. */
+  public String description() {
+    return layer.describe() + (skip != null ? " + " + skip.from() : "");
   }
 }

@@ -1,32 +1,52 @@
 package dev.kiln.processor.plan;
 
+import dev.kiln.processor.model.BatchNormModel;
 import dev.kiln.processor.model.ConvModel;
+import dev.kiln.processor.model.ConvTransposeModel;
 import dev.kiln.processor.model.DenseModel;
+import dev.kiln.processor.model.DropoutModel;
 import dev.kiln.processor.model.FlattenModel;
 import dev.kiln.processor.model.LayerModel;
 import dev.kiln.processor.model.NetworkModel;
+import dev.kiln.processor.model.NormModel;
+import dev.kiln.processor.model.PReluModel;
 import dev.kiln.processor.model.PoolModel;
+import dev.kiln.processor.model.RReluModel;
+import dev.kiln.processor.model.Residual;
 import dev.kiln.annotations.PoolMode;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
-/** The buffers and costs of a whole network, layer by layer in forward order. */
+/**
+ * The buffers and costs of a whole network, layer by layer in forward order. {@code floatBuffers} and
+ * {@code intBuffers} hold values per sample (the workspace multiplies them by its maximum batch);
+ * {@code fixedFloatBuffers} do not grow with the batch (a batch norm's per-channel statistics).
+ */
 public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<String, Integer> floatBuffers,
-    Map<String, Integer> intBuffers) {
+    Map<String, Integer> intBuffers, Map<String, Integer> fixedFloatBuffers) {
   public NetworkPlan {
     layers = List.copyOf(layers);
     floatBuffers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(floatBuffers));
     intBuffers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(intBuffers));
+    fixedFloatBuffers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fixedFloatBuffers));
   }
 
-  /** Plans {@code network}: one output and one gradient buffer per layer, shared where a layer is a pure view. */
+  /**
+   * Plans {@code network}: one output and one gradient buffer per layer, shared where a layer is a pure view, plus
+   * what each layer keeps for its backward pass (pre-activations, pool positions, masks, statistics) and, for a
+   * layer with a residual, the buffer of its sum.
+   */
   public static NetworkPlan of(NetworkModel network) {
     Map<String, Integer> floats = new LinkedHashMap<>();
     Map<String, Integer> ints = new LinkedHashMap<>();
+    Map<String, Integer> fixed = new LinkedHashMap<>();
     floats.put(LayerPlan.INPUT_GRAD, network.input().size());
     List<LayerPlan> plans = new ArrayList<>();
+    Map<String, LayerPlan> byName = new HashMap<>();
     String in = LayerPlan.INPUT;
     String inGrad = LayerPlan.INPUT_GRAD;
     int rf = 1;
@@ -36,7 +56,11 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
       String outGrad;
       String pre = null;
       String argmax = null;
-      if (layer instanceof FlattenModel && !in.equals(LayerPlan.INPUT)) {
+      String noise = null;
+      String mean = null;
+      String invStd = null;
+      Optional<Residual> residual = network.residualOf(layer.name());
+      if (layer instanceof FlattenModel && !in.equals(LayerPlan.INPUT) && residual.isEmpty()) {
         out = in;
         outGrad = inGrad;
       } else {
@@ -49,9 +73,38 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         pre = layer.name() + "Pre";
         floats.put(pre, layer.output().size());
       }
-      if (layer instanceof PoolModel p && p.mode() == PoolMode.MAX) {
-        argmax = layer.name() + "Argmax";
+      if (layer instanceof PoolModel p && p.mode() != PoolMode.AVG) {
+        argmax = layer.name() + (p.mode() == PoolMode.MAX ? "Argmax" : "Pick");
         ints.put(argmax, layer.output().size());
+      }
+      if (layer instanceof DropoutModel || layer instanceof RReluModel) {
+        noise = layer.name() + "Noise";
+        floats.put(noise, layer.output().size());
+      }
+      if (layer instanceof BatchNormModel b) {
+        mean = layer.name() + "Mean";
+        invStd = layer.name() + "InvStd";
+        fixed.put(mean, b.channels());
+        fixed.put(invStd, b.channels());
+      } else if (layer instanceof NormModel n) {
+        mean = layer.name() + "Mean";
+        invStd = layer.name() + "InvStd";
+        floats.put(mean, n.groups());
+        floats.put(invStd, n.groups());
+      }
+      LayerPlan.Skip skip = null;
+      if (residual.isPresent()) {
+        Residual r = residual.get();
+        LayerPlan source = r.fromInput() ? null : byName.get(r.from());
+        String sum = layer.name() + "Sum";
+        floats.put(sum, layer.output().size());
+        String saved = null;
+        if (hasFusedActivation(layer)) {
+          saved = layer.name() + "SumGrad";
+          floats.put(saved, layer.output().size());
+        }
+        skip = new LayerPlan.Skip(r.from(), source == null ? LayerPlan.INPUT : source.result(),
+            source == null ? LayerPlan.INPUT_GRAD : source.outputGrad(), sum, saved);
       }
       // Receptive field along the height: grows by (k_eff - 1) input steps of the current jump.
       if (layer instanceof ConvModel c) {
@@ -60,25 +113,45 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
       } else if (layer instanceof PoolModel p) {
         rf = p.global() || rf == 0 ? 0 : rf + (p.window().kh() - 1) * jump;
         jump *= p.window().sh();
-      } else if (layer instanceof DenseModel) {
-        rf = 0;
+      } else if (layer instanceof ConvTransposeModel t) {
+        // Each output sees about ceil(k_eff / s) inputs per axis; the approximation keeps the jump.
+        int seen = (t.window().effectiveHeight() + t.window().sh() - 1) / t.window().sh();
+        rf = rf == 0 ? 0 : rf + (seen - 1) * jump;
+      } else if (layer instanceof DenseModel || layer instanceof NormModel) {
+        rf = 0; // a dense layer, and statistics over all positions, see the whole input
       }
-      plans.add(new LayerPlan(layer, in, out, pre, inGrad, outGrad, argmax, parameters(layer), multiplyAdds(layer),
-          rf));
-      in = out;
+      LayerPlan plan = new LayerPlan(layer, in, out, pre, inGrad, outGrad, argmax, noise, mean, invStd, skip,
+          parameters(layer), multiplyAdds(layer), rf);
+      plans.add(plan);
+      byName.put(layer.name(), plan);
+      in = plan.result();
       inGrad = outGrad;
     }
-    return new NetworkPlan(network, plans, floats, ints);
+    return new NetworkPlan(network, plans, floats, ints, fixed);
   }
 
-  /** Dense and Conv apply their activation in place of a separate layer; it needs the pre-activation values. */
+  /**
+   * Layers that apply their activation in place of a separate layer (Dense, Conv, ConvTranspose and the
+   * normalisations); they keep the pre-activation values, and their backward changes their output gradient in
+   * place.
+   */
   public static boolean hasFusedActivation(LayerModel layer) {
     if (layer instanceof DenseModel d) {
       return !d.activation().isIdentity();
     }
+    if (layer instanceof ConvTransposeModel t) {
+      return !t.activation().isIdentity();
+    }
+    if (layer instanceof BatchNormModel b) {
+      return !b.activation().isIdentity();
+    }
+    if (layer instanceof NormModel n) {
+      return !n.activation().isIdentity();
+    }
     return layer instanceof ConvModel c && !c.activation().isIdentity();
   }
 
+  /** Learnable scalars of a layer (buffers such as running statistics do not count). */
   public static long parameters(LayerModel layer) {
     if (layer instanceof DenseModel d) {
       return (long) d.units() * d.inFeatures() + (d.bias() ? d.units() : 0);
@@ -87,16 +160,32 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
       return (long) c.filters() * c.channelsPerGroup() * c.window().kh() * c.window().kw()
           + (c.bias() ? c.filters() : 0);
     }
+    if (layer instanceof ConvTransposeModel t) {
+      return (long) t.input().channels() * t.filtersPerGroup() * t.window().kh() * t.window().kw()
+          + (t.bias() ? t.filters() : 0);
+    }
+    if (layer instanceof BatchNormModel b) {
+      return 2L * b.channels();
+    }
+    if (layer instanceof NormModel n) {
+      return 2L * n.affineSize();
+    }
+    if (layer instanceof PReluModel p) {
+      return p.slopes();
+    }
     return 0;
   }
 
-  /** Multiply-adds of one sample's forward pass (pooling and activations count as none). */
+  /** Multiply-adds of one sample's forward pass (normalisation, pooling and activations count as none). */
   public static long multiplyAdds(LayerModel layer) {
     if (layer instanceof DenseModel d) {
       return (long) d.units() * d.inFeatures();
     }
     if (layer instanceof ConvModel c) {
       return (long) c.output().size() * c.channelsPerGroup() * c.window().kh() * c.window().kw();
+    }
+    if (layer instanceof ConvTransposeModel t) {
+      return (long) t.input().size() * t.filtersPerGroup() * t.window().kh() * t.window().kw();
     }
     return 0;
   }
@@ -113,9 +202,12 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
     return layers.stream().mapToLong(LayerPlan::multiplyAdds).sum();
   }
 
-  /** Bytes of float32 activations per sample: every layer's own output (flatten shares). */
+  /** Bytes of float32 activations per sample: every layer's own output (flatten shares) and residual sums. */
   public long activationBytes() {
-    return 4L * layers.stream().filter(LayerPlan::ownsOutput).mapToLong(l -> l.layer().output().size()).sum();
+    return 4L * layers.stream()
+        .mapToLong(l -> (l.ownsOutput() ? l.layer().output().size() : 0)
+            + (l.skip() != null ? l.layer().output().size() : 0))
+        .sum();
   }
 
   /** The layer table printed by the processor's note and kept in the generated Javadoc. */
@@ -126,7 +218,7 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         "act. bytes", "RF"));
     sb.append(String.format(java.util.Locale.ROOT, fmt, "input", "", network.input(), "", "", "", ""));
     for (LayerPlan l : layers) {
-      sb.append(String.format(java.util.Locale.ROOT, fmt, l.layer().name(), l.layer().describe(), l.layer().output(),
+      sb.append(String.format(java.util.Locale.ROOT, fmt, l.layer().name(), l.description(), l.layer().output(),
           l.parameters(), l.multiplyAdds(), 4L * l.layer().output().size(),
           l.receptiveField() == 0 ? "all" : l.receptiveField()));
     }

@@ -71,6 +71,10 @@ public final class Attributes {
     return (Boolean) raw(name);
   }
 
+  public String stringValue(String name) {
+    return (String) raw(name);
+  }
+
   /** The constant's name of an enum-valued attribute. */
   public String enumName(String name) {
     return ((VariableElement) raw(name)).getSimpleName().toString();

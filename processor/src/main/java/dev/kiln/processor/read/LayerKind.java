@@ -10,7 +10,15 @@ public enum LayerKind {
   POOL("dev.kiln.annotations.Pool", "PoolLayer"),
   GLOBAL_POOL("dev.kiln.annotations.GlobalPool", "PoolLayer"),
   FLATTEN("dev.kiln.annotations.Flatten", "FlattenLayer"),
-  ACTIVATE("dev.kiln.annotations.Activate", "ActivationLayer");
+  ACTIVATE("dev.kiln.annotations.Activate", "ActivationLayer"),
+  BATCH_NORM("dev.kiln.annotations.BatchNorm", "BatchNormLayer"),
+  LAYER_NORM("dev.kiln.annotations.LayerNorm", "NormLayer"),
+  GROUP_NORM("dev.kiln.annotations.GroupNorm", "NormLayer"),
+  INSTANCE_NORM("dev.kiln.annotations.InstanceNorm", "NormLayer"),
+  DROPOUT("dev.kiln.annotations.Dropout", "DropoutLayer"),
+  PRELU("dev.kiln.annotations.PReLU", "PReluLayer"),
+  RRELU("dev.kiln.annotations.RReLU", "ActivationLayer"),
+  CONV_TRANSPOSE("dev.kiln.annotations.ConvTranspose", "ConvTransposeLayer");
 
   /** Package of the runtime's layer views. */
   public static final String VIEW_PACKAGE = "dev.kiln.runtime.layer";

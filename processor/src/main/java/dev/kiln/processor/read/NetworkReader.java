@@ -15,6 +15,7 @@ import javax.lang.model.util.Elements;
  */
 public final class NetworkReader {
   public static final String NETWORK = "dev.kiln.annotations.Network";
+  public static final String RESIDUAL = "dev.kiln.annotations.Residual";
 
   private final Elements elements;
 
@@ -30,12 +31,16 @@ public final class NetworkReader {
         continue;
       }
       List<LayerDeclaration.Annotated> layers = new ArrayList<>();
+      Attributes residual = null;
       for (AnnotationMirror m : e.getAnnotationMirrors()) {
         String name = ((TypeElement) m.getAnnotationType().asElement()).getQualifiedName().toString();
+        if (name.equals(RESIDUAL)) {
+          residual = new Attributes(m, elements);
+        }
         LayerKind.forAnnotation(name)
             .ifPresent(kind -> layers.add(new LayerDeclaration.Annotated(kind, new Attributes(m, elements))));
       }
-      methods.add(new LayerDeclaration((ExecutableElement) e, layers));
+      methods.add(new LayerDeclaration((ExecutableElement) e, layers, residual));
     }
     return new NetworkDeclaration(type, network, methods);
   }

@@ -5,12 +5,20 @@ import dev.kiln.annotations.Init;
 import dev.kiln.annotations.PoolMode;
 import dev.kiln.processor.model.ActivationLayerModel;
 import dev.kiln.processor.model.ActivationModel;
+import dev.kiln.processor.model.BatchNormModel;
 import dev.kiln.processor.model.ConvModel;
+import dev.kiln.processor.model.ConvTransposeModel;
 import dev.kiln.processor.model.DenseModel;
+import dev.kiln.processor.model.DropoutModel;
 import dev.kiln.processor.model.FlattenModel;
 import dev.kiln.processor.model.LayerModel;
 import dev.kiln.processor.model.NetworkModel;
+import dev.kiln.processor.model.NormKind;
+import dev.kiln.processor.model.NormModel;
+import dev.kiln.processor.model.PReluModel;
 import dev.kiln.processor.model.PoolModel;
+import dev.kiln.processor.model.RReluModel;
+import dev.kiln.processor.model.Residual;
 import dev.kiln.processor.model.TensorShape;
 import dev.kiln.processor.model.Window;
 import dev.kiln.processor.read.Attributes;
@@ -19,7 +27,9 @@ import dev.kiln.processor.read.LayerKind;
 import dev.kiln.processor.read.NetworkDeclaration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import javax.lang.model.element.ElementKind;
@@ -58,13 +68,25 @@ public final class NetworkValidator {
       return Optional.empty();
     }
     TensorShape shape = inputShape(type, net);
+    TensorShape networkInput = shape;
     List<LayerModel> layers = new ArrayList<>();
+    List<Residual> residuals = new ArrayList<>();
     Set<String> names = new HashSet<>();
+    Set<String> allNames = new HashSet<>();
+    for (LayerDeclaration method : decl.methods()) {
+      if (!method.annotations().isEmpty()) {
+        allNames.add(method.name());
+      }
+    }
+    Map<String, TensorShape> earlier = new LinkedHashMap<>(); // layer name -> output shape, null where unknown
     for (LayerDeclaration method : decl.methods()) {
       ExecutableElement m = method.method();
       if (method.annotations().isEmpty()) {
         if (m.getModifiers().contains(Modifier.ABSTRACT)) {
           report.error(Message.NOT_A_LAYER, m, method.name());
+        } else if (method.residual() != null) {
+          report.error(Message.RESIDUAL_WITHOUT_LAYER, m, method.residual().mirror(), null, method.name(),
+              method.name());
         }
         continue; // default, static and private helpers are the user's own
       }
@@ -77,6 +99,14 @@ public final class NetworkValidator {
       checkMethod(method, first);
       checkName(method, first, names);
       LayerModel layer = layer(method.name(), first.kind(), first.attributes(), m, shape);
+      TensorShape out = layer == null ? null : layer.output();
+      if (method.residual() != null) {
+        Residual r = residual(type, method, earlier, allNames, networkInput, out);
+        if (r != null) {
+          residuals.add(r);
+        }
+      }
+      earlier.putIfAbsent(method.name(), out);
       if (layer != null) {
         layers.add(layer);
         shape = layer.output();
@@ -92,7 +122,46 @@ public final class NetworkValidator {
     }
     return Optional.of(new NetworkModel(packageOf(type), type.getSimpleName().toString(),
         type.getQualifiedName().toString(), generatedName(type), layers.get(0).input(), net.longValue("seed"),
-        layers));
+        layers, residuals));
+  }
+
+  /**
+   * Checks a {@code @Residual}: its source must be "input" or a layer before this one, of the same output shape.
+   * Returns the residual, or null after reporting (or when a shape is unknown because of an earlier error).
+   */
+  private Residual residual(TypeElement type, LayerDeclaration method, Map<String, TensorShape> earlier,
+      Set<String> allNames, TensorShape networkInput, TensorShape out) {
+    Attributes a = method.residual();
+    ExecutableElement m = method.method();
+    String name = method.name();
+    String from = a.stringValue("from");
+    TensorShape source;
+    if (from.equals(Residual.INPUT)) {
+      source = networkInput;
+    } else if (earlier.containsKey(from)) {
+      source = earlier.get(from);
+    } else if (from.equals(name) || allNames.contains(from)) {
+      report.error(Message.RESIDUAL_NOT_EARLIER, m, a.mirror(), a.written("from"), name, from,
+          from.equals(name) ? "this layer itself" : "a later layer", from);
+      return null;
+    } else {
+      List<String> candidates = new ArrayList<>();
+      candidates.add('"' + Residual.INPUT + '"');
+      for (String n : earlier.keySet()) {
+        candidates.add('"' + n + '"');
+      }
+      report.error(Message.RESIDUAL_UNKNOWN, m, a.mirror(), a.written("from"), name, from, type.getSimpleName(),
+          name, String.join(", ", candidates));
+      return null;
+    }
+    if (source == null || out == null) {
+      return null;
+    }
+    if (!source.equals(out)) {
+      report.error(Message.RESIDUAL_SHAPE, m, a.mirror(), a.written("from"), name, from, source, out, out);
+      return null;
+    }
+    return new Residual(name, from);
   }
 
   /** {@code Kiln_Outer_Inner} for {@code Outer.Inner}: nested names joined by underscores. */
@@ -183,6 +252,9 @@ public final class NetworkValidator {
     if (RESERVED.contains(name)) {
       report.error(Message.RESERVED_NAME, method.method(), name, name, name);
     }
+    if (name.equals(Residual.INPUT)) {
+      report.error(Message.RESERVED_INPUT, method.method(), name);
+    }
   }
 
   /** The layer's model, or null when it has an error or its input shape is unknown. */
@@ -197,7 +269,189 @@ public final class NetworkValidator {
         ActivationModel act = activation(name, a, m, "value");
         yield in == null || act == null ? null : new ActivationLayerModel(name, in, in, act);
       }
+      case BATCH_NORM -> batchNorm(name, a, m, in);
+      case LAYER_NORM -> norm(name, a, m, in, NormKind.LAYER);
+      case GROUP_NORM -> norm(name, a, m, in, NormKind.GROUP);
+      case INSTANCE_NORM -> norm(name, a, m, in, NormKind.INSTANCE);
+      case DROPOUT -> dropout(name, a, m, in);
+      case PRELU -> prelu(name, a, m, in);
+      case RRELU -> rrelu(name, a, m, in);
+      case CONV_TRANSPOSE -> convTranspose(name, a, m, in);
     };
+  }
+
+  private LayerModel batchNorm(String name, Attributes a, ExecutableElement m, TensorShape in) {
+    double momentum = a.doubleValue("momentum");
+    boolean ok = true;
+    if (!(momentum >= 0 && momentum <= 1)) {
+      report.error(Message.MOMENTUM_RANGE, m, a.mirror(), a.written("momentum"), name, momentum);
+      ok = false;
+    }
+    ok &= eps(name, a, m);
+    ActivationModel act = activation(name, a, m, "activation");
+    if (!ok || act == null || in == null) {
+      return null;
+    }
+    return new BatchNormModel(name, in, in, momentum, a.doubleValue("eps"), act);
+  }
+
+  private LayerModel norm(String name, Attributes a, ExecutableElement m, TensorShape in, NormKind kind) {
+    boolean ok = eps(name, a, m);
+    int groups = 1;
+    if (kind == NormKind.GROUP) {
+      groups = a.intValue("groups");
+      ok &= positive(name, a, m, "groups", groups);
+    }
+    ActivationModel act = activation(name, a, m, "activation");
+    if (!ok || act == null || in == null) {
+      return null;
+    }
+    String annotation = kind == NormKind.GROUP ? "GroupNorm" : kind == NormKind.LAYER ? "LayerNorm" : "InstanceNorm";
+    if (kind == NormKind.INSTANCE) {
+      if (!in.isImage()) {
+        report.error(Message.NEEDS_IMAGE, m, a.mirror(), null, name, annotation, in);
+        return null;
+      }
+      groups = in.channels();
+    }
+    if (kind == NormKind.GROUP && in.channels() % groups != 0) {
+      report.error(Message.GROUPS_CHANNELS, m, a.mirror(), a.written("groups"), name, groups, in.channels(), groups,
+          in.channels());
+      return null;
+    }
+    if (in.size() / groups == 1) {
+      String fix = kind == NormKind.GROUP ? "use fewer groups, or a @BatchNorm" : kind == NormKind.INSTANCE
+          ? "use a @BatchNorm, or normalise before the image shrinks to 1x1" : "use a @BatchNorm";
+      report.error(Message.NORM_ONE_VALUE, m, a.mirror(), kind == NormKind.GROUP ? a.written("groups") : null, name,
+          annotation, in, fix);
+      return null;
+    }
+    return new NormModel(name, in, in, kind, groups, a.doubleValue("eps"), act);
+  }
+
+  /** Whether {@code eps} is positive and finite; reports it otherwise. */
+  private boolean eps(String name, Attributes a, ExecutableElement m) {
+    double eps = a.doubleValue("eps");
+    if (eps > 0 && !Double.isInfinite(eps)) {
+      return true;
+    }
+    report.error(Message.EPS_NOT_POSITIVE, m, a.mirror(), a.written("eps"), name, eps);
+    return false;
+  }
+
+  private LayerModel dropout(String name, Attributes a, ExecutableElement m, TensorShape in) {
+    double rate = a.doubleValue("value");
+    if (!(rate >= 0 && rate < 1)) {
+      report.error(Message.DROPOUT_RATE, m, a.mirror(), a.written("value"), name, rate);
+      return null;
+    }
+    return in == null ? null : new DropoutModel(name, in, in, rate, a.booleanValue("gaussian"));
+  }
+
+  private LayerModel prelu(String name, Attributes a, ExecutableElement m, TensorShape in) {
+    double slope = a.doubleValue("slope");
+    if (!finite(name, a, m, "slope") || in == null) {
+      return null;
+    }
+    return new PReluModel(name, in, in, slope, a.booleanValue("shared"));
+  }
+
+  private LayerModel rrelu(String name, Attributes a, ExecutableElement m, TensorShape in) {
+    boolean ok = finite(name, a, m, "lower");
+    ok &= finite(name, a, m, "upper");
+    if (!ok) {
+      return null;
+    }
+    double lower = a.doubleValue("lower");
+    double upper = a.doubleValue("upper");
+    if (lower > upper) {
+      report.error(Message.RRELU_RANGE, m, a.mirror(),
+          a.isWritten("lower") ? a.written("lower") : a.written("upper"), name, lower, upper);
+      return null;
+    }
+    return in == null ? null : new RReluModel(name, in, in, lower, upper);
+  }
+
+  private boolean finite(String name, Attributes a, ExecutableElement m, String attr) {
+    double v = a.doubleValue(attr);
+    if (Double.isFinite(v)) {
+      return true;
+    }
+    report.error(Message.NOT_FINITE, m, a.mirror(), a.written(attr), name, attr, v);
+    return false;
+  }
+
+  private LayerModel convTranspose(String name, Attributes a, ExecutableElement m, TensorShape in) {
+    int filters = a.intValue("filters");
+    int groups = a.intValue("groups");
+    boolean ok = positive(name, a, m, "filters", filters);
+    ok &= positive(name, a, m, "groups", groups);
+    int[] k = pair(name, a, m, "kernel", 1);
+    int[] s = pair(name, a, m, "stride", 1);
+    int[] p = pair(name, a, m, "padding", 0);
+    int[] op = pair(name, a, m, "outputPadding", 0);
+    int[] d = pair(name, a, m, "dilation", 1);
+    ActivationModel act = activation(name, a, m, "activation");
+    Init init = init(name, a, m);
+    if (!ok || k == null || s == null || p == null || op == null || d == null || act == null || init == null) {
+      return null;
+    }
+    String[] axes = {"height", "width"};
+    for (int i = 0; i < 2; i++) {
+      if (op[i] >= s[i] && op[i] >= d[i]) {
+        report.error(Message.OUTPUT_PADDING, m, a.mirror(), a.written("outputPadding", i), name, op[i], axes[i],
+            s[i], d[i], Math.max(s[i], d[i]) - 1);
+        ok = false;
+        if (a.ints("outputPadding").length == 1) {
+          break; // one written value, one mistake: say it once
+        }
+      }
+    }
+    if (!ok || in == null) {
+      return null;
+    }
+    if (!in.isImage()) {
+      report.error(Message.NEEDS_IMAGE, m, a.mirror(), null, name, "ConvTranspose", in);
+      return null;
+    }
+    if (in.channels() % groups != 0) {
+      report.error(Message.GROUPS_CHANNELS, m, a.mirror(), a.written("groups"), name, groups, in.channels(), groups,
+          in.channels());
+      ok = false;
+    }
+    if (filters % groups != 0) {
+      report.error(Message.GROUPS_FILTERS, m, a.mirror(), a.written("groups"), name, groups, filters, groups, groups);
+      ok = false;
+    }
+    int[] inHw = {in.height(), in.width()};
+    int[] outHw = new int[2];
+    for (int i = 0; i < 2 && ok; i++) {
+      long size = (long) (inHw[i] - 1) * s[i] - 2L * p[i] + (long) d[i] * (k[i] - 1) + op[i] + 1;
+      if (size < 1) {
+        long maxPadding = ((long) (inHw[i] - 1) * s[i] + (long) d[i] * (k[i] - 1) + op[i]) / 2;
+        report.error(Message.OUTPUT_BELOW_ONE, m, a.mirror(), a.written("padding", i), name, axes[i], inHw[i], s[i],
+            p[i], d[i], k[i], op[i], size, maxPadding, axes[i]);
+        ok = false;
+      } else if (size > Integer.MAX_VALUE) {
+        report.error(Message.TOO_LARGE, m, a.mirror(), null, name, "the output", size);
+        ok = false;
+      } else {
+        outHw[i] = (int) size;
+      }
+    }
+    if (!ok) {
+      return null;
+    }
+    long outSize = (long) filters * outHw[0] * outHw[1];
+    long weights = (long) in.channels() * (filters / groups) * k[0] * k[1];
+    if (Math.max(outSize, weights) > Integer.MAX_VALUE) {
+      report.error(Message.TOO_LARGE, m, a.mirror(), null, name, outSize > weights ? "the output" : "the weight",
+          Math.max(outSize, weights));
+      return null;
+    }
+    Window w = new Window(k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]);
+    return new ConvTransposeModel(name, in, TensorShape.image(filters, outHw[0], outHw[1]), filters, w, op[0], op[1],
+        groups, a.booleanValue("bias"), act, init);
   }
 
   private LayerModel dense(String name, Attributes a, ExecutableElement m, TensorShape in) {
@@ -335,8 +589,10 @@ public final class NetworkValidator {
     for (int i = 0; i < hw.length; i++) {
       if (hw[i] < min) {
         int index = v.length == 1 ? 0 : i;
-        if (min == 0) {
+        if (min == 0 && attr.equals("padding")) {
           report.error(Message.NEGATIVE_PADDING, m, a.mirror(), a.written(attr, index), name, hw[i]);
+        } else if (min == 0) {
+          report.error(Message.NEGATIVE, m, a.mirror(), a.written(attr, index), name, attr, hw[i]);
         } else {
           report.error(Message.NOT_POSITIVE, m, a.mirror(), a.written(attr, index), name, attr, hw[i]);
         }

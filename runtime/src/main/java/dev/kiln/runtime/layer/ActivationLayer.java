@@ -4,7 +4,7 @@ import dev.kiln.runtime.Parameter;
 import dev.kiln.runtime.Shape;
 import java.util.List;
 
-/** A standalone activation (@Activate). */
+/** A standalone activation (@Activate), or a randomized leaky ReLU (@RReLU); it has no parameters. */
 public final class ActivationLayer extends Layer {
   public ActivationLayer(
       String name,

@@ -1,0 +1,47 @@
+package dev.kiln.runtime.layer;
+
+import dev.kiln.runtime.Parameter;
+import dev.kiln.runtime.Shape;
+import java.util.List;
+
+/**
+ * A batch normalisation (@BatchNorm): gamma ({@code weight}) and beta ({@code bias}) per channel, learnable, and
+ * the running statistics, buffers that training-mode forward passes update.
+ */
+public final class BatchNormLayer extends Layer {
+  public BatchNormLayer(
+      String name,
+      String description,
+      Shape inputShape,
+      Shape outputShape,
+      List<Parameter> parameters,
+      long multiplyAdds,
+      int receptiveField) {
+    super(name, description, inputShape, outputShape, parameters, multiplyAdds, receptiveField);
+  }
+
+  /** Gamma, the learnable scale per channel ({@code <layer>.weight}). */
+  public Parameter weight() {
+    return parameters().get(0);
+  }
+
+  /** Beta, the learnable shift per channel ({@code <layer>.bias}). */
+  public Parameter bias() {
+    return parameters().get(1);
+  }
+
+  /** The running mean per channel, a buffer. */
+  public Parameter runningMean() {
+    return parameters().get(2);
+  }
+
+  /** The running (unbiased) variance per channel, a buffer. */
+  public Parameter runningVar() {
+    return parameters().get(3);
+  }
+
+  /** How many training-mode batches have updated the running statistics: a buffer of one float holding a count. */
+  public Parameter numBatchesTracked() {
+    return parameters().get(4);
+  }
+}
