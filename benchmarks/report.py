@@ -116,6 +116,7 @@ def build(args):
     w("")
     w(f"- Java: `{args.java}`")
     w(f"- Command: `{args.command}`")
+    w("- What each library runs and what \"2 threads\" means for it: `benchmarks/README.md`.")
     if args.mode == "quick":
         w("- Quick run: one 1-second iteration per benchmark, no error bars; use it to see that everything runs, "
           "not to quote. `benchmarks/run.sh full` gives 5 warm-up and 5 measured 2-second iterations.")

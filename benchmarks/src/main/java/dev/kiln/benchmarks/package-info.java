@@ -20,7 +20,8 @@
  *       gradients summed, one Adam step). Batch 1 cannot be split: {@link KilnLatencyBench} runs two callers at
  *       once ({@code @Threads(2)}), each with its own workspace, and reports the time each call takes.
  *   <li>ONNX Runtime: {@code intraOpNumThreads = threads} (inter-op 1, sequential execution), one caller.
- *   <li>Deeplearning4j: ND4J's OpenMP and BLAS thread counts = threads, one caller.
+ *   <li>Deeplearning4j: {@code OMP_NUM_THREADS} and {@code OPENBLAS_NUM_THREADS} = threads (set before the native
+ *       libraries load) and ND4J's thread counts likewise, one caller.
  *   <li>PyTorch through DJL: {@code torch.set_num_threads(threads)} (intra-op), inter-op threads 1, one caller.
  * </ul>
  *

@@ -34,8 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Deeplearning4j ({@code deeplearning4j-nn} on ND4J's CPU backend with OpenBLAS), the nets built with its
- * configuration API. "threads" sets ND4J's OpenMP threads (and master threads) and OpenBLAS's thread count; one
- * caller. Workspaces are on for training and inference (DL4J's allocation-reuse mode).
+ * configuration API. "threads" sets {@code OMP_NUM_THREADS} and {@code OPENBLAS_NUM_THREADS} before the native
+ * libraries load, and ND4J's OpenMP, master and BLAS thread counts; one caller. Workspaces are on for training and
+ * inference (DL4J's allocation-reuse mode).
  *
  * <p>DL4J's output layer carries the loss, so its inference includes the softmax (10 values a sample, negligible) and
  * its training step is {@code fit(DataSet)}: forward, softmax cross-entropy, backward and an Adam (lr 1e-3) update.
@@ -60,6 +61,10 @@ public class Dl4jBench {
 
   @Setup(Level.Trial)
   public void setUp() {
+    // ND4J's thread setters below do not bound every OpenMP region of libnd4j: without OMP_NUM_THREADS, set before
+    // libgomp loads, the OpenMP pool has one thread per core whatever "threads" says. Each JMH fork is a new process.
+    NativeEnv.set("OMP_NUM_THREADS", Integer.toString(threads));
+    NativeEnv.set("OPENBLAS_NUM_THREADS", Integer.toString(threads));
     Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
     Nd4j.getEnvironment().setMaxThreads(threads);
     Nd4j.getEnvironment().setMaxMasterThreads(threads);
