@@ -69,29 +69,33 @@ public final class TrainLeNet5 {
 
     Model model = new Kiln_LeNet5();
     log.println(model.summary()); // the table javac's processor computed: shapes, parameters, multiply-adds
-    TrainingHistory history;
-    Evaluation test;
     try (Trainer trainer = Trainer.builder(model)
         .loss(new SoftmaxCrossEntropy())
         .optimizer(new Adam(model.parameters(), lr))
         .epochs(epochs).batchSize(batch).seed(seed)
-        .validation(data.test())                     // the "val" columns: the test set, watched but never used
-        .threads(threads)
-        .listener(new ConsoleProgress(log, System.console() != null))  // a bar on a terminal, a table always
+        .validation(data.test())            // evaluated after each epoch for the curves; it picks nothing
+        .threads(threads)                   // each batch split over the threads, gradients summed
+        .listener(new ConsoleProgress(log, System.console() != null))  // a bar on a terminal; a table always
         .build()) {
-      history = trainer.fit(data.train());
-      test = trainer.evaluate(data.test());
+      TrainingHistory history = trainer.fit(data.train());  // ends in inference mode
+      Evaluation test = trainer.evaluate(data.test());      // loss, accuracy, confusion matrix
+      return report(source, model, history, test, String.format(
+          "Adam lr %s, batch %d, %d epochs, seed %d", lr, batch, epochs, seed), outDir, start, log);
     }
-    log.println("(val = the test set: it is evaluated after each epoch for the curves, never to pick weights)");
+  }
+
+  private static Result report(FashionData.Source source, Model model, TrainingHistory history, Evaluation test,
+      String recipe, Path outDir, long start, PrintStream log) throws IOException {
+    FashionMnist data = source.data();
+    log.println("(val = the test set: evaluated after each epoch for the curves, never used to pick weights)");
     log.println();
     log.println("test set: " + test);
     log.println(test.confusion());
 
     Path weights = outDir.resolve("lenet5.safetensors").toAbsolutePath();
-    Weights.save(model, weights, Map.of("recipe", String.format(
-        "Adam lr %s, batch %d, %d epochs, seed %d", lr, batch, epochs, seed)));
+    Weights.save(model, weights, Map.of("recipe", recipe));  // atomic: temporary file, fsync, rename
     Model restored = new Kiln_LeNet5();
-    LoadReport report = Weights.load(restored, weights);   // strict: every name, shape and dtype checked
+    LoadReport report = Weights.load(restored, weights);     // strict: every name, shape and dtype checked
     double reloaded = Evaluation.evaluate(restored, data.test()).accuracy();
     log.printf("weights: %s (%d tensors; reloaded, test accuracy %.4f)%n", weights, report.loaded().size(),
         reloaded);
@@ -102,8 +106,7 @@ public final class TrainLeNet5 {
     Path chart = outDir.resolve("lenet5-training.png").toAbsolutePath();
     try {
       TrainingChart.write(chart, "Kiln LeNet-5 on Fashion-MNIST",
-          String.format("%s; Adam lr %s, batch %d, %d epochs, seed %d; final test accuracy %.2f%%",
-              source.description(), lr, batch, epochs, seed, 100 * test.accuracy()),
+          String.format("%s; %s; final test accuracy %.2f%%", source.description(), recipe, 100 * test.accuracy()),
           history, test.confusion());
       log.println("chart:   " + chart);
     } catch (IOException | RuntimeException | LinkageError | java.awt.AWTError | InternalError e) {
