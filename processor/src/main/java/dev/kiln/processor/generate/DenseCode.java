@@ -130,11 +130,13 @@ final class DenseCode implements LayerCode {
   private static MethodSpec backwardMethod(DenseModel d) {
     int in = d.inFeatures();
     int out = d.units();
+    // Output-major: one weight row and its gradient row stay in L1 while every sample of the batch visits them;
+    // the batch's inputs and input gradients stay in L2.
     CodeBlock.Builder body = CodeBlock.builder()
         .addStatement("java.util.Arrays.fill(gx, 0, batch * $L, 0f)", in)
-        .beginControlFlow("for (int n = 0; n < batch; n++)")
-        .addStatement("int xo = n * $L", in)
         .beginControlFlow("for (int o = 0; o < $L; o++)", out)
+        .addStatement("int wo = o * $L", in)
+        .beginControlFlow("for (int n = 0; n < batch; n++)")
         .addStatement("float d = g[n * $L + o]", out)
         .add("// After a ReLU most gradients are exactly zero: skip their rows.\n")
         .beginControlFlow("if (d == 0f)")
@@ -143,7 +145,7 @@ final class DenseCode implements LayerCode {
     if (d.bias()) {
       body.addStatement("gb[o] += d");
     }
-    body.addStatement("int wo = o * $L", in)
+    body.addStatement("int xo = n * $L", in)
         .beginControlFlow("for (int i = 0; i < $L; i++)", in)
         .addStatement("gw[wo + i] += d * x[xo + i]")
         .addStatement("gx[xo + i] += d * w[wo + i]")

@@ -25,6 +25,11 @@ public record ConvModel(
     return input.channels() / groups;
   }
 
+  /** Values one output position of one group sees: {@code channels / groups * kh * kw}. */
+  public static int rowLength(ConvModel c) {
+    return c.channelsPerGroup() * c.window().kh() * c.window().kw();
+  }
+
   public int filtersPerGroup() {
     return filters / groups;
   }

@@ -77,6 +77,12 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         argmax = layer.name() + (p.mode() == PoolMode.MAX ? "Argmax" : "Pick");
         ints.put(argmax, layer.output().size());
       }
+      if (layer instanceof ConvModel c) {
+        // One sample's input windows as rows (im2row), and their gradient: see ConvCode.
+        int rows = c.output().height() * c.output().width() * ConvModel.rowLength(c);
+        fixed.put(layer.name() + "Rows", rows);
+        fixed.put(layer.name() + "RowsGrad", rows);
+      }
       if (layer instanceof DropoutModel || layer instanceof RReluModel) {
         noise = layer.name() + "Noise";
         floats.put(noise, layer.output().size());

@@ -17,7 +17,9 @@ public final class Activations {
 
   public static void relu(float[] x, float[] y, int n) {
     for (int i = 0; i < n; i++) {
-      y[i] = Math.max(x[i], 0f);
+      float v = x[i];
+      // Not Math.max: its NaN and -0 rules keep it scalar. NaN < 0 is false, so NaN passes through as in PyTorch.
+      y[i] = v < 0f ? 0f : v;
     }
   }
 
