@@ -32,7 +32,9 @@ class GeneratedCodeTest {
   static Stream<Arguments> networks() {
     return Stream.of(
         Arguments.of("Kiln_LeNet5", (Supplier<Model>) Kiln_LeNet5::new),
-        Arguments.of("Kiln_Mlp", (Supplier<Model>) Kiln_Mlp::new));
+        Arguments.of("Kiln_Mlp", (Supplier<Model>) Kiln_Mlp::new),
+        Arguments.of("Kiln_LeNet5Bn", (Supplier<Model>) Kiln_LeNet5Bn::new),
+        Arguments.of("Kiln_ResNetMini", (Supplier<Model>) Kiln_ResNetMini::new));
   }
 
   @ParameterizedTest(name = "{0}")
