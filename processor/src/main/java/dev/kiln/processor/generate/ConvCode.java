@@ -68,7 +68,7 @@ final class ConvCode implements LayerCode {
         .beginControlFlow("for (int ow = 0; ow < $L; ow++)", c.output().width())
         .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
         .beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
-        .addStatement("int ih = oh * $L + kh * $L - $L", w.sh(), w.dh(), w.ph());
+        .addStatement("int ih = $L", Methods.linear("oh", w.sh(), "kh", w.dh(), -w.ph()));
     if (padded) {
       b.beginControlFlow("if (ih < 0 || ih >= $L)", c.input().height());
       if (!backward) {
@@ -78,7 +78,7 @@ final class ConvCode implements LayerCode {
     }
     b.addStatement("int xr = xo + ch * $L + ih * $L", ihw, c.input().width())
         .beginControlFlow("for (int kw = 0; kw < $L; kw++)", w.kw())
-        .addStatement("int iw = ow * $L + kw * $L - $L", w.sw(), w.dw(), w.pw());
+        .addStatement("int iw = $L", Methods.linear("ow", w.sw(), "kw", w.dw(), -w.pw()));
     if (padded) {
       if (backward) {
         b.beginControlFlow("if (iw >= 0 && iw < $L)", c.input().width())

@@ -49,9 +49,9 @@ final class PoolCode implements LayerCode {
         .addStatement("int xo = nc * $L", p.input().height() * p.input().width())
         .addStatement("int yo = nc * $L", p.output().height() * p.output().width())
         .beginControlFlow("for (int oh = 0; oh < $L; oh++)", p.output().height())
-        .addStatement("int h0 = oh * $L - $L", w.sh(), w.ph())
+        .addStatement("int h0 = $L", Methods.linear("oh", w.sh(), -w.ph()))
         .beginControlFlow("for (int ow = 0; ow < $L; ow++)", p.output().width())
-        .addStatement("int w0 = ow * $L - $L", w.sw(), w.pw());
+        .addStatement("int w0 = $L", Methods.linear("ow", w.sw(), -w.pw()));
   }
 
   private static void openTaps(CodeBlock.Builder b, PoolModel p) {
