@@ -69,6 +69,8 @@ public final class TrainLeNet5 {
 
     Model model = new Kiln_LeNet5();
     log.println(model.summary()); // the table javac's processor computed: shapes, parameters, multiply-adds
+    TrainingHistory history;
+    Evaluation test;
     try (Trainer trainer = Trainer.builder(model)
         .loss(new SoftmaxCrossEntropy())
         .optimizer(new Adam(model.parameters(), lr))
@@ -77,11 +79,11 @@ public final class TrainLeNet5 {
         .threads(threads)                   // each batch split over the threads, gradients summed
         .listener(new ConsoleProgress(log, System.console() != null))  // a bar on a terminal; a table always
         .build()) {
-      TrainingHistory history = trainer.fit(data.train());  // ends in inference mode
-      Evaluation test = trainer.evaluate(data.test());      // loss, accuracy, confusion matrix
-      return report(source, model, history, test, String.format(
-          "Adam lr %s, batch %d, %d epochs, seed %d", lr, batch, epochs, seed), outDir, start, log);
+      history = trainer.fit(data.train());     // ends in inference mode
+      test = trainer.evaluate(data.test());    // loss, accuracy, confusion matrix
     }
+    return report(source, model, history, test,
+        String.format("Adam lr %s, batch %d, %d epochs, seed %d", lr, batch, epochs, seed), outDir, start, log);
   }
 
   private static Result report(FashionData.Source source, Model model, TrainingHistory history, Evaluation test,

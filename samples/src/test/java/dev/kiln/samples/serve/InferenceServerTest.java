@@ -10,6 +10,7 @@ import dev.kiln.runtime.data.FashionMnist;
 import dev.kiln.samples.FashionData;
 import dev.kiln.samples.Kiln_LeNet5;
 import dev.kiln.samples.PyTorchInterop;
+import dev.kiln.samples.ReadmeTest;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -21,6 +22,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -118,6 +121,24 @@ class InferenceServerTest {
           .get(0))).isEqualTo(top);
       assertThat(classOf(answers(post("/predict", png(x, BufferedImage.TYPE_INT_RGB), "image/png").body()).get(0)))
           .isEqualTo(top);
+    }
+  }
+
+  @Test
+  void readmeCurlExamplesAnswerAsDocumented() throws Exception {
+    // The README's Serving section posts these files and shows the answer; both must still be true.
+    List<String> shown = ReadmeTest.blocks(ReadmeTest.readme(), "json");
+    assertThat(shown).hasSize(1);
+    String expected = shown.get(0).replaceAll("\\s+", "");
+    Path dir = Path.of("src/test/resources/serve");
+    HttpResponse<String> json = post("/predict", Files.readAllBytes(dir.resolve("ankle-boot.json")),
+        "application/json");
+    HttpResponse<String> png = post("/predict?top=3", Files.readAllBytes(dir.resolve("ankle-boot.png")),
+        "image/png");
+    HttpResponse<String> pgm = post("/predict", Files.readAllBytes(dir.resolve("ankle-boot.pgm")), null);
+    for (HttpResponse<String> r : List.of(json, png, pgm)) {
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body().replaceAll("\\s+", "")).isEqualTo(expected);
     }
   }
 
