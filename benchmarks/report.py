@@ -104,16 +104,33 @@ def machine():
     return f"{model}, {os.cpu_count()} logical CPUs"
 
 
+def busiest_load(*loads):
+    """The larger 1-minute load average of "1.23 4.56 7.89"-style strings, or None."""
+    values = []
+    for load in loads:
+        try:
+            values.append(float(load.split()[0]))
+        except (AttributeError, IndexError, ValueError):
+            pass
+    return max(values) if values else None
+
+
 def build(args):
     res = load_jmh(args.jmh)
     alloc = load_alloc(args.alloc)
     get = lambda lib, net, op, t: res.get((lib, net, op, t))
     lines = []
     w = lines.append
-    when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    when = datetime.datetime.fromtimestamp(os.path.getmtime(args.jmh)).strftime("%Y-%m-%d %H:%M")
     w(f"Measured {when} ({args.mode} run) on {machine()}; load average before/after: "
       f"{args.load_before or '?'} / {args.load_after or '?'}.")
     w("")
+    busy = busiest_load(args.load_before, args.load_after)
+    if busy is not None and busy > 0.5 * (os.cpu_count() or 1):
+        w(f"**The machine was busy (a 1-minute load average of {busy:g} on {os.cpu_count()} CPUs): other processes "
+          "took CPU time from these benchmarks, the 2-thread ones most, so the figures understate every library "
+          "and the ratios are unreliable. Rerun on an idle machine before quoting them.**")
+        w("")
     w(f"- Java: `{args.java}`")
     w(f"- Command: `{args.command}`")
     w("- What each library runs and what \"2 threads\" means for it: `benchmarks/README.md`.")
