@@ -7,8 +7,9 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * 2-D pooling ({@code MaxPool2d} / {@code AvgPool2d}) over a {@code {C, H, W}} input. Padding may be at most half
- * the window on each axis, as PyTorch requires. The method returns {@code PoolLayer}.
+ * 2-D pooling ({@code MaxPool2d} / {@code AvgPool2d}, or stochastic pooling: see {@link PoolMode#STOCHASTIC}) over a
+ * {@code {C, H, W}} input. Padding may be at most half the window on each axis, as PyTorch requires. The method
+ * returns {@code PoolLayer}.
  */
 @Documented
 @Retention(RetentionPolicy.CLASS)

@@ -35,23 +35,23 @@ import dev.kiln.runtime.layer.PoolLayer;
  */
 @Network(input = {1, 28, 28}, seed = 1)
 public interface ResNetMini {
-  @Conv(filters = 16, kernel = 3, padding = 1, bias = false)
+  @Conv(filters = 8, kernel = 3, padding = 1, bias = false)
   ConvLayer conv1();
 
   @BatchNorm(activation = RELU)
   BatchNormLayer bn1();
 
-  /** 16x14x14. */
+  /** 8x14x14. */
   @Pool(size = 2, mode = PoolMode.STOCHASTIC)
   PoolLayer pool1();
 
-  @Conv(filters = 16, kernel = 3, padding = 1, bias = false)
+  @Conv(filters = 8, kernel = 3, padding = 1, bias = false)
   ConvLayer conv2();
 
   @BatchNorm(activation = RELU)
   BatchNormLayer bn2();
 
-  @Conv(filters = 16, kernel = 3, padding = 1, bias = false)
+  @Conv(filters = 8, kernel = 3, padding = 1, bias = false)
   ConvLayer conv3();
 
   /** The block's output: {@code bn3(conv3(...)) + pool1}. */
@@ -62,15 +62,15 @@ public interface ResNetMini {
   @PReLU
   PReluLayer act3();
 
-  /** 32x7x7. */
-  @Conv(filters = 32, kernel = 3, stride = 2, padding = 1)
+  /** 16x7x7. */
+  @Conv(filters = 16, kernel = 3, stride = 2, padding = 1)
   ConvLayer down();
 
-  @GroupNorm(groups = 8, activation = RELU)
+  @GroupNorm(groups = 4, activation = RELU)
   NormLayer gn();
 
-  /** Back to 16x14x14, plus the block's output. */
-  @ConvTranspose(filters = 16, kernel = 2, stride = 2)
+  /** Back to 8x14x14, plus the block's output. */
+  @ConvTranspose(filters = 8, kernel = 2, stride = 2)
   @Residual(from = "act3")
   ConvTransposeLayer up();
 
@@ -80,7 +80,7 @@ public interface ResNetMini {
   @GlobalPool
   PoolLayer gap();
 
-  @Dense(units = 32)
+  @Dense(units = 16)
   DenseLayer fc1();
 
   @LayerNorm(activation = RELU)
