@@ -83,7 +83,7 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         fixed.put(layer.name() + "Rows", rows);
         fixed.put(layer.name() + "RowsGrad", rows);
       }
-      if (layer instanceof DropoutModel || layer instanceof RReluModel) {
+      if (layer instanceof DropoutModel d && d.rate() > 0 || layer instanceof RReluModel) {
         noise = layer.name() + "Noise";
         floats.put(noise, layer.output().size());
       }
