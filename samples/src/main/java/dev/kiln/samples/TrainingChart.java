@@ -27,7 +27,7 @@ import javax.imageio.ImageIO;
  */
 public final class TrainingChart {
   static final int WIDTH = 1400;
-  static final int HEIGHT = 1100;
+  static final int HEIGHT = 1130;
   static final Color TRAIN = new Color(0x1f77b4);
   static final Color TEST = new Color(0xd62728);
   private static final Color GRID = new Color(0xe3e3e3);
@@ -304,7 +304,7 @@ public final class TrainingChart {
     }
     // Axis titles.
     g.setFont(HEADING);
-    g.drawString("predicted", left + k * cell / 2 - 36, top + k * cell + 104);
+    g.drawString("predicted", left + k * cell / 2 - 36, top + k * cell + 100);
     AffineTransform saved = g.getTransform();
     g.translate(x + 16, top + k * cell / 2.0 + 24);
     g.rotate(-Math.PI / 2);

@@ -163,6 +163,10 @@ public final class InferenceServer implements AutoCloseable {
    * @param pixels {@code inputShape().size()} values in [0, 1]
    */
   public List<Prediction> predict(float[] pixels, int top) {
+    if (pixels.length != inputSize || top < 1) {
+      throw new IllegalArgumentException(pixels.length + " pixels and top " + top + "; the model takes " + inputSize
+          + " pixels, and top must be positive");
+    }
     Worker w = workers.get();
     System.arraycopy(pixels, 0, w.input, 0, inputSize);
     return predict(w, top);
