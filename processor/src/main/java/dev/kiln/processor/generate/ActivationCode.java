@@ -5,6 +5,7 @@ import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
 import dev.kiln.processor.model.ActivationLayerModel;
 import dev.kiln.processor.model.ActivationModel;
+import dev.kiln.processor.model.FusedActivation;
 import dev.kiln.processor.model.TensorShape;
 import dev.kiln.processor.plan.LayerPlan;
 import java.util.List;
@@ -34,6 +35,35 @@ final class ActivationCode implements LayerCode {
     ActivationLayerModel layer = (ActivationLayerModel) plan.layer();
     return backward(layer.activation(), LayerCode.buffer(plan.input()), LayerCode.buffer(plan.output()),
         LayerCode.buffer(plan.outputGrad()), LayerCode.buffer(plan.inputGrad()), layer.output());
+  }
+
+  /**
+   * Where a layer with a fused activation writes its own result: its pre-activation buffer when it has an
+   * activation, else straight into its output.
+   */
+  static String producerTarget(LayerPlan plan) {
+    return LayerCode.buffer(plan.preActivation() != null ? plan.preActivation() : plan.output());
+  }
+
+  /** After a layer's own forward: its fused activation, pre-activation to output; nothing for identity. */
+  static CodeBlock fusedForward(LayerPlan plan) {
+    if (plan.preActivation() == null) {
+      return CodeBlock.of("");
+    }
+    return forward(((FusedActivation) plan.layer()).activation(), LayerCode.buffer(plan.preActivation()),
+        LayerCode.buffer(plan.output()), plan.layer().output());
+  }
+
+  /**
+   * Before a layer's own backward: turns its output gradient, in place, into the gradient of its pre-activation.
+   */
+  static CodeBlock fusedBackward(LayerPlan plan) {
+    if (plan.preActivation() == null) {
+      return CodeBlock.of("");
+    }
+    String g = LayerCode.buffer(plan.outputGrad());
+    return backward(((FusedActivation) plan.layer()).activation(), LayerCode.buffer(plan.preActivation()),
+        LayerCode.buffer(plan.output()), g, g, plan.layer().output());
   }
 
   /** {@code y = f(x)} over a batch of {@code shape}. */

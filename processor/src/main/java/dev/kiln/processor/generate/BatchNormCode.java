@@ -44,16 +44,12 @@ final class BatchNormCode implements LayerCode {
   public CodeBlock forward(LayerPlan plan) {
     BatchNormModel b = (BatchNormModel) plan.layer();
     String n = b.name();
-    String target = plan.preActivation() != null ? plan.preActivation() : plan.output();
     CodeBlock.Builder code = CodeBlock.builder().addStatement("$L($L, $L, $L, $L, $L, $L, $L, $L, $L, batch, training)",
-        Methods.pass(n, "Forward"), LayerCode.buffer(plan.input()), LayerCode.buffer(target),
+        Methods.pass(n, "Forward"), LayerCode.buffer(plan.input()), ActivationCode.producerTarget(plan),
         LayerCode.field(n, "weight"), LayerCode.field(n, "bias"), LayerCode.field(n, "running_mean"),
         LayerCode.field(n, "running_var"), LayerCode.field(n, "num_batches_tracked"), LayerCode.buffer(plan.mean()),
         LayerCode.buffer(plan.invStd()));
-    if (plan.preActivation() != null) {
-      code.add(ActivationCode.forward(b.activation(), LayerCode.buffer(plan.preActivation()),
-          LayerCode.buffer(plan.output()), b.output()));
-    }
+    code.add(ActivationCode.fusedForward(plan));
     return code.build();
   }
 
@@ -62,10 +58,7 @@ final class BatchNormCode implements LayerCode {
     BatchNormModel b = (BatchNormModel) plan.layer();
     String g = LayerCode.buffer(plan.outputGrad());
     CodeBlock.Builder code = CodeBlock.builder();
-    if (plan.preActivation() != null) {
-      code.add(ActivationCode.backward(b.activation(), LayerCode.buffer(plan.preActivation()),
-          LayerCode.buffer(plan.output()), g, g, b.output()));
-    }
+    code.add(ActivationCode.fusedBackward(plan));
     return code.addStatement("$L($L, $L, $L, $L, $L, $L, grads[$L], grads[$L], batch, ws.training)",
         Methods.pass(b.name(), "Backward"), LayerCode.buffer(plan.input()), g, LayerCode.buffer(plan.inputGrad()),
         LayerCode.field(b.name(), "weight"), LayerCode.buffer(plan.mean()), LayerCode.buffer(plan.invStd()),

@@ -26,14 +26,10 @@ final class ConvCode implements LayerCode {
   @Override
   public CodeBlock forward(LayerPlan plan) {
     ConvModel c = (ConvModel) plan.layer();
-    String target = plan.preActivation() != null ? plan.preActivation() : plan.output();
     CodeBlock.Builder code = CodeBlock.builder().addStatement("$L($L, $LWeight, $L, $L, ws.$LRows, batch)",
         Methods.pass(c.name(), "Forward"), LayerCode.buffer(plan.input()), c.name(),
-        c.bias() ? c.name() + "Bias" : "null", LayerCode.buffer(target), c.name());
-    if (plan.preActivation() != null) {
-      code.add(ActivationCode.forward(c.activation(), LayerCode.buffer(plan.preActivation()),
-          LayerCode.buffer(plan.output()), c.output()));
-    }
+        c.bias() ? c.name() + "Bias" : "null", ActivationCode.producerTarget(plan), c.name());
+    code.add(ActivationCode.fusedForward(plan));
     return code.build();
   }
 
@@ -42,10 +38,7 @@ final class ConvCode implements LayerCode {
     ConvModel c = (ConvModel) plan.layer();
     CodeBlock.Builder code = CodeBlock.builder();
     String g = LayerCode.buffer(plan.outputGrad());
-    if (plan.preActivation() != null) {
-      code.add(ActivationCode.backward(c.activation(), LayerCode.buffer(plan.preActivation()),
-          LayerCode.buffer(plan.output()), g, g, c.output()));
-    }
+    code.add(ActivationCode.fusedBackward(plan));
     return code.addStatement("$L($L, $LWeight, $L, $L, grads[$L], $L, ws.$LRows, ws.$LRowsGrad, batch)",
         Methods.pass(c.name(), "Backward"), LayerCode.buffer(plan.input()), c.name(), g,
         LayerCode.buffer(plan.inputGrad()), firstGradient,

@@ -25,14 +25,10 @@ final class ConvTransposeCode implements LayerCode {
   @Override
   public CodeBlock forward(LayerPlan plan) {
     ConvTransposeModel c = (ConvTransposeModel) plan.layer();
-    String target = plan.preActivation() != null ? plan.preActivation() : plan.output();
     CodeBlock.Builder code = CodeBlock.builder().addStatement("$L($L, $L, $L, $L, batch)",
         Methods.pass(c.name(), "Forward"), LayerCode.buffer(plan.input()), LayerCode.field(c.name(), "weight"),
-        c.bias() ? LayerCode.field(c.name(), "bias") : "null", LayerCode.buffer(target));
-    if (plan.preActivation() != null) {
-      code.add(ActivationCode.forward(c.activation(), LayerCode.buffer(plan.preActivation()),
-          LayerCode.buffer(plan.output()), c.output()));
-    }
+        c.bias() ? LayerCode.field(c.name(), "bias") : "null", ActivationCode.producerTarget(plan));
+    code.add(ActivationCode.fusedForward(plan));
     return code.build();
   }
 
@@ -41,10 +37,7 @@ final class ConvTransposeCode implements LayerCode {
     ConvTransposeModel c = (ConvTransposeModel) plan.layer();
     CodeBlock.Builder code = CodeBlock.builder();
     String g = LayerCode.buffer(plan.outputGrad());
-    if (plan.preActivation() != null) {
-      code.add(ActivationCode.backward(c.activation(), LayerCode.buffer(plan.preActivation()),
-          LayerCode.buffer(plan.output()), g, g, c.output()));
-    }
+    code.add(ActivationCode.fusedBackward(plan));
     return code.addStatement("$L($L, $L, $L, $L, grads[$L], $L, batch)", Methods.pass(c.name(), "Backward"),
         LayerCode.buffer(plan.input()), LayerCode.field(c.name(), "weight"), g, LayerCode.buffer(plan.inputGrad()),
         firstGradient, c.bias() ? "grads[" + (firstGradient + 1) + "]" : "null").build();

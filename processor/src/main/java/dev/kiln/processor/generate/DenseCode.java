@@ -22,29 +22,24 @@ final class DenseCode implements LayerCode {
   @Override
   public CodeBlock forward(LayerPlan plan) {
     DenseModel d = (DenseModel) plan.layer();
-    String target = plan.preActivation() != null ? plan.preActivation() : plan.output();
-    CodeBlock.Builder code = CodeBlock.builder().addStatement("$L($L, $LWeight, $L, $L, batch)",
-        Methods.pass(d.name(), "Forward"), LayerCode.buffer(plan.input()), d.name(),
-        d.bias() ? d.name() + "Bias" : "null", LayerCode.buffer(target));
-    if (plan.preActivation() != null) {
-      code.add(ActivationCode.forward(d.activation(), LayerCode.buffer(plan.preActivation()),
-          LayerCode.buffer(plan.output()), d.output()));
-    }
-    return code.build();
+    return CodeBlock.builder()
+        .addStatement("$L($L, $L, $L, $L, batch)", Methods.pass(d.name(), "Forward"), LayerCode.buffer(plan.input()),
+            LayerCode.field(d.name(), "weight"), d.bias() ? LayerCode.field(d.name(), "bias") : "null",
+            ActivationCode.producerTarget(plan))
+        .add(ActivationCode.fusedForward(plan))
+        .build();
   }
 
   @Override
   public CodeBlock backward(LayerPlan plan, int firstGradient) {
     DenseModel d = (DenseModel) plan.layer();
-    CodeBlock.Builder code = CodeBlock.builder();
-    String g = LayerCode.buffer(plan.outputGrad());
-    if (plan.preActivation() != null) {
-      code.add(ActivationCode.backward(d.activation(), LayerCode.buffer(plan.preActivation()),
-          LayerCode.buffer(plan.output()), g, g, d.output()));
-    }
-    return code.addStatement("$L($L, $LWeight, $L, $L, grads[$L], $L, batch)", Methods.pass(d.name(), "Backward"),
-        LayerCode.buffer(plan.input()), d.name(), g, LayerCode.buffer(plan.inputGrad()), firstGradient,
-        d.bias() ? "grads[" + (firstGradient + 1) + "]" : "null").build();
+    return CodeBlock.builder()
+        .add(ActivationCode.fusedBackward(plan))
+        .addStatement("$L($L, $L, $L, $L, grads[$L], $L, batch)", Methods.pass(d.name(), "Backward"),
+            LayerCode.buffer(plan.input()), LayerCode.field(d.name(), "weight"), LayerCode.buffer(plan.outputGrad()),
+            LayerCode.buffer(plan.inputGrad()), firstGradient,
+            d.bias() ? "grads[" + (firstGradient + 1) + "]" : "null")
+        .build();
   }
 
   /**

@@ -24,15 +24,11 @@ final class NormCode implements LayerCode {
   @Override
   public CodeBlock forward(LayerPlan plan) {
     NormModel m = (NormModel) plan.layer();
-    String target = plan.preActivation() != null ? plan.preActivation() : plan.output();
     CodeBlock.Builder code = CodeBlock.builder().addStatement("$L($L, $L, $L, $L, $L, $L, batch)",
-        Methods.pass(m.name(), "Forward"), LayerCode.buffer(plan.input()), LayerCode.buffer(target),
+        Methods.pass(m.name(), "Forward"), LayerCode.buffer(plan.input()), ActivationCode.producerTarget(plan),
         LayerCode.field(m.name(), "weight"), LayerCode.field(m.name(), "bias"), LayerCode.buffer(plan.mean()),
         LayerCode.buffer(plan.invStd()));
-    if (plan.preActivation() != null) {
-      code.add(ActivationCode.forward(m.activation(), LayerCode.buffer(plan.preActivation()),
-          LayerCode.buffer(plan.output()), m.output()));
-    }
+    code.add(ActivationCode.fusedForward(plan));
     return code.build();
   }
 
@@ -41,10 +37,7 @@ final class NormCode implements LayerCode {
     NormModel m = (NormModel) plan.layer();
     String g = LayerCode.buffer(plan.outputGrad());
     CodeBlock.Builder code = CodeBlock.builder();
-    if (plan.preActivation() != null) {
-      code.add(ActivationCode.backward(m.activation(), LayerCode.buffer(plan.preActivation()),
-          LayerCode.buffer(plan.output()), g, g, m.output()));
-    }
+    code.add(ActivationCode.fusedBackward(plan));
     return code.addStatement("$L($L, $L, $L, $L, $L, $L, grads[$L], grads[$L], batch)",
         Methods.pass(m.name(), "Backward"), LayerCode.buffer(plan.input()), g, LayerCode.buffer(plan.inputGrad()),
         LayerCode.field(m.name(), "weight"), LayerCode.buffer(plan.mean()), LayerCode.buffer(plan.invStd()),

@@ -6,7 +6,7 @@ package dev.kiln.processor.model;
  */
 public record BatchNormModel(
     String name, TensorShape input, TensorShape output, double momentum, double eps, ActivationModel activation)
-    implements LayerModel {
+    implements LayerModel, FusedActivation {
   public BatchNormModel {
     if (!input.equals(output)) {
       throw new IllegalArgumentException("batch norm keeps its shape");

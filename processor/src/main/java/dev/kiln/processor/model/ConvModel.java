@@ -13,7 +13,7 @@ public record ConvModel(
     boolean bias,
     ActivationModel activation,
     Init init)
-    implements LayerModel {
+    implements LayerModel, FusedActivation {
   public ConvModel {
     if (input.channels() % groups != 0 || filters % groups != 0) {
       throw new IllegalArgumentException("groups must divide channels and filters");

@@ -18,7 +18,7 @@ public record ConvTransposeModel(
     boolean bias,
     ActivationModel activation,
     Init init)
-    implements LayerModel {
+    implements LayerModel, FusedActivation {
   public ConvTransposeModel {
     if (input.channels() % groups != 0 || filters % groups != 0) {
       throw new IllegalArgumentException("groups must divide channels and filters");

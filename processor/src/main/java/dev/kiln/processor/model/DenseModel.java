@@ -11,7 +11,7 @@ public record DenseModel(
     boolean bias,
     ActivationModel activation,
     Init init)
-    implements LayerModel {
+    implements LayerModel, FusedActivation {
   public DenseModel {
     if (output.size() != units || output.isImage()) {
       throw new IllegalArgumentException("dense output must be a vector of units");

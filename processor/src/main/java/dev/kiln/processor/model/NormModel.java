@@ -8,7 +8,7 @@ package dev.kiln.processor.model;
 public record NormModel(
     String name, TensorShape input, TensorShape output, NormKind kind, int groups, double eps,
     ActivationModel activation)
-    implements LayerModel {
+    implements LayerModel, FusedActivation {
   public NormModel {
     if (!input.equals(output)) {
       throw new IllegalArgumentException("normalisation keeps its shape");

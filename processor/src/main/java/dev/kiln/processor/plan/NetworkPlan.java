@@ -6,6 +6,7 @@ import dev.kiln.processor.model.ConvTransposeModel;
 import dev.kiln.processor.model.DenseModel;
 import dev.kiln.processor.model.DropoutModel;
 import dev.kiln.processor.model.FlattenModel;
+import dev.kiln.processor.model.FusedActivation;
 import dev.kiln.processor.model.LayerModel;
 import dev.kiln.processor.model.NetworkModel;
 import dev.kiln.processor.model.NormModel;
@@ -142,19 +143,7 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
    * place.
    */
   public static boolean hasFusedActivation(LayerModel layer) {
-    if (layer instanceof DenseModel d) {
-      return !d.activation().isIdentity();
-    }
-    if (layer instanceof ConvTransposeModel t) {
-      return !t.activation().isIdentity();
-    }
-    if (layer instanceof BatchNormModel b) {
-      return !b.activation().isIdentity();
-    }
-    if (layer instanceof NormModel n) {
-      return !n.activation().isIdentity();
-    }
-    return layer instanceof ConvModel c && !c.activation().isIdentity();
+    return layer instanceof FusedActivation f && !f.activation().isIdentity();
   }
 
   /** Learnable scalars of a layer (buffers such as running statistics do not count). */
