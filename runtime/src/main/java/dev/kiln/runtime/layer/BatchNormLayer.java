@@ -8,7 +8,7 @@ import java.util.List;
  * A batch normalisation (@BatchNorm): gamma ({@code weight}) and beta ({@code bias}) per channel, learnable, and
  * the running statistics, buffers that training-mode forward passes update.
  */
-public final class BatchNormLayer extends Layer {
+public final class BatchNormLayer extends WeightedLayer {
   public BatchNormLayer(
       String name,
       String description,
@@ -20,15 +20,7 @@ public final class BatchNormLayer extends Layer {
     super(name, description, inputShape, outputShape, parameters, multiplyAdds, receptiveField);
   }
 
-  /** Gamma, the learnable scale per channel ({@code <layer>.weight}). */
-  public Parameter weight() {
-    return parameters().get(0);
-  }
 
-  /** Beta, the learnable shift per channel ({@code <layer>.bias}). */
-  public Parameter bias() {
-    return parameters().get(1);
-  }
 
   /** The running mean per channel, a buffer. */
   public Parameter runningMean() {

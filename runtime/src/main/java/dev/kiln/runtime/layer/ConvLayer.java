@@ -5,7 +5,7 @@ import dev.kiln.runtime.Shape;
 import java.util.List;
 
 /** A 2-D convolution (@Conv): weight [filters, channels / groups, kh, kw] and an optional bias. */
-public final class ConvLayer extends Layer {
+public final class ConvLayer extends WeightedLayer {
   public ConvLayer(
       String name,
       String description,
@@ -15,15 +15,5 @@ public final class ConvLayer extends Layer {
       long multiplyAdds,
       int receptiveField) {
     super(name, description, inputShape, outputShape, parameters, multiplyAdds, receptiveField);
-  }
-
-  /** The weight, in PyTorch's layout. */
-  public Parameter weight() {
-    return parameters().get(0);
-  }
-
-  /** The bias, or null when the layer has none. */
-  public Parameter bias() {
-    return parameters().size() > 1 ? parameters().get(1) : null;
   }
 }

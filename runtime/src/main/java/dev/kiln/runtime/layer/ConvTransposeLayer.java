@@ -8,7 +8,7 @@ import java.util.List;
  * A 2-D transposed convolution (@ConvTranspose): weight {@code [channels, filters / groups, kh, kw]} and an
  * optional bias.
  */
-public final class ConvTransposeLayer extends Layer {
+public final class ConvTransposeLayer extends WeightedLayer {
   public ConvTransposeLayer(
       String name,
       String description,
@@ -18,15 +18,5 @@ public final class ConvTransposeLayer extends Layer {
       long multiplyAdds,
       int receptiveField) {
     super(name, description, inputShape, outputShape, parameters, multiplyAdds, receptiveField);
-  }
-
-  /** The weight, in PyTorch's layout {@code [in, out / groups, kh, kw]}. */
-  public Parameter weight() {
-    return parameters().get(0);
-  }
-
-  /** The bias, or null when the layer has none. */
-  public Parameter bias() {
-    return parameters().size() > 1 ? parameters().get(1) : null;
   }
 }

@@ -8,7 +8,7 @@ import java.util.List;
  * A parametric ReLU (@PReLU): one learnable slope per channel ({@code weight}, {@code [C]}), or one shared by
  * all ({@code [1]}).
  */
-public final class PReluLayer extends Layer {
+public final class PReluLayer extends WeightedLayer {
   public PReluLayer(
       String name,
       String description,
@@ -18,10 +18,5 @@ public final class PReluLayer extends Layer {
       long multiplyAdds,
       int receptiveField) {
     super(name, description, inputShape, outputShape, parameters, multiplyAdds, receptiveField);
-  }
-
-  /** The slopes for negative inputs. */
-  public Parameter weight() {
-    return parameters().get(0);
   }
 }

@@ -1,0 +1,33 @@
+package dev.kiln.runtime.layer;
+
+import dev.kiln.runtime.Parameter;
+import dev.kiln.runtime.Shape;
+import java.util.List;
+
+/**
+ * A layer whose first tensor is a learnable {@code <layer>.weight}, optionally followed by a {@code <layer>.bias}, in
+ * PyTorch's layouts: Dense, Conv, ConvTranspose, the normalisations (their scale and shift) and PReLU.
+ */
+public abstract class WeightedLayer extends Layer {
+  protected WeightedLayer(
+      String name,
+      String description,
+      Shape inputShape,
+      Shape outputShape,
+      List<Parameter> parameters,
+      long multiplyAdds,
+      int receptiveField) {
+    super(name, description, inputShape, outputShape, parameters, multiplyAdds, receptiveField);
+  }
+
+  /** The weight ({@code <layer>.weight}), in PyTorch's layout. */
+  public Parameter weight() {
+    return parameters().get(0);
+  }
+
+  /** The bias ({@code <layer>.bias}), or null when the layer has none. */
+  public Parameter bias() {
+    List<Parameter> p = parameters();
+    return p.size() > 1 && p.get(1).name().equals(name() + ".bias") ? p.get(1) : null;
+  }
+}
