@@ -103,6 +103,39 @@ class NetGoldenTest {
     check("net_lenet5", TestNetworks.instantiate("test.LeNet5", LENET5, "test.Kiln_LeNet5"));
   }
 
+  /**
+   * Training skips the input gradient; the parameter gradients must not change. The MLP's first layer is a Dense,
+   * LeNet-5's a Conv: both kernels have the skipping path.
+   */
+  @Test
+  void net_mlp_and_net_lenet5_without_input_gradient() {
+    for (String[] net : new String[][] {{"net_mlp", "test.Mlp", MLP}, {"net_lenet5", "test.LeNet5", LENET5}}) {
+      Model model = TestNetworks.instantiate(net[1], net[2], net[1].replace("test.", "test.Kiln_"));
+      SafetensorsFile file = Golden.read(Golden.cases(net[0] + ".").get(0));
+      for (Parameter p : model.parameters()) {
+        p.set(file.floats("param." + p.name()));
+      }
+      float[] labelValues = file.floats("labels");
+      int batch = labelValues.length;
+      int[] labels = new int[batch];
+      for (int i = 0; i < batch; i++) {
+        labels[i] = Math.round(labelValues[i]);
+      }
+      Workspace ws = model.newWorkspace(batch);
+      ws.setInputGradientWanted(false);
+      model.train();
+      float[] logits = model.forward(ws, file.floats("input"), batch);
+      float[] grad = new float[logits.length];
+      new SoftmaxCrossEntropy().compute(logits, labels, batch, model.outputShape().size(), grad);
+      model.zeroGrad();
+      assertWithMessage("%s: backward without the input gradient returns null", net[0])
+          .that(model.backward(ws, grad)).isNull();
+      for (Parameter p : model.parameters()) {
+        assertClose(net[0] + " grad." + p.name(), file.floats("grad." + p.name()), p.grad());
+      }
+    }
+  }
+
   static void check(String caseName, Model model) {
     SafetensorsFile file = Golden.read(Golden.cases(caseName + ".").get(0));
     for (Parameter p : model.state()) {

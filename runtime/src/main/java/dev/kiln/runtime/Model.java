@@ -166,7 +166,8 @@ public abstract class Model {
 
   /**
    * Backpropagates {@code gradOutput} (the loss gradient for the last forward's output) through the network: adds
-   * every parameter's gradient into the workspace's gradient arrays and returns the gradient for the input.
+   * every parameter's gradient into the workspace's gradient arrays and returns the gradient for the input, or null
+   * when the workspace was told not to compute it ({@link Workspace#setInputGradientWanted}).
    */
   public final float[] backward(Workspace ws, float[] gradOutput) {
     if (!ws.forwardDone) {
@@ -178,7 +179,7 @@ public abstract class Model {
           "gradOutput holds " + gradOutput.length + " values; batch " + ws.batch + " needs " + needed);
     }
     backwardPass(ws, gradOutput, ws.batch);
-    return ws.inputGradient();
+    return ws.inputGradientWanted() ? ws.inputGradient() : null;
   }
 
   /** Convenience for one-off use: runs inference on a fresh workspace and returns a copy of the output. */

@@ -18,6 +18,7 @@ public abstract class Workspace {
 
   int batch;
   float[] input;
+  private boolean inputGradientWanted = true;
   boolean forwardDone;
 
   protected Workspace(Model model, int maxBatch, boolean privateGradients) {
@@ -56,6 +57,18 @@ public abstract class Workspace {
    * layers compose.
    */
   public abstract float[] inputGradient();
+
+  /**
+   * Whether backward computes the gradient for the network's input. Training does not need it, and for a first
+   * Dense or Conv layer it costs as much as the layer's weight gradient; a trainer turns it off.
+   */
+  public void setInputGradientWanted(boolean wanted) {
+    this.inputGradientWanted = wanted;
+  }
+
+  public boolean inputGradientWanted() {
+    return inputGradientWanted;
+  }
 
   /** The gradient arrays this workspace's backward passes add to, in {@link Model#parameters()} order. */
   public float[][] gradients() {

@@ -39,10 +39,11 @@ final class ConvCode implements LayerCode {
     CodeBlock.Builder code = CodeBlock.builder();
     String g = LayerCode.buffer(plan.outputGrad());
     code.add(ActivationCode.fusedBackward(plan));
-    return code.addStatement("$L($L, $LWeight, $L, $L, grads[$L], $L, ws.$LRows, ws.$LRowsGrad, batch)",
+    return code.addStatement("$L($L, $LWeight, $L, $L, grads[$L], $L, ws.$LRows, ws.$LRowsGrad, batch, $L)",
         Methods.pass(c.name(), "Backward"), LayerCode.buffer(plan.input()), c.name(), g,
         LayerCode.buffer(plan.inputGrad()), firstGradient,
-        c.bias() ? "grads[" + (firstGradient + 1) + "]" : "null", c.name(), c.name()).build();
+        c.bias() ? "grads[" + (firstGradient + 1) + "]" : "null", c.name(), c.name(),
+        LayerCode.inputGradientWanted(plan)).build();
   }
 
   /**
@@ -200,7 +201,9 @@ final class ConvCode implements LayerCode {
     int positions = c.output().height() * c.output().width();
     int fpg = c.filtersPerGroup();
     CodeBlock.Builder b = CodeBlock.builder()
+        .beginControlFlow("if (inputGrad)")
         .addStatement("java.util.Arrays.fill(gx, 0, batch * $L, 0f)", c.input().size())
+        .endControlFlow()
         .beginControlFlow("for (int n = 0; n < batch; n++)")
         .addStatement("int go = n * $L", c.output().size());
     if (c.bias()) {
@@ -215,7 +218,9 @@ final class ConvCode implements LayerCode {
     }
     b.beginControlFlow("for (int grp = 0; grp < $L; grp++)", c.groups())
         .addStatement("$L(x, rows, n, grp)", Methods.pass(c.name(), "Rows"))
+        .beginControlFlow("if (inputGrad)")
         .addStatement("java.util.Arrays.fill(rowsGrad, 0f)")
+        .endControlFlow()
         .beginControlFlow("for (int f = grp * $L; f < grp * $L + $L; f++)", fpg, fpg, fpg)
         .addStatement("int gf = go + f * $L", positions)
         .addStatement("int wf = f * $L", k)
@@ -226,17 +231,25 @@ final class ConvCode implements LayerCode {
         .addStatement("continue")
         .endControlFlow()
         .addStatement("int r = p * $L", k)
+        .beginControlFlow("if (inputGrad)")
         .beginControlFlow("for (int i = 0; i < $L; i++)", k)
         .addStatement("gw[wf + i] += d * rows[r + i]")
         .addStatement("rowsGrad[r + i] += d * w[wf + i]")
         .endControlFlow()
+        .nextControlFlow("else")
+        .beginControlFlow("for (int i = 0; i < $L; i++)", k)
+        .addStatement("gw[wf + i] += d * rows[r + i]")
         .endControlFlow()
         .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .beginControlFlow("if (inputGrad)")
         .addStatement("$L(gx, rowsGrad, n, grp)", Methods.pass(c.name(), "RowsBackward"))
+        .endControlFlow()
         .endControlFlow()
         .endControlFlow();
     return Methods.kernel(Methods.pass(c.name(), "Backward"),
-            "$L backward: adds the weight and bias gradients, writes the input gradient.\n", c.name())
+            "$L backward: adds the weight and bias gradients, writes the input gradient if asked.\n", c.name())
         .addParameter(Methods.FLOATS, "x")
         .addParameter(Methods.FLOATS, "w")
         .addParameter(Methods.FLOATS, "g")
@@ -246,6 +259,7 @@ final class ConvCode implements LayerCode {
         .addParameter(Methods.FLOATS, "rows")
         .addParameter(Methods.FLOATS, "rowsGrad")
         .addParameter(TypeName.INT, "batch")
+        .addParameter(TypeName.BOOLEAN, "inputGrad")
         .addCode(b.build())
         .build();
   }

@@ -35,10 +35,10 @@ final class DenseCode implements LayerCode {
     DenseModel d = (DenseModel) plan.layer();
     return CodeBlock.builder()
         .add(ActivationCode.fusedBackward(plan))
-        .addStatement("$L($L, $L, $L, $L, grads[$L], $L, batch)", Methods.pass(d.name(), "Backward"),
+        .addStatement("$L($L, $L, $L, $L, grads[$L], $L, batch, $L)", Methods.pass(d.name(), "Backward"),
             LayerCode.buffer(plan.input()), LayerCode.field(d.name(), "weight"), LayerCode.buffer(plan.outputGrad()),
             LayerCode.buffer(plan.inputGrad()), firstGradient,
-            d.bias() ? "grads[" + (firstGradient + 1) + "]" : "null")
+            d.bias() ? "grads[" + (firstGradient + 1) + "]" : "null", LayerCode.inputGradientWanted(plan))
         .build();
   }
 
@@ -128,7 +128,9 @@ final class DenseCode implements LayerCode {
     // Output-major: one weight row and its gradient row stay in L1 while every sample of the batch visits them;
     // the batch's inputs and input gradients stay in L2.
     CodeBlock.Builder body = CodeBlock.builder()
+        .beginControlFlow("if (inputGrad)")
         .addStatement("java.util.Arrays.fill(gx, 0, batch * $L, 0f)", in)
+        .endControlFlow()
         .beginControlFlow("for (int o = 0; o < $L; o++)", out)
         .addStatement("int wo = o * $L", in)
         .beginControlFlow("for (int n = 0; n < batch; n++)")
@@ -141,14 +143,20 @@ final class DenseCode implements LayerCode {
       body.addStatement("gb[o] += d");
     }
     body.addStatement("int xo = n * $L", in)
+        .beginControlFlow("if (inputGrad)")
         .beginControlFlow("for (int i = 0; i < $L; i++)", in)
         .addStatement("gw[wo + i] += d * x[xo + i]")
         .addStatement("gx[xo + i] += d * w[wo + i]")
         .endControlFlow()
+        .nextControlFlow("else")
+        .beginControlFlow("for (int i = 0; i < $L; i++)", in)
+        .addStatement("gw[wo + i] += d * x[xo + i]")
+        .endControlFlow()
+        .endControlFlow()
         .endControlFlow()
         .endControlFlow();
     return Methods.kernel(Methods.pass(d.name(), "Backward"),
-            "$L backward: adds the weight and bias gradients, writes the input gradient.\n", d.name())
+            "$L backward: adds the weight and bias gradients, writes the input gradient if asked.\n", d.name())
         .addParameter(Methods.FLOATS, "x")
         .addParameter(Methods.FLOATS, "w")
         .addParameter(Methods.FLOATS, "g")
@@ -156,6 +164,7 @@ final class DenseCode implements LayerCode {
         .addParameter(Methods.FLOATS, "gw")
         .addParameter(Methods.FLOATS, "gb")
         .addParameter(TypeName.INT, "batch")
+        .addParameter(TypeName.BOOLEAN, "inputGrad")
         .addCode(body.build())
         .build();
   }

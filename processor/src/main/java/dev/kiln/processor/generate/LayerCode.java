@@ -24,6 +24,14 @@ interface LayerCode {
    */
   CodeBlock backward(LayerPlan plan, int firstGradient);
 
+  /**
+   * Whether a layer's backward must write its input gradient: always, except for the layer that reads the
+   * network's input, which asks the workspace (training turns it off).
+   */
+  static String inputGradientWanted(LayerPlan plan) {
+    return plan.inputGrad().equals(LayerPlan.INPUT_GRAD) ? "ws.inputGradientWanted()" : "true";
+  }
+
   /** The buffer expression in the passes: the caller's input array, or a workspace field. */
   static String buffer(String name) {
     return name.equals(LayerPlan.INPUT) ? "input" : "ws." + name;

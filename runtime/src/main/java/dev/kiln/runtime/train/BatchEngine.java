@@ -77,6 +77,7 @@ final class BatchEngine {
     for (int t = 0; t < shards; t++) {
       // One shard accumulates straight into the model's gradients; several get private ones and are reduced.
       ws[t] = shards == 1 ? model.newWorkspace(capacity) : model.newPrivateWorkspace(per);
+      ws[t].setInputGradientWanted(false); // training never reads the input's gradient
       gradOut[t] = new float[Math.multiplyExact(per, outWidth)];
       if (t > 0) { // shard 0 starts at row 0, so it reads the batch's own arrays
         inputs[t] = new float[Math.multiplyExact(per, inWidth)];
