@@ -1,5 +1,6 @@
 package dev.kiln.processor.generate;
 
+import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
@@ -20,15 +21,16 @@ final class ConvCode implements LayerCode {
   @Override
   public List<MethodSpec> methods(LayerPlan plan) {
     ConvModel c = (ConvModel) plan.layer();
-    return List.of(rowsMethod(c, false), rowsMethod(c, true), forwardMethod(c), backwardMethod(c));
+    return List.of(columnsMethod(c), rowsMethod(c, false), rowsMethod(c, true), forwardMethod(c),
+        backwardMethod(c));
   }
 
   @Override
   public CodeBlock forward(LayerPlan plan) {
     ConvModel c = (ConvModel) plan.layer();
-    CodeBlock.Builder code = CodeBlock.builder().addStatement("$L($L, $LWeight, $L, $L, ws.$LRows, batch)",
+    CodeBlock.Builder code = CodeBlock.builder().addStatement("$L($L, $LWeight, $L, $L, ws.$LColumns, ws.$LSums, batch)",
         Methods.pass(c.name(), "Forward"), LayerCode.buffer(plan.input()), c.name(),
-        c.bias() ? c.name() + "Bias" : "null", ActivationCode.producerTarget(plan), c.name());
+        c.bias() ? c.name() + "Bias" : "null", ActivationCode.producerTarget(plan), c.name(), c.name());
     code.add(ActivationCode.fusedForward(plan));
     return code.build();
   }
@@ -97,86 +99,110 @@ final class ConvCode implements LayerCode {
         .build();
   }
 
+  /**
+   * {@code conv1Columns} copies sample {@code n}, group {@code grp}'s input into im2col columns: row {@code k} of
+   * {@code cols} (one kernel tap of one channel, PyTorch's weight order) holds that tap's input value for every
+   * output position, zero where the window hangs over the padding.
+   */
+  private static MethodSpec columnsMethod(ConvModel c) {
+    Window w = c.window();
+    int ihw = c.input().height() * c.input().width();
+    int ow = c.output().width();
+    boolean padded = w.ph() > 0 || w.pw() > 0;
+    CodeBlock.Builder b = CodeBlock.builder()
+        .addStatement("int xo = (n * $L + grp * $L) * $L", c.input().channels(), c.channelsPerGroup(), ihw)
+        .addStatement("int k = 0")
+        .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
+        .beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
+        .beginControlFlow("for (int kw = 0; kw < $L; kw++)", w.kw())
+        .addStatement("float[] col = cols[k++]")
+        .beginControlFlow("for (int oh = 0; oh < $L; oh++)", c.output().height())
+        .addStatement("int ih = $L", Methods.linear("oh", w.sh(), "kh", w.dh(), -w.ph()))
+        .addStatement("int po = oh * $L", ow);
+    if (padded) {
+      b.beginControlFlow("if (ih < 0 || ih >= $L)", c.input().height())
+          .addStatement("java.util.Arrays.fill(col, po, po + $L, 0f)", ow)
+          .addStatement("continue")
+          .endControlFlow();
+    }
+    b.addStatement("int xr = xo + ch * $L + ih * $L", ihw, c.input().width());
+    if (!padded && w.sw() == 1) {
+      b.addStatement("System.arraycopy(x, xr + kw * $L, col, po, $L)", w.dw(), ow);
+    } else {
+      b.beginControlFlow("for (int ow = 0; ow < $L; ow++)", ow)
+          .addStatement("int iw = $L", Methods.linear("ow", w.sw(), "kw", w.dw(), -w.pw()));
+      if (padded) {
+        b.addStatement("col[po + ow] = iw >= 0 && iw < $L ? x[xr + iw] : 0f", c.input().width());
+      } else {
+        b.addStatement("col[po + ow] = x[xr + iw]");
+      }
+      b.endControlFlow();
+    }
+    b.endControlFlow().endControlFlow().endControlFlow().endControlFlow();
+    return Methods.kernel(Methods.pass(c.name(), "Columns"),
+            "$L: copies the input of sample n, group grp into im2col columns.\n", c.name())
+        .addParameter(Methods.FLOATS, "x")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "cols")
+        .addParameter(TypeName.INT, "n")
+        .addParameter(TypeName.INT, "grp")
+        .addCode(b.build())
+        .build();
+  }
+
+  /**
+   * Forward: for four filters at a time, each im2col column row is read once and added, times each filter's weight
+   * for that tap, into four accumulator rows. Every array in the innermost loop is indexed from 0 by the same
+   * counter, which is what lets C2 vectorise it (with arrays at unrelated offsets it cannot align them and stays
+   * scalar).
+   */
   private static MethodSpec forwardMethod(ConvModel c) {
     int k = ConvModel.rowLength(c);
     int positions = c.output().height() * c.output().width();
     int fpg = c.filtersPerGroup();
     int blocked = fpg - fpg % 4;
-    int pairs = positions - positions % 2;
     CodeBlock.Builder b = CodeBlock.builder()
+        .addStatement("float[] s0 = sums[0], s1 = sums[1], s2 = sums[2], s3 = sums[3]")
         .beginControlFlow("for (int n = 0; n < batch; n++)")
         .addStatement("int yo = n * $L", c.output().size())
         .beginControlFlow("for (int grp = 0; grp < $L; grp++)", c.groups())
-        .addStatement("$L(x, rows, n, grp)", Methods.pass(c.name(), "Rows"));
+        .addStatement("$L(x, cols, n, grp)", Methods.pass(c.name(), "Columns"));
     if (blocked > 0) {
-      b.add("// Four filters by two positions: eight accumulators share each load.\n")
-          .beginControlFlow("for (int f = grp * $L; f < grp * $L + $L; f += 4)", fpg, fpg, blocked)
-          .addStatement("int w0 = f * $L", k)
-          .addStatement("int w1 = w0 + $L", k)
-          .addStatement("int w2 = w1 + $L", k)
-          .addStatement("int w3 = w2 + $L", k)
-          .addStatement("float b0 = $L, b1 = $L, b2 = $L, b3 = $L", bias(c, 0), bias(c, 1), bias(c, 2), bias(c, 3))
-          .addStatement("int y0 = yo + f * $L", positions)
-          .addStatement("int y1 = y0 + $L", positions)
-          .addStatement("int y2 = y1 + $L", positions)
-          .addStatement("int y3 = y2 + $L", positions);
-      if (pairs > 0) {
-        b.beginControlFlow("for (int p = 0; p < $L; p += 2)", pairs)
-            .addStatement("int r0 = p * $L", k)
-            .addStatement("int r1 = r0 + $L", k)
-            .addStatement("float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f, c0 = 0f, c1 = 0f, c2 = 0f, c3 = 0f")
-            .beginControlFlow("for (int i = 0; i < $L; i++)", k)
-            .addStatement("float u = rows[r0 + i]")
-            .addStatement("float v = rows[r1 + i]")
-            .addStatement("float q0 = w[w0 + i], q1 = w[w1 + i], q2 = w[w2 + i], q3 = w[w3 + i]")
-            .addStatement("a0 += q0 * u")
-            .addStatement("a1 += q1 * u")
-            .addStatement("a2 += q2 * u")
-            .addStatement("a3 += q3 * u")
-            .addStatement("c0 += q0 * v")
-            .addStatement("c1 += q1 * v")
-            .addStatement("c2 += q2 * v")
-            .addStatement("c3 += q3 * v")
-            .endControlFlow()
-            .addStatement("y[y0 + p] = a0 + b0")
-            .addStatement("y[y1 + p] = a1 + b1")
-            .addStatement("y[y2 + p] = a2 + b2")
-            .addStatement("y[y3 + p] = a3 + b3")
-            .addStatement("y[y0 + p + 1] = c0 + b0")
-            .addStatement("y[y1 + p + 1] = c1 + b1")
-            .addStatement("y[y2 + p + 1] = c2 + b2")
-            .addStatement("y[y3 + p + 1] = c3 + b3")
-            .endControlFlow();
-      }
-      if (pairs < positions) {
-        b.addStatement("int r0 = $L", (positions - 1) * k)
-            .addStatement("float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f")
-            .beginControlFlow("for (int i = 0; i < $L; i++)", k)
-            .addStatement("float u = rows[r0 + i]")
-            .addStatement("a0 += w[w0 + i] * u")
-            .addStatement("a1 += w[w1 + i] * u")
-            .addStatement("a2 += w[w2 + i] * u")
-            .addStatement("a3 += w[w3 + i] * u")
-            .endControlFlow()
-            .addStatement("y[y0 + $L] = a0 + b0", positions - 1)
-            .addStatement("y[y1 + $L] = a1 + b1", positions - 1)
-            .addStatement("y[y2 + $L] = a2 + b2", positions - 1)
-            .addStatement("y[y3 + $L] = a3 + b3", positions - 1);
-      }
-      b.endControlFlow();
+      b.beginControlFlow("for (int f = grp * $L; f < grp * $L + $L; f += 4)", fpg, fpg, blocked)
+          .addStatement("java.util.Arrays.fill(s0, $L)", bias(c, 0))
+          .addStatement("java.util.Arrays.fill(s1, $L)", bias(c, 1))
+          .addStatement("java.util.Arrays.fill(s2, $L)", bias(c, 2))
+          .addStatement("java.util.Arrays.fill(s3, $L)", bias(c, 3))
+          .beginControlFlow("for (int k = 0; k < $L; k++)", k)
+          .addStatement("float[] col = cols[k]")
+          .addStatement("float a0 = w[f * $L + k]", k)
+          .addStatement("float a1 = w[(f + 1) * $L + k]", k)
+          .addStatement("float a2 = w[(f + 2) * $L + k]", k)
+          .addStatement("float a3 = w[(f + 3) * $L + k]", k)
+          .beginControlFlow("for (int p = 0; p < $L; p++)", positions)
+          .addStatement("float v = col[p]")
+          .addStatement("s0[p] += a0 * v")
+          .addStatement("s1[p] += a1 * v")
+          .addStatement("s2[p] += a2 * v")
+          .addStatement("s3[p] += a3 * v")
+          .endControlFlow()
+          .endControlFlow()
+          .addStatement("System.arraycopy(s0, 0, y, yo + f * $L, $L)", positions, positions)
+          .addStatement("System.arraycopy(s1, 0, y, yo + (f + 1) * $L, $L)", positions, positions)
+          .addStatement("System.arraycopy(s2, 0, y, yo + (f + 2) * $L, $L)", positions, positions)
+          .addStatement("System.arraycopy(s3, 0, y, yo + (f + 3) * $L, $L)", positions, positions)
+          .endControlFlow();
     }
     if (blocked < fpg) {
       b.beginControlFlow("for (int f = grp * $L + $L; f < grp * $L + $L; f++)", fpg, blocked, fpg, fpg)
-          .addStatement("int wf = f * $L", k)
-          .addStatement("float bf = $L", c.bias() ? "b[f]" : "0f")
+          .addStatement("java.util.Arrays.fill(s0, $L)", c.bias() ? "b[f]" : "0f")
+          .beginControlFlow("for (int k = 0; k < $L; k++)", k)
+          .addStatement("float[] col = cols[k]")
+          .addStatement("float a0 = w[f * $L + k]", k)
           .beginControlFlow("for (int p = 0; p < $L; p++)", positions)
-          .addStatement("int r0 = p * $L", k)
-          .addStatement("float a = 0f")
-          .beginControlFlow("for (int i = 0; i < $L; i++)", k)
-          .addStatement("a += w[wf + i] * rows[r0 + i]")
+          .addStatement("s0[p] += a0 * col[p]")
           .endControlFlow()
-          .addStatement("y[yo + f * $L + p] = a + bf", positions)
           .endControlFlow()
+          .addStatement("System.arraycopy(s0, 0, y, yo + f * $L, $L)", positions, positions)
           .endControlFlow();
     }
     b.endControlFlow().endControlFlow();
@@ -186,14 +212,15 @@ final class ConvCode implements LayerCode {
         .addParameter(Methods.FLOATS, "w")
         .addParameter(Methods.FLOATS, "b")
         .addParameter(Methods.FLOATS, "y")
-        .addParameter(Methods.FLOATS, "rows")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "cols")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "sums")
         .addParameter(TypeName.INT, "batch")
         .addCode(b.build())
         .build();
   }
 
   private static String bias(ConvModel c, int offset) {
-    return c.bias() ? "b[f + " + offset + "]" : "0f";
+    return c.bias() ? (offset == 0 ? "b[f]" : "b[f + " + offset + "]") : "0f";
   }
 
   private static MethodSpec backwardMethod(ConvModel c) {

@@ -25,15 +25,18 @@ import java.util.Optional;
 /**
  * The buffers and costs of a whole network, layer by layer in forward order. {@code floatBuffers} and
  * {@code intBuffers} hold values per sample (the workspace multiplies them by its maximum batch);
- * {@code fixedFloatBuffers} do not grow with the batch (a batch norm's per-channel statistics).
+ * {@code fixedFloatBuffers} do not grow with the batch (a batch norm's per-channel statistics), nor do
+ * {@code fixedMatrices}, {@code float[rows][columns]} scratch whose rows the kernels index from 0 (so that C2 can
+ * vectorise loops over them: a convolution's im2col columns and its accumulator rows).
  */
 public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<String, Integer> floatBuffers,
-    Map<String, Integer> intBuffers, Map<String, Integer> fixedFloatBuffers) {
+    Map<String, Integer> intBuffers, Map<String, Integer> fixedFloatBuffers, Map<String, List<Integer>> fixedMatrices) {
   public NetworkPlan {
     layers = List.copyOf(layers);
     floatBuffers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(floatBuffers));
     intBuffers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(intBuffers));
     fixedFloatBuffers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fixedFloatBuffers));
+    fixedMatrices = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fixedMatrices));
   }
 
   /**
@@ -45,6 +48,7 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
     Map<String, Integer> floats = new LinkedHashMap<>();
     Map<String, Integer> ints = new LinkedHashMap<>();
     Map<String, Integer> fixed = new LinkedHashMap<>();
+    Map<String, List<Integer>> matrices = new LinkedHashMap<>();
     floats.put(LayerPlan.INPUT_GRAD, network.input().size());
     List<LayerPlan> plans = new ArrayList<>();
     Map<String, LayerPlan> byName = new HashMap<>();
@@ -83,6 +87,9 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         int rows = c.output().height() * c.output().width() * ConvModel.rowLength(c);
         fixed.put(layer.name() + "Rows", rows);
         fixed.put(layer.name() + "RowsGrad", rows);
+        int positions = c.output().height() * c.output().width();
+        matrices.put(layer.name() + "Columns", List.of(ConvModel.rowLength(c), positions));
+        matrices.put(layer.name() + "Sums", List.of(4, positions));
       }
       if (layer instanceof DropoutModel d && d.rate() > 0 || layer instanceof RReluModel) {
         noise = layer.name() + "Noise";
@@ -134,7 +141,7 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
       in = plan.result();
       inGrad = outGrad;
     }
-    return new NetworkPlan(network, plans, floats, ints, fixed);
+    return new NetworkPlan(network, plans, floats, ints, fixed, matrices);
   }
 
   /**
