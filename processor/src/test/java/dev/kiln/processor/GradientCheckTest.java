@@ -184,6 +184,7 @@ class GradientCheckTest {
       for (int i = 0; i < p.size(); i++) {
         p.value()[i] += (float) (0.1 * rng.nextGaussian()); // biases off zero too
       }
+      p.markModified();
     }
     if (training) {
       model.train();
@@ -230,6 +231,9 @@ class GradientCheckTest {
   }
 
   private static double objective(Model model, Workspace ws, float[] input, double[] r, int batch) {
+    for (Parameter p : model.parameters()) {
+      p.markModified(); // the check writes values in place
+    }
     float[] out = model.forward(ws, input, batch);
     double sum = 0;
     for (int i = 0; i < r.length; i++) {

@@ -9,7 +9,7 @@ import java.util.Arrays;
  * the memory layout of {@link #value()}: row-major in that shape, so a PyTorch state_dict copies in unchanged.
  *
  * <p>The arrays are exposed directly because optimizers and weight I/O must touch them without copying; their
- * length never changes.
+ * length never changes. Code that writes {@link #value()} in place calls {@link #markModified()} afterwards.
  */
 public final class Parameter {
   /** What a tensor is for: it decides whether it learns and how it starts. */
@@ -34,6 +34,8 @@ public final class Parameter {
   private final int fanOut;
   private final WeightInit init;
   private final float initialValue;
+  /** Bumped by every change made through this class or an optimizer; packed copies compare against it. */
+  private volatile int version;
 
   /**
    * A learnable weight.
@@ -138,6 +140,21 @@ public final class Parameter {
       Arrays.fill(value, initialValue);
     }
     zeroGrad();
+    markModified();
+  }
+
+  /**
+   * A counter that changes whenever the values change through {@link #set}, {@link #reset} or an optimizer step.
+   * Generated networks keep repacked copies of some weights (a Dense layer's, transposed) and refresh them when it
+   * moves.
+   */
+  public int version() {
+    return version;
+  }
+
+  /** Declares that {@link #value()} was written in place, so packed copies of it are refreshed. */
+  public void markModified() {
+    version++;
   }
 
   /** Copies {@code src} (row-major in PyTorch's shape) into this tensor. */
@@ -147,6 +164,7 @@ public final class Parameter {
           name + ": expected " + value.length + " values for shape " + Arrays.toString(shape) + ", got " + src.length);
     }
     System.arraycopy(src, 0, value, 0, value.length);
+    markModified();
   }
 
   public void zeroGrad() {

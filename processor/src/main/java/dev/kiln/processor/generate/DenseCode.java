@@ -1,31 +1,37 @@
 package dev.kiln.processor.generate;
 
+import com.palantir.javapoet.ArrayTypeName;
+import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
 import dev.kiln.processor.model.DenseModel;
 import dev.kiln.processor.plan.LayerPlan;
 import java.util.List;
+import javax.lang.model.element.Modifier;
 
 /**
- * A fully connected layer, weight {@code [units, in]} row-major as PyTorch keeps it. Forward computes four outputs
- * per pass over the input; backward walks each weight row once, updating the weight gradient and the input gradient
+ * A fully connected layer, weight {@code [units, in]} row-major as PyTorch keeps it. Forward runs on a transposed
+ * copy the model keeps current with the weight's version; backward walks each weight row once, updating the weight gradient and the input gradient
  * in the same contiguous pass, and skips the rows whose output gradient is zero (most of them, after a ReLU).
  */
 final class DenseCode implements LayerCode {
+  private static final ClassName PACKING = ClassName.get("dev.kiln.runtime.kernel", "Packing");
+
   @Override
   public List<MethodSpec> methods(LayerPlan plan) {
     DenseModel d = (DenseModel) plan.layer();
-    return List.of(forwardMethod(d), backwardMethod(d));
+    return List.of(packedWeightMethod(d), forwardMethod(d), backwardMethod(d));
   }
 
   @Override
   public CodeBlock forward(LayerPlan plan) {
     DenseModel d = (DenseModel) plan.layer();
     return CodeBlock.builder()
-        .addStatement("$L($L, $L, $L, $L, batch)", Methods.pass(d.name(), "Forward"), LayerCode.buffer(plan.input()),
-            LayerCode.field(d.name(), "weight"), d.bias() ? LayerCode.field(d.name(), "bias") : "null",
-            ActivationCode.producerTarget(plan))
+        .addStatement("$L($L, $L(), $L, $L, ws.$LSums, batch)", Methods.pass(d.name(), "Forward"),
+            LayerCode.buffer(plan.input()), packedMethod(d), d.bias() ? LayerCode.field(d.name(), "bias") : "null",
+            ActivationCode.producerTarget(plan), d.name())
         .add(ActivationCode.fusedForward(plan))
         .build();
   }
@@ -42,81 +48,112 @@ final class DenseCode implements LayerCode {
         .build();
   }
 
+  @Override
+  public List<FieldSpec> fields(LayerPlan plan) {
+    DenseModel d = (DenseModel) plan.layer();
+    return List.of(
+        FieldSpec.builder(ArrayTypeName.of(Methods.FLOATS), packedField(d), Modifier.PRIVATE, Modifier.FINAL)
+            .addJavadoc("$L's weight transposed, one row per input, for the forward pass.\n", d.name())
+            .initializer("new float[$L][$L]", d.inFeatures(), d.units())
+            .build(),
+        FieldSpec.builder(TypeName.INT, packedField(d) + "Version", Modifier.PRIVATE, Modifier.VOLATILE)
+            .addJavadoc("The weight's version the packed copy was made from.\n")
+            .initializer("-1")
+            .build());
+  }
+
+  private static String packedField(DenseModel d) {
+    return d.name() + "Packed";
+  }
+
+  private static String packedMethod(DenseModel d) {
+    return d.name() + "PackedWeight";
+  }
+
   /**
-   * Forward in dot-product form on PyTorch's {@code [units, in]} layout. C2 keeps float reductions scalar (to keep
-   * their order), so the speed comes from register blocking: four outputs at once, each with two accumulators (odd
-   * and even inputs), eight independent multiply-add chains that share every load of {@code x}.
+   * The packed weight, repacked when the weight's version has moved (after a load, an optimizer step or
+   * {@code markModified}). Threads that see a stale version serialise on the packed array; the rest read it freely.
+   */
+  private static MethodSpec packedWeightMethod(DenseModel d) {
+    String field = packedField(d);
+    return MethodSpec.methodBuilder(packedMethod(d))
+        .addModifiers(Modifier.PRIVATE)
+        .returns(ArrayTypeName.of(Methods.FLOATS))
+        .addJavadoc("$L's weight transposed, current with the weight's values.\n", d.name())
+        .addStatement("int version = $L.weight().version()", d.name())
+        .beginControlFlow("if (version != $LVersion)", field)
+        .beginControlFlow("synchronized ($L)", field)
+        .beginControlFlow("if (version != $LVersion)", field)
+        .addStatement("$T.transpose($L, $L, $L, $L)", PACKING, LayerCode.field(d.name(), "weight"), d.units(),
+            d.inFeatures(), field)
+        .addStatement("$LVersion = version", field)
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .addStatement("return $L", field)
+        .build();
+  }
+
+  /**
+   * Forward on the transposed weight: for each input, its value times its weight row is added into an accumulator
+   * row per sample. Rows are separate arrays indexed from 0, which is what lets C2 vectorise the innermost loop;
+   * four samples share each load of a weight row. Zero inputs (common after a ReLU) are skipped.
    */
   private static MethodSpec forwardMethod(DenseModel d) {
     int in = d.inFeatures();
     int out = d.units();
-    int blocked = out - out % 4;
-    int pairs = in - in % 2;
+    String fill = d.bias() ? "System.arraycopy(b, 0, $L, 0, $L)" : "java.util.Arrays.fill($L, 0, $L, 0f)";
     CodeBlock.Builder body = CodeBlock.builder()
-        .beginControlFlow("for (int n = 0; n < batch; n++)")
-        .addStatement("int xo = n * $L", in)
-        .addStatement("int yo = n * $L", out);
-    if (blocked > 0) {
-      body.beginControlFlow("for (int o = 0; o < $L; o += 4)", blocked)
-          .addStatement("int w0 = o * $L", in)
-          .addStatement("int w1 = w0 + $L", in)
-          .addStatement("int w2 = w1 + $L", in)
-          .addStatement("int w3 = w2 + $L", in)
-          .addStatement("float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f, c0 = 0f, c1 = 0f, c2 = 0f, c3 = 0f");
-      if (pairs > 0) {
-        body.beginControlFlow("for (int i = 0; i < $L; i += 2)", pairs)
-            .addStatement("float u = x[xo + i]")
-            .addStatement("float v = x[xo + i + 1]")
-            .addStatement("a0 += w[w0 + i] * u")
-            .addStatement("a1 += w[w1 + i] * u")
-            .addStatement("a2 += w[w2 + i] * u")
-            .addStatement("a3 += w[w3 + i] * u")
-            .addStatement("c0 += w[w0 + i + 1] * v")
-            .addStatement("c1 += w[w1 + i + 1] * v")
-            .addStatement("c2 += w[w2 + i + 1] * v")
-            .addStatement("c3 += w[w3 + i + 1] * v")
-            .endControlFlow();
-      }
-      if (pairs < in) {
-        body.addStatement("float u = x[xo + $L]", in - 1)
-            .addStatement("a0 += w[w0 + $L] * u", in - 1)
-            .addStatement("a1 += w[w1 + $L] * u", in - 1)
-            .addStatement("a2 += w[w2 + $L] * u", in - 1)
-            .addStatement("a3 += w[w3 + $L] * u", in - 1);
-      }
-      String[] bias = new String[4];
-      for (int k = 0; k < 4; k++) {
-        bias[k] = d.bias() ? " + b[o + " + k + "]" : "";
-      }
-      body.addStatement("y[yo + o] = (a0 + c0)$L", bias[0].replace("o + 0", "o"))
-          .addStatement("y[yo + o + 1] = (a1 + c1)$L", bias[1])
-          .addStatement("y[yo + o + 2] = (a2 + c2)$L", bias[2])
-          .addStatement("y[yo + o + 3] = (a3 + c3)$L", bias[3])
-          .endControlFlow();
-    }
-    if (blocked < out) {
-      body.beginControlFlow("for (int o = $L; o < $L; o++)", blocked, out)
-          .addStatement("int wo = o * $L", in)
-          .addStatement("float a = 0f, c = 0f");
-      if (pairs > 0) {
-        body.beginControlFlow("for (int i = 0; i < $L; i += 2)", pairs)
-            .addStatement("a += w[wo + i] * x[xo + i]")
-            .addStatement("c += w[wo + i + 1] * x[xo + i + 1]")
-            .endControlFlow();
-      }
-      if (pairs < in) {
-        body.addStatement("a += w[wo + $L] * x[xo + $L]", in - 1, in - 1);
-      }
-      body.addStatement("y[yo + o] = (a + c)$L", d.bias() ? " + b[o]" : "")
-          .endControlFlow();
-    }
-    body.endControlFlow();
+        .addStatement("float[] s0 = sums[0], s1 = sums[1], s2 = sums[2], s3 = sums[3]")
+        .addStatement("int n = 0")
+        .beginControlFlow("for (; n + 4 <= batch; n += 4)")
+        .addStatement(fill, "s0", out)
+        .addStatement(fill, "s1", out)
+        .addStatement(fill, "s2", out)
+        .addStatement(fill, "s3", out)
+        .addStatement("int x0 = n * $L", in)
+        .beginControlFlow("for (int i = 0; i < $L; i++)", in)
+        .addStatement("float u0 = x[x0 + i], u1 = x[x0 + $L + i], u2 = x[x0 + $L + i], u3 = x[x0 + $L + i]", in,
+            2 * in, 3 * in)
+        .beginControlFlow("if (u0 == 0f && u1 == 0f && u2 == 0f && u3 == 0f)")
+        .addStatement("continue")
+        .endControlFlow()
+        .addStatement("float[] row = wt[i]")
+        .beginControlFlow("for (int o = 0; o < $L; o++)", out)
+        .addStatement("float w = row[o]")
+        .addStatement("s0[o] += u0 * w")
+        .addStatement("s1[o] += u1 * w")
+        .addStatement("s2[o] += u2 * w")
+        .addStatement("s3[o] += u3 * w")
+        .endControlFlow()
+        .endControlFlow()
+        .addStatement("System.arraycopy(s0, 0, y, n * $L, $L)", out, out)
+        .addStatement("System.arraycopy(s1, 0, y, (n + 1) * $L, $L)", out, out)
+        .addStatement("System.arraycopy(s2, 0, y, (n + 2) * $L, $L)", out, out)
+        .addStatement("System.arraycopy(s3, 0, y, (n + 3) * $L, $L)", out, out)
+        .endControlFlow()
+        .beginControlFlow("for (; n < batch; n++)")
+        .addStatement(fill, "s0", out)
+        .addStatement("int x0 = n * $L", in)
+        .beginControlFlow("for (int i = 0; i < $L; i++)", in)
+        .addStatement("float u = x[x0 + i]")
+        .beginControlFlow("if (u == 0f)")
+        .addStatement("continue")
+        .endControlFlow()
+        .addStatement("float[] row = wt[i]")
+        .beginControlFlow("for (int o = 0; o < $L; o++)", out)
+        .addStatement("s0[o] += u * row[o]")
+        .endControlFlow()
+        .endControlFlow()
+        .addStatement("System.arraycopy(s0, 0, y, n * $L, $L)", out, out)
+        .endControlFlow();
     return Methods.kernel(Methods.pass(d.name(), "Forward"), "$L forward: $L -> $L.\n", d.name(), d.input(),
             d.output())
         .addParameter(Methods.FLOATS, "x")
-        .addParameter(Methods.FLOATS, "w")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "wt")
         .addParameter(Methods.FLOATS, "b")
         .addParameter(Methods.FLOATS, "y")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "sums")
         .addParameter(TypeName.INT, "batch")
         .addCode(body.build())
         .build();

@@ -1,6 +1,7 @@
 package dev.kiln.processor.generate;
 
 import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import dev.kiln.processor.plan.LayerPlan;
 import java.util.List;
@@ -12,6 +13,11 @@ import java.util.List;
 interface LayerCode {
   /** The methods this layer adds to the generated class (each stays far below HotSpot's 8000-byte limit). */
   List<MethodSpec> methods(LayerPlan plan);
+
+  /** Instance fields this layer adds to the generated model (shared by every workspace), such as packed weights. */
+  default List<FieldSpec> fields(LayerPlan plan) {
+    return List.of();
+  }
 
   /** Statements of the forward pass; {@code ws}, {@code batch} and {@code training} are in scope. */
   CodeBlock forward(LayerPlan plan);

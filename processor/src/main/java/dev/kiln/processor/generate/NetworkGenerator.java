@@ -119,6 +119,7 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
         .addMethod(forwardPass(plan))
         .addMethod(backwardPass(plan));
     for (LayerPlan layer : plan.layers()) {
+      type.addFields(code(layer.layer()).fields(layer));
       type.addMethods(code(layer.layer()).methods(layer));
     }
     return type.addType(buffers(plan));

@@ -82,6 +82,10 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         argmax = layer.name() + (p.mode() == PoolMode.MAX ? "Argmax" : "Pick");
         ints.put(argmax, layer.output().size());
       }
+      if (layer instanceof DenseModel d) {
+        // Four accumulator rows for the forward pass: see DenseCode.
+        matrices.put(layer.name() + "Sums", List.of(4, d.units()));
+      }
       if (layer instanceof ConvModel c) {
         // One sample's input windows as rows (im2row), and their gradient: see ConvCode.
         int rows = c.output().height() * c.output().width() * ConvModel.rowLength(c);

@@ -70,6 +70,7 @@ public abstract class Optimizer {
     for (int i = 0; i < parameters.size(); i++) {
       Parameter p = parameters.get(i);
       update(i, p.value(), p.grad(), lr, t);
+      p.markModified();
     }
     stepCount = t;
   }

@@ -1,0 +1,64 @@
+package dev.kiln.processor;
+
+import static com.google.common.truth.Truth.assertThat;
+
+import dev.kiln.runtime.Model;
+import dev.kiln.runtime.Parameter;
+import dev.kiln.runtime.Workspace;
+import dev.kiln.runtime.optim.SGD;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A Dense layer's forward pass runs on a transposed copy of its weight; the copy must follow every change made
+ * through {@code set}, an optimizer step, {@code initialize} or {@code markModified}.
+ */
+class PackedWeightsTest {
+  private static final String NET = "@Dense(units = 3) DenseLayer fc();";
+
+  @Test
+  void forwardFollowsEveryWayOfChangingTheWeight() {
+    Model model = TestNetworks.oneLayer("{2}", "", NET);
+    Workspace ws = model.newWorkspace(1);
+    float[] x = {1f, 2f};
+    Parameter w = model.parameter("fc.weight");
+    model.parameter("fc.bias").set(new float[3]);
+
+    w.set(new float[] {1, 0, 0, 1, 1, 1});
+    assertThat(model.forward(ws, x, 1)).usingExactEquality().containsExactly(1f, 2f, 3f).inOrder();
+
+    w.value()[0] = 5f;
+    w.markModified();
+    assertThat(model.forward(ws, x, 1)[0]).isEqualTo(5f);
+
+    // one SGD step of lr 1 on a weight gradient of 1 subtracts 1 from every weight (the bias has no gradient)
+    java.util.Arrays.fill(w.grad(), 1f);
+    SGD sgd = new SGD(model.parameters(), 1.0);
+    sgd.step();
+    assertThat(model.forward(ws, x, 1)[0]).isEqualTo(4f * 1f + (-1f) * 2f);
+
+    model.initialize(3);
+    float[] expected = new float[3];
+    for (int o = 0; o < 3; o++) {
+      expected[o] = w.value()[2 * o] * 1f + w.value()[2 * o + 1] * 2f;
+    }
+    assertThat(model.forward(ws, x, 1)).usingTolerance(1e-6).containsExactly(expected).inOrder();
+  }
+
+  @Test
+  void batchesOfFourAndTheRemainderAgreeWithSingleSamples() {
+    Model model = TestNetworks.oneLayer("{5}", "", "@Dense(units = 7) DenseLayer fc();");
+    int batch = 6; // one block of four, then two single samples
+    float[] x = new float[batch * 5];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (i % 3 == 0) ? 0f : i * 0.1f; // zeros exercise the skipped inputs
+    }
+    float[] together = model.forward(model.newWorkspace(batch), x, batch).clone();
+    Workspace one = model.newWorkspace(1);
+    for (int n = 0; n < batch; n++) {
+      float[] single = model.forward(one, java.util.Arrays.copyOfRange(x, n * 5, n * 5 + 5), 1);
+      for (int o = 0; o < 7; o++) {
+        assertThat(together[n * 7 + o]).isEqualTo(single[o]);
+      }
+    }
+  }
+}
