@@ -41,10 +41,11 @@ final class DenseCode implements LayerCode {
     DenseModel d = (DenseModel) plan.layer();
     return CodeBlock.builder()
         .add(ActivationCode.fusedBackward(plan))
-        .addStatement("$L($L, $L, $L, $L, grads[$L], $L, batch, $L)", Methods.pass(d.name(), "Backward"),
-            LayerCode.buffer(plan.input()), LayerCode.field(d.name(), "weight"), LayerCode.buffer(plan.outputGrad()),
-            LayerCode.buffer(plan.inputGrad()), firstGradient,
-            d.bias() ? "grads[" + (firstGradient + 1) + "]" : "null", LayerCode.inputGradientWanted(plan))
+        .addStatement("$L($L, $L, $L, $L, grads[$L], $L, ws.$LInputRows, ws.$LInputGradRows, ws.$LSums, batch, $L)",
+            Methods.pass(d.name(), "Backward"), LayerCode.buffer(plan.input()), LayerCode.field(d.name(), "weight"),
+            LayerCode.buffer(plan.outputGrad()), LayerCode.buffer(plan.inputGrad()), firstGradient,
+            d.bias() ? "grads[" + (firstGradient + 1) + "]" : "null", d.name(), d.name(), d.name(),
+            LayerCode.inputGradientWanted(plan))
         .build();
   }
 
@@ -159,37 +160,58 @@ final class DenseCode implements LayerCode {
         .build();
   }
 
+  /**
+   * Backward, output-major: for each output, its weight row is copied into a scratch row and the weight-gradient row
+   * accumulates in another, both in L1 while every sample of the batch visits them; the batch's inputs and input
+   * gradients live in per-sample rows (L2). Every array of the inner loops is indexed from 0, so C2 vectorises them.
+   * Samples whose output gradient is zero (most of them, after a ReLU) are skipped.
+   */
   private static MethodSpec backwardMethod(DenseModel d) {
     int in = d.inFeatures();
     int out = d.units();
-    // Output-major: one weight row and its gradient row stay in L1 while every sample of the batch visits them;
-    // the batch's inputs and input gradients stay in L2.
     CodeBlock.Builder body = CodeBlock.builder()
+        .addStatement("float[] acc = sums[0]")
+        .addStatement("float[] wRow = sums[1]")
+        .beginControlFlow("for (int n = 0; n < batch; n++)")
+        .addStatement("System.arraycopy(x, n * $L, xRows[n], 0, $L)", in, in)
         .beginControlFlow("if (inputGrad)")
-        .addStatement("java.util.Arrays.fill(gx, 0, batch * $L, 0f)", in)
+        .addStatement("java.util.Arrays.fill(gxRows[n], 0f)")
+        .endControlFlow()
         .endControlFlow()
         .beginControlFlow("for (int o = 0; o < $L; o++)", out)
         .addStatement("int wo = o * $L", in)
+        .addStatement("java.util.Arrays.fill(acc, 0, $L, 0f)", in)
+        .beginControlFlow("if (inputGrad)")
+        .addStatement("System.arraycopy(w, wo, wRow, 0, $L)", in)
+        .endControlFlow()
         .beginControlFlow("for (int n = 0; n < batch; n++)")
         .addStatement("float d = g[n * $L + o]", out)
-        .add("// After a ReLU most gradients are exactly zero: skip their rows.\n")
         .beginControlFlow("if (d == 0f)")
         .addStatement("continue")
         .endControlFlow();
     if (d.bias()) {
       body.addStatement("gb[o] += d");
     }
-    body.addStatement("int xo = n * $L", in)
+    body.addStatement("float[] xr = xRows[n]")
         .beginControlFlow("if (inputGrad)")
+        .addStatement("float[] gr = gxRows[n]")
         .beginControlFlow("for (int i = 0; i < $L; i++)", in)
-        .addStatement("gw[wo + i] += d * x[xo + i]")
-        .addStatement("gx[xo + i] += d * w[wo + i]")
+        .addStatement("acc[i] += d * xr[i]")
+        .addStatement("gr[i] += d * wRow[i]")
         .endControlFlow()
         .nextControlFlow("else")
         .beginControlFlow("for (int i = 0; i < $L; i++)", in)
-        .addStatement("gw[wo + i] += d * x[xo + i]")
+        .addStatement("acc[i] += d * xr[i]")
         .endControlFlow()
         .endControlFlow()
+        .endControlFlow()
+        .beginControlFlow("for (int i = 0; i < $L; i++)", in)
+        .addStatement("gw[wo + i] += acc[i]")
+        .endControlFlow()
+        .endControlFlow()
+        .beginControlFlow("if (inputGrad)")
+        .beginControlFlow("for (int n = 0; n < batch; n++)")
+        .addStatement("System.arraycopy(gxRows[n], 0, gx, n * $L, $L)", in, in)
         .endControlFlow()
         .endControlFlow();
     return Methods.kernel(Methods.pass(d.name(), "Backward"),
@@ -200,6 +222,9 @@ final class DenseCode implements LayerCode {
         .addParameter(Methods.FLOATS, "gx")
         .addParameter(Methods.FLOATS, "gw")
         .addParameter(Methods.FLOATS, "gb")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "xRows")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "gxRows")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "sums")
         .addParameter(TypeName.INT, "batch")
         .addParameter(TypeName.BOOLEAN, "inputGrad")
         .addCode(body.build())

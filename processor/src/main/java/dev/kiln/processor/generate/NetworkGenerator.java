@@ -375,7 +375,9 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
     }
     for (Map.Entry<String, List<Integer>> b : plan.fixedMatrices().entrySet()) {
       type.addField(ArrayTypeName.of(Methods.FLOATS), b.getKey(), Modifier.FINAL);
-      constructor.addStatement("this.$L = new float[$L][$L]", b.getKey(), b.getValue().get(0), b.getValue().get(1));
+      int rows = b.getValue().get(0);
+      constructor.addStatement("this.$L = new float[$L][$L]", b.getKey(), rows < 0 ? "maxBatch" : rows,
+          b.getValue().get(1));
     }
     type.addField(FieldSpec.builder(TypeName.BOOLEAN, "training")
         .addJavadoc("The mode of the last forward pass, which its backward pass follows.\n")

@@ -27,7 +27,8 @@ import java.util.Optional;
  * {@code intBuffers} hold values per sample (the workspace multiplies them by its maximum batch);
  * {@code fixedFloatBuffers} do not grow with the batch (a batch norm's per-channel statistics), nor do
  * {@code fixedMatrices}, {@code float[rows][columns]} scratch whose rows the kernels index from 0 (so that C2 can
- * vectorise loops over them: a convolution's im2col columns and its accumulator rows).
+ * vectorise loops over them: a convolution's im2col columns, accumulator rows); a row count of -1 there means one
+ * row per sample of the workspace's maximum batch.
  */
 public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<String, Integer> floatBuffers,
     Map<String, Integer> intBuffers, Map<String, Integer> fixedFloatBuffers, Map<String, List<Integer>> fixedMatrices) {
@@ -83,8 +84,12 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         ints.put(argmax, layer.output().size());
       }
       if (layer instanceof DenseModel d) {
-        // Four accumulator rows for the forward pass: see DenseCode.
-        matrices.put(layer.name() + "Sums", List.of(4, d.units()));
+        // Accumulator rows (four for the forward pass, two of the input's width for backward) and per-sample rows
+        // of the input and its gradient for backward: see DenseCode. A row count of -1 means the workspace's
+        // maximum batch.
+        matrices.put(layer.name() + "Sums", List.of(4, Math.max(d.units(), d.inFeatures())));
+        matrices.put(layer.name() + "InputRows", List.of(-1, d.inFeatures()));
+        matrices.put(layer.name() + "InputGradRows", List.of(-1, d.inFeatures()));
       }
       if (layer instanceof ConvModel c) {
         // One sample's input windows as rows (im2row), and their gradient: see ConvCode.

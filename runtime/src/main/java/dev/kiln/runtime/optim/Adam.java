@@ -106,6 +106,29 @@ public class Adam extends Optimizer {
     // AdamW shrinks the weight itself, before and apart from the adaptive step; Adam folds decay into the gradient
     double shrink = decoupled ? 1 - lr * weightDecay : 1;
     double coupled = decoupled ? 0 : weightDecay;
+    if (vMax == null) {
+      // The common case in float, as PyTorch computes on float32 tensors: every array is indexed by j from 0 and
+      // there is no branch, so C2 vectorises the loop, square root and division included. The optimizer used to be
+      // most of a small network's training step.
+      float b1 = (float) beta1;
+      float b2 = (float) beta2;
+      float c1 = (float) (1 - beta1);
+      float c2 = (float) (1 - beta2);
+      float stepF = (float) stepSize;
+      float inverseCorrection2 = (float) (1 / correction2Sqrt);
+      float epsF = (float) eps;
+      float shrinkF = (float) shrink;
+      float coupledF = (float) coupled;
+      for (int j = 0; j < value.length; j++) {
+        float g = grad[j] + coupledF * value[j];
+        float mj = b1 * m[j] + c1 * g;
+        float vj = b2 * v[j] + c2 * g * g;
+        m[j] = mj;
+        v[j] = vj;
+        value[j] = value[j] * shrinkF - stepF * mj / ((float) Math.sqrt(vj) * inverseCorrection2 + epsF);
+      }
+      return;
+    }
     for (int j = 0; j < value.length; j++) {
       double w = value[j] * shrink;
       double g = grad[j] + coupled * value[j];
