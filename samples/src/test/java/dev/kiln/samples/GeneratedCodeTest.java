@@ -71,7 +71,7 @@ class GeneratedCodeTest {
       loss.compute(out, labels, batch, 10, grad);
       model.backward(ws, grad);
     };
-    for (int i = 0; i < 300; i++) {
+    for (int i = 0; i < 1500; i++) {
       step.run(); // warm up: class loading and JIT compilation allocate
     }
     long id = Thread.currentThread().getId();
