@@ -131,10 +131,7 @@ public final class Activations {
       int base = b * channels * positions;
       for (int p = 0; p < positions; p++) {
         int o = base + p;
-        float max = Float.NEGATIVE_INFINITY;
-        for (int c = 0; c < channels; c++) {
-          max = Math.max(max, x[o + c * positions]);
-        }
+        float max = max(x, o, channels, positions);
         double sum = 0;
         for (int c = 0; c < channels; c++) {
           float e = (float) Math.exp(x[o + c * positions] - max);
@@ -173,10 +170,7 @@ public final class Activations {
       int base = b * channels * positions;
       for (int p = 0; p < positions; p++) {
         int o = base + p;
-        float max = Float.NEGATIVE_INFINITY;
-        for (int c = 0; c < channels; c++) {
-          max = Math.max(max, x[o + c * positions]);
-        }
+        float max = max(x, o, channels, positions);
         double sum = 0;
         for (int c = 0; c < channels; c++) {
           sum += Math.exp(x[o + c * positions] - max);
@@ -206,6 +200,15 @@ public final class Activations {
         }
       }
     }
+  }
+
+  /** The largest of one distribution's values: {@code channels} values from {@code o}, {@code positions} apart. */
+  private static float max(float[] x, int o, int channels, int positions) {
+    float max = Float.NEGATIVE_INFINITY;
+    for (int c = 0; c < channels; c++) {
+      max = Math.max(max, x[o + c * positions]);
+    }
+    return max;
   }
 
   public static float sigmoid(float v) {
