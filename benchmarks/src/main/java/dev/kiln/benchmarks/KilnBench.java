@@ -93,6 +93,8 @@ public class KilnBench {
       inferWs[p] = inference.newWorkspace(part);
       // On one thread the backward pass adds straight into the model's gradients, the usual single-thread setup.
       trainWs[p] = threads == 1 ? training.newWorkspace(part) : training.newPrivateWorkspace(part);
+      // As in the trainer and in PyTorch, where images do not require grad: no gradient for the network's input.
+      trainWs[p].setInputGradientWanted(false);
     }
     inferPart = p -> inference.forward(inferWs[p], x[p], part);
     trainPart =

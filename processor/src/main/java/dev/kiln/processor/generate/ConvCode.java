@@ -10,27 +10,41 @@ import dev.kiln.processor.plan.LayerPlan;
 import java.util.List;
 
 /**
- * A grouped 2-D convolution, as a matrix product over im2row: for one sample and one group, every output position's
- * input window is copied into a row of {@code rows} ({@code positions x channelsPerGroup*kh*kw}, in the order of
- * PyTorch's weight), so each output value is a dot product of a contiguous row with a contiguous weight row. C2 keeps
- * float dot products scalar, so the product is register-blocked: four filters times two positions per pass, eight
- * independent accumulators sharing every load. Backward reuses the same rows for the weight gradient, builds the
- * rows' gradient, and scatters it back onto the input (row2im); rows whose output gradient is zero are skipped.
+ * A grouped 2-D convolution as matrix products over copies of the input windows, laid out so that every innermost
+ * loop runs over zero-indexed rows (the condition for C2 to vectorise it on JDK 17):
+ *
+ * <ul>
+ *   <li>Forward copies one sample's input into im2col columns ({@code cols[tap][position]}) and, for four filters
+ *       at a time, adds each column row times each filter's weight for that tap into four accumulator rows.
+ *   <li>Backward copies the input into im2row rows ({@code rows[position][tap]}). For each filter it lists the
+ *       positions whose output gradient is non-zero (after a ReLU and a max pool, most are zero), and adds four such
+ *       rows at a time, each times its gradient, into the filter's weight-gradient row. The input gradient is the
+ *       reverse: each listed position's row gradient gets the filter's weight row times its gradient, and the row
+ *       gradients are scattered back onto the input (row2im).
+ * </ul>
+ *
+ * A ReLU on the layer runs inside these kernels (see {@code NetworkPlan.activationInKernel}): forward clamps the
+ * accumulator rows before storing them, backward masks the output gradient in the pass that lists its non-zeros.
+ * A padded layer copies each sample into a zero-bordered scratch image first, so that the window copies need no
+ * bounds tests; the border is never written, so it stays zero.
  */
 final class ConvCode implements LayerCode {
   @Override
   public List<MethodSpec> methods(LayerPlan plan) {
     ConvModel c = (ConvModel) plan.layer();
-    return List.of(columnsMethod(c), rowsMethod(c, false), rowsMethod(c, true), forwardMethod(c),
-        backwardMethod(c));
+    boolean relu = plan.activationInKernel();
+    return List.of(padMethod(c), columnsMethod(c), rowsMethod(c), rowsBackwardMethod(c), forwardMethod(c, relu),
+        backwardMethod(c, relu));
   }
 
   @Override
   public CodeBlock forward(LayerPlan plan) {
     ConvModel c = (ConvModel) plan.layer();
-    CodeBlock.Builder code = CodeBlock.builder().addStatement("$L($L, $LWeight, $L, $L, ws.$LColumns, ws.$LSums, batch)",
-        Methods.pass(c.name(), "Forward"), LayerCode.buffer(plan.input()), c.name(),
-        c.bias() ? c.name() + "Bias" : "null", ActivationCode.producerTarget(plan), c.name(), c.name());
+    String n = c.name();
+    CodeBlock.Builder code = CodeBlock.builder().addStatement(
+        "$L($L, $LWeight, $L, $L, ws.$LPadded, ws.$LColumns, ws.$LSums, batch)", Methods.pass(n, "Forward"),
+        LayerCode.buffer(plan.input()), n, c.bias() ? n + "Bias" : "null", ActivationCode.producerTarget(plan), n, n,
+        n);
     code.add(ActivationCode.fusedForward(plan));
     return code.build();
   }
@@ -38,112 +52,205 @@ final class ConvCode implements LayerCode {
   @Override
   public CodeBlock backward(LayerPlan plan, int firstGradient) {
     ConvModel c = (ConvModel) plan.layer();
+    String n = c.name();
     CodeBlock.Builder code = CodeBlock.builder();
-    String g = LayerCode.buffer(plan.outputGrad());
     code.add(ActivationCode.fusedBackward(plan));
-    return code.addStatement("$L($L, $LWeight, $L, $L, grads[$L], $L, ws.$LRows, ws.$LRowsGrad, batch, $L)",
-        Methods.pass(c.name(), "Backward"), LayerCode.buffer(plan.input()), c.name(), g,
-        LayerCode.buffer(plan.inputGrad()), firstGradient,
-        c.bias() ? "grads[" + (firstGradient + 1) + "]" : "null", c.name(), c.name(),
-        LayerCode.inputGradientWanted(plan)).build();
+    return code.addStatement(
+        "$L($L, $LWeight, $L, $L, $L, grads[$L], $L, ws.$LPadded, ws.$LPaddedGrad, ws.$LRows, ws.$LRowsGrad, "
+            + "ws.$LWeightRows, ws.$LWeightGradRows, ws.$LNonzero, batch, $L)",
+        Methods.pass(n, "Backward"), LayerCode.buffer(plan.input()), n, LayerCode.buffer(plan.output()),
+        LayerCode.buffer(plan.outputGrad()),
+        LayerCode.buffer(plan.inputGrad()), firstGradient, c.bias() ? "grads[" + (firstGradient + 1) + "]" : "null",
+        n, n, n, n, n, n, n, LayerCode.inputGradientWanted(plan)).build();
+  }
+
+  /** Height and width of the image the window copies read: the input plus its padding on both sides. */
+  private static int paddedHeight(ConvModel c) {
+    return c.input().height() + 2 * c.window().ph();
+  }
+
+  private static int paddedWidth(ConvModel c) {
+    return c.input().width() + 2 * c.window().pw();
+  }
+
+  private static boolean padded(ConvModel c) {
+    return c.window().ph() > 0 || c.window().pw() > 0;
+  }
+
+  /** The size of the zero-bordered scratch image of one group of one sample (0 when the layer has no padding). */
+  static int paddedSize(ConvModel c) {
+    return padded(c) ? c.channelsPerGroup() * paddedHeight(c) * paddedWidth(c) : 0;
   }
 
   /**
-   * {@code conv1Rows} copies sample {@code n}, group {@code g}'s windows into {@code rows} (zeros where a window hangs
-   * over the padding); {@code conv1RowsBackward} does the reverse, adding each row value's gradient onto the input.
+   * {@code conv1Pad}: the array the window copies of sample {@code n}, group {@code grp} read, and sets
+   * {@code origin[0]} to where that group's first channel starts in it. Without padding that is the input itself;
+   * with padding, the interior of the scratch image, whose border stays zero.
    */
-  private static MethodSpec rowsMethod(ConvModel c, boolean backward) {
-    Window w = c.window();
-    int ihw = c.input().height() * c.input().width();
-    boolean padded = w.ph() > 0 || w.pw() > 0;
-    String x = backward ? "gx" : "x";
+  private static MethodSpec padMethod(ConvModel c) {
+    int h = c.input().height();
+    int w = c.input().width();
     CodeBlock.Builder b = CodeBlock.builder()
-        .addStatement("int xo = (n * $L + grp * $L) * $L", c.input().channels(), c.channelsPerGroup(), ihw)
-        .addStatement("int r = 0")
-        .beginControlFlow("for (int oh = 0; oh < $L; oh++)", c.output().height())
-        .beginControlFlow("for (int ow = 0; ow < $L; ow++)", c.output().width())
-        .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
-        .beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
-        .addStatement("int ih = $L", Methods.linear("oh", w.sh(), "kh", w.dh(), -w.ph()));
-    if (padded) {
-      b.beginControlFlow("if (ih < 0 || ih >= $L)", c.input().height());
-      if (!backward) {
-        b.addStatement("java.util.Arrays.fill(rows, r, r + $L, 0f)", w.kw());
-      }
-      b.addStatement("r += $L", w.kw()).addStatement("continue").endControlFlow();
-    }
-    b.addStatement("int xr = xo + ch * $L + ih * $L", ihw, c.input().width())
-        .beginControlFlow("for (int kw = 0; kw < $L; kw++)", w.kw())
-        .addStatement("int iw = $L", Methods.linear("ow", w.sw(), "kw", w.dw(), -w.pw()));
-    if (padded) {
-      if (backward) {
-        b.beginControlFlow("if (iw >= 0 && iw < $L)", c.input().width())
-            .addStatement("gx[xr + iw] += rows[r]")
-            .endControlFlow()
-            .addStatement("r++");
-      } else {
-        b.addStatement("rows[r++] = iw >= 0 && iw < $L ? x[xr + iw] : 0f", c.input().width());
-      }
+        .addStatement("int xo = (n * $L + grp * $L) * $L", c.input().channels(), c.channelsPerGroup(), h * w);
+    if (padded(c)) {
+      int ph = paddedHeight(c);
+      int pw = paddedWidth(c);
+      b.beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
+          .beginControlFlow("for (int ih = 0; ih < $L; ih++)", h)
+          .addStatement("System.arraycopy(x, xo + ch * $L + ih * $L, padded, ch * $L + $L, $L)", h * w, w, ph * pw,
+              Methods.linear("ih", pw, c.window().ph() * pw + c.window().pw()), w)
+          .endControlFlow()
+          .endControlFlow()
+          .addStatement("return 0");
     } else {
-      b.addStatement(backward ? "gx[xr + iw] += rows[r++]" : "rows[r++] = x[xr + iw]");
+      b.addStatement("return xo");
     }
-    b.endControlFlow().endControlFlow().endControlFlow().endControlFlow().endControlFlow();
-    return Methods.kernel(Methods.pass(c.name(), backward ? "RowsBackward" : "Rows"),
-            backward ? "$L: adds the gradient of the im2row rows of sample n, group grp onto the input gradient.\n"
-                : "$L: copies the input windows of sample n, group grp into rows (im2row).\n", c.name())
-        .addParameter(Methods.FLOATS, x)
-        .addParameter(Methods.FLOATS, "rows")
+    return Methods.kernel(Methods.pass(c.name(), "Pad"),
+            "$L: readies sample n, group grp for window copies; returns where they start in the array they read.\n",
+            c.name())
+        .returns(TypeName.INT)
+        .addParameter(Methods.FLOATS, "x")
+        .addParameter(Methods.FLOATS, "padded")
         .addParameter(TypeName.INT, "n")
         .addParameter(TypeName.INT, "grp")
         .addCode(b.build())
         .build();
   }
 
+  /** The array window copies read: the padded scratch image, or the input itself. */
+  private static String source(ConvModel c) {
+    return padded(c) ? "padded" : "x";
+  }
+
   /**
-   * {@code conv1Columns} copies sample {@code n}, group {@code grp}'s input into im2col columns: row {@code k} of
-   * {@code cols} (one kernel tap of one channel, PyTorch's weight order) holds that tap's input value for every
-   * output position, zero where the window hangs over the padding.
+   * {@code conv1Columns} copies the windows of one sample and group (prepared by {@code conv1Pad}, starting at
+   * {@code so}) into im2col columns: row {@code k} of {@code cols} (one kernel tap of one channel, in PyTorch's
+   * weight order) holds that tap's input value for every output position.
    */
   private static MethodSpec columnsMethod(ConvModel c) {
     Window w = c.window();
-    int ihw = c.input().height() * c.input().width();
     int ow = c.output().width();
-    boolean padded = w.ph() > 0 || w.pw() > 0;
+    int pw = padded(c) ? paddedWidth(c) : c.input().width();
+    int plane = pw * (padded(c) ? paddedHeight(c) : c.input().height());
+    String src = source(c);
     CodeBlock.Builder b = CodeBlock.builder()
-        .addStatement("int xo = (n * $L + grp * $L) * $L", c.input().channels(), c.channelsPerGroup(), ihw)
         .addStatement("int k = 0")
         .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
         .beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
         .beginControlFlow("for (int kw = 0; kw < $L; kw++)", w.kw())
         .addStatement("float[] col = cols[k++]")
         .beginControlFlow("for (int oh = 0; oh < $L; oh++)", c.output().height())
-        .addStatement("int ih = $L", Methods.linear("oh", w.sh(), "kh", w.dh(), -w.ph()))
-        .addStatement("int po = oh * $L", ow);
-    if (padded) {
-      b.beginControlFlow("if (ih < 0 || ih >= $L)", c.input().height())
-          .addStatement("java.util.Arrays.fill(col, po, po + $L, 0f)", ow)
-          .addStatement("continue")
-          .endControlFlow();
-    }
-    b.addStatement("int xr = xo + ch * $L + ih * $L", ihw, c.input().width());
-    if (!padded && w.sw() == 1) {
-      b.addStatement("System.arraycopy(x, xr + kw * $L, col, po, $L)", w.dw(), ow);
+        .addStatement("int from = so + ch * $L + $L", plane,
+            Methods.linear("oh", w.sh() * pw, "kh", w.dh() * pw, "kw", w.dw(), 0));
+    if (w.sw() == 1) {
+      b.addStatement("System.arraycopy($L, from, col, oh * $L, $L)", src, ow, ow);
     } else {
-      b.beginControlFlow("for (int ow = 0; ow < $L; ow++)", ow)
-          .addStatement("int iw = $L", Methods.linear("ow", w.sw(), "kw", w.dw(), -w.pw()));
-      if (padded) {
-        b.addStatement("col[po + ow] = iw >= 0 && iw < $L ? x[xr + iw] : 0f", c.input().width());
-      } else {
-        b.addStatement("col[po + ow] = x[xr + iw]");
-      }
-      b.endControlFlow();
+      b.addStatement("int po = oh * $L", ow)
+          .beginControlFlow("for (int ow = 0; ow < $L; ow++)", ow)
+          .addStatement("col[po + ow] = $L[from + ow * $L]", src, w.sw())
+          .endControlFlow();
     }
     b.endControlFlow().endControlFlow().endControlFlow().endControlFlow();
     return Methods.kernel(Methods.pass(c.name(), "Columns"),
-            "$L: copies the input of sample n, group grp into im2col columns.\n", c.name())
-        .addParameter(Methods.FLOATS, "x")
+            "$L: copies one sample and group's windows into im2col columns.\n", c.name())
+        .addParameter(Methods.FLOATS, src)
+        .addParameter(TypeName.INT, "so")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "cols")
-        .addParameter(TypeName.INT, "n")
+        .addCode(b.build())
+        .build();
+  }
+
+  /**
+   * {@code conv1Rows} copies the windows of one sample and group (prepared by {@code conv1Pad}, starting at
+   * {@code so}) into im2row rows: {@code rows[p]} holds output position {@code p}'s window in PyTorch's weight order.
+   */
+  private static MethodSpec rowsMethod(ConvModel c) {
+    Window w = c.window();
+    int pw = padded(c) ? paddedWidth(c) : c.input().width();
+    int plane = pw * (padded(c) ? paddedHeight(c) : c.input().height());
+    String src = source(c);
+    CodeBlock.Builder b = CodeBlock.builder()
+        .addStatement("int p = 0")
+        .beginControlFlow("for (int oh = 0; oh < $L; oh++)", c.output().height())
+        .beginControlFlow("for (int ow = 0; ow < $L; ow++)", c.output().width())
+        .addStatement("float[] row = rows[p++]")
+        .addStatement("int r = 0")
+        .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
+        .beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
+        .addStatement("int from = so + ch * $L + $L", plane,
+            Methods.linear("oh", w.sh() * pw, "kh", w.dh() * pw, "ow", w.sw(), 0))
+        .beginControlFlow("for (int kw = 0; kw < $L; kw++)", w.kw())
+        .addStatement("row[r++] = $L[from + $L]", src, Methods.linear("kw", w.dw(), 0))
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow();
+    return Methods.kernel(Methods.pass(c.name(), "Rows"),
+            "$L: copies one sample and group's windows into im2row rows.\n", c.name())
+        .addParameter(Methods.FLOATS, src)
+        .addParameter(TypeName.INT, "so")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "rows")
+        .addCode(b.build())
+        .build();
+  }
+
+  /**
+   * {@code conv1RowsBackward} adds the row gradients of sample {@code n}, group {@code grp} onto the input gradient
+   * (row2im). A padded layer adds them into a scratch image of its own (cleared first, its border catching the
+   * gradients of the padding) and then adds its interior to the input gradient, so that no addition needs a bounds
+   * test.
+   */
+  private static MethodSpec rowsBackwardMethod(ConvModel c) {
+    Window w = c.window();
+    int h = c.input().height();
+    int iw = c.input().width();
+    boolean padded = padded(c);
+    int pw = padded ? paddedWidth(c) : iw;
+    int plane = pw * (padded ? paddedHeight(c) : h);
+    String target = padded ? "paddedGrad" : "gx";
+    CodeBlock.Builder b = CodeBlock.builder()
+        .addStatement("int xo = (n * $L + grp * $L) * $L", c.input().channels(), c.channelsPerGroup(), h * iw);
+    if (padded) {
+      b.addStatement("java.util.Arrays.fill(paddedGrad, 0f)").addStatement("int so = 0");
+    } else {
+      b.addStatement("int so = xo");
+    }
+    b.addStatement("int p = 0")
+        .beginControlFlow("for (int oh = 0; oh < $L; oh++)", c.output().height())
+        .beginControlFlow("for (int ow = 0; ow < $L; ow++)", c.output().width())
+        .addStatement("float[] row = rows[p++]")
+        .addStatement("int r = 0")
+        .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
+        .beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
+        .addStatement("int to = so + ch * $L + $L", plane,
+            Methods.linear("oh", w.sh() * pw, "kh", w.dh() * pw, "ow", w.sw(), 0))
+        .beginControlFlow("for (int kw = 0; kw < $L; kw++)", w.kw())
+        .addStatement("$L[to + $L] += row[r++]", target, Methods.linear("kw", w.dw(), 0))
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow();
+    if (padded) {
+      b.beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
+          .beginControlFlow("for (int ih = 0; ih < $L; ih++)", h)
+          .addStatement("int from = ch * $L + $L", plane, Methods.linear("ih", pw, w.ph() * pw + w.pw()))
+          .addStatement("int to = xo + ch * $L + ih * $L", h * iw, iw)
+          .beginControlFlow("for (int i = 0; i < $L; i++)", iw)
+          .addStatement("gx[to + i] += paddedGrad[from + i]")
+          .endControlFlow()
+          .endControlFlow()
+          .endControlFlow();
+    }
+    MethodSpec.Builder m = Methods.kernel(Methods.pass(c.name(), "RowsBackward"),
+            "$L: adds the row gradients of sample n, group grp onto the input gradient (row2im).\n", c.name())
+        .addParameter(Methods.FLOATS, "gx")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "rows");
+    if (padded) {
+      m.addParameter(Methods.FLOATS, "paddedGrad");
+    }
+    return m.addParameter(TypeName.INT, "n")
         .addParameter(TypeName.INT, "grp")
         .addCode(b.build())
         .build();
@@ -155,7 +262,7 @@ final class ConvCode implements LayerCode {
    * counter, which is what lets C2 vectorise it (with arrays at unrelated offsets it cannot align them and stays
    * scalar).
    */
-  private static MethodSpec forwardMethod(ConvModel c) {
+  private static MethodSpec forwardMethod(ConvModel c, boolean relu) {
     int k = ConvModel.rowLength(c);
     int positions = c.output().height() * c.output().width();
     int fpg = c.filtersPerGroup();
@@ -165,7 +272,8 @@ final class ConvCode implements LayerCode {
         .beginControlFlow("for (int n = 0; n < batch; n++)")
         .addStatement("int yo = n * $L", c.output().size())
         .beginControlFlow("for (int grp = 0; grp < $L; grp++)", c.groups())
-        .addStatement("$L(x, cols, n, grp)", Methods.pass(c.name(), "Columns"));
+        .addStatement("$L($L, $L(x, padded, n, grp), cols)", Methods.pass(c.name(), "Columns"), source(c),
+            Methods.pass(c.name(), "Pad"));
     if (blocked > 0) {
       b.beginControlFlow("for (int f = grp * $L; f < grp * $L + $L; f += 4)", fpg, fpg, blocked)
           .addStatement("java.util.Arrays.fill(s0, $L)", bias(c, 0))
@@ -185,8 +293,11 @@ final class ConvCode implements LayerCode {
           .addStatement("s2[p] += a2 * v")
           .addStatement("s3[p] += a3 * v")
           .endControlFlow()
-          .endControlFlow()
-          .addStatement("System.arraycopy(s0, 0, y, yo + f * $L, $L)", positions, positions)
+          .endControlFlow();
+      if (relu) {
+        clamp(b, positions, "s0", "s1", "s2", "s3");
+      }
+      b.addStatement("System.arraycopy(s0, 0, y, yo + f * $L, $L)", positions, positions)
           .addStatement("System.arraycopy(s1, 0, y, yo + (f + 1) * $L, $L)", positions, positions)
           .addStatement("System.arraycopy(s2, 0, y, yo + (f + 2) * $L, $L)", positions, positions)
           .addStatement("System.arraycopy(s3, 0, y, yo + (f + 3) * $L, $L)", positions, positions)
@@ -201,8 +312,11 @@ final class ConvCode implements LayerCode {
           .beginControlFlow("for (int p = 0; p < $L; p++)", positions)
           .addStatement("s0[p] += a0 * col[p]")
           .endControlFlow()
-          .endControlFlow()
-          .addStatement("System.arraycopy(s0, 0, y, yo + f * $L, $L)", positions, positions)
+          .endControlFlow();
+      if (relu) {
+        clamp(b, positions, "s0");
+      }
+      b.addStatement("System.arraycopy(s0, 0, y, yo + f * $L, $L)", positions, positions)
           .endControlFlow();
     }
     b.endControlFlow().endControlFlow();
@@ -212,6 +326,7 @@ final class ConvCode implements LayerCode {
         .addParameter(Methods.FLOATS, "w")
         .addParameter(Methods.FLOATS, "b")
         .addParameter(Methods.FLOATS, "y")
+        .addParameter(Methods.FLOATS, "padded")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "cols")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "sums")
         .addParameter(TypeName.INT, "batch")
@@ -219,72 +334,133 @@ final class ConvCode implements LayerCode {
         .build();
   }
 
+  /**
+   * The ReLU applied in the kernel: clamps accumulator rows at zero with {@code Math.max}, which C2 vectorises over
+   * zero-indexed rows (a conditional expression stays a scalar branch); NaN passes, as in PyTorch.
+   */
+  private static void clamp(CodeBlock.Builder b, int positions, String... rows) {
+    b.beginControlFlow("for (int p = 0; p < $L; p++)", positions);
+    for (String row : rows) {
+      b.addStatement("$L[p] = Math.max($L[p], 0f)", row, row);
+    }
+    b.endControlFlow();
+  }
+
   private static String bias(ConvModel c, int offset) {
     return c.bias() ? (offset == 0 ? "b[f]" : "b[f + " + offset + "]") : "0f";
   }
 
-  private static MethodSpec backwardMethod(ConvModel c) {
+  /**
+   * Backward. The weight gradient is summed over the batch in zero-indexed rows ({@code gwRows}) and added to the
+   * parameter's gradient at the end, so that the innermost loops vectorise; the input gradient goes through the row
+   * gradients ({@code rowsGrad}) and row2im.
+   */
+  private static MethodSpec backwardMethod(ConvModel c, boolean relu) {
     int k = ConvModel.rowLength(c);
     int positions = c.output().height() * c.output().width();
     int fpg = c.filtersPerGroup();
+    String src = source(c);
     CodeBlock.Builder b = CodeBlock.builder()
         .beginControlFlow("if (inputGrad)")
         .addStatement("java.util.Arrays.fill(gx, 0, batch * $L, 0f)", c.input().size())
+        .beginControlFlow("for (int f = 0; f < $L; f++)", c.filters())
+        .addStatement("System.arraycopy(w, f * $L, wRows[f], 0, $L)", k, k)
+        .endControlFlow()
+        .endControlFlow()
+        .beginControlFlow("for (int f = 0; f < $L; f++)", c.filters())
+        .addStatement("java.util.Arrays.fill(gwRows[f], 0f)")
         .endControlFlow()
         .beginControlFlow("for (int n = 0; n < batch; n++)")
         .addStatement("int go = n * $L", c.output().size());
-    if (c.bias()) {
-      b.beginControlFlow("for (int f = 0; f < $L; f++)", c.filters())
-          .addStatement("int gf = go + f * $L", positions)
-          .addStatement("float sum = 0f")
-          .beginControlFlow("for (int p = 0; p < $L; p++)", positions)
-          .addStatement("sum += g[gf + p]")
-          .endControlFlow()
-          .addStatement("gb[f] += sum")
-          .endControlFlow();
-    }
     b.beginControlFlow("for (int grp = 0; grp < $L; grp++)", c.groups())
-        .addStatement("$L(x, rows, n, grp)", Methods.pass(c.name(), "Rows"))
+        .addStatement("$L($L, $L(x, padded, n, grp), rows)", Methods.pass(c.name(), "Rows"), src,
+            Methods.pass(c.name(), "Pad"))
         .beginControlFlow("if (inputGrad)")
-        .addStatement("java.util.Arrays.fill(rowsGrad, 0f)")
+        .beginControlFlow("for (int p = 0; p < $L; p++)", positions)
+        .addStatement("java.util.Arrays.fill(rowsGrad[p], 0f)")
+        .endControlFlow()
         .endControlFlow()
         .beginControlFlow("for (int f = grp * $L; f < grp * $L + $L; f++)", fpg, fpg, fpg)
         .addStatement("int gf = go + f * $L", positions)
-        .addStatement("int wf = f * $L", k)
-        .beginControlFlow("for (int p = 0; p < $L; p++)", positions)
+        .add("// After a ReLU and a max pool most output gradients are exactly zero: list the others.\n")
+        .addStatement("int count = 0")
+        .addStatement("float sum = 0f")
+        .beginControlFlow("for (int p = 0; p < $L; p++)", positions);
+    if (relu) {
+      b.add("// The ReLU's gradient: none where it output zero.\n")
+          .addStatement("float d = y[gf + p] > 0f ? g[gf + p] : 0f")
+          .addStatement("g[gf + p] = d");
+    } else {
+      b.addStatement("float d = g[gf + p]");
+    }
+    b.addStatement("sum += d")
+        .beginControlFlow("if (d != 0f)")
+        .addStatement("nonzero[count++] = p")
+        .endControlFlow()
+        .endControlFlow();
+    if (c.bias()) {
+      b.addStatement("gb[f] += sum");
+    }
+    b
+        .addStatement("float[] o = gwRows[f]")
+        .addStatement("int j = 0")
+        .beginControlFlow("for (; j + 3 < count; j += 4)")
+        .addStatement("int p0 = nonzero[j], p1 = nonzero[j + 1], p2 = nonzero[j + 2], p3 = nonzero[j + 3]")
+        .addStatement("float d0 = g[gf + p0], d1 = g[gf + p1], d2 = g[gf + p2], d3 = g[gf + p3]")
+        .addStatement("float[] r0 = rows[p0], r1 = rows[p1], r2 = rows[p2], r3 = rows[p3]")
+        .beginControlFlow("for (int i = 0; i < $L; i++)", k)
+        .addStatement("o[i] += d0 * r0[i] + d1 * r1[i] + d2 * r2[i] + d3 * r3[i]")
+        .endControlFlow()
+        .endControlFlow()
+        .beginControlFlow("for (; j < count; j++)")
+        .addStatement("int p = nonzero[j]")
         .addStatement("float d = g[gf + p]")
-        .add("// After a ReLU most output gradients are exactly zero.\n")
-        .beginControlFlow("if (d == 0f)")
-        .addStatement("continue")
-        .endControlFlow()
-        .addStatement("int r = p * $L", k)
-        .beginControlFlow("if (inputGrad)")
+        .addStatement("float[] r = rows[p]")
         .beginControlFlow("for (int i = 0; i < $L; i++)", k)
-        .addStatement("gw[wf + i] += d * rows[r + i]")
-        .addStatement("rowsGrad[r + i] += d * w[wf + i]")
-        .endControlFlow()
-        .nextControlFlow("else")
-        .beginControlFlow("for (int i = 0; i < $L; i++)", k)
-        .addStatement("gw[wf + i] += d * rows[r + i]")
-        .endControlFlow()
-        .endControlFlow()
+        .addStatement("o[i] += d * r[i]")
         .endControlFlow()
         .endControlFlow()
         .beginControlFlow("if (inputGrad)")
-        .addStatement("$L(gx, rowsGrad, n, grp)", Methods.pass(c.name(), "RowsBackward"))
+        .addStatement("float[] wr = wRows[f]")
+        .beginControlFlow("for (j = 0; j < count; j++)")
+        .addStatement("int p = nonzero[j]")
+        .addStatement("float d = g[gf + p]")
+        .addStatement("float[] rg = rowsGrad[p]")
+        .beginControlFlow("for (int i = 0; i < $L; i++)", k)
+        .addStatement("rg[i] += d * wr[i]")
         .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .beginControlFlow("if (inputGrad)")
+        .addStatement(padded(c) ? "$L(gx, rowsGrad, paddedGrad, n, grp)" : "$L(gx, rowsGrad, n, grp)",
+            Methods.pass(c.name(), "RowsBackward"))
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .beginControlFlow("for (int f = 0; f < $L; f++)", c.filters())
+        .addStatement("float[] o = gwRows[f]")
+        .addStatement("int wf = f * $L", k)
+        .beginControlFlow("for (int i = 0; i < $L; i++)", k)
+        .addStatement("gw[wf + i] += o[i]")
         .endControlFlow()
         .endControlFlow();
     return Methods.kernel(Methods.pass(c.name(), "Backward"),
             "$L backward: adds the weight and bias gradients, writes the input gradient if asked.\n", c.name())
         .addParameter(Methods.FLOATS, "x")
         .addParameter(Methods.FLOATS, "w")
+        .addParameter(Methods.FLOATS, "y")
         .addParameter(Methods.FLOATS, "g")
         .addParameter(Methods.FLOATS, "gx")
         .addParameter(Methods.FLOATS, "gw")
         .addParameter(Methods.FLOATS, "gb")
-        .addParameter(Methods.FLOATS, "rows")
-        .addParameter(Methods.FLOATS, "rowsGrad")
+        .addParameter(Methods.FLOATS, "padded")
+        .addParameter(Methods.FLOATS, "paddedGrad")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "rows")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "rowsGrad")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "wRows")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "gwRows")
+        .addParameter(Methods.INTS, "nonzero")
         .addParameter(TypeName.INT, "batch")
         .addParameter(TypeName.BOOLEAN, "inputGrad")
         .addCode(b.build())

@@ -373,6 +373,10 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
       type.addField(Methods.FLOATS, b.getKey(), Modifier.FINAL);
       constructor.addStatement("this.$L = new float[$L]", b.getKey(), b.getValue());
     }
+    for (Map.Entry<String, Integer> b : plan.fixedIntBuffers().entrySet()) {
+      type.addField(ArrayTypeName.of(TypeName.INT), b.getKey(), Modifier.FINAL);
+      constructor.addStatement("this.$L = new int[$L]", b.getKey(), b.getValue());
+    }
     for (Map.Entry<String, List<Integer>> b : plan.fixedMatrices().entrySet()) {
       type.addField(ArrayTypeName.of(Methods.FLOATS), b.getKey(), Modifier.FINAL);
       int rows = b.getValue().get(0);

@@ -18,15 +18,24 @@ final class PoolCode implements LayerCode {
   @Override
   public List<MethodSpec> methods(LayerPlan plan) {
     PoolModel p = (PoolModel) plan.layer();
-    return List.of(forwardMethod(p), backwardMethod(p));
+    return p.mode() == PoolMode.MAX
+        ? List.of(forwardMethod(p), inferenceMethod(p), backwardMethod(p))
+        : List.of(forwardMethod(p), backwardMethod(p));
   }
 
   @Override
   public CodeBlock forward(LayerPlan plan) {
     PoolModel p = (PoolModel) plan.layer();
     return p.mode() == PoolMode.MAX
-        ? CodeBlock.of("$L($L, $L, $L, batch);\n", Methods.pass(p.name(), "Forward"), LayerCode.buffer(plan.input()),
-            LayerCode.buffer(plan.output()), LayerCode.buffer(plan.argmax()))
+        ? CodeBlock.builder()
+            .beginControlFlow("if (training)")
+            .addStatement("$L($L, $L, $L, batch)", Methods.pass(p.name(), "Forward"), LayerCode.buffer(plan.input()),
+                LayerCode.buffer(plan.output()), LayerCode.buffer(plan.argmax()))
+            .nextControlFlow("else")
+            .addStatement("$L($L, $L, batch)", Methods.pass(p.name(), "Inference"), LayerCode.buffer(plan.input()),
+                LayerCode.buffer(plan.output()))
+            .endControlFlow()
+            .build()
         : CodeBlock.of("$L($L, $L, batch);\n", Methods.pass(p.name(), "Forward"), LayerCode.buffer(plan.input()),
             LayerCode.buffer(plan.output()));
   }
@@ -74,8 +83,12 @@ final class PoolCode implements LayerCode {
     boolean max = p.mode() == PoolMode.MAX;
     CodeBlock.Builder b = CodeBlock.builder();
     openWindowLoops(b, p);
-    if (max) {
+    boolean padded = w.ph() > 0 || w.pw() > 0;
+    if (max && padded) {
       b.addStatement("float best = Float.NEGATIVE_INFINITY").addStatement("int at = -1");
+    } else if (max) {
+      // Without padding the window's first tap is always inside: start from it, one test fewer per tap.
+      b.addStatement("int at = xo + h0 * $L + w0", p.input().width()).addStatement("float best = x[at]");
     } else {
       b.addStatement("float sum = 0f");
     }
@@ -83,7 +96,7 @@ final class PoolCode implements LayerCode {
     if (max) {
       b.addStatement("float v = x[xi]")
           .add("// NaN wins, so it propagates as in PyTorch.\n")
-          .beginControlFlow("if (v > best || v != v || at < 0)")
+          .beginControlFlow(padded ? "if (v > best || v != v || at < 0)" : "if (v > best || v != v)")
           .addStatement("best = v")
           .addStatement("at = xi")
           .endControlFlow();
@@ -107,6 +120,37 @@ final class PoolCode implements LayerCode {
       m.addParameter(Methods.INTS, "arg");
     }
     return m.addParameter(TypeName.INT, "batch").addCode(b.build()).build();
+  }
+
+  /**
+   * Max pooling outside training: no winning positions to record, so the maximum is taken with {@code Math.max},
+   * which C2 compiles without branches (the branches of the recording search mispredict on about half the taps).
+   * {@code Math.max} propagates NaN, as PyTorch does.
+   */
+  private static MethodSpec inferenceMethod(PoolModel p) {
+    Window w = p.window();
+    CodeBlock.Builder b = CodeBlock.builder();
+    openWindowLoops(b, p);
+    if (w.ph() > 0 || w.pw() > 0) {
+      b.addStatement("float best = Float.NEGATIVE_INFINITY");
+    } else {
+      b.addStatement("float best = x[xo + h0 * $L + w0]", p.input().width());
+    }
+    openTaps(b, p);
+    b.addStatement("best = Math.max(best, x[xi])")
+        .endControlFlow()
+        .endControlFlow()
+        .addStatement("y[yo + oh * $L + ow] = best", p.output().width())
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow();
+    return Methods.kernel(Methods.pass(p.name(), "Inference"), "$L forward outside training: $L -> $L, $L.\n",
+            p.name(), p.input(), p.output(), p.describe())
+        .addParameter(Methods.FLOATS, "x")
+        .addParameter(Methods.FLOATS, "y")
+        .addParameter(TypeName.INT, "batch")
+        .addCode(b.build())
+        .build();
   }
 
   private static MethodSpec backwardMethod(PoolModel p) {

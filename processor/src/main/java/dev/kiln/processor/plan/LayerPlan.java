@@ -1,5 +1,6 @@
 package dev.kiln.processor.plan;
 
+import dev.kiln.processor.model.FusedActivation;
 import dev.kiln.processor.model.LayerModel;
 
 /**
@@ -54,6 +55,14 @@ public record LayerPlan(
     public String gradient(String outputGrad) {
       return savedGrad != null ? savedGrad : outputGrad;
     }
+  }
+
+  /**
+   * Whether the layer's own kernel applies its activation (a fused activation with no pre-activation buffer): see
+   * {@link NetworkPlan#activationInKernel}.
+   */
+  public boolean activationInKernel() {
+    return layer instanceof FusedActivation f && !f.activation().isIdentity() && preActivation == null;
   }
 
   /** Whether the output has a buffer of its own (false for a flatten, which aliases its input). */

@@ -14,6 +14,7 @@ import dev.kiln.processor.model.PReluModel;
 import dev.kiln.processor.model.PoolModel;
 import dev.kiln.processor.model.RReluModel;
 import dev.kiln.processor.model.Residual;
+import dev.kiln.annotations.Activation;
 import dev.kiln.annotations.PoolMode;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,16 +29,19 @@ import java.util.Optional;
  * {@code fixedFloatBuffers} do not grow with the batch (a batch norm's per-channel statistics), nor do
  * {@code fixedMatrices}, {@code float[rows][columns]} scratch whose rows the kernels index from 0 (so that C2 can
  * vectorise loops over them: a convolution's im2col columns, accumulator rows); a row count of -1 there means one
- * row per sample of the workspace's maximum batch.
+ * row per sample of the workspace's maximum batch. {@code fixedIntBuffers} are integer scratch of a fixed size (a
+ * convolution's list of non-zero output gradients).
  */
 public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<String, Integer> floatBuffers,
-    Map<String, Integer> intBuffers, Map<String, Integer> fixedFloatBuffers, Map<String, List<Integer>> fixedMatrices) {
+    Map<String, Integer> intBuffers, Map<String, Integer> fixedFloatBuffers, Map<String, List<Integer>> fixedMatrices,
+    Map<String, Integer> fixedIntBuffers) {
   public NetworkPlan {
     layers = List.copyOf(layers);
     floatBuffers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(floatBuffers));
     intBuffers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(intBuffers));
     fixedFloatBuffers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fixedFloatBuffers));
     fixedMatrices = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fixedMatrices));
+    fixedIntBuffers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fixedIntBuffers));
   }
 
   /**
@@ -50,6 +54,7 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
     Map<String, Integer> ints = new LinkedHashMap<>();
     Map<String, Integer> fixed = new LinkedHashMap<>();
     Map<String, List<Integer>> matrices = new LinkedHashMap<>();
+    Map<String, Integer> fixedInts = new LinkedHashMap<>();
     floats.put(LayerPlan.INPUT_GRAD, network.input().size());
     List<LayerPlan> plans = new ArrayList<>();
     Map<String, LayerPlan> byName = new HashMap<>();
@@ -75,7 +80,7 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         floats.put(out, layer.output().size());
         floats.put(outGrad, layer.output().size());
       }
-      if (hasFusedActivation(layer)) {
+      if (hasFusedActivation(layer) && !activationInKernel(layer, residual.isPresent())) {
         pre = layer.name() + "Pre";
         floats.put(pre, layer.output().size());
       }
@@ -92,13 +97,24 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         matrices.put(layer.name() + "InputGradRows", List.of(-1, d.inFeatures()));
       }
       if (layer instanceof ConvModel c) {
-        // One sample's input windows as rows (im2row), and their gradient: see ConvCode.
-        int rows = c.output().height() * c.output().width() * ConvModel.rowLength(c);
-        fixed.put(layer.name() + "Rows", rows);
-        fixed.put(layer.name() + "RowsGrad", rows);
+        // One sample and group's input windows as im2col columns (forward) and im2row rows (backward), the rows'
+        // gradient, a zero-bordered copy of the input and of its gradient when padded, accumulator rows, weight
+        // and weight-gradient rows, and the list of non-zero output gradients: see ConvCode.
         int positions = c.output().height() * c.output().width();
-        matrices.put(layer.name() + "Columns", List.of(ConvModel.rowLength(c), positions));
+        int taps = ConvModel.rowLength(c);
+        int padded = c.window().ph() > 0 || c.window().pw() > 0
+            ? c.channelsPerGroup() * (c.input().height() + 2 * c.window().ph())
+                * (c.input().width() + 2 * c.window().pw())
+            : 0;
+        fixed.put(layer.name() + "Padded", padded);
+        fixed.put(layer.name() + "PaddedGrad", padded);
+        fixedInts.put(layer.name() + "Nonzero", positions);
+        matrices.put(layer.name() + "Columns", List.of(taps, positions));
         matrices.put(layer.name() + "Sums", List.of(4, positions));
+        matrices.put(layer.name() + "Rows", List.of(positions, taps));
+        matrices.put(layer.name() + "RowsGrad", List.of(positions, taps));
+        matrices.put(layer.name() + "WeightRows", List.of(c.filters(), taps));
+        matrices.put(layer.name() + "WeightGradRows", List.of(c.filters(), taps));
       }
       if (layer instanceof DropoutModel d && d.rate() > 0 || layer instanceof RReluModel) {
         noise = layer.name() + "Noise";
@@ -150,7 +166,7 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
       in = plan.result();
       inGrad = outGrad;
     }
-    return new NetworkPlan(network, plans, floats, ints, fixed, matrices);
+    return new NetworkPlan(network, plans, floats, ints, fixed, matrices, fixedInts);
   }
 
   /**
@@ -160,6 +176,16 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
    */
   public static boolean hasFusedActivation(LayerModel layer) {
     return layer instanceof FusedActivation f && !f.activation().isIdentity();
+  }
+
+  /**
+   * Whether a layer's kernel applies its activation itself, needing no pre-activation buffer: a ReLU on a
+   * convolution without a residual (the ReLU comes after the residual sum otherwise). The forward kernel clamps its
+   * accumulator rows before storing them; the backward kernel masks the output gradient where the output is zero,
+   * in the pass that lists the non-zero gradients anyway.
+   */
+  public static boolean activationInKernel(LayerModel layer, boolean hasResidual) {
+    return layer instanceof ConvModel c && c.activation().kind() == Activation.RELU && !hasResidual;
   }
 
   /** Learnable scalars of a layer (buffers such as running statistics do not count). */

@@ -17,9 +17,8 @@ public final class Activations {
 
   public static void relu(float[] x, float[] y, int n) {
     for (int i = 0; i < n; i++) {
-      float v = x[i];
-      // Not Math.max: its NaN and -0 rules keep it scalar. NaN < 0 is false, so NaN passes through as in PyTorch.
-      y[i] = v < 0f ? 0f : v;
+      // Math.max, which C2 vectorises (a conditional expression stays a scalar branch); NaN passes, as in PyTorch.
+      y[i] = Math.max(x[i], 0f);
     }
   }
 
