@@ -181,8 +181,8 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
   /**
    * Whether a layer's kernel applies its activation itself, needing no pre-activation buffer: a ReLU on a
    * convolution without a residual (the ReLU comes after the residual sum otherwise). The forward kernel clamps its
-   * accumulator rows before storing them; the backward kernel masks the output gradient where the output is zero,
-   * in the pass that lists the non-zero gradients anyway.
+   * accumulator rows before storing them; the backward kernel leaves the positions where the output is zero out
+   * of the list of non-zero gradients it makes anyway.
    */
   public static boolean activationInKernel(LayerModel layer, boolean hasResidual) {
     return layer instanceof ConvModel c && c.activation().kind() == Activation.RELU && !hasResidual;
