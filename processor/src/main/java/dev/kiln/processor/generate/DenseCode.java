@@ -29,9 +29,9 @@ final class DenseCode implements LayerCode {
   public CodeBlock forward(LayerPlan plan) {
     DenseModel d = (DenseModel) plan.layer();
     return CodeBlock.builder()
-        .addStatement("$L($L, $L(), $L, $L, ws.$LSums, batch)", Methods.pass(d.name(), "Forward"),
+        .addStatement("$L($L, $L(), $L, $L, ws.$LSums, ws.$LNonzero, batch)", Methods.pass(d.name(), "Forward"),
             LayerCode.buffer(plan.input()), packedMethod(d), d.bias() ? LayerCode.field(d.name(), "bias") : "null",
-            ActivationCode.producerTarget(plan), d.name())
+            ActivationCode.producerTarget(plan), d.name(), d.name())
         .add(ActivationCode.fusedForward(plan))
         .build();
   }
@@ -98,7 +98,8 @@ final class DenseCode implements LayerCode {
   /**
    * Forward on the transposed weight: for each input, its value times its weight row is added into an accumulator
    * row per sample. Rows are separate arrays indexed from 0, which is what lets C2 vectorise the innermost loop;
-   * four samples share each load of a weight row. Zero inputs (common after a ReLU) are skipped.
+   * four samples share each load of a weight row. Zero inputs (common after a ReLU) are skipped. A lone sample
+   * (batch 1, or the last of a batch) lists its non-zero inputs first and adds four of their weight rows per pass.
    */
   private static MethodSpec forwardMethod(DenseModel d) {
     int in = d.inFeatures();
@@ -136,12 +137,25 @@ final class DenseCode implements LayerCode {
         .beginControlFlow("for (; n < batch; n++)")
         .addStatement(fill, "s0", out)
         .addStatement("int x0 = n * $L", in)
+        .add("// List the non-zero inputs without a branch (whether an input is zero is unpredictable), then add\n")
+        .add("// four weight rows per pass over the accumulator row.\n")
+        .addStatement("int count = 0")
         .beginControlFlow("for (int i = 0; i < $L; i++)", in)
-        .addStatement("float u = x[x0 + i]")
-        .beginControlFlow("if (u == 0f)")
-        .addStatement("continue")
+        .addStatement("nonzero[count] = i")
+        .addStatement("count += x[x0 + i] != 0f ? 1 : 0")
         .endControlFlow()
-        .addStatement("float[] row = wt[i]")
+        .addStatement("int j = 0")
+        .beginControlFlow("for (; j + 3 < count; j += 4)")
+        .addStatement("int i0 = nonzero[j], i1 = nonzero[j + 1], i2 = nonzero[j + 2], i3 = nonzero[j + 3]")
+        .addStatement("float u0 = x[x0 + i0], u1 = x[x0 + i1], u2 = x[x0 + i2], u3 = x[x0 + i3]")
+        .addStatement("float[] r0 = wt[i0], r1 = wt[i1], r2 = wt[i2], r3 = wt[i3]")
+        .beginControlFlow("for (int o = 0; o < $L; o++)", out)
+        .addStatement("s0[o] += u0 * r0[o] + u1 * r1[o] + u2 * r2[o] + u3 * r3[o]")
+        .endControlFlow()
+        .endControlFlow()
+        .beginControlFlow("for (; j < count; j++)")
+        .addStatement("float u = x[x0 + nonzero[j]]")
+        .addStatement("float[] row = wt[nonzero[j]]")
         .beginControlFlow("for (int o = 0; o < $L; o++)", out)
         .addStatement("s0[o] += u * row[o]")
         .endControlFlow()
@@ -155,6 +169,7 @@ final class DenseCode implements LayerCode {
         .addParameter(Methods.FLOATS, "b")
         .addParameter(Methods.FLOATS, "y")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "sums")
+        .addParameter(Methods.INTS, "nonzero")
         .addParameter(TypeName.INT, "batch")
         .addCode(body.build())
         .build();

@@ -89,12 +89,13 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         ints.put(argmax, layer.output().size());
       }
       if (layer instanceof DenseModel d) {
-        // Accumulator rows (four for the forward pass, two of the input's width for backward) and per-sample rows
-        // of the input and its gradient for backward: see DenseCode. A row count of -1 means the workspace's
+        // Accumulator rows (four for the forward pass, two of the input's width for backward), per-sample rows
+        // of the input and its gradient for backward, and the list of one sample's non-zero inputs: see DenseCode. A row count of -1 means the workspace's
         // maximum batch.
         matrices.put(layer.name() + "Sums", List.of(4, Math.max(d.units(), d.inFeatures())));
         matrices.put(layer.name() + "InputRows", List.of(-1, d.inFeatures()));
         matrices.put(layer.name() + "InputGradRows", List.of(-1, d.inFeatures()));
+        fixedInts.put(layer.name() + "Nonzero", d.inFeatures());
       }
       if (layer instanceof ConvModel c) {
         // One sample and group's input windows as im2col columns (forward) and im2row rows (backward), the rows'
