@@ -41,10 +41,11 @@ final class DenseCode implements LayerCode {
     DenseModel d = (DenseModel) plan.layer();
     return CodeBlock.builder()
         .add(ActivationCode.fusedBackward(plan))
-        .addStatement("$L($L, $L, $L, $L, grads[$L], $L, ws.$LInputRows, ws.$LInputGradRows, ws.$LSums, batch, $L)",
+        .addStatement("$L($L, $L, $L, $L, grads[$L], $L, ws.$LInputRows, ws.$LInputGradRows, ws.$LSums, "
+                + "ws.$LActive, batch, $L)",
             Methods.pass(d.name(), "Backward"), LayerCode.buffer(plan.input()), LayerCode.field(d.name(), "weight"),
             LayerCode.buffer(plan.outputGrad()), LayerCode.buffer(plan.inputGrad()), firstGradient,
-            d.bias() ? "grads[" + (firstGradient + 1) + "]" : "null", d.name(), d.name(), d.name(),
+            d.bias() ? "grads[" + (firstGradient + 1) + "]" : "null", d.name(), d.name(), d.name(), d.name(),
             LayerCode.inputGradientWanted(plan))
         .build();
   }
@@ -179,7 +180,8 @@ final class DenseCode implements LayerCode {
    * Backward, output-major: for each output, its weight row is copied into a scratch row and the weight-gradient row
    * accumulates in another, both in L1 while every sample of the batch visits them; the batch's inputs and input
    * gradients live in per-sample rows (L2). Every array of the inner loops is indexed from 0, so C2 vectorises them.
-   * Samples whose output gradient is zero (most of them, after a ReLU) are skipped.
+   * Samples whose output gradient is zero (most of them, after a ReLU) are left out of a list made without branches,
+   * and the listed samples' input rows are added four per pass.
    */
   private static MethodSpec backwardMethod(DenseModel d) {
     int in = d.inFeatures();
@@ -199,24 +201,45 @@ final class DenseCode implements LayerCode {
         .beginControlFlow("if (inputGrad)")
         .addStatement("System.arraycopy(w, wo, wRow, 0, $L)", in)
         .endControlFlow()
+        .add("// The samples with a non-zero gradient for this output, listed without a branch.\n")
+        .addStatement("int count = 0")
         .beginControlFlow("for (int n = 0; n < batch; n++)")
-        .addStatement("float d = g[n * $L + o]", out)
-        .beginControlFlow("if (d == 0f)")
-        .addStatement("continue")
+        .addStatement("active[count] = n")
+        .addStatement("count += g[n * $L + o] != 0f ? 1 : 0", out)
         .endControlFlow();
     if (d.bias()) {
-      body.addStatement("gb[o] += d");
+      body.addStatement("float sum = 0f")
+          .beginControlFlow("for (int j = 0; j < count; j++)")
+          .addStatement("sum += g[active[j] * $L + o]", out)
+          .endControlFlow()
+          .addStatement("gb[o] += sum");
     }
-    body.addStatement("float[] xr = xRows[n]")
+    body.add("// Four samples' input rows per pass over the weight-gradient row.\n")
+        .addStatement("int j = 0")
+        .beginControlFlow("for (; j + 3 < count; j += 4)")
+        .addStatement("int n0 = active[j], n1 = active[j + 1], n2 = active[j + 2], n3 = active[j + 3]")
+        .addStatement("float d0 = g[n0 * $L + o], d1 = g[n1 * $L + o], d2 = g[n2 * $L + o], d3 = g[n3 * $L + o]", out,
+            out, out, out)
+        .addStatement("float[] x0 = xRows[n0], x1 = xRows[n1], x2 = xRows[n2], x3 = xRows[n3]")
+        .beginControlFlow("for (int i = 0; i < $L; i++)", in)
+        .addStatement("acc[i] += d0 * x0[i] + d1 * x1[i] + d2 * x2[i] + d3 * x3[i]")
+        .endControlFlow()
+        .endControlFlow()
+        .beginControlFlow("for (; j < count; j++)")
+        .addStatement("int n = active[j]")
+        .addStatement("float d = g[n * $L + o]", out)
+        .addStatement("float[] xr = xRows[n]")
+        .beginControlFlow("for (int i = 0; i < $L; i++)", in)
+        .addStatement("acc[i] += d * xr[i]")
+        .endControlFlow()
+        .endControlFlow()
         .beginControlFlow("if (inputGrad)")
+        .beginControlFlow("for (j = 0; j < count; j++)")
+        .addStatement("int n = active[j]")
+        .addStatement("float d = g[n * $L + o]", out)
         .addStatement("float[] gr = gxRows[n]")
         .beginControlFlow("for (int i = 0; i < $L; i++)", in)
-        .addStatement("acc[i] += d * xr[i]")
         .addStatement("gr[i] += d * wRow[i]")
-        .endControlFlow()
-        .nextControlFlow("else")
-        .beginControlFlow("for (int i = 0; i < $L; i++)", in)
-        .addStatement("acc[i] += d * xr[i]")
         .endControlFlow()
         .endControlFlow()
         .endControlFlow()
@@ -240,6 +263,7 @@ final class DenseCode implements LayerCode {
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "xRows")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "gxRows")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "sums")
+        .addParameter(Methods.INTS, "active")
         .addParameter(TypeName.INT, "batch")
         .addParameter(TypeName.BOOLEAN, "inputGrad")
         .addCode(body.build())

@@ -90,12 +90,14 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
       }
       if (layer instanceof DenseModel d) {
         // Accumulator rows (four for the forward pass, two of the input's width for backward), per-sample rows
-        // of the input and its gradient for backward, and the list of one sample's non-zero inputs: see DenseCode. A row count of -1 means the workspace's
+        // of the input and its gradient for backward, the list of one sample's non-zero inputs (forward) and of the
+        // samples with a non-zero gradient for one output (backward): see DenseCode. A row count of -1 means the workspace's
         // maximum batch.
         matrices.put(layer.name() + "Sums", List.of(4, Math.max(d.units(), d.inFeatures())));
         matrices.put(layer.name() + "InputRows", List.of(-1, d.inFeatures()));
         matrices.put(layer.name() + "InputGradRows", List.of(-1, d.inFeatures()));
         fixedInts.put(layer.name() + "Nonzero", d.inFeatures());
+        ints.put(layer.name() + "Active", 1);
       }
       if (layer instanceof ConvModel c) {
         // One sample and group's input windows as im2col columns (forward) and im2row rows (backward), the rows'
