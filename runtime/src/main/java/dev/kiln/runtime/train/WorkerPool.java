@@ -12,8 +12,15 @@ import java.util.function.IntConsumer;
  * <p>Why not an {@code ExecutorService}: submitting tasks allocates futures and queue nodes on every batch, and the
  * training loop is meant to allocate nothing in its steady state. Here a batch costs a volatile write, an unpark per
  * worker and one atomic decrement each; the task object is created once by the caller and reused.
+ *
+ * <p>Waiting threads spin for a short while ({@link #SPIN_NANOS}) before they park: a training step runs the pool
+ * twice (passes, then the gradient reduction) with little serial work in between, and waking a parked thread costs
+ * tens of microseconds, which at a few milliseconds per step was several percent of an epoch.
  */
 final class WorkerPool implements AutoCloseable {
+  /** How long a waiting thread spins before it parks. */
+  static final long SPIN_NANOS = 100_000;
+
   private final int size;
   private final Thread[] workers;
   private final Throwable[] failures;
@@ -66,8 +73,14 @@ final class WorkerPool implements AutoCloseable {
     } catch (Throwable t) {
       failures[0] = t;
     }
+    long start = System.nanoTime();
+    int spins = 0;
     while (pending.get() != 0) {
-      LockSupport.park(this);
+      if (shouldSpin(++spins, start)) {
+        Thread.onSpinWait();
+      } else {
+        LockSupport.park(this);
+      }
     }
     rethrow();
   }
@@ -91,16 +104,27 @@ final class WorkerPool implements AutoCloseable {
     }
   }
 
+  /** Spin while under {@link #SPIN_NANOS} since {@code start}, reading the clock only every 64th time round. */
+  private static boolean shouldSpin(int spins, long start) {
+    return (spins & 0x3f) != 0 || System.nanoTime() - start < SPIN_NANOS;
+  }
+
   private void loop(int index) {
     long seen = 0;
+    long start = System.nanoTime();
+    int spins = 0;
     while (true) {
       long g = generation;
       if (closed) {
         return;
       }
       if (g == seen) {
-        // Spurious wake-ups and an unpark that arrives before this park are both harmless: the loop re-checks.
-        LockSupport.park(this);
+        if (shouldSpin(++spins, start)) {
+          Thread.onSpinWait();
+        } else {
+          // Spurious wake-ups and an unpark that arrives before this park are both harmless: the loop re-checks.
+          LockSupport.park(this);
+        }
         continue;
       }
       seen = g;
@@ -112,6 +136,8 @@ final class WorkerPool implements AutoCloseable {
       if (pending.decrementAndGet() == 0) {
         LockSupport.unpark(caller);
       }
+      start = System.nanoTime();
+      spins = 0;
     }
   }
 
