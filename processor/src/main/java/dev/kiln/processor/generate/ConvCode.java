@@ -382,16 +382,20 @@ final class ConvCode implements LayerCode {
         .endControlFlow()
         .beginControlFlow("for (int f = grp * $L; f < grp * $L + $L; f++)", fpg, fpg, fpg)
         .addStatement("int gf = go + f * $L", positions)
-        .add("// After a ReLU and a max pool most output gradients are exactly zero: list the others, without a\n")
-        .add("// branch (one that depends on the data mispredicts on a large share of the positions).\n")
+        .add("// After a ReLU and a max pool most output gradients are exactly zero: list the others. In integer\n")
+        .add("// arithmetic, because a float comparison compiles to a branch, which mispredicts on a large share\n")
+        .add("// of the positions: a gradient is non-zero when its magnitude's bits are (NaN included).\n")
         .addStatement("int count = 0")
         .beginControlFlow("for (int p = 0; p < $L; p++)", positions)
-        .addStatement("nonzero[count] = p");
+        .addStatement("nonzero[count] = p")
+        .addStatement("int magnitude = Float.floatToRawIntBits(g[gf + p]) & 0x7fffffff");
     if (relu) {
-      b.add("// The ReLU's gradient: none where it output zero.\n")
-          .addStatement("count += g[gf + p] != 0f & y[gf + p] > 0f ? 1 : 0");
+      b.add("// The ReLU's gradient: none where it output zero (or NaN). A ReLU's output is positive exactly when\n")
+          .add("// its bits lie in 1..0x7f800000 (+0 is 0, a NaN above, a negative NaN below zero).\n")
+          .addStatement("int out = Float.floatToRawIntBits(y[gf + p])")
+          .addStatement("count += ((magnitude | -magnitude) & ~((out - 1) | (0x7f800000 - out))) >>> 31");
     } else {
-      b.addStatement("count += g[gf + p] != 0f ? 1 : 0");
+      b.addStatement("count += (magnitude | -magnitude) >>> 31");
     }
     b.endControlFlow();
     if (c.bias()) {
