@@ -101,7 +101,7 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
       }
       if (layer instanceof ConvModel c) {
         // One sample and group's input windows as im2col columns (forward) and im2row rows (backward), the rows'
-        // gradient, a zero-bordered copy of the input and of its gradient when padded, accumulator rows, weight
+        // gradient, a zero-bordered copy of the input and of its gradient when padded, an accumulator row, weight
         // and weight-gradient rows, and the list of non-zero output gradients: see ConvCode.
         int positions = c.output().height() * c.output().width();
         int taps = ConvModel.rowLength(c);
@@ -113,7 +113,7 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         fixed.put(layer.name() + "PaddedGrad", padded);
         fixedInts.put(layer.name() + "Nonzero", positions);
         matrices.put(layer.name() + "Columns", List.of(taps, positions));
-        matrices.put(layer.name() + "Sums", List.of(4, positions));
+        matrices.put(layer.name() + "Sums", List.of(1, positions));
         matrices.put(layer.name() + "Rows", List.of(positions, taps));
         matrices.put(layer.name() + "RowsGrad", List.of(positions, taps));
         matrices.put(layer.name() + "WeightRows", List.of(c.filters(), taps));
