@@ -81,12 +81,26 @@ public final class AllocationProbe {
     total = read(ids, after) - total - overhead;
     double perOp = Math.max(0, total) / (double) ops;
     System.out.printf(
-        Locale.ROOT, "%-36s %-7s threads=%d  %10.2f B/op  (%d ops)%s%n", name, net, threads, perOp, ops,
-        Double.isNaN(sink) ? " NaN" : "");
+        Locale.ROOT, "%-36s %-7s threads=%d  %10.2f B/op  (%d ops)%s%s%n", name, net, threads, perOp, ops,
+        Double.isNaN(sink) ? " NaN" : "", total > 0 ? " " + allocatingThreads(ids, before, after) : "");
     return String.format(
         Locale.ROOT,
         "{\"benchmark\": \"%s\", \"net\": \"%s\", \"threads\": %d, \"bytesPerOp\": %.3f, \"ops\": %d}",
         name, net, threads, perOp, ops);
+  }
+
+  /** Which threads allocated between the two readings, and how much: {@code [main 64 B]}. */
+  private static String allocatingThreads(long[] ids, long[] before, long[] after) {
+    StringBuilder sb = new StringBuilder("[");
+    java.lang.management.ThreadInfo[] infos = THREADS.getThreadInfo(ids);
+    for (int i = 0; i < ids.length; i++) {
+      long delta = after[i] - before[i];
+      if (before[i] >= 0 && after[i] >= 0 && delta > 0) {
+        String threadName = infos[i] == null ? "thread " + ids[i] : infos[i].getThreadName();
+        sb.append(sb.length() > 1 ? ", " : "").append(threadName).append(' ').append(delta).append(" B");
+      }
+    }
+    return sb.append(']').toString();
   }
 
   private static long allocated(long[] ids, long[] before, long[] after) {
