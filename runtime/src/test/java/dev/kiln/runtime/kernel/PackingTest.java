@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import org.junit.jupiter.api.Test;
 
 class PackingTest {
-  /** Shapes around the eight-row blocking: fewer rows than a block, whole blocks, and blocks with a remainder. */
+  /** Shapes around the eight-column blocking: fewer columns than a block, whole blocks, blocks with a remainder. */
   @Test
   void transposeMatchesDefinitionForBlockedAndLeftoverRows() {
-    int[][] shapes = {{1, 1}, {3, 5}, {8, 8}, {9, 4}, {17, 3}, {256, 13}};
+    int[][] shapes = {{1, 1}, {3, 5}, {8, 8}, {9, 4}, {17, 3}, {256, 13}, {5, 16}, {7, 25}};
     for (int[] shape : shapes) {
       int rows = shape[0];
       int cols = shape[1];
