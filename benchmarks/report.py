@@ -209,7 +209,7 @@ def targets(get, alloc):
     if alloc:
         worst = max(alloc.items(), key=lambda kv: kv[1])
         check("Bytes allocated per operation, every Kiln benchmark (AllocationProbe)", worst[1], "0 B/op",
-              lambda v: v < 0.5, lambda v: f"{v:.1f} B/op at most ({worst[0][0]} {worst[0][1]}, "
+              lambda v: v == 0, lambda v: f"{v:.2f} B/op at most ({worst[0][0]} {worst[0][1]}, "
                                            f"{worst[0][2]} thread{'s' if worst[0][2] > 1 else ''})")
     else:
         rows.append("| Bytes allocated per operation, every Kiln benchmark | — | 0 B/op | not measured |")
