@@ -127,6 +127,54 @@ final class ConvCode implements LayerCode {
     return padded(c) ? "padded" : "x";
   }
 
+  /** The row width of the image window copies read (the padded width when padded). */
+  private static int sourceWidth(ConvModel c) {
+    return padded(c) ? paddedWidth(c) : c.input().width();
+  }
+
+  /** The size of one channel of the image window copies read. */
+  private static int sourcePlane(ConvModel c) {
+    return sourceWidth(c) * (padded(c) ? paddedHeight(c) : c.input().height());
+  }
+
+  /**
+   * The loops shared by im2row and row2im: for each output position {@code p}, its row {@code row = rows[p]} is
+   * walked in PyTorch's weight order ({@code r} counts along it) while {@code at} walks the matching input value of
+   * the source image (starting at {@code so}); {@code body} is the statement for one value.
+   */
+  private static CodeBlock walkRows(ConvModel c, String body, Object... bodyArgs) {
+    Window w = c.window();
+    int pw = sourceWidth(c);
+    return CodeBlock.builder()
+        .addStatement("int p = 0")
+        .beginControlFlow("for (int oh = 0; oh < $L; oh++)", c.output().height())
+        .beginControlFlow("for (int ow = 0; ow < $L; ow++)", c.output().width())
+        .addStatement("float[] row = rows[p++]")
+        .addStatement("int r = 0")
+        .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
+        .beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
+        .addStatement("int at = so + ch * $L + $L", sourcePlane(c),
+            Methods.linear("oh", w.sh() * pw, "kh", w.dh() * pw, "ow", w.sw(), 0))
+        .beginControlFlow("for (int kw = 0; kw < $L; kw++)", w.kw())
+        .addStatement(body, bodyArgs)
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .build();
+  }
+
+  /** A window-copy kernel of sample {@code n}'s group: reads {@code src} from {@code so}, fills {@code matrix}. */
+  private static MethodSpec windowCopy(ConvModel c, String pass, String doc, String matrix, CodeBlock code) {
+    return Methods.kernel(Methods.pass(c.name(), pass), doc, c.name())
+        .addParameter(Methods.FLOATS, source(c))
+        .addParameter(TypeName.INT, "so")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), matrix)
+        .addCode(code)
+        .build();
+  }
+
   /**
    * {@code conv1Columns} copies the windows of one sample and group (prepared by {@code conv1Pad}, starting at
    * {@code so}) into im2col columns: row {@code k} of {@code cols} (one kernel tap of one channel, in PyTorch's
@@ -135,8 +183,7 @@ final class ConvCode implements LayerCode {
   private static MethodSpec columnsMethod(ConvModel c) {
     Window w = c.window();
     int ow = c.output().width();
-    int pw = padded(c) ? paddedWidth(c) : c.input().width();
-    int plane = pw * (padded(c) ? paddedHeight(c) : c.input().height());
+    int pw = sourceWidth(c);
     String src = source(c);
     CodeBlock.Builder b = CodeBlock.builder()
         .addStatement("int k = 0")
@@ -145,7 +192,7 @@ final class ConvCode implements LayerCode {
         .beginControlFlow("for (int kw = 0; kw < $L; kw++)", w.kw())
         .addStatement("float[] col = cols[k++]")
         .beginControlFlow("for (int oh = 0; oh < $L; oh++)", c.output().height())
-        .addStatement("int from = so + ch * $L + $L", plane,
+        .addStatement("int from = so + ch * $L + $L", sourcePlane(c),
             Methods.linear("oh", w.sh() * pw, "kh", w.dh() * pw, "kw", w.dw(), 0));
     if (w.sw() == 1) {
       b.addStatement("System.arraycopy($L, from, col, oh * $L, $L)", src, ow, ow);
@@ -156,13 +203,8 @@ final class ConvCode implements LayerCode {
           .endControlFlow();
     }
     b.endControlFlow().endControlFlow().endControlFlow().endControlFlow();
-    return Methods.kernel(Methods.pass(c.name(), "Columns"),
-            "$L: copies one sample and group's windows into im2col columns.\n", c.name())
-        .addParameter(Methods.FLOATS, src)
-        .addParameter(TypeName.INT, "so")
-        .addParameter(ArrayTypeName.of(Methods.FLOATS), "cols")
-        .addCode(b.build())
-        .build();
+    return windowCopy(c, "Columns", "$L: copies one sample and group's windows into im2col columns.\n", "cols",
+        b.build());
   }
 
   /**
@@ -170,34 +212,8 @@ final class ConvCode implements LayerCode {
    * {@code so}) into im2row rows: {@code rows[p]} holds output position {@code p}'s window in PyTorch's weight order.
    */
   private static MethodSpec rowsMethod(ConvModel c) {
-    Window w = c.window();
-    int pw = padded(c) ? paddedWidth(c) : c.input().width();
-    int plane = pw * (padded(c) ? paddedHeight(c) : c.input().height());
-    String src = source(c);
-    CodeBlock.Builder b = CodeBlock.builder()
-        .addStatement("int p = 0")
-        .beginControlFlow("for (int oh = 0; oh < $L; oh++)", c.output().height())
-        .beginControlFlow("for (int ow = 0; ow < $L; ow++)", c.output().width())
-        .addStatement("float[] row = rows[p++]")
-        .addStatement("int r = 0")
-        .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
-        .beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
-        .addStatement("int from = so + ch * $L + $L", plane,
-            Methods.linear("oh", w.sh() * pw, "kh", w.dh() * pw, "ow", w.sw(), 0))
-        .beginControlFlow("for (int kw = 0; kw < $L; kw++)", w.kw())
-        .addStatement("row[r++] = $L[from + $L]", src, Methods.linear("kw", w.dw(), 0))
-        .endControlFlow()
-        .endControlFlow()
-        .endControlFlow()
-        .endControlFlow()
-        .endControlFlow();
-    return Methods.kernel(Methods.pass(c.name(), "Rows"),
-            "$L: copies one sample and group's windows into im2row rows.\n", c.name())
-        .addParameter(Methods.FLOATS, src)
-        .addParameter(TypeName.INT, "so")
-        .addParameter(ArrayTypeName.of(Methods.FLOATS), "rows")
-        .addCode(b.build())
-        .build();
+    return windowCopy(c, "Rows", "$L: copies one sample and group's windows into im2row rows.\n", "rows",
+        walkRows(c, "row[r++] = $L[at + $L]", source(c), Methods.linear("kw", c.window().dw(), 0)));
   }
 
   /**
@@ -211,8 +227,8 @@ final class ConvCode implements LayerCode {
     int h = c.input().height();
     int iw = c.input().width();
     boolean padded = padded(c);
-    int pw = padded ? paddedWidth(c) : iw;
-    int plane = pw * (padded ? paddedHeight(c) : h);
+    int pw = sourceWidth(c);
+    int plane = sourcePlane(c);
     String target = padded ? "paddedGrad" : "gx";
     CodeBlock.Builder b = CodeBlock.builder()
         .addStatement("int xo = (n * $L + grp * $L) * $L", c.input().channels(), c.channelsPerGroup(), h * iw);
@@ -221,22 +237,7 @@ final class ConvCode implements LayerCode {
     } else {
       b.addStatement("int so = xo");
     }
-    b.addStatement("int p = 0")
-        .beginControlFlow("for (int oh = 0; oh < $L; oh++)", c.output().height())
-        .beginControlFlow("for (int ow = 0; ow < $L; ow++)", c.output().width())
-        .addStatement("float[] row = rows[p++]")
-        .addStatement("int r = 0")
-        .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
-        .beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
-        .addStatement("int to = so + ch * $L + $L", plane,
-            Methods.linear("oh", w.sh() * pw, "kh", w.dh() * pw, "ow", w.sw(), 0))
-        .beginControlFlow("for (int kw = 0; kw < $L; kw++)", w.kw())
-        .addStatement("$L[to + $L] += row[r++]", target, Methods.linear("kw", w.dw(), 0))
-        .endControlFlow()
-        .endControlFlow()
-        .endControlFlow()
-        .endControlFlow()
-        .endControlFlow();
+    b.add(walkRows(c, "$L[at + $L] += row[r++]", target, Methods.linear("kw", w.dw(), 0)));
     if (padded) {
       b.beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
           .beginControlFlow("for (int ih = 0; ih < $L; ih++)", h)
