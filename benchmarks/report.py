@@ -143,7 +143,7 @@ def build(args):
       "**Kiln ÷ X** is Kiln's speed over X's (X's time ÷ Kiln's time): above 1× Kiln is faster.")
     w("")
     w("\"2 threads\": Kiln splits a batch of 64 into two halves on two threads (training: data-parallel, gradients "
-      "summed, one Adam step); at batch 1, two callers run at once and the cell is the time of one call. ONNX Runtime "
+      "summed, the Adam step split between the threads); at batch 1, two callers run at once and the cell is the time of one call. ONNX Runtime "
       "and PyTorch use 2 intra-op threads, DL4J 2 OpenMP/BLAS threads, each with one caller.")
     w("")
     for net, net_name in NETS:

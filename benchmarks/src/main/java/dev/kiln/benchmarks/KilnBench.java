@@ -27,8 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>"threads" = 2: the batch is split into two halves of 32 run at once by the calling thread and one worker of a
  * {@link Team}, each half on its own workspace. For training the workspaces have private gradients
  * ({@link Model#newPrivateWorkspace}); after both backward passes the two halves' gradients are summed (each half's
- * loss is a mean over 32, so the sum is halved to give the mean over 64, as on one thread) into the model's, also
- * split across the two threads, and one Adam step runs on the calling thread.
+ * loss is a mean over 32, so the sum is halved to give the mean over 64, as on one thread) into the model's, split
+ * across the two threads, and each thread then applies Adam to the slice it summed ({@code Optimizer.stepPart}; the
+ * result is that of one whole step).
  *
  * <p>Nothing is allocated per operation: workspaces, inputs, gradient arrays and the team's tasks are made once.
  */
@@ -65,6 +66,7 @@ public class KilnBench {
   private Team.Part inferPart;
   private Team.Part trainPart;
   private Team.Part reducePart;
+  private Team.Part reduceAndStepPart;
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -104,6 +106,11 @@ public class KilnBench {
           training.backward(trainWs[p], gradOut[p]);
         };
     reducePart = this::reduceGradients;
+    reduceAndStepPart =
+        p -> {
+          reduceGradients(p);
+          adam.stepPart(p, threads);
+        };
     check();
   }
 
@@ -151,12 +158,18 @@ public class KilnBench {
 
   @Benchmark
   public float trainStepBatch64() {
-    float loss = gradients();
-    adam.step();
     if (threads == 1) {
-      adam.zeroGrad(); // on 2 threads the reduction overwrites the model's gradients and zeroes the private ones
+      float loss = gradients();
+      adam.step();
+      adam.zeroGrad();
+      return loss;
     }
-    return loss;
+    team.run(trainPart);
+    // Each thread sums its slice of the halves' gradients (overwriting the model's, zeroing the private ones) and
+    // applies Adam to that same slice, so the step is split as well and no thread waits on another in between.
+    team.run(reduceAndStepPart);
+    adam.finishSplitStep();
+    return meanLoss();
   }
 
   /**
@@ -170,6 +183,10 @@ public class KilnBench {
       team.run(trainPart);
       team.run(reducePart);
     }
+    return meanLoss();
+  }
+
+  private float meanLoss() {
     float sum = 0;
     for (float l : partLoss) {
       sum += l;

@@ -68,10 +68,10 @@ public final class AdaGrad extends Optimizer {
   }
 
   @Override
-  protected void update(int index, float[] value, float[] grad, double lr, long step) {
+  protected void update(int index, float[] value, float[] grad, double lr, long step, int from, int to) {
     float[] sum = sums[index];
     double clr = lr / (1 + (step - 1) * lrDecay);
-    for (int j = 0; j < value.length; j++) {
+    for (int j = from; j < to; j++) {
       double w = value[j];
       double g = grad[j] + weightDecay * w;
       double s = sum[j] + g * g;

@@ -97,7 +97,7 @@ public class Adam extends Optimizer {
   }
 
   @Override
-  protected final void update(int index, float[] value, float[] grad, double lr, long step) {
+  protected final void update(int index, float[] value, float[] grad, double lr, long step, int from, int to) {
     float[] m = expAvg[index];
     float[] v = expAvgSq[index];
     float[] vMax = maxExpAvgSq == null ? null : maxExpAvgSq[index];
@@ -119,7 +119,7 @@ public class Adam extends Optimizer {
       float epsF = (float) eps;
       float shrinkF = (float) shrink;
       float coupledF = (float) coupled;
-      for (int j = 0; j < value.length; j++) {
+      for (int j = from; j < to; j++) {
         float g = grad[j] + coupledF * value[j];
         float mj = b1 * m[j] + c1 * g;
         float vj = b2 * v[j] + c2 * g * g;
@@ -129,7 +129,7 @@ public class Adam extends Optimizer {
       }
       return;
     }
-    for (int j = 0; j < value.length; j++) {
+    for (int j = from; j < to; j++) {
       double w = value[j] * shrink;
       double g = grad[j] + coupled * value[j];
       double mj = beta1 * m[j] + (1 - beta1) * g;

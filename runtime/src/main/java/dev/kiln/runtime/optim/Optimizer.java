@@ -69,21 +69,54 @@ public abstract class Optimizer {
     double lr = learningRate;
     for (int i = 0; i < parameters.size(); i++) {
       Parameter p = parameters.get(i);
-      update(i, p.value(), p.grad(), lr, t);
+      update(i, p.value(), p.grad(), lr, t, 0, p.size());
       p.markModified();
     }
     stepCount = t;
   }
 
   /**
-   * Updates parameter {@code index} in place.
+   * Part {@code part} of one step split into {@code parts}, for data-parallel training: updates the slice
+   * {@code [size * part / parts, size * (part + 1) / parts)} of every parameter exactly as {@link #step()} would
+   * (every optimizer here updates each value from its own gradient and state alone). Run every part once, from any
+   * threads at the same time, then {@link #finishSplitStep()} once all have returned; the result is bit for bit that
+   * of {@link #step()}.
+   */
+  public final void stepPart(int part, int parts) {
+    if (parts < 1 || part < 0 || part >= parts) {
+      throw new IllegalArgumentException("part " + part + " of " + parts);
+    }
+    long t = stepCount + 1;
+    double lr = learningRate;
+    for (int i = 0; i < parameters.size(); i++) {
+      Parameter p = parameters.get(i);
+      int n = p.size();
+      int from = (int) ((long) n * part / parts);
+      int to = (int) ((long) n * (part + 1) / parts);
+      if (from < to) {
+        update(i, p.value(), p.grad(), lr, t, from, to);
+      }
+    }
+  }
+
+  /** Completes a step made of {@link #stepPart} calls: counts it and marks every parameter modified. */
+  public final void finishSplitStep() {
+    for (int i = 0; i < parameters.size(); i++) {
+      parameters.get(i).markModified();
+    }
+    stepCount++;
+  }
+
+  /**
+   * Updates values {@code from} (inclusive) to {@code to} (exclusive) of parameter {@code index} in place, each from
+   * its own gradient and state only (which is what lets a step be split across threads).
    *
    * @param value the parameter's values, to update
    * @param grad its gradient, read-only
    * @param lr the learning rate of this step
    * @param step the number of this step, from 1 (PyTorch's {@code state['step']} after its increment)
    */
-  protected abstract void update(int index, float[] value, float[] grad, double lr, long step);
+  protected abstract void update(int index, float[] value, float[] grad, double lr, long step, int from, int to);
 
   /** The state buffers of slot {@code slot} (in the order given to the constructor), one per parameter, live. */
   protected final float[][] slot(int slot) {

@@ -93,11 +93,11 @@ public final class RMSProp extends Optimizer {
   }
 
   @Override
-  protected void update(int index, float[] value, float[] grad, double lr, long step) {
+  protected void update(int index, float[] value, float[] grad, double lr, long step, int from, int to) {
     float[] sq = squareAvg[index];
     float[] mb = momentumBuffer == null ? null : momentumBuffer[index];
     float[] ga = gradAvg == null ? null : gradAvg[index];
-    for (int j = 0; j < value.length; j++) {
+    for (int j = from; j < to; j++) {
       double w = value[j];
       double g = grad[j] + weightDecay * w;
       double s = alpha * sq[j] + (1 - alpha) * g * g;

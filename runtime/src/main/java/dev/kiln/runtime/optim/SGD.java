@@ -81,10 +81,10 @@ public final class SGD extends Optimizer {
   }
 
   @Override
-  protected void update(int index, float[] value, float[] grad, double lr, long step) {
+  protected void update(int index, float[] value, float[] grad, double lr, long step, int from, int to) {
     float[] buf = buffers == null ? null : buffers[index];
     boolean first = step == 1;
-    for (int j = 0; j < value.length; j++) {
+    for (int j = from; j < to; j++) {
       double w = value[j];
       double g = grad[j] + weightDecay * w;
       if (buf != null) {

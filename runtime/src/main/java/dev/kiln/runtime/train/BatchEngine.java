@@ -11,6 +11,7 @@ import dev.kiln.runtime.loss.ClassLoss;
 import dev.kiln.runtime.loss.Loss;
 import dev.kiln.runtime.metrics.ConfusionMatrix;
 import dev.kiln.runtime.metrics.Metrics;
+import dev.kiln.runtime.optim.Optimizer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntConsumer;
@@ -45,6 +46,9 @@ final class BatchEngine {
   private final float[][] modelGrads;
   private final IntConsumer shardTask = this::shard;
   private final IntConsumer reduceTask = this::reduce;
+  private final IntConsumer stepTask = this::stepPart;
+  /** The optimizer of the step in progress, for {@link #stepTask}. */
+  private Optimizer stepping;
 
   // The batch in flight, read by every shard.
   private Batch batch;
@@ -124,6 +128,30 @@ final class BatchEngine {
       run(reduceTask);
     }
     return totalLoss();
+  }
+
+  /**
+   * One optimizer step on the gradients {@link #train} left in the model: split across the threads when there are
+   * several (each updates a slice of every parameter, which gives exactly the values of a single-threaded step).
+   */
+  void step(Optimizer optimizer) {
+    if (pool == null) {
+      optimizer.step();
+      return;
+    }
+    stepping = optimizer;
+    try {
+      run(stepTask);
+    } finally {
+      stepping = null;
+    }
+    optimizer.finishSplitStep();
+  }
+
+  private void stepPart(int t) {
+    if (t < shards) {
+      stepping.stepPart(t, shards);
+    }
   }
 
   /** Forward (and the loss, if given) of one batch; counts predictions into {@code perShard} confusion matrices. */

@@ -230,7 +230,7 @@ public final class Trainer implements AutoCloseable {
         if (schedule != null) {
           schedule.apply(optimizer, epoch - 1, step, baseRate);
         }
-        optimizer.step();
+        eng.step(optimizer);
         step++;
         batchesDone++;
         lossSum += l * b.size();
