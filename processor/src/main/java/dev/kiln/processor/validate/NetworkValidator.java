@@ -382,20 +382,16 @@ public final class NetworkValidator {
   }
 
   private LayerModel convTranspose(String name, Attributes a, ExecutableElement m, TensorShape in) {
-    int filters = a.intValue("filters");
-    int groups = a.intValue("groups");
-    boolean ok = positive(name, a, m, "filters", filters);
-    ok &= positive(name, a, m, "groups", groups);
-    int[] k = pair(name, a, m, "kernel", 1);
-    int[] s = pair(name, a, m, "stride", 1);
-    int[] p = pair(name, a, m, "padding", 0);
+    ConvAttributes c = convAttributes(name, a, m);
     int[] op = pair(name, a, m, "outputPadding", 0);
-    int[] d = pair(name, a, m, "dilation", 1);
-    ActivationModel act = activation(name, a, m, "activation");
-    Init init = init(name, a, m);
-    if (!ok || k == null || s == null || p == null || op == null || d == null || act == null || init == null) {
+    if (c == null || op == null) {
       return null;
     }
+    int[] k = c.kernel();
+    int[] s = c.stride();
+    int[] p = c.padding();
+    int[] d = c.dilation();
+    boolean ok = true;
     String[] axes = {"height", "width"};
     for (int i = 0; i < 2; i++) {
       if (op[i] >= s[i] && op[i] >= d[i]) {
@@ -414,15 +410,7 @@ public final class NetworkValidator {
       report.error(Message.NEEDS_IMAGE, m, a.mirror(), null, name, "ConvTranspose", in);
       return null;
     }
-    if (in.channels() % groups != 0) {
-      report.error(Message.GROUPS_CHANNELS, m, a.mirror(), a.written("groups"), name, groups, in.channels(), groups,
-          in.channels());
-      ok = false;
-    }
-    if (filters % groups != 0) {
-      report.error(Message.GROUPS_FILTERS, m, a.mirror(), a.written("groups"), name, groups, filters, groups, groups);
-      ok = false;
-    }
+    ok = groupsDivide(name, a, m, in, c.filters(), c.groups());
     int[] inHw = {in.height(), in.width()};
     int[] outHw = new int[2];
     for (int i = 0; i < 2 && ok; i++) {
@@ -439,19 +427,12 @@ public final class NetworkValidator {
         outHw[i] = (int) size;
       }
     }
-    if (!ok) {
+    if (!ok || !fitInArrays(name, a, m, (long) c.filters() * outHw[0] * outHw[1],
+        (long) in.channels() * (c.filters() / c.groups()) * k[0] * k[1])) {
       return null;
     }
-    long outSize = (long) filters * outHw[0] * outHw[1];
-    long weights = (long) in.channels() * (filters / groups) * k[0] * k[1];
-    if (Math.max(outSize, weights) > Integer.MAX_VALUE) {
-      report.error(Message.TOO_LARGE, m, a.mirror(), null, name, outSize > weights ? "the output" : "the weight",
-          Math.max(outSize, weights));
-      return null;
-    }
-    Window w = new Window(k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]);
-    return new ConvTransposeModel(name, in, TensorShape.image(filters, outHw[0], outHw[1]), filters, w, op[0], op[1],
-        groups, a.booleanValue("bias"), act, init);
+    return new ConvTransposeModel(name, in, TensorShape.image(c.filters(), outHw[0], outHw[1]), c.filters(),
+        c.window(), op[0], op[1], c.groups(), a.booleanValue("bias"), c.activation(), c.init());
   }
 
   private LayerModel dense(String name, Attributes a, ExecutableElement m, TensorShape in) {
@@ -470,6 +451,40 @@ public final class NetworkValidator {
   }
 
   private LayerModel conv(String name, Attributes a, ExecutableElement m, TensorShape in) {
+    ConvAttributes c = convAttributes(name, a, m);
+    if (c == null || in == null) {
+      return null;
+    }
+    if (!in.isImage()) {
+      report.error(Message.NEEDS_IMAGE, m, a.mirror(), null, name, "Conv", in);
+      return null;
+    }
+    boolean ok = groupsDivide(name, a, m, in, c.filters(), c.groups());
+    Window w = c.window();
+    if (!fits(name, a, m, "kernel", w, in) || !ok) {
+      return null;
+    }
+    int oh = w.outputHeight(in.height());
+    int ow = w.outputWidth(in.width());
+    if (!fitInArrays(name, a, m, (long) c.filters() * oh * ow,
+        (long) c.filters() * (in.channels() / c.groups()) * w.kh() * w.kw())) {
+      return null;
+    }
+    return new ConvModel(name, in, TensorShape.image(c.filters(), oh, ow), c.filters(), w, c.groups(),
+        a.booleanValue("bias"), c.activation(), c.init());
+  }
+
+  /** The attributes a convolution and a transposed convolution share, each read and checked. */
+  private record ConvAttributes(int filters, int groups, int[] kernel, int[] stride, int[] padding, int[] dilation,
+      ActivationModel activation, Init init) {
+    Window window() {
+      return new Window(kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], dilation[0],
+          dilation[1]);
+    }
+  }
+
+  /** Reads a convolution's shared attributes, reporting every mistake among them; null when there was one. */
+  private ConvAttributes convAttributes(String name, Attributes a, ExecutableElement m) {
     int filters = a.intValue("filters");
     int groups = a.intValue("groups");
     boolean ok = positive(name, a, m, "filters", filters);
@@ -480,13 +495,16 @@ public final class NetworkValidator {
     int[] d = pair(name, a, m, "dilation", 1);
     ActivationModel act = activation(name, a, m, "activation");
     Init init = init(name, a, m);
-    if (!ok || k == null || s == null || p == null || d == null || act == null || init == null || in == null) {
+    if (!ok || k == null || s == null || p == null || d == null || act == null || init == null) {
       return null;
     }
-    if (!in.isImage()) {
-      report.error(Message.NEEDS_IMAGE, m, a.mirror(), null, name, "Conv", in);
-      return null;
-    }
+    return new ConvAttributes(filters, groups, k, s, p, d, act, init);
+  }
+
+  /** Reports groups that do not divide the input's channels, or the filters; true when they divide both. */
+  private boolean groupsDivide(String name, Attributes a, ExecutableElement m, TensorShape in, int filters,
+      int groups) {
+    boolean ok = true;
     if (in.channels() % groups != 0) {
       report.error(Message.GROUPS_CHANNELS, m, a.mirror(), a.written("groups"), name, groups, in.channels(), groups,
           in.channels());
@@ -496,19 +514,17 @@ public final class NetworkValidator {
       report.error(Message.GROUPS_FILTERS, m, a.mirror(), a.written("groups"), name, groups, filters, groups, groups);
       ok = false;
     }
-    Window w = new Window(k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]);
-    if (!fits(name, a, m, "kernel", w, in) || !ok) {
-      return null;
-    }
-    long outSize = (long) filters * w.outputHeight(in.height()) * w.outputWidth(in.width());
-    long weights = (long) filters * (in.channels() / groups) * w.kh() * w.kw();
+    return ok;
+  }
+
+  /** Reports an output or weight too large for a Java array; true when both fit. */
+  private boolean fitInArrays(String name, Attributes a, ExecutableElement m, long outSize, long weights) {
     if (Math.max(outSize, weights) > Integer.MAX_VALUE) {
       report.error(Message.TOO_LARGE, m, a.mirror(), null, name, outSize > weights ? "the output" : "the weight",
           Math.max(outSize, weights));
-      return null;
+      return false;
     }
-    TensorShape out = TensorShape.image(filters, w.outputHeight(in.height()), w.outputWidth(in.width()));
-    return new ConvModel(name, in, out, filters, w, groups, a.booleanValue("bias"), act, init);
+    return true;
   }
 
   private LayerModel pool(String name, Attributes a, ExecutableElement m, TensorShape in) {
