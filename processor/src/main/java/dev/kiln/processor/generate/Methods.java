@@ -1,6 +1,7 @@
 package dev.kiln.processor.generate;
 
 import com.palantir.javapoet.ArrayTypeName;
+import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
 import javax.lang.model.element.Modifier;
@@ -45,6 +46,41 @@ final class Methods {
       sb.append(constant > 0 ? " + " : " - ").append(Math.abs(constant));
     }
     return sb.toString();
+  }
+
+  /**
+   * Adds the rows of the entries of a list, each times the entry's value, into a zero-indexed row: four entries per
+   * pass over {@code target} (one load and store of it per four products), then the rest one at a time. Uses the
+   * first {@code count} entries of {@code list}; {@code value} and {@code row} are expressions of an entry, written
+   * with {@code %s} for it ({@code "g[gf + %s]"}, {@code "rows[%s]"}). Declares {@code j}, the entry counter, for
+   * later loops over the same list.
+   */
+  static CodeBlock addListedRows(String list, String value, String row, String target, int length) {
+    CodeBlock.Builder b = CodeBlock.builder()
+        .addStatement("int j = 0")
+        .beginControlFlow("for (; j + 3 < count; j += 4)")
+        .addStatement("int e0 = $L[j], e1 = $L[j + 1], e2 = $L[j + 2], e3 = $L[j + 3]", list, list, list, list)
+        .addStatement("float v0 = $L, v1 = $L, v2 = $L, v3 = $L", of(value, "e0"), of(value, "e1"),
+            of(value, "e2"), of(value, "e3"))
+        .addStatement("float[] r0 = $L, r1 = $L, r2 = $L, r3 = $L", of(row, "e0"), of(row, "e1"), of(row, "e2"),
+            of(row, "e3"))
+        .beginControlFlow("for (int i = 0; i < $L; i++)", length)
+        .addStatement("$L[i] += v0 * r0[i] + v1 * r1[i] + v2 * r2[i] + v3 * r3[i]", target)
+        .endControlFlow()
+        .endControlFlow()
+        .beginControlFlow("for (; j < count; j++)")
+        .addStatement("int e = $L[j]", list)
+        .addStatement("float v = $L", of(value, "e"))
+        .addStatement("float[] r = $L", of(row, "e"))
+        .beginControlFlow("for (int i = 0; i < $L; i++)", length)
+        .addStatement("$L[i] += v * r[i]", target)
+        .endControlFlow()
+        .endControlFlow();
+    return b.build();
+  }
+
+  private static String of(String expression, String entry) {
+    return expression.replace("%s", entry);
   }
 
   /** The method name of a layer's pass: {@code conv1Forward}. */
