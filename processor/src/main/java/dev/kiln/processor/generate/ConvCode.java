@@ -69,37 +69,19 @@ final class ConvCode implements LayerCode {
         n, n, n, n, n, n, n, LayerCode.inputGradientWanted(plan)).build();
   }
 
-  /** Height and width of the image the window copies read: the input plus its padding on both sides. */
-  private static int paddedHeight(ConvModel c) {
-    return c.input().height() + 2 * c.window().ph();
-  }
-
-  private static int paddedWidth(ConvModel c) {
-    return c.input().width() + 2 * c.window().pw();
-  }
-
-  private static boolean padded(ConvModel c) {
-    return c.window().ph() > 0 || c.window().pw() > 0;
-  }
-
-  /** The size of the zero-bordered scratch image of one group of one sample (0 when the layer has no padding). */
-  static int paddedSize(ConvModel c) {
-    return padded(c) ? c.channelsPerGroup() * paddedHeight(c) * paddedWidth(c) : 0;
-  }
-
   /**
-   * {@code conv1Pad}: the array the window copies of sample {@code n}, group {@code grp} read, and sets
-   * {@code origin[0]} to where that group's first channel starts in it. Without padding that is the input itself;
-   * with padding, the interior of the scratch image, whose border stays zero.
+   * {@code conv1Pad}: readies sample {@code n}, group {@code grp} for the window copies and returns where that
+   * group's first channel starts in the array they read. Without padding that array is the input itself; with
+   * padding, the scratch image, whose interior this copies in and whose border stays zero.
    */
   private static MethodSpec padMethod(ConvModel c) {
     int h = c.input().height();
     int w = c.input().width();
     CodeBlock.Builder b = CodeBlock.builder()
         .addStatement("int xo = (n * $L + grp * $L) * $L", c.input().channels(), c.channelsPerGroup(), h * w);
-    if (padded(c)) {
-      int ph = paddedHeight(c);
-      int pw = paddedWidth(c);
+    if (c.padded()) {
+      int ph = c.sourceHeight();
+      int pw = c.sourceWidth();
       b.beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
           .beginControlFlow("for (int ih = 0; ih < $L; ih++)", h)
           .addStatement("System.arraycopy(x, xo + ch * $L + ih * $L, padded, ch * $L + $L, $L)", h * w, w, ph * pw,
@@ -124,17 +106,12 @@ final class ConvCode implements LayerCode {
 
   /** The array window copies read: the padded scratch image, or the input itself. */
   private static String source(ConvModel c) {
-    return padded(c) ? "padded" : "x";
-  }
-
-  /** The row width of the image window copies read (the padded width when padded). */
-  private static int sourceWidth(ConvModel c) {
-    return padded(c) ? paddedWidth(c) : c.input().width();
+    return c.padded() ? "padded" : "x";
   }
 
   /** The size of one channel of the image window copies read. */
   private static int sourcePlane(ConvModel c) {
-    return sourceWidth(c) * (padded(c) ? paddedHeight(c) : c.input().height());
+    return c.sourceWidth() * c.sourceHeight();
   }
 
   /**
@@ -144,7 +121,7 @@ final class ConvCode implements LayerCode {
    */
   private static CodeBlock walkRows(ConvModel c, String body, Object... bodyArgs) {
     Window w = c.window();
-    int pw = sourceWidth(c);
+    int pw = c.sourceWidth();
     return CodeBlock.builder()
         .addStatement("int p = 0")
         .beginControlFlow("for (int oh = 0; oh < $L; oh++)", c.output().height())
@@ -183,7 +160,7 @@ final class ConvCode implements LayerCode {
   private static MethodSpec columnsMethod(ConvModel c) {
     Window w = c.window();
     int ow = c.output().width();
-    int pw = sourceWidth(c);
+    int pw = c.sourceWidth();
     String src = source(c);
     CodeBlock.Builder b = CodeBlock.builder()
         .addStatement("int k = 0")
@@ -226,8 +203,8 @@ final class ConvCode implements LayerCode {
     Window w = c.window();
     int h = c.input().height();
     int iw = c.input().width();
-    boolean padded = padded(c);
-    int pw = sourceWidth(c);
+    boolean padded = c.padded();
+    int pw = c.sourceWidth();
     int plane = sourcePlane(c);
     String target = padded ? "paddedGrad" : "gx";
     CodeBlock.Builder b = CodeBlock.builder()
@@ -301,7 +278,8 @@ final class ConvCode implements LayerCode {
           .endControlFlow();
     }
     if (relu) {
-      clamp(b, positions, "s");
+      // The ReLU, on the accumulator row while it is in L1, before it is stored.
+      b.addStatement("$T.relu(s, s, $L)", ActivationCode.ACTIVATIONS, positions);
     }
     b.addStatement("System.arraycopy(s, 0, y, yo + f * $L, $L)", positions, positions)
         .endControlFlow()
@@ -319,18 +297,6 @@ final class ConvCode implements LayerCode {
         .addParameter(TypeName.INT, "batch")
         .addCode(b.build())
         .build();
-  }
-
-  /**
-   * The ReLU applied in the kernel: clamps accumulator rows at zero with {@code Math.max}, which C2 vectorises over
-   * zero-indexed rows (a conditional expression stays a scalar branch); NaN passes, as in PyTorch.
-   */
-  private static void clamp(CodeBlock.Builder b, int positions, String... rows) {
-    b.beginControlFlow("for (int p = 0; p < $L; p++)", positions);
-    for (String row : rows) {
-      b.addStatement("$L[p] = Math.max($L[p], 0f)", row, row);
-    }
-    b.endControlFlow();
   }
 
   /**
@@ -391,18 +357,11 @@ final class ConvCode implements LayerCode {
         .add(Methods.addListedRows("nonzero", "g[gf + %s]", "rows[%s]", "o", k))
         .beginControlFlow("if (inputGrad)")
         .addStatement("float[] wr = wRows[f]")
-        .beginControlFlow("for (j = 0; j < count; j++)")
-        .addStatement("int p = nonzero[j]")
-        .addStatement("float d = g[gf + p]")
-        .addStatement("float[] rg = rowsGrad[p]")
-        .beginControlFlow("for (int i = 0; i < $L; i++)", k)
-        .addStatement("rg[i] += d * wr[i]")
-        .endControlFlow()
-        .endControlFlow()
+        .add(Methods.addRowToListed("nonzero", "g[gf + %s]", "wr", "rowsGrad[%s]", k))
         .endControlFlow()
         .endControlFlow()
         .beginControlFlow("if (inputGrad)")
-        .addStatement(padded(c) ? "$L(gx, rowsGrad, paddedGrad, n, grp)" : "$L(gx, rowsGrad, n, grp)",
+        .addStatement(c.padded() ? "$L(gx, rowsGrad, paddedGrad, n, grp)" : "$L(gx, rowsGrad, n, grp)",
             Methods.pass(c.name(), "RowsBackward"))
         .endControlFlow()
         .endControlFlow()

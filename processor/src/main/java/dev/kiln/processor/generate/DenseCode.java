@@ -13,8 +13,9 @@ import javax.lang.model.element.Modifier;
 
 /**
  * A fully connected layer, weight {@code [units, in]} row-major as PyTorch keeps it. Forward runs on a transposed
- * copy the model keeps current with the weight's version; backward walks each weight row once, updating the weight gradient and the input gradient
- * in the same contiguous pass, and skips the rows whose output gradient is zero (most of them, after a ReLU).
+ * copy the model keeps current with the weight's version; backward goes output by output, adding the input rows of
+ * the samples whose gradient for that output is not zero (after a ReLU most are zero) into the weight-gradient row
+ * and the output's weight row into those samples' input-gradient rows.
  */
 final class DenseCode implements LayerCode {
   private static final ClassName PACKING = ClassName.get("dev.kiln.runtime.kernel", "Packing");
@@ -202,14 +203,7 @@ final class DenseCode implements LayerCode {
     body.add("// Four samples' input rows per pass over the weight-gradient row.\n")
         .add(Methods.addListedRows("active", "g[%s * " + out + " + o]", "xRows[%s]", "acc", in))
         .beginControlFlow("if (inputGrad)")
-        .beginControlFlow("for (j = 0; j < count; j++)")
-        .addStatement("int n = active[j]")
-        .addStatement("float d = g[n * $L + o]", out)
-        .addStatement("float[] gr = gxRows[n]")
-        .beginControlFlow("for (int i = 0; i < $L; i++)", in)
-        .addStatement("gr[i] += d * wRow[i]")
-        .endControlFlow()
-        .endControlFlow()
+        .add(Methods.addRowToListed("active", "g[%s * " + out + " + o]", "wRow", "gxRows[%s]", in))
         .endControlFlow()
         .beginControlFlow("for (int i = 0; i < $L; i++)", in)
         .addStatement("gw[wo + i] += acc[i]")

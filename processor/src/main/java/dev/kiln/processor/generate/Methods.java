@@ -79,6 +79,24 @@ final class Methods {
     return b.build();
   }
 
+  /**
+   * The converse of {@link #addListedRows}: adds {@code row}, times each listed entry's value, into that entry's own
+   * row ({@code target}, an expression of the entry like {@code value}). Reuses {@code j}, which
+   * {@link #addListedRows} declared.
+   */
+  static CodeBlock addRowToListed(String list, String value, String row, String target, int length) {
+    return CodeBlock.builder()
+        .beginControlFlow("for (j = 0; j < count; j++)")
+        .addStatement("int e = $L[j]", list)
+        .addStatement("float v = $L", of(value, "e"))
+        .addStatement("float[] t = $L", of(target, "e"))
+        .beginControlFlow("for (int i = 0; i < $L; i++)", length)
+        .addStatement("t[i] += v * $L[i]", row)
+        .endControlFlow()
+        .endControlFlow()
+        .build();
+  }
+
   private static String of(String expression, String entry) {
     return expression.replace("%s", entry);
   }

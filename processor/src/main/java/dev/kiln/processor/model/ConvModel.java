@@ -34,6 +34,26 @@ public record ConvModel(
     return filters / groups;
   }
 
+  /** Whether the layer pads its input; its kernels then read a zero-bordered copy of each sample's group. */
+  public boolean padded() {
+    return window.ph() > 0 || window.pw() > 0;
+  }
+
+  /** Height of the image the kernels' window copies read: the input plus its padding on both sides. */
+  public int sourceHeight() {
+    return input.height() + 2 * window.ph();
+  }
+
+  /** Width of the image the kernels' window copies read: the input plus its padding on both sides. */
+  public int sourceWidth() {
+    return input.width() + 2 * window.pw();
+  }
+
+  /** Size of the zero-bordered copy of one sample's group; 0 when the layer has no padding. */
+  public int paddedCopySize() {
+    return padded() ? channelsPerGroup() * sourceHeight() * sourceWidth() : 0;
+  }
+
   @Override
   public String viewType() {
     return "ConvLayer";

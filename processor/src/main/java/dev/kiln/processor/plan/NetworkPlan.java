@@ -105,12 +105,8 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         // and weight-gradient rows, and the list of non-zero output gradients: see ConvCode.
         int positions = c.output().height() * c.output().width();
         int taps = ConvModel.rowLength(c);
-        int padded = c.window().ph() > 0 || c.window().pw() > 0
-            ? c.channelsPerGroup() * (c.input().height() + 2 * c.window().ph())
-                * (c.input().width() + 2 * c.window().pw())
-            : 0;
-        fixed.put(layer.name() + "Padded", padded);
-        fixed.put(layer.name() + "PaddedGrad", padded);
+        fixed.put(layer.name() + "Padded", c.paddedCopySize());
+        fixed.put(layer.name() + "PaddedGrad", c.paddedCopySize());
         fixedInts.put(layer.name() + "Nonzero", positions);
         matrices.put(layer.name() + "Columns", List.of(taps, positions));
         matrices.put(layer.name() + "Sums", List.of(1, positions));
@@ -175,7 +171,7 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
   /**
    * Layers that apply their activation in place of a separate layer (Dense, Conv, ConvTranspose and the
    * normalisations); they keep the pre-activation values, and their backward changes their output gradient in
-   * place.
+   * place, unless their kernels apply the activation themselves ({@link #activationInKernel}).
    */
   public static boolean hasFusedActivation(LayerModel layer) {
     return layer instanceof FusedActivation f && !f.activation().isIdentity();

@@ -20,8 +20,6 @@ public final class BatchNormLayer extends WeightedLayer {
     super(name, description, inputShape, outputShape, parameters, multiplyAdds, receptiveField);
   }
 
-
-
   /** The running mean per channel, a buffer. */
   public Parameter runningMean() {
     return parameters().get(2);
