@@ -24,6 +24,12 @@ public final class AllocationProbe {
   private static final com.sun.management.ThreadMXBean THREADS =
       (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
+  /** Shortest warm-up per benchmark, as JMH's: 5 iterations of 2 s. */
+  private static final long WARMUP_NANOS = 10_000_000_000L;
+  /** Operations to warm up with (past C2's thresholds: 5,000 calls of a method), unless that takes over a minute. */
+  private static final int WARMUP_OPS = 15_000;
+  private static final long WARMUP_LIMIT_NANOS = 60_000_000_000L;
+
   private AllocationProbe() {}
 
   public static void main(String[] args) throws IOException {
@@ -61,10 +67,18 @@ public final class AllocationProbe {
 
   private static String probe(String name, String net, int threads, DoubleSupplier op) {
     double sink = 0;
-    // Warm up long enough for the JIT to compile the passes (what JMH measures), not only to run them.
-    long until = System.nanoTime() + 2_000_000_000L;
+    // Warm up at least as long as JMH does before it measures (KilnBench: 5 iterations of 2 s) and on for at least
+    // WARMUP_OPS operations, so that every method the operation calls has reached C2 before counting starts. Traced
+    // with JFR (-XX:-UseTLAB and the ObjectAllocationOutsideTLAB event), the bytes a shorter warm-up had counted
+    // (0.4 to 1.5 B/op in some runs) were strings the VM creates once per class when it first hands one of the
+    // class's methods to C2: it resolves the class's string constants (error messages) and signature classes on the
+    // thread that triggered the compilation. For methods called once per operation that happens after some
+    // thousands of operations; after it, nothing more is allocated.
+    long start = System.nanoTime();
     int warm = 0;
-    while (warm < 50 || System.nanoTime() < until) {
+    while (warm < 50
+        || System.nanoTime() - start < WARMUP_NANOS
+        || warm < WARMUP_OPS && System.nanoTime() - start < WARMUP_LIMIT_NANOS) {
       sink += op.getAsDouble();
       warm++;
     }

@@ -15,10 +15,11 @@ import java.util.List;
  * loop runs over zero-indexed rows (the condition for C2 to vectorise it on JDK 17):
  *
  * <ul>
- *   <li>Forward copies one sample's input into im2col columns ({@code cols[tap][position]}) and, for each filter,
- *       adds four column rows at a time, each times the filter's weight for its tap, into one accumulator row (one
- *       load and store of the accumulator per four products; measured faster than four filters per column row,
- *       which stores four accumulators per product, and than eight taps per pass).
+ *   <li>Forward copies a few samples' inputs side by side into im2col columns ({@code cols[tap][position]}) and,
+ *       for each filter of a block whose accumulator rows stay in L1, adds four column rows at a time, each times
+ *       the filter's weight for its tap, into the filter's accumulator row (one load and store of the accumulator
+ *       per four products; measured faster than four filters per column row, which stores four accumulators per
+ *       product, and than eight taps per pass).
  *   <li>Backward copies the input into im2row rows ({@code rows[position][tap]}). For each filter it lists the
  *       positions whose output gradient is non-zero (after a ReLU and a max pool, most are zero), and adds four such
  *       rows at a time, each times its gradient, into the filter's weight-gradient row. The input gradient is the
@@ -155,7 +156,8 @@ final class ConvCode implements LayerCode {
   /**
    * {@code conv1Columns} copies the windows of one sample and group (prepared by {@code conv1Pad}, starting at
    * {@code so}) into im2col columns: row {@code k} of {@code cols} (one kernel tap of one channel, in PyTorch's
-   * weight order) holds that tap's input value for every output position.
+   * weight order) holds that tap's input value for every output position, from {@code base} on (the forward pass
+   * lays several samples side by side).
    */
   private static MethodSpec columnsMethod(ConvModel c) {
     Window w = c.window();
@@ -172,16 +174,22 @@ final class ConvCode implements LayerCode {
         .addStatement("int from = so + ch * $L + $L", sourcePlane(c),
             Methods.linear("oh", w.sh() * pw, "kh", w.dh() * pw, "kw", w.dw(), 0));
     if (w.sw() == 1) {
-      b.addStatement("System.arraycopy($L, from, col, oh * $L, $L)", src, ow, ow);
+      b.addStatement("System.arraycopy($L, from, col, base + oh * $L, $L)", src, ow, ow);
     } else {
-      b.addStatement("int po = oh * $L", ow)
+      b.addStatement("int po = base + oh * $L", ow)
           .beginControlFlow("for (int ow = 0; ow < $L; ow++)", ow)
           .addStatement("col[po + ow] = $L[from + ow * $L]", src, w.sw())
           .endControlFlow();
     }
     b.endControlFlow().endControlFlow().endControlFlow().endControlFlow();
-    return windowCopy(c, "Columns", "$L: copies one sample and group's windows into im2col columns.\n", "cols",
-        b.build());
+    return Methods.kernel(Methods.pass(c.name(), "Columns"),
+            "$L: copies one sample and group's windows into im2col columns, from column base on.\n", c.name())
+        .addParameter(Methods.FLOATS, source(c))
+        .addParameter(TypeName.INT, "so")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "cols")
+        .addParameter(TypeName.INT, "base")
+        .addCode(b.build())
+        .build();
   }
 
   /**
@@ -240,48 +248,68 @@ final class ConvCode implements LayerCode {
   }
 
   /**
-   * Forward: four taps per pass over a filter's accumulator row. Every array in the innermost loop is indexed from 0
-   * by the same counter, which is what lets C2 vectorise it (with arrays at unrelated offsets it cannot align them
-   * and stays scalar).
+   * Forward: a few samples' columns side by side (see {@link ConvModel#samplesPerPass}), then, for each block of
+   * filters whose accumulator rows fit in L1 ({@link ConvModel#filtersPerPass}), four column rows per pass over each
+   * filter's accumulator row. Every array in the innermost loop is indexed from 0 by the same counter, which is what
+   * lets C2 vectorise it (with arrays at unrelated offsets it cannot align them and stays scalar).
    */
   private static MethodSpec forwardMethod(ConvModel c, boolean relu) {
     int k = ConvModel.rowLength(c);
-    int positions = c.output().height() * c.output().width();
+    int positions = c.positions();
     int fpg = c.filtersPerGroup();
+    int samples = c.samplesPerPass();
+    int block = c.filtersPerPass();
     int taps4 = k - k % 4;
     CodeBlock.Builder b = CodeBlock.builder()
-        .addStatement("float[] s = sums[0]")
-        .beginControlFlow("for (int n = 0; n < batch; n++)")
-        .addStatement("int yo = n * $L", c.output().size())
+        .beginControlFlow("for (int n0 = 0; n0 < batch; n0 += $L)", samples)
+        .addStatement("int nb = Math.min($L, batch - n0)", samples)
+        .addStatement("int len = nb * $L", positions)
         .beginControlFlow("for (int grp = 0; grp < $L; grp++)", c.groups())
-        .addStatement("$L($L, $L(x, padded, n, grp), cols)", Methods.pass(c.name(), "Columns"), source(c),
-            Methods.pass(c.name(), "Pad"))
-        .beginControlFlow("for (int f = grp * $L; f < grp * $L + $L; f++)", fpg, fpg, fpg)
-        .addStatement("java.util.Arrays.fill(s, $L)", c.bias() ? "b[f]" : "0f")
-        .addStatement("int wf = f * $L", k);
+        .beginControlFlow("for (int i = 0; i < nb; i++)")
+        .addStatement("$L($L, $L(x, padded, n0 + i, grp), cols, i * $L)", Methods.pass(c.name(), "Columns"),
+            source(c), Methods.pass(c.name(), "Pad"), positions)
+        .endControlFlow()
+        .beginControlFlow("for (int f0 = grp * $L; f0 < grp * $L + $L; f0 += $L)", fpg, fpg, fpg, block)
+        .addStatement("int f1 = Math.min(f0 + $L, grp * $L + $L)", block, fpg, fpg)
+        .beginControlFlow("for (int f = f0; f < f1; f++)")
+        .addStatement("java.util.Arrays.fill(sums[f - f0], 0, len, $L)", c.bias() ? "b[f]" : "0f")
+        .endControlFlow();
     if (taps4 > 0) {
       b.beginControlFlow("for (int k = 0; k < $L; k += 4)", taps4)
           .addStatement("float[] c0 = cols[k], c1 = cols[k + 1], c2 = cols[k + 2], c3 = cols[k + 3]")
-          .addStatement("float a0 = w[wf + k], a1 = w[wf + k + 1], a2 = w[wf + k + 2], a3 = w[wf + k + 3]")
-          .beginControlFlow("for (int p = 0; p < $L; p++)", positions)
+          .beginControlFlow("for (int f = f0; f < f1; f++)")
+          .addStatement("float[] s = sums[f - f0]")
+          .addStatement("int wf = f * $L + k", k)
+          .addStatement("float a0 = w[wf], a1 = w[wf + 1], a2 = w[wf + 2], a3 = w[wf + 3]")
+          .beginControlFlow("for (int p = 0; p < len; p++)")
           .addStatement("s[p] += a0 * c0[p] + a1 * c1[p] + a2 * c2[p] + a3 * c3[p]")
+          .endControlFlow()
           .endControlFlow()
           .endControlFlow();
     }
     if (taps4 < k) {
       b.beginControlFlow("for (int k = $L; k < $L; k++)", taps4, k)
           .addStatement("float[] c0 = cols[k]")
-          .addStatement("float a0 = w[wf + k]")
-          .beginControlFlow("for (int p = 0; p < $L; p++)", positions)
+          .beginControlFlow("for (int f = f0; f < f1; f++)")
+          .addStatement("float[] s = sums[f - f0]")
+          .addStatement("float a0 = w[f * $L + k]", k)
+          .beginControlFlow("for (int p = 0; p < len; p++)")
           .addStatement("s[p] += a0 * c0[p]")
+          .endControlFlow()
           .endControlFlow()
           .endControlFlow();
     }
+    b.beginControlFlow("for (int f = f0; f < f1; f++)")
+        .addStatement("float[] s = sums[f - f0]");
     if (relu) {
       // The ReLU, on the accumulator row while it is in L1, before it is stored.
-      b.addStatement("$T.relu(s, s, $L)", ActivationCode.ACTIVATIONS, positions);
+      b.addStatement("$T.relu(s, s, len)", ActivationCode.ACTIVATIONS);
     }
-    b.addStatement("System.arraycopy(s, 0, y, yo + f * $L, $L)", positions, positions)
+    b.beginControlFlow("for (int i = 0; i < nb; i++)")
+        .addStatement("System.arraycopy(s, i * $L, y, (n0 + i) * $L + f * $L, $L)", positions, c.output().size(),
+            positions, positions)
+        .endControlFlow()
+        .endControlFlow()
         .endControlFlow()
         .endControlFlow()
         .endControlFlow();

@@ -101,16 +101,17 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         ints.put(layer.name() + "Active", 1);
       }
       if (layer instanceof ConvModel c) {
-        // One sample and group's input windows as im2col columns (forward) and im2row rows (backward), the rows'
-        // gradient, a zero-bordered copy of the input and of its gradient when padded, an accumulator row, weight
+        // A few samples' input windows (one group) as im2col columns (forward), one sample's as im2row rows
+        // (backward), the rows' gradient, a zero-bordered copy of the input and of its gradient when padded, a
+        // block of filters' accumulator rows, weight
         // and weight-gradient rows, and the list of non-zero output gradients: see ConvCode.
         int positions = c.output().height() * c.output().width();
         int taps = ConvModel.rowLength(c);
         fixed.put(layer.name() + "Padded", c.paddedCopySize());
         fixed.put(layer.name() + "PaddedGrad", c.paddedCopySize());
         fixedInts.put(layer.name() + "Nonzero", positions);
-        matrices.put(layer.name() + "Columns", List.of(taps, positions));
-        matrices.put(layer.name() + "Sums", List.of(1, positions));
+        matrices.put(layer.name() + "Columns", List.of(taps, c.samplesPerPass() * positions));
+        matrices.put(layer.name() + "Sums", List.of(c.filtersPerPass(), c.samplesPerPass() * positions));
         matrices.put(layer.name() + "Rows", List.of(positions, taps));
         matrices.put(layer.name() + "RowsGrad", List.of(positions, taps));
         matrices.put(layer.name() + "WeightRows", List.of(c.filters(), taps));
