@@ -59,4 +59,59 @@ class MaxPoolRuleTest {
       }
     }
   }
+
+  /**
+   * Many windows of an image whose size the windows do not divide (the last row and column are left out), values
+   * drawn from a small set so that ties, signed zeros and NaNs are common: the winner of each window, by PyTorch's
+   * rule written out here as a plain search, receives the gradient.
+   */
+  @Test
+  void everyWindowOfALargerImageSendsItsGradientToPyTorchsWinner() {
+    int channels = 3;
+    int h = 5;
+    int w = 7;
+    int batch = 4;
+    Model model = TestNetworks.oneLayer("{3, 5, 7}", "", "@Pool(size = 2) PoolLayer pool();");
+    float[] pool = {0f, -0f, 1f, 2f, -1f, NAN, 2f, 1f};
+    java.util.Random random = new java.util.Random(7);
+    float[] x = new float[batch * channels * h * w];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = pool[random.nextInt(random.nextInt(10) == 0 ? pool.length : pool.length - 2)];
+    }
+    int oh = h / 2;
+    int ow = w / 2;
+    float[] g = new float[batch * channels * oh * ow];
+    for (int i = 0; i < g.length; i++) {
+      g[i] = i + 1;
+    }
+    Workspace ws = model.newWorkspace(batch);
+    model.train();
+    float[] y = model.forward(ws, x, batch).clone();
+    float[] gx = model.backward(ws, g);
+    float[] expectedGx = new float[x.length];
+    for (int nc = 0; nc < batch * channels; nc++) {
+      for (int i = 0; i < oh; i++) {
+        for (int j = 0; j < ow; j++) {
+          int at = -1;
+          float best = 0f;
+          for (int kh = 0; kh < 2; kh++) {
+            for (int kw = 0; kw < 2; kw++) {
+              int xi = nc * h * w + (2 * i + kh) * w + 2 * j + kw;
+              if (at < 0 || x[xi] > best || Float.isNaN(x[xi])) {
+                best = x[xi];
+                at = xi;
+              }
+            }
+          }
+          int yi = nc * oh * ow + i * ow + j;
+          expectedGx[at] += g[yi];
+          assertWithMessage("output %s", yi)
+              .that(Float.isNaN(best) ? Float.isNaN(y[yi]) : y[yi] == best).isTrue();
+        }
+      }
+    }
+    for (int i = 0; i < x.length; i++) {
+      assertWithMessage("input gradient %s", i).that(gx[i]).isEqualTo(expectedGx[i]);
+    }
+  }
 }
