@@ -123,9 +123,11 @@ def build(args):
     w = lines.append
     when = datetime.datetime.fromtimestamp(os.path.getmtime(args.jmh)).strftime("%Y-%m-%d %H:%M")
     w(f"Measured {when} ({args.mode} run) on {machine()}; load average before/after: "
-      f"{args.load_before or '?'} / {args.load_after or '?'}.")
+      f"{args.load_before or '?'} / {args.load_after or '?'} (the figure after counts the suite's own threads, "
+      "which keep up to two CPUs busy).")
     w("")
-    busy = busiest_load(args.load_before, args.load_after)
+    # Only the load before the run tells of other work: the suite itself keeps up to two CPUs busy.
+    busy = busiest_load(args.load_before)
     if busy is not None and busy > 0.5 * (os.cpu_count() or 1):
         w(f"**The machine was busy (a 1-minute load average of {busy:g} on {os.cpu_count()} CPUs): other processes "
           "took CPU time from these benchmarks, the 2-thread ones most, so the figures understate every library "
