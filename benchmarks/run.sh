@@ -5,9 +5,10 @@
 #
 #   benchmarks/run.sh [quick|full] [options] [-- extra JMH arguments]
 #
-#   quick          one fork, 1 warm-up and 1 measured iteration of 1 s each (about 4 minutes): checks that
-#                  everything runs; the figures are rough
-#   full           the annotations' settings: one fork, 5 warm-up and 5 measured iterations of 2 s (about 20 minutes)
+#   quick          one fork, 1 warm-up and 1 measured iteration of 1 s each (about 4 minutes, 9 with the
+#                  allocation probe): checks that everything runs; the figures are rough
+#   full           the annotations' settings: one fork, 5 warm-up and 5 measured iterations of 2 s (about 25 minutes
+#                  with the allocation probe, which warms each Kiln benchmark up for 10 s to a minute)
 #   --filter RE    JMH's benchmark regex (default: all of dev.kiln.benchmarks), e.g. 'KilnBench|OrtBench'
 #   --no-build     use the jar already in benchmarks/target
 #   --no-probe     skip AllocationProbe
