@@ -19,20 +19,29 @@ import javax.lang.model.element.Modifier;
  */
 final class DenseCode implements LayerCode {
   private static final ClassName PACKING = ClassName.get("dev.kiln.runtime.kernel", "Packing");
+  private static final ClassName VECTOR_BACKEND = ClassName.get("dev.kiln.runtime.kernel", "VectorBackend");
 
   @Override
   public List<MethodSpec> methods(LayerPlan plan) {
     DenseModel d = (DenseModel) plan.layer();
-    return List.of(packedWeightMethod(d), forwardMethod(d), backwardMethod(d));
+    return List.of(packedWeightMethod(d), flatWeightMethod(d), forwardMethod(d), backwardMethod(d));
   }
 
   @Override
   public CodeBlock forward(LayerPlan plan) {
     DenseModel d = (DenseModel) plan.layer();
+    String bias = d.bias() ? LayerCode.field(d.name(), "bias") : "null";
     return CodeBlock.builder()
+        .add("// The opt-in Vector API kernel (-Dkiln.vector=true) for batches; ENABLED is a constant to C2.\n")
+        .beginControlFlow("if ($T.ENABLED && batch > 1)", VECTOR_BACKEND)
+        .addStatement("$T.denseForward($L, $L(), $L, $L, batch, $L, $L)", VECTOR_BACKEND,
+            LayerCode.buffer(plan.input()), flatMethod(d), bias, ActivationCode.producerTarget(plan), d.inFeatures(),
+            d.units())
+        .nextControlFlow("else")
         .addStatement("$L($L, $L(), $L, $L, ws.$LOutRows, ws.$LNonzero, batch)", Methods.pass(d.name(), "Forward"),
-            LayerCode.buffer(plan.input()), packedMethod(d), d.bias() ? LayerCode.field(d.name(), "bias") : "null",
-            ActivationCode.producerTarget(plan), d.name(), d.name())
+            LayerCode.buffer(plan.input()), packedMethod(d), bias, ActivationCode.producerTarget(plan), d.name(),
+            d.name())
+        .endControlFlow()
         .add(ActivationCode.fusedForward(plan))
         .build();
   }
@@ -62,6 +71,14 @@ final class DenseCode implements LayerCode {
         FieldSpec.builder(TypeName.INT, packedField(d) + "Version", Modifier.PRIVATE, Modifier.VOLATILE)
             .addJavadoc("The weight's version the packed copy was made from.\n")
             .initializer("-1")
+            .build(),
+        FieldSpec.builder(Methods.FLOATS, flatField(d), Modifier.PRIVATE)
+            .addJavadoc("$L's weight transposed into one array, for the opt-in Vector API kernel; made on first use.\n",
+                d.name())
+            .build(),
+        FieldSpec.builder(TypeName.INT, flatField(d) + "Version", Modifier.PRIVATE, Modifier.VOLATILE)
+            .addJavadoc("The weight's version the flat copy was made from.\n")
+            .initializer("-1")
             .build());
   }
 
@@ -71,6 +88,41 @@ final class DenseCode implements LayerCode {
 
   private static String packedMethod(DenseModel d) {
     return d.name() + "PackedWeight";
+  }
+
+  private static String flatField(DenseModel d) {
+    return d.name() + "Flat";
+  }
+
+  private static String flatMethod(DenseModel d) {
+    return d.name() + "FlatWeight";
+  }
+
+  /**
+   * The flat transposed weight the Vector API kernel reads, made on its first use (only that path needs it) and
+   * remade when the weight's version has moved, under the same lock as the packed rows.
+   */
+  private static MethodSpec flatWeightMethod(DenseModel d) {
+    String field = flatField(d);
+    return MethodSpec.methodBuilder(flatMethod(d))
+        .addModifiers(Modifier.PRIVATE)
+        .returns(Methods.FLOATS)
+        .addJavadoc("$L's weight transposed into one array, current with the weight's values.\n", d.name())
+        .addStatement("int version = $L.weight().version()", d.name())
+        .beginControlFlow("if (version != $LVersion)", field)
+        .beginControlFlow("synchronized ($L)", packedField(d))
+        .beginControlFlow("if (version != $LVersion)", field)
+        .beginControlFlow("if ($L == null)", field)
+        .addStatement("$L = new float[$L]", field, d.units() * d.inFeatures())
+        .endControlFlow()
+        .addStatement("$T.transposeFlat($L, $L, $L, $L)", PACKING, LayerCode.field(d.name(), "weight"), d.units(),
+            d.inFeatures(), field)
+        .addStatement("$LVersion = version", field)
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .addStatement("return $L", field)
+        .build();
   }
 
   /**

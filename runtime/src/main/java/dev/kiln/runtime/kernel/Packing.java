@@ -39,4 +39,21 @@ public final class Packing {
       }
     }
   }
+
+  /**
+   * The same transpose into one flat array: {@code out[c * rows + r] = w[r * cols + c]}, the layout of the opt-in
+   * Vector API kernels ({@link VectorBackend}). Walks the weight in 8-column strips, so that each strip's reads stay
+   * in a few cache lines per row and each output row is written in order.
+   */
+  public static void transposeFlat(float[] w, int rows, int cols, float[] out) {
+    for (int c0 = 0; c0 < cols; c0 += 8) {
+      int c1 = Math.min(cols, c0 + 8);
+      for (int r = 0; r < rows; r++) {
+        int from = r * cols;
+        for (int c = c0; c < c1; c++) {
+          out[c * rows + r] = w[from + c];
+        }
+      }
+    }
+  }
 }
