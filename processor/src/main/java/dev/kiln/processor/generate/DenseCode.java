@@ -100,47 +100,44 @@ final class DenseCode implements LayerCode {
 
   /**
    * The flat transposed weight the Vector API kernel reads, made on its first use (only that path needs it) and
-   * remade when the weight's version has moved, under the same lock as the packed rows.
+   * remade when the weight's version has moved.
    */
   private static MethodSpec flatWeightMethod(DenseModel d) {
     String field = flatField(d);
-    return MethodSpec.methodBuilder(flatMethod(d))
-        .addModifiers(Modifier.PRIVATE)
-        .returns(Methods.FLOATS)
-        .addJavadoc("$L's weight transposed into one array, current with the weight's values.\n", d.name())
-        .addStatement("int version = $L.weight().version()", d.name())
-        .beginControlFlow("if (version != $LVersion)", field)
-        .beginControlFlow("synchronized ($L)", packedField(d))
-        .beginControlFlow("if (version != $LVersion)", field)
+    CodeBlock refresh = CodeBlock.builder()
         .beginControlFlow("if ($L == null)", field)
         .addStatement("$L = new float[$L]", field, d.units() * d.inFeatures())
         .endControlFlow()
         .addStatement("$T.transposeFlat($L, $L, $L, $L)", PACKING, LayerCode.field(d.name(), "weight"), d.units(),
             d.inFeatures(), field)
-        .addStatement("$LVersion = version", field)
-        .endControlFlow()
-        .endControlFlow()
-        .endControlFlow()
-        .addStatement("return $L", field)
         .build();
+    return versionedCopyMethod(d, flatMethod(d), field, Methods.FLOATS, "transposed into one array", refresh);
+  }
+
+  /** The packed weight (rows of the transposed weight), repacked when the weight's version has moved. */
+  private static MethodSpec packedWeightMethod(DenseModel d) {
+    String field = packedField(d);
+    CodeBlock refresh = CodeBlock.of("$T.transpose($L, $L, $L, $L);\n", PACKING, LayerCode.field(d.name(), "weight"),
+        d.units(), d.inFeatures(), field);
+    return versionedCopyMethod(d, packedMethod(d), field, ArrayTypeName.of(Methods.FLOATS), "transposed", refresh);
   }
 
   /**
-   * The packed weight, repacked when the weight's version has moved (after a load, an optimizer step or
-   * {@code markModified}). Threads that see a stale version serialise on the packed array; the rest read it freely.
+   * A copy of the weight that {@code refresh} remakes when the weight's version has moved (after a load, an
+   * optimizer step or {@code markModified}). Threads that see a stale version serialise on the packed rows' array;
+   * the rest read the copy freely (its version field is volatile and written after the copy).
    */
-  private static MethodSpec packedWeightMethod(DenseModel d) {
-    String field = packedField(d);
-    return MethodSpec.methodBuilder(packedMethod(d))
+  private static MethodSpec versionedCopyMethod(DenseModel d, String method, String field, TypeName type,
+      String what, CodeBlock refresh) {
+    return MethodSpec.methodBuilder(method)
         .addModifiers(Modifier.PRIVATE)
-        .returns(ArrayTypeName.of(Methods.FLOATS))
-        .addJavadoc("$L's weight transposed, current with the weight's values.\n", d.name())
+        .returns(type)
+        .addJavadoc("$L's weight $L, current with the weight's values.\n", d.name(), what)
         .addStatement("int version = $L.weight().version()", d.name())
         .beginControlFlow("if (version != $LVersion)", field)
-        .beginControlFlow("synchronized ($L)", field)
+        .beginControlFlow("synchronized ($L)", packedField(d))
         .beginControlFlow("if (version != $LVersion)", field)
-        .addStatement("$T.transpose($L, $L, $L, $L)", PACKING, LayerCode.field(d.name(), "weight"), d.units(),
-            d.inFeatures(), field)
+        .add(refresh)
         .addStatement("$LVersion = version", field)
         .endControlFlow()
         .endControlFlow()
