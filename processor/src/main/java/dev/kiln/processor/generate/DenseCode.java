@@ -137,7 +137,7 @@ final class DenseCode implements LayerCode {
         .beginControlFlow("if (version != $LVersion)", field)
         .beginControlFlow("synchronized ($L)", packedField(d))
         .beginControlFlow("if (version != $LVersion)", field)
-        .add(refresh)
+        .addCode(refresh)
         .addStatement("$LVersion = version", field)
         .endControlFlow()
         .endControlFlow()
