@@ -48,6 +48,9 @@ out=benchmarks/target/bench-results
 if [[ $build == 1 ]]; then
   echo "== building (mvn -Ppeers -pl benchmarks -am package)"
   mvn -q -B -Ppeers -pl benchmarks -am package -DskipTests
+  # The build's own load would read as other work in the load average taken before the run.
+  echo "== waiting 60 s for the build's load to settle"
+  sleep 60
 fi
 [[ -f $jar ]] || { echo "run.sh: $jar is missing; build with: mvn -Ppeers -pl benchmarks -am package" >&2; exit 1; }
 mkdir -p "$out"

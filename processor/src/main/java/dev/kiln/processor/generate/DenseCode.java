@@ -13,9 +13,10 @@ import javax.lang.model.element.Modifier;
 
 /**
  * A fully connected layer, weight {@code [units, in]} row-major as PyTorch keeps it. Forward runs on a transposed
- * copy the model keeps current with the weight's version, one accumulator row per sample; backward goes output by output, adding the input rows of
- * the samples whose gradient for that output is not zero (after a ReLU most are zero) into the weight-gradient row
- * and the output's weight row into those samples' input-gradient rows.
+ * copy the model keeps current with the weight's version, in blocks of inputs shared by the batch, one accumulator
+ * row per sample (or, opted in, on the Vector API kernel and a flat transposed copy). Backward builds the weight
+ * gradient output by output from the input rows of the samples whose gradient for that output is not zero (after a
+ * ReLU about half are), and the input gradient sample by sample from the weight rows of its non-zero gradients.
  */
 final class DenseCode implements LayerCode {
   private static final ClassName PACKING = ClassName.get("dev.kiln.runtime.kernel", "Packing");
