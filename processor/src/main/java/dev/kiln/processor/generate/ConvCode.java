@@ -334,7 +334,7 @@ final class ConvCode implements LayerCode {
    */
   private static MethodSpec backwardMethod(ConvModel c, boolean relu) {
     int k = ConvModel.rowLength(c);
-    int positions = c.output().height() * c.output().width();
+    int positions = c.positions();
     int fpg = c.filtersPerGroup();
     String src = source(c);
     CodeBlock.Builder b = CodeBlock.builder()

@@ -80,6 +80,22 @@ final class Methods {
   }
 
   /**
+   * Declares {@code count} and lists into {@code list} the indices {@code index} in {@code [from, to)} whose
+   * {@code value} (an expression of {@code index}) is not zero: on the float's bits, without a branch, because
+   * whether a value is zero is unpredictable and a float comparison compiles to a branch. The list is what
+   * {@link #addListedRows} walks.
+   */
+  static CodeBlock listNonZero(String list, String index, String from, String to, String value) {
+    return CodeBlock.builder()
+        .addStatement("int count = 0")
+        .beginControlFlow("for (int $L = $L; $L < $L; $L++)", index, from, index, to, index)
+        .addStatement("$L[count] = $L", list, index)
+        .addStatement("count += $T.isNonZero(Float.floatToRawIntBits($L))", ConvCode.FLOAT_BITS, value)
+        .endControlFlow()
+        .build();
+  }
+
+  /**
    * The converse of {@link #addListedRows}: adds {@code row}, times each listed entry's value, into that entry's own
    * row ({@code target}, an expression of the entry like {@code value}). Reuses {@code j}, which
    * {@link #addListedRows} declared.

@@ -105,7 +105,7 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         // (backward), the rows' gradient, a zero-bordered copy of the input and of its gradient when padded, a
         // block of filters' accumulator rows, weight
         // and weight-gradient rows, and the list of non-zero output gradients: see ConvCode.
-        int positions = c.output().height() * c.output().width();
+        int positions = c.positions();
         int taps = ConvModel.rowLength(c);
         fixed.put(layer.name() + "Padded", c.paddedCopySize());
         fixed.put(layer.name() + "PaddedGrad", c.paddedCopySize());
