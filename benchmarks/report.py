@@ -16,12 +16,17 @@ END = "<!-- bench:end -->"
 
 LIBS = [
     ("kiln", "Kiln"),
+    ("kilnvec", "Kiln + Vector API"),
     ("ort", "ONNX Runtime"),
     ("dl4j", "DL4J"),
     ("djl", "PyTorch (DJL)"),
 ]
-CLASS_LIB = {"KilnBench": "kiln", "KilnLatencyBench": "kiln", "OrtBench": "ort", "Dl4jBench": "dl4j",
-             "DjlBench": "djl"}
+CLASS_LIB = {"KilnBench": "kiln", "KilnLatencyBench": "kiln", "KilnVectorBench": "kilnvec",
+             "KilnVectorLatencyBench": "kilnvec", "OrtBench": "ort", "Dl4jBench": "dl4j", "DjlBench": "djl"}
+# The peers Kiln is compared with (ratio columns, targets).
+PEERS = [(lib, name) for lib, name in LIBS if not lib.startswith("kiln")]
+# Kiln's two configurations: the default (plain JDK 17, no flags) and the opt-in Vector API kernels.
+KILNS = [("kiln", "Kiln"), ("kilnvec", "Kiln + Vector API")]
 NETS = [("mlp", "MLP 784-256-128-10"), ("lenet5", "LeNet-5")]
 OPS = [
     ("latency", "latency, batch 1", "µs"),
@@ -48,7 +53,7 @@ def load_jmh(path):
         net = params.get("net")
         if method == "latencyBatch1TwoCallers":
             threads = 2
-        elif method == "latencyBatch1" and cls == "KilnLatencyBench":
+        elif method == "latencyBatch1" and cls in ("KilnLatencyBench", "KilnVectorLatencyBench"):
             threads = 1
         else:
             threads = int(params.get("threads", run.get("threads", 1)))
@@ -142,7 +147,9 @@ def build(args):
     w("")
     w("Each cell is JMH's average over the measured iterations. Latency in µs per call (lower is "
       "better), throughput in images per second (higher is better), training in ms per step (lower is better). "
-      "**Kiln ÷ X** is Kiln's speed over X's (X's time ÷ Kiln's time): above 1× Kiln is faster.")
+      "**Kiln ÷ X** is Kiln's speed over X's (X's time ÷ Kiln's time): above 1× Kiln is faster. **Kiln** is the "
+      "default build (a plain JDK 17, no flags); **Kiln + Vector API** the same code with the opt-in kernels "
+      "(`--add-modules jdk.incubator.vector -Dkiln.vector=true`), whose ratios are in the **VA ÷ X** columns.")
     w("")
     w("\"2 threads\": Kiln splits a batch of 64 into two halves on two threads (training: data-parallel, gradients "
       "summed, the Adam step split between the threads); at batch 1, two callers run at once and the cell is the time of one call. ONNX Runtime "
@@ -151,20 +158,22 @@ def build(args):
     for net, net_name in NETS:
         w(f"**{net_name}**")
         w("")
-        w("| operation | threads | " + " | ".join(name for _, name in LIBS) + " | "
-          + " | ".join(f"Kiln ÷ {name}" for _, name in LIBS[1:]) + " |")
-        w("|---|---:|" + "---:|" * (len(LIBS) + len(LIBS) - 1))
+        ratio_heads = [f"Kiln ÷ {name}" for _, name in PEERS] + [f"VA ÷ {name}" for lib, name in PEERS
+                                                                  if lib in ("ort", "djl")]
+        w("| operation | threads | " + " | ".join(name for _, name in LIBS) + " | " + " | ".join(ratio_heads) + " |")
+        w("|---|---:|" + "---:|" * (len(LIBS) + len(ratio_heads)))
         for op, op_name, unit in OPS:
             for t in (1, 2):
                 cells = []
-                kiln = get("kiln", net, op, t)
                 for lib, _ in LIBS:
                     r = get(lib, net, op, t)
                     cells.append("—" if r is None else shown(op, r["us"]))
                 ratios = []
-                for lib, _ in LIBS[1:]:
-                    r = get(lib, net, op, t)
-                    ratios.append(ratio(r["us"] / kiln["us"]) if r and kiln else "—")
+                for kiln_lib, peers in (("kiln", PEERS), ("kilnvec", [p for p in PEERS if p[0] in ("ort", "djl")])):
+                    kiln = get(kiln_lib, net, op, t)
+                    for lib, _ in peers:
+                        r = get(lib, net, op, t)
+                        ratios.append(ratio(r["us"] / kiln["us"]) if r and kiln else "—")
                 w(f"| {op_name} ({unit}) | {t} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
         w("")
     w("— : not measured (ONNX Runtime is benchmarked for inference only), or filtered out of this run.")
@@ -184,8 +193,23 @@ def targets(get, alloc):
         else:
             rows.append(f"| {name} | {detail(value)} | {goal} | {'met' if ok(value) else '**MISSED**'} |")
 
+    for kiln_lib, kiln_name in KILNS:
+        rows.append(f"| **{kiln_name}** | | | |")
+        kiln_targets(get, kiln_lib, check)
+    if alloc:
+        worst = max(alloc.items(), key=lambda kv: kv[1])
+        check("Bytes allocated per operation, every Kiln benchmark (AllocationProbe, default kernels)", worst[1],
+              "0 B/op", lambda v: v == 0, lambda v: f"{v:.2f} B/op at most ({worst[0][0]} {worst[0][1]}, "
+                                                   f"{worst[0][2]} thread{'s' if worst[0][2] > 1 else ''})")
+    else:
+        rows.append("| Bytes allocated per operation, every Kiln benchmark | — | 0 B/op | not measured |")
+    return "\n".join(["**Targets**", "", "| target | measured | goal | status |", "|---|---|---|---|"] + rows)
+
+
+def kiln_targets(get, kiln_lib, check):
+    """The speed targets for one of Kiln's configurations."""
     def time_ratio(net, op, t, peer):
-        k, p = get("kiln", net, op, t), get(peer, net, op, t)
+        k, p = get(kiln_lib, net, op, t), get(peer, net, op, t)
         return k["us"] / p["us"] if k and p else None
 
     for t in (1, 2):
@@ -205,34 +229,30 @@ def targets(get, alloc):
               f"Kiln ≥ {limit}× PyTorch's steps/s", lambda v, limit=limit: v >= limit,
               lambda v: f"{v:.2f}× PyTorch's steps/s")
     for net, net_name in (("lenet5", "LeNet-5"), ("mlp", "MLP")):
-        one, two = get("kiln", net, "train", 1), get("kiln", net, "train", 2)
+        one, two = get(kiln_lib, net, "train", 1), get(kiln_lib, net, "train", 2)
         check(f"{net_name} training step, Kiln 2 threads vs 1", one["us"] / two["us"] if one and two else None,
               "≥ 1.7× Kiln's 1-thread steps/s", lambda v: v >= 1.7, lambda v: f"{v:.2f}×")
-    if alloc:
-        worst = max(alloc.items(), key=lambda kv: kv[1])
-        check("Bytes allocated per operation, every Kiln benchmark (AllocationProbe)", worst[1], "0 B/op",
-              lambda v: v == 0, lambda v: f"{v:.2f} B/op at most ({worst[0][0]} {worst[0][1]}, "
-                                           f"{worst[0][2]} thread{'s' if worst[0][2] > 1 else ''})")
-    else:
-        rows.append("| Bytes allocated per operation, every Kiln benchmark | — | 0 B/op | not measured |")
-    return "\n".join(["**Targets**", "", "| target | measured | goal | status |", "|---|---|---|---|"] + rows)
 
 
 def allocations(res, alloc):
     rows = ["**Heap bytes allocated per operation by Kiln** (AllocationProbe: exact, every thread's allocation "
             "counter around a run of operations; JMH `-prof gc`: `gc.alloc.rate.norm`, which also spreads the "
             "harness's own few kB per iteration over that iteration's operations)", "",
-            "| operation | net | threads | AllocationProbe (B/op) | JMH gc.alloc.rate.norm (B/op) |",
-            "|---|---|---:|---:|---:|"]
+            "| operation | net | threads | AllocationProbe (B/op) | JMH gc.alloc.rate.norm (B/op) "
+            "| JMH, Vector API kernels (B/op) |",
+            "|---|---|---:|---:|---:|---:|"]
     for op, op_name, _ in OPS:
         for net, net_name in NETS:
             for t in (1, 2):
                 r = res.get(("kiln", net, op, t))
+                v = res.get(("kilnvec", net, op, t))
                 probe = alloc.get((net, op, t))
-                if r is None and probe is None:
+                if r is None and probe is None and v is None:
                     continue
                 jmh = "—" if r is None or r["alloc"] is None else f"{r['alloc']:.1f}"
-                rows.append(f"| {op_name} | {net_name} | {t} | {'—' if probe is None else f'{probe:.1f}'} | {jmh} |")
+                jmh_v = "—" if v is None or v["alloc"] is None else f"{v['alloc']:.1f}"
+                rows.append(f"| {op_name} | {net_name} | {t} | {'—' if probe is None else f'{probe:.1f}'} | {jmh} "
+                            f"| {jmh_v} |")
     return "\n".join(rows)
 
 

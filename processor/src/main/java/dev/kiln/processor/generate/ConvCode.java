@@ -3,12 +3,14 @@ package dev.kiln.processor.generate;
 import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
 import dev.kiln.processor.model.ConvModel;
 import dev.kiln.processor.model.Window;
 import dev.kiln.processor.plan.LayerPlan;
 import java.util.List;
+import javax.lang.model.element.Modifier;
 
 /**
  * A grouped 2-D convolution as matrix products over copies of the input windows, laid out so that every innermost
@@ -31,6 +33,10 @@ import java.util.List;
  * accumulator rows before storing them, backward leaves out of the list the positions where the output is zero.
  * A padded layer copies each sample into a zero-bordered scratch image first, so that the window copies need no
  * bounds tests; the border is never written, so it stays zero.
+ *
+ * <p>With the opt-in Vector API backend ({@code -Dkiln.vector=true}) the forward product over the columns runs in
+ * {@code VectorConv}'s register-blocked kernel, and a stride-1 layer with few filters ({@link ConvModel#wideGrid})
+ * runs its backward pass on the wide grid instead of im2row rows.
  */
 final class ConvCode implements LayerCode {
   static final ClassName FLOAT_BITS = ClassName.get("dev.kiln.runtime.kernel", "FloatBits");
@@ -39,8 +45,35 @@ final class ConvCode implements LayerCode {
   public List<MethodSpec> methods(LayerPlan plan) {
     ConvModel c = (ConvModel) plan.layer();
     boolean relu = plan.activationInKernel();
-    return List.of(padMethod(c), columnsMethod(c), rowsMethod(c), rowsBackwardMethod(c), forwardMethod(c, relu),
-        backwardMethod(c, relu));
+    List<MethodSpec> methods = new java.util.ArrayList<>(List.of(padMethod(c), columnsMethod(c), rowsMethod(c),
+        rowsBackwardMethod(c), forwardMethod(c, relu), backwardMethod(c, relu)));
+    if (c.padded()) {
+      methods.add(unpadMethod(c));
+    }
+    return methods;
+  }
+
+  /**
+   * For a layer the opt-in Vector API backend runs on the wide grid: where each kernel tap reads the source image,
+   * relative to the output position ({@code VectorBackend.tapOffsets}).
+   */
+  @Override
+  public List<FieldSpec> fields(LayerPlan plan) {
+    ConvModel c = (ConvModel) plan.layer();
+    if (!c.wideGrid()) {
+      return List.of();
+    }
+    Window w = c.window();
+    return List.of(FieldSpec.builder(Methods.INTS, tapsField(c), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+        .addJavadoc("$L: where each kernel tap reads the source image (the Vector API backend's wide grid).\n",
+            c.name())
+        .initializer("$T.tapOffsets($L, $L, $L, $L, $L, $L, $L)", Methods.VECTOR_BACKEND, c.channelsPerGroup(),
+            w.kh(), w.kw(), w.dh(), w.dw(), c.sourceHeight(), c.sourceWidth())
+        .build());
+  }
+
+  private static String tapsField(ConvModel c) {
+    return c.name() + "Taps";
   }
 
   @Override
@@ -63,11 +96,11 @@ final class ConvCode implements LayerCode {
     code.add(ActivationCode.fusedBackward(plan));
     return code.addStatement(
         "$L($L, $LWeight, $L, $L, $L, grads[$L], $L, ws.$LPadded, ws.$LPaddedGrad, ws.$LRows, ws.$LRowsGrad, "
-            + "ws.$LWeightRows, ws.$LWeightGradRows, ws.$LNonzero, batch, $L)",
+            + "ws.$LWeightRows, ws.$LWeightGradRows, ws.$LNonzero, $Lbatch, $L)",
         Methods.pass(n, "Backward"), LayerCode.buffer(plan.input()), n, LayerCode.buffer(plan.output()),
         LayerCode.buffer(plan.outputGrad()),
         LayerCode.buffer(plan.inputGrad()), firstGradient, c.bias() ? "grads[" + (firstGradient + 1) + "]" : "null",
-        n, n, n, n, n, n, n, LayerCode.inputGradientWanted(plan)).build();
+        n, n, n, n, n, n, n, c.wideGrid() ? "ws." + n + "Wide, ws." + n + "Lanes, " : "", LayerCode.inputGradientWanted(plan)).build();
   }
 
   /**
@@ -212,8 +245,6 @@ final class ConvCode implements LayerCode {
     int h = c.input().height();
     int iw = c.input().width();
     boolean padded = c.padded();
-    int pw = c.sourceWidth();
-    int plane = sourcePlane(c);
     String target = padded ? "paddedGrad" : "gx";
     CodeBlock.Builder b = CodeBlock.builder()
         .addStatement("int xo = (n * $L + grp * $L) * $L", c.input().channels(), c.channelsPerGroup(), h * iw);
@@ -224,15 +255,7 @@ final class ConvCode implements LayerCode {
     }
     b.add(walkRows(c, "$L[at + $L] += row[r++]", target, Methods.linear("kw", w.dw(), 0)));
     if (padded) {
-      b.beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
-          .beginControlFlow("for (int ih = 0; ih < $L; ih++)", h)
-          .addStatement("int from = ch * $L + $L", plane, Methods.linear("ih", pw, w.ph() * pw + w.pw()))
-          .addStatement("int to = xo + ch * $L + ih * $L", h * iw, iw)
-          .beginControlFlow("for (int i = 0; i < $L; i++)", iw)
-          .addStatement("gx[to + i] += paddedGrad[from + i]")
-          .endControlFlow()
-          .endControlFlow()
-          .endControlFlow();
+      b.addStatement("$L(gx, paddedGrad, xo)", Methods.pass(c.name(), "Unpad"));
     }
     MethodSpec.Builder m = Methods.kernel(Methods.pass(c.name(), "RowsBackward"),
             "$L: adds the row gradients of sample n, group grp onto the input gradient (row2im).\n", c.name())
@@ -271,6 +294,10 @@ final class ConvCode implements LayerCode {
         .endControlFlow()
         .beginControlFlow("for (int f0 = grp * $L; f0 < grp * $L + $L; f0 += $L)", fpg, fpg, fpg, block)
         .addStatement("int f1 = Math.min(f0 + $L, grp * $L + $L)", block, fpg, fpg)
+        .add("// The opt-in Vector API kernel (-Dkiln.vector=true); ENABLED is a constant to C2.\n")
+        .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
+        .addStatement("$T.convForward(w, b, cols, sums, f0, f1 - f0, len, $L)", Methods.VECTOR_BACKEND, k)
+        .nextControlFlow("else")
         .beginControlFlow("for (int f = f0; f < f1; f++)")
         .addStatement("java.util.Arrays.fill(sums[f - f0], 0, len, $L)", c.bias() ? "b[f]" : "0f")
         .endControlFlow();
@@ -299,7 +326,8 @@ final class ConvCode implements LayerCode {
           .endControlFlow()
           .endControlFlow();
     }
-    b.beginControlFlow("for (int f = f0; f < f1; f++)")
+    b.endControlFlow()
+        .beginControlFlow("for (int f = f0; f < f1; f++)")
         .addStatement("float[] s = sums[f - f0]");
     if (relu) {
       // The ReLU, on the accumulator row while it is in L1, before it is stored.
@@ -328,6 +356,80 @@ final class ConvCode implements LayerCode {
   }
 
   /**
+   * {@code conv1Unpad} adds the interior of a padded layer's scratch input gradient (one sample's group) onto the
+   * input gradient from {@code xo} on; the border, the padding's gradient, is dropped.
+   */
+  private static MethodSpec unpadMethod(ConvModel c) {
+    Window w = c.window();
+    int h = c.input().height();
+    int iw = c.input().width();
+    int pw = c.sourceWidth();
+    CodeBlock b = CodeBlock.builder()
+        .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
+        .beginControlFlow("for (int ih = 0; ih < $L; ih++)", h)
+        .addStatement("int from = ch * $L + $L", sourcePlane(c), Methods.linear("ih", pw, w.ph() * pw + w.pw()))
+        .addStatement("int to = xo + ch * $L + ih * $L", h * iw, iw)
+        .beginControlFlow("for (int i = 0; i < $L; i++)", iw)
+        .addStatement("gx[to + i] += paddedGrad[from + i]")
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .build();
+    return Methods.kernel(Methods.pass(c.name(), "Unpad"),
+            "$L: adds the padded input gradient's interior onto the input gradient from xo on.\n", c.name())
+        .addParameter(Methods.FLOATS, "gx")
+        .addParameter(Methods.FLOATS, "paddedGrad")
+        .addParameter(TypeName.INT, "xo")
+        .addCode(b)
+        .build();
+  }
+
+  /**
+   * The opt-in Vector API backward on the wide grid (see {@code VectorConv}): per sample and group, the output
+   * gradient (ReLU applied) moved onto the wide grid, then the weight gradient as dot products of it with runs of the
+   * source image and the input gradient scattered straight back onto the source's layout; no im2row copies.
+   */
+  private static CodeBlock vectorBackward(ConvModel c, boolean relu) {
+    int fpg = c.filtersPerGroup();
+    int pw = c.widePositions();
+    String taps = tapsField(c);
+    CodeBlock.Builder b = CodeBlock.builder()
+        .add("// The opt-in Vector API kernels (-Dkiln.vector=true); ENABLED is a constant to C2.\n")
+        .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
+        .beginControlFlow("if (inputGrad)")
+        .addStatement("java.util.Arrays.fill(gx, 0, batch * $L, 0f)", c.input().size())
+        .endControlFlow()
+        .beginControlFlow("for (int n = 0; n < batch; n++)")
+        .beginControlFlow("for (int grp = 0; grp < $L; grp++)", c.groups())
+        .addStatement("int so = $L(x, padded, n, grp)", Methods.pass(c.name(), "Pad"))
+        .addStatement("$T.convWideGradient(g, y, n * $L + grp * $L, $L, wide, $L, $L, $L, $L, $L, grp * $L)",
+            Methods.VECTOR_BACKEND, c.output().size(), fpg * c.positions(), relu, fpg, c.output().height(),
+            c.output().width(), c.sourceWidth(), c.bias() ? "gb" : "null", fpg)
+        .addStatement("$T.convWeightGradient(wide, $L, $L, so, $L, lanes, gw, grp * $L, $L)",
+            Methods.VECTOR_BACKEND, pw, source(c), taps, fpg, fpg)
+        .beginControlFlow("if (inputGrad)");
+    if (c.padded()) {
+      b.addStatement("java.util.Arrays.fill(paddedGrad, 0f)")
+          .addStatement("$T.convInputGradient(w, grp * $L, $L, $L, wide, $L, paddedGrad, 0)", Methods.VECTOR_BACKEND,
+              fpg, fpg, taps, pw)
+          .addStatement("$L(gx, paddedGrad, (n * $L + grp * $L) * $L)", Methods.pass(c.name(), "Unpad"),
+              c.input().channels(), c.channelsPerGroup(), c.input().height() * c.input().width());
+    } else {
+      // Unpadded, the source is the input itself: so is where this sample's group starts in it, and in gx.
+      b.addStatement("$T.convInputGradient(w, grp * $L, $L, $L, wide, $L, gx, so)", Methods.VECTOR_BACKEND, fpg, fpg,
+          taps, pw);
+    }
+    return b.endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .addStatement("$T.convFinishWeightGradient(lanes, gw, $L)", Methods.VECTOR_BACKEND,
+            c.filters() * ConvModel.rowLength(c))
+        .addStatement("return")
+        .endControlFlow()
+        .build();
+  }
+
+  /**
    * Backward. The weight gradient is summed over the batch in zero-indexed rows ({@code gwRows}) and added to the
    * parameter's gradient at the end, so that the innermost loops vectorise; the input gradient goes through the row
    * gradients ({@code rowsGrad}) and row2im.
@@ -337,8 +439,11 @@ final class ConvCode implements LayerCode {
     int positions = c.positions();
     int fpg = c.filtersPerGroup();
     String src = source(c);
-    CodeBlock.Builder b = CodeBlock.builder()
-        .beginControlFlow("if (inputGrad)")
+    CodeBlock.Builder b = CodeBlock.builder();
+    if (c.wideGrid()) {
+      b.add(vectorBackward(c, relu));
+    }
+    b.beginControlFlow("if (inputGrad)")
         .addStatement("java.util.Arrays.fill(gx, 0, batch * $L, 0f)", c.input().size())
         .beginControlFlow("for (int f = 0; f < $L; f++)", c.filters())
         .addStatement("System.arraycopy(w, f * $L, wRows[f], 0, $L)", k, k)
@@ -401,7 +506,7 @@ final class ConvCode implements LayerCode {
         .addStatement("gw[wf + i] += o[i]")
         .endControlFlow()
         .endControlFlow();
-    return Methods.kernel(Methods.pass(c.name(), "Backward"),
+    MethodSpec.Builder m = Methods.kernel(Methods.pass(c.name(), "Backward"),
             "$L backward: adds the weight and bias gradients, writes the input gradient if asked.\n", c.name())
         .addParameter(Methods.FLOATS, "x")
         .addParameter(Methods.FLOATS, "w")
@@ -416,8 +521,11 @@ final class ConvCode implements LayerCode {
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "rowsGrad")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "wRows")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "gwRows")
-        .addParameter(Methods.INTS, "nonzero")
-        .addParameter(TypeName.INT, "batch")
+        .addParameter(Methods.INTS, "nonzero");
+    if (c.wideGrid()) {
+      m.addParameter(Methods.FLOATS, "wide").addParameter(Methods.FLOATS, "lanes");
+    }
+    return m.addParameter(TypeName.INT, "batch")
         .addParameter(TypeName.BOOLEAN, "inputGrad")
         .addCode(b.build())
         .build();

@@ -20,7 +20,6 @@ import javax.lang.model.element.Modifier;
  */
 final class DenseCode implements LayerCode {
   private static final ClassName PACKING = ClassName.get("dev.kiln.runtime.kernel", "Packing");
-  private static final ClassName VECTOR_BACKEND = ClassName.get("dev.kiln.runtime.kernel", "VectorBackend");
 
   @Override
   public List<MethodSpec> methods(LayerPlan plan) {
@@ -34,8 +33,8 @@ final class DenseCode implements LayerCode {
     String bias = d.bias() ? LayerCode.field(d.name(), "bias") : "null";
     return CodeBlock.builder()
         .add("// The opt-in Vector API kernel (-Dkiln.vector=true) for batches; ENABLED is a constant to C2.\n")
-        .beginControlFlow("if ($T.ENABLED && batch > 1)", VECTOR_BACKEND)
-        .addStatement("$T.denseForward($L, $L(), $L, $L, batch, $L, $L)", VECTOR_BACKEND,
+        .beginControlFlow("if ($T.ENABLED && batch > 1)", Methods.VECTOR_BACKEND)
+        .addStatement("$T.denseForward($L, $L(), $L, $L, batch, $L, $L)", Methods.VECTOR_BACKEND,
             LayerCode.buffer(plan.input()), flatMethod(d), bias, ActivationCode.producerTarget(plan), d.inFeatures(),
             d.units())
         .nextControlFlow("else")

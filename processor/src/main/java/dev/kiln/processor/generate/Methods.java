@@ -12,6 +12,9 @@ final class Methods {
   static final TypeName INTS = ArrayTypeName.of(TypeName.INT);
   static final com.palantir.javapoet.ClassName ELEMENTWISE =
       com.palantir.javapoet.ClassName.get("dev.kiln.runtime.kernel", "Elementwise");
+  /** The opt-in Vector API kernels; generated code tests its constant {@code ENABLED} before calling one. */
+  static final com.palantir.javapoet.ClassName VECTOR_BACKEND =
+      com.palantir.javapoet.ClassName.get("dev.kiln.runtime.kernel", "VectorBackend");
   static final com.palantir.javapoet.ClassName RNG = com.palantir.javapoet.ClassName.get("dev.kiln.runtime", "Rng");
 
   private Methods() {}

@@ -54,6 +54,24 @@ public record ConvModel(
     return padded() ? channelsPerGroup() * sourceHeight() * sourceWidth() : 0;
   }
 
+  /**
+   * Whether the opt-in Vector API backend runs this layer's backward pass on the wide grid: output position
+   * {@code (oh, ow)} numbered {@code oh * sourceWidth + ow}, so that each kernel tap reads one contiguous run of the
+   * source image and no im2row copy is needed. That takes stride 1 both ways. It also takes few filters (at most
+   * eight per group): the wide-grid kernels do every product, where the default backward lists the non-zero output
+   * gradients (after a ReLU and a max pool, about a quarter) but first copies every position's window, a cost
+   * shared by the group's filters. Measured on LeNet-5 at batch 64: the first convolution (6 filters, 25 taps)
+   * 1.85 ms default against 0.6 ms on the wide grid; the second (16 filters, 150 taps) 2.3 ms against 2.8 ms.
+   */
+  public boolean wideGrid() {
+    return window.sh() == 1 && window.sw() == 1 && filtersPerGroup() <= 8;
+  }
+
+  /** Positions of one filter's output on the wide grid: {@code (outHeight - 1) * sourceWidth + outWidth}. */
+  public int widePositions() {
+    return (output.height() - 1) * sourceWidth() + output.width();
+  }
+
   /** Output positions of one filter for one sample. */
   public int positions() {
     return output.height() * output.width();

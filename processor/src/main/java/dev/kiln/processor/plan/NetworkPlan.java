@@ -116,6 +116,12 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         matrices.put(layer.name() + "RowsGrad", List.of(positions, taps));
         matrices.put(layer.name() + "WeightRows", List.of(c.filters(), taps));
         matrices.put(layer.name() + "WeightGradRows", List.of(c.filters(), taps));
+        if (c.wideGrid()) {
+          // The opt-in Vector API backward: one sample's output gradient (a group's filters) on the wide grid,
+          // and lane accumulators of the weight gradient (VectorBackend.LANE_SLOTS = 16 per weight).
+          fixed.put(layer.name() + "Wide", c.filtersPerGroup() * c.widePositions());
+          fixed.put(layer.name() + "Lanes", c.filters() * taps * 16);
+        }
       }
       if (layer instanceof DropoutModel d && d.rate() > 0 || layer instanceof RReluModel) {
         noise = layer.name() + "Noise";

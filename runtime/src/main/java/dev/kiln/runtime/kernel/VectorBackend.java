@@ -10,7 +10,7 @@ package dev.kiln.runtime.kernel;
  * results differ from the default path by a few units in the last place.
  *
  * <p>This class names no Vector API type, so that code compiled against it (generated networks) needs no module
- * flag; {@link VectorDense}, which does, is loaded only when a vector kernel first runs.
+ * flag; {@link VectorDense} and {@link VectorConv}, which do, are loaded only when a vector kernel first runs.
  */
 public final class VectorBackend {
   /** The system property that turns the vector kernels on. */
@@ -39,5 +39,96 @@ public final class VectorBackend {
    */
   public static void denseForward(float[] x, float[] wt, float[] b, float[] y, int batch, int in, int out) {
     VectorDense.forward(x, wt, b, y, batch, in, out);
+  }
+
+  /**
+   * A block of a convolution's filters over im2col columns: {@code sums[f - f0][p] = b[f] + sum over k < taps of
+   * w[f * taps + k] * cols[k][p]} for filters {@code f0..f0+filters-1} and positions {@code p < len}; {@code b} null
+   * for no bias.
+   */
+  public static void convForward(float[] w, float[] b, float[][] cols, float[][] sums, int f0, int filters, int len,
+      int taps) {
+    VectorConv.forward(w, b, cols, sums, f0, filters, len, taps);
+  }
+
+  /**
+   * Where each kernel tap of a stride-1 convolution reads its source image (one group's channels, {@code
+   * sourceHeight x sourceWidth} each, padded copy or input) relative to the output position's own offset, in
+   * PyTorch's weight order (channel, row, column): the tap table of the wide-grid kernels below.
+   */
+  public static int[] tapOffsets(int channels, int kernelHeight, int kernelWidth, int dilationHeight,
+      int dilationWidth, int sourceHeight, int sourceWidth) {
+    int[] taps = new int[channels * kernelHeight * kernelWidth];
+    int k = 0;
+    for (int ch = 0; ch < channels; ch++) {
+      for (int kh = 0; kh < kernelHeight; kh++) {
+        for (int kw = 0; kw < kernelWidth; kw++) {
+          taps[k++] = ch * sourceHeight * sourceWidth + kh * dilationHeight * sourceWidth + kw * dilationWidth;
+        }
+      }
+    }
+    return taps;
+  }
+
+  /**
+   * One sample's output gradient for a block of filters, moved onto the wide grid: {@code wide[f * pw + oh *
+   * sourceWidth + ow] = g[go + f * outHeight * outWidth + oh * outWidth + ow]} with {@code pw = (outHeight - 1) *
+   * sourceWidth + outWidth}, zero where {@code relu} is set and the layer's output {@code y} (same offsets as
+   * {@code g}) is not positive. The wide grid's unused positions are never written, so they stay zero. Adds each
+   * filter's sum to {@code gb[f0 + f]} unless {@code gb} is null.
+   */
+  public static void convWideGradient(float[] g, float[] y, int go, boolean relu, float[] wide, int filters,
+      int outHeight, int outWidth, int sourceWidth, float[] gb, int f0) {
+    int plane = outHeight * outWidth;
+    int pw = (outHeight - 1) * sourceWidth + outWidth;
+    for (int f = 0; f < filters; f++) {
+      for (int oh = 0; oh < outHeight; oh++) {
+        int from = go + f * plane + oh * outWidth;
+        int to = f * pw + oh * sourceWidth;
+        for (int ow = 0; ow < outWidth; ow++) {
+          float v = g[from + ow];
+          if (relu) {
+            // PyTorch's ReLU gradient: the output gradient where the output is positive, else +0. On the bits
+            // (a mask of all ones or zeros), because a float test would branch at random here.
+            int keep = -FloatBits.isPositive(Float.floatToRawIntBits(y[from + ow]));
+            v = Float.intBitsToFloat(Float.floatToRawIntBits(v) & keep);
+          }
+          wide[to + ow] = v;
+        }
+      }
+      if (gb != null) {
+        // Summed apart from the copy: a running float sum there would chain every element on the last one.
+        gb[f0 + f] += VectorConv.sum(wide, f * pw, pw);
+      }
+    }
+  }
+
+  /** Floats of lane accumulators per weight that {@link #convWeightGradient} needs. */
+  public static final int LANE_SLOTS = 16;
+
+  /**
+   * A stride-1 convolution's weight gradient from one sample and group: {@code sum over p < pw of wide[f * pw + p]
+   * * src[so + taps[k] + p]} for weight {@code (f0 + f) * K + k}, with {@code wide} from {@link #convWideGradient}
+   * and {@code taps} from {@link #tapOffsets} ({@code K = taps.length}). Most of it goes into the weights' lane
+   * accumulators ({@link #LANE_SLOTS} floats per weight, zero at the start), the rest into {@code gw};
+   * {@link #convFinishWeightGradient} adds the accumulators into {@code gw} at the end of the batch.
+   */
+  public static void convWeightGradient(float[] wide, int pw, float[] src, int so, int[] taps, float[] lanes,
+      float[] gw, int f0, int filters) {
+    VectorConv.weightGradient(wide, pw, src, so, taps, lanes, gw, f0, filters);
+  }
+
+  /** Adds the lane accumulators of weights {@code 0..count-1} into {@code gw} and clears them for the next batch. */
+  public static void convFinishWeightGradient(float[] lanes, float[] gw, int count) {
+    VectorConv.finishWeightGradient(lanes, gw, count);
+  }
+
+  /**
+   * A stride-1 convolution's input gradient from one sample and group, added onto the source image's layout:
+   * {@code target[to + taps[k] + p] += sum over f of w[(f0 + f) * K + k] * wide[f * pw + p]}.
+   */
+  public static void convInputGradient(float[] w, int f0, int filters, int[] taps, float[] wide, int pw,
+      float[] target, int to) {
+    VectorConv.inputGradient(w, f0, filters, taps, wide, pw, target, to);
   }
 }

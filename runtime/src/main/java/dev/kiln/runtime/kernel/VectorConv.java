@@ -1,0 +1,344 @@
+package dev.kiln.runtime.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A convolution's forward product on the Vector API, register-blocked: for a block of filters, {@code
+ * sums[f][p] = bias[f] + sum over k of w[f][k] * cols[k][p]}, with {@code cols} the layer's im2col columns (one row
+ * per kernel tap, the positions of a few samples side by side). Four filters by two vectors of positions (on AVX2,
+ * 4 x 16) stay in eight registers while the taps stream past: each column vector is loaded once for four fused
+ * multiply-adds, each weight once per two.
+ *
+ * <p>No remainder kernels: when the filters or positions do not divide into blocks, the last block is moved back
+ * to end at the last filter or position, so that it overlaps the one before. The overlapped sums are computed twice,
+ * in the same order, so they come out bit-identical and the second store changes nothing. Fewer than four filters
+ * or two vectors of positions take the one-filter, one-vector kernel, and fewer positions than a vector the scalar
+ * loop.
+ *
+ * <p>As in {@link VectorDense}, each block is a small method, so that C2 compiles it whole (the Vector API is only
+ * fast in C2-compiled code).
+ */
+final class VectorConv {
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  private static final int LANES = SPECIES.length();
+  /** Filters per block. */
+  private static final int ROWS = 4;
+
+  private VectorConv() {}
+
+  /**
+   * Filters {@code f0..f0+filters-1}: {@code sums[f - f0][p] = b[f] + sum over k < taps of w[f * taps + k] *
+   * cols[k][p]} for {@code p < len}; {@code b} null for no bias.
+   */
+  static void forward(float[] w, float[] b, float[][] cols, float[][] sums, int f0, int filters, int len, int taps) {
+    if (filters >= ROWS && len >= 2 * LANES) {
+      for (int p = 0; ; p += 2 * LANES) {
+        int pb = Math.min(p, len - 2 * LANES);
+        for (int f = 0; ; f += ROWS) {
+          fourByTwo(w, b, cols, sums, f0, Math.min(f, filters - ROWS), pb, taps);
+          if (f + ROWS >= filters) {
+            break;
+          }
+        }
+        if (p + 2 * LANES >= len) {
+          break;
+        }
+      }
+    } else if (len >= LANES) {
+      for (int f = 0; f < filters; f++) {
+        for (int p = 0; ; p += LANES) {
+          oneByOne(w, b, cols, sums[f], f0 + f, Math.min(p, len - LANES), taps);
+          if (p + LANES >= len) {
+            break;
+          }
+        }
+      }
+    } else {
+      for (int f = 0; f < filters; f++) {
+        float[] s = sums[f];
+        int wf = (f0 + f) * taps;
+        for (int p = 0; p < len; p++) {
+          float sum = b == null ? 0f : b[f0 + f];
+          for (int k = 0; k < taps; k++) {
+            sum = Math.fma(w[wf + k], cols[k][p], sum);
+          }
+          s[p] = sum;
+        }
+      }
+    }
+  }
+
+  private static FloatVector start(float[] b, int f) {
+    return FloatVector.broadcast(SPECIES, b == null ? 0f : b[f]);
+  }
+
+  /** Filters f0+f..f0+f+3 (block rows f..f+3), positions p..p+2*LANES-1. */
+  private static void fourByTwo(float[] w, float[] b, float[][] cols, float[][] sums, int f0, int f, int p,
+      int taps) {
+    FloatVector a0 = start(b, f0 + f);
+    FloatVector a1 = a0;
+    FloatVector b0 = start(b, f0 + f + 1);
+    FloatVector b1 = b0;
+    FloatVector c0 = start(b, f0 + f + 2);
+    FloatVector c1 = c0;
+    FloatVector d0 = start(b, f0 + f + 3);
+    FloatVector d1 = d0;
+    int w0 = (f0 + f) * taps;
+    for (int k = 0; k < taps; k++) {
+      float[] col = cols[k];
+      FloatVector lo = FloatVector.fromArray(SPECIES, col, p);
+      FloatVector hi = FloatVector.fromArray(SPECIES, col, p + LANES);
+      FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + k]);
+      a0 = lo.fma(v, a0);
+      a1 = hi.fma(v, a1);
+      v = FloatVector.broadcast(SPECIES, w[w0 + taps + k]);
+      b0 = lo.fma(v, b0);
+      b1 = hi.fma(v, b1);
+      v = FloatVector.broadcast(SPECIES, w[w0 + 2 * taps + k]);
+      c0 = lo.fma(v, c0);
+      c1 = hi.fma(v, c1);
+      v = FloatVector.broadcast(SPECIES, w[w0 + 3 * taps + k]);
+      d0 = lo.fma(v, d0);
+      d1 = hi.fma(v, d1);
+    }
+    a0.intoArray(sums[f], p);
+    a1.intoArray(sums[f], p + LANES);
+    b0.intoArray(sums[f + 1], p);
+    b1.intoArray(sums[f + 1], p + LANES);
+    c0.intoArray(sums[f + 2], p);
+    c1.intoArray(sums[f + 2], p + LANES);
+    d0.intoArray(sums[f + 3], p);
+    d1.intoArray(sums[f + 3], p + LANES);
+  }
+
+  /** Filter f, positions p..p+LANES-1. */
+  private static void oneByOne(float[] w, float[] b, float[][] cols, float[] s, int f, int p, int taps) {
+    FloatVector a = start(b, f);
+    int w0 = f * taps;
+    for (int k = 0; k < taps; k++) {
+      a = FloatVector.fromArray(SPECIES, cols[k], p).fma(FloatVector.broadcast(SPECIES, w[w0 + k]), a);
+    }
+    a.intoArray(s, p);
+  }
+
+  // ---- Backward, on the wide grid ----
+  //
+  // A stride-1 convolution's output position (oh, ow) reads the source image (padded copy or input) at
+  // oh * sourceWidth + ow + tap offset. Numbering the outputs by p = oh * sourceWidth + ow (the "wide grid", with
+  // sourceWidth - outWidth unused positions at the end of each output row) makes every tap's inputs one contiguous
+  // run of the source: src[so + taps[k] + p]. The gradient on the wide grid is zero at the unused positions, so
+  // they add nothing, and no im2col or im2row copy is needed.
+
+  /** The lanes of one weight's partial sums in the lane accumulators of {@link #weightGradient}. */
+  static final int MAX_LANES = VectorBackend.LANE_SLOTS;
+
+  /**
+   * Adds one sample's weight gradient, {@code sum over p < pw of wide[f * pw + p] * src[so + taps[k] + p]} for
+   * filters {@code f < filters} and taps {@code k < K = taps.length}, to weight {@code (f0 + f) * K + k}: mostly
+   * into its lane accumulators {@code lanes[weight * MAX_LANES ...]} (vector partial sums, reduced once per batch
+   * by {@link #finishWeightGradient}: a reduction across lanes per sample would cost as much as the products), the
+   * rest (taps beyond the last group of four, positions beyond the last whole vector) straight into {@code gw}.
+   */
+  static void weightGradient(float[] wide, int pw, float[] src, int so, int[] taps, float[] lanes, float[] gw,
+      int f0, int filters) {
+    int kk = taps.length;
+    int f = 0;
+    for (; f + 2 <= filters; f += 2) {
+      int k = 0;
+      for (; k + 4 <= kk; k += 4) {
+        twoByFour(wide, pw, src, so, taps, lanes, gw, f0, f, k);
+      }
+      for (; k < kk; k++) {
+        gw[(f0 + f) * kk + k] += dot(wide, f * pw, src, so + taps[k], pw);
+        gw[(f0 + f + 1) * kk + k] += dot(wide, (f + 1) * pw, src, so + taps[k], pw);
+      }
+    }
+    for (; f < filters; f++) {
+      for (int k = 0; k < kk; k++) {
+        gw[(f0 + f) * kk + k] += dot(wide, f * pw, src, so + taps[k], pw);
+      }
+    }
+  }
+
+  /** Adds the lane accumulators of weights {@code 0..count-1} into {@code gw} and clears them. */
+  static void finishWeightGradient(float[] lanes, float[] gw, int count) {
+    for (int i = 0; i < count; i++) {
+      int at = i * MAX_LANES;
+      FloatVector v = FloatVector.fromArray(SPECIES, lanes, at);
+      for (int j = LANES; j < MAX_LANES; j += LANES) {
+        v = v.add(FloatVector.fromArray(SPECIES, lanes, at + j));
+      }
+      gw[i] += v.reduceLanes(VectorOperators.ADD);
+      java.util.Arrays.fill(lanes, at, at + MAX_LANES, 0f);
+    }
+  }
+
+  /** Filters f, f+1 by taps k..k+3: eight dot products over the wide grid, each gradient vector loaded once. */
+  private static void twoByFour(float[] wide, int pw, float[] src, int so, int[] taps, float[] lanes, float[] gw,
+      int f0, int f, int k) {
+    int kk = taps.length;
+    int w0 = (f0 + f) * kk + k;
+    int l0 = w0 * MAX_LANES;
+    int l1 = l0 + kk * MAX_LANES;
+    int g0 = f * pw;
+    int g1 = g0 + pw;
+    int s0 = so + taps[k];
+    int s1 = so + taps[k + 1];
+    int s2 = so + taps[k + 2];
+    int s3 = so + taps[k + 3];
+    FloatVector a0 = FloatVector.fromArray(SPECIES, lanes, l0);
+    FloatVector a1 = FloatVector.fromArray(SPECIES, lanes, l0 + MAX_LANES);
+    FloatVector a2 = FloatVector.fromArray(SPECIES, lanes, l0 + 2 * MAX_LANES);
+    FloatVector a3 = FloatVector.fromArray(SPECIES, lanes, l0 + 3 * MAX_LANES);
+    FloatVector b0 = FloatVector.fromArray(SPECIES, lanes, l1);
+    FloatVector b1 = FloatVector.fromArray(SPECIES, lanes, l1 + MAX_LANES);
+    FloatVector b2 = FloatVector.fromArray(SPECIES, lanes, l1 + 2 * MAX_LANES);
+    FloatVector b3 = FloatVector.fromArray(SPECIES, lanes, l1 + 3 * MAX_LANES);
+    int p = 0;
+    for (; p + LANES <= pw; p += LANES) {
+      FloatVector x0 = FloatVector.fromArray(SPECIES, src, s0 + p);
+      FloatVector x1 = FloatVector.fromArray(SPECIES, src, s1 + p);
+      FloatVector x2 = FloatVector.fromArray(SPECIES, src, s2 + p);
+      FloatVector x3 = FloatVector.fromArray(SPECIES, src, s3 + p);
+      FloatVector h = FloatVector.fromArray(SPECIES, wide, g0 + p);
+      a0 = h.fma(x0, a0);
+      a1 = h.fma(x1, a1);
+      a2 = h.fma(x2, a2);
+      a3 = h.fma(x3, a3);
+      h = FloatVector.fromArray(SPECIES, wide, g1 + p);
+      b0 = h.fma(x0, b0);
+      b1 = h.fma(x1, b1);
+      b2 = h.fma(x2, b2);
+      b3 = h.fma(x3, b3);
+    }
+    a0.intoArray(lanes, l0);
+    a1.intoArray(lanes, l0 + MAX_LANES);
+    a2.intoArray(lanes, l0 + 2 * MAX_LANES);
+    a3.intoArray(lanes, l0 + 3 * MAX_LANES);
+    b0.intoArray(lanes, l1);
+    b1.intoArray(lanes, l1 + MAX_LANES);
+    b2.intoArray(lanes, l1 + 2 * MAX_LANES);
+    b3.intoArray(lanes, l1 + 3 * MAX_LANES);
+    for (; p < pw; p++) {
+      float h0 = wide[g0 + p];
+      float h1 = wide[g1 + p];
+      gw[w0] += h0 * src[s0 + p];
+      gw[w0 + 1] += h0 * src[s1 + p];
+      gw[w0 + 2] += h0 * src[s2 + p];
+      gw[w0 + 3] += h0 * src[s3 + p];
+      gw[w0 + kk] += h1 * src[s0 + p];
+      gw[w0 + kk + 1] += h1 * src[s1 + p];
+      gw[w0 + kk + 2] += h1 * src[s2 + p];
+      gw[w0 + kk + 3] += h1 * src[s3 + p];
+    }
+  }
+
+  /** {@code sum over p < len of a[ao + p]}. */
+  static float sum(float[] a, int ao, int len) {
+    FloatVector acc = FloatVector.zero(SPECIES);
+    int p = 0;
+    for (; p + LANES <= len; p += LANES) {
+      acc = acc.add(FloatVector.fromArray(SPECIES, a, ao + p));
+    }
+    float sum = acc.reduceLanes(VectorOperators.ADD);
+    for (; p < len; p++) {
+      sum += a[ao + p];
+    }
+    return sum;
+  }
+
+  /** {@code sum over p < len of a[ao + p] * b[bo + p]}. */
+  private static float dot(float[] a, int ao, float[] b, int bo, int len) {
+    FloatVector acc = FloatVector.zero(SPECIES);
+    int p = 0;
+    for (; p + LANES <= len; p += LANES) {
+      acc = FloatVector.fromArray(SPECIES, a, ao + p).fma(FloatVector.fromArray(SPECIES, b, bo + p), acc);
+    }
+    float sum = acc.reduceLanes(VectorOperators.ADD);
+    for (; p < len; p++) {
+      sum = Math.fma(a[ao + p], b[bo + p], sum);
+    }
+    return sum;
+  }
+
+  /**
+   * {@code target[to + taps[k] + p] += sum over f < filters of w[(f0 + f) * K + k] * wide[f * pw + p]} for every
+   * tap {@code k} and {@code p < pw}: the input gradient, scattered straight onto the source image's layout.
+   */
+  static void inputGradient(float[] w, int f0, int filters, int[] taps, float[] wide, int pw, float[] target,
+      int to) {
+    int kk = taps.length;
+    int p = 0;
+    for (; p + 2 * LANES <= pw; p += 2 * LANES) {
+      int k = 0;
+      for (; k + 4 <= kk; k += 4) {
+        fourTapsTwoVectors(w, f0, filters, taps, wide, pw, target, to, k, p);
+      }
+      for (; k < kk; k++) {
+        oneTapOneVector(w, f0, filters, taps, wide, pw, target, to, k, p);
+        oneTapOneVector(w, f0, filters, taps, wide, pw, target, to, k, p + LANES);
+      }
+    }
+    for (; p + LANES <= pw; p += LANES) {
+      for (int k = 0; k < kk; k++) {
+        oneTapOneVector(w, f0, filters, taps, wide, pw, target, to, k, p);
+      }
+    }
+    for (; p < pw; p++) {
+      for (int k = 0; k < kk; k++) {
+        float sum = 0f;
+        for (int f = 0; f < filters; f++) {
+          sum = Math.fma(w[(f0 + f) * kk + k], wide[f * pw + p], sum);
+        }
+        target[to + taps[k] + p] += sum;
+      }
+    }
+  }
+
+  /** Taps k..k+3 at positions p..p+2*LANES-1, summed over the filters in eight registers. */
+  private static void fourTapsTwoVectors(float[] w, int f0, int filters, int[] taps, float[] wide, int pw,
+      float[] target, int to, int k, int p) {
+    int kk = taps.length;
+    FloatVector a0 = FloatVector.zero(SPECIES);
+    FloatVector a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
+    for (int f = 0, wf = f0 * kk + k, g = p; f < filters; f++, wf += kk, g += pw) {
+      FloatVector lo = FloatVector.fromArray(SPECIES, wide, g);
+      FloatVector hi = FloatVector.fromArray(SPECIES, wide, g + LANES);
+      FloatVector v = FloatVector.broadcast(SPECIES, w[wf]);
+      a0 = lo.fma(v, a0);
+      a1 = hi.fma(v, a1);
+      v = FloatVector.broadcast(SPECIES, w[wf + 1]);
+      b0 = lo.fma(v, b0);
+      b1 = hi.fma(v, b1);
+      v = FloatVector.broadcast(SPECIES, w[wf + 2]);
+      c0 = lo.fma(v, c0);
+      c1 = hi.fma(v, c1);
+      v = FloatVector.broadcast(SPECIES, w[wf + 3]);
+      d0 = lo.fma(v, d0);
+      d1 = hi.fma(v, d1);
+    }
+    addInto(target, to + taps[k] + p, a0, a1);
+    addInto(target, to + taps[k + 1] + p, b0, b1);
+    addInto(target, to + taps[k + 2] + p, c0, c1);
+    addInto(target, to + taps[k + 3] + p, d0, d1);
+  }
+
+  private static void addInto(float[] target, int at, FloatVector lo, FloatVector hi) {
+    FloatVector.fromArray(SPECIES, target, at).add(lo).intoArray(target, at);
+    FloatVector.fromArray(SPECIES, target, at + LANES).add(hi).intoArray(target, at + LANES);
+  }
+
+  /** Tap k at positions p..p+LANES-1. */
+  private static void oneTapOneVector(float[] w, int f0, int filters, int[] taps, float[] wide, int pw,
+      float[] target, int to, int k, int p) {
+    int kk = taps.length;
+    FloatVector a = FloatVector.zero(SPECIES);
+    for (int f = 0, wf = f0 * kk + k, g = p; f < filters; f++, wf += kk, g += pw) {
+      a = FloatVector.fromArray(SPECIES, wide, g).fma(FloatVector.broadcast(SPECIES, w[wf]), a);
+    }
+    int at = to + taps[k] + p;
+    FloatVector.fromArray(SPECIES, target, at).add(a).intoArray(target, at);
+  }
+}
