@@ -79,28 +79,7 @@ public final class VectorBackend {
    */
   public static void convWideGradient(float[] g, float[] y, int go, boolean relu, float[] wide, int filters,
       int outHeight, int outWidth, int sourceWidth, float[] gb, int f0) {
-    int plane = outHeight * outWidth;
-    int pw = (outHeight - 1) * sourceWidth + outWidth;
-    for (int f = 0; f < filters; f++) {
-      for (int oh = 0; oh < outHeight; oh++) {
-        int from = go + f * plane + oh * outWidth;
-        int to = f * pw + oh * sourceWidth;
-        for (int ow = 0; ow < outWidth; ow++) {
-          float v = g[from + ow];
-          if (relu) {
-            // PyTorch's ReLU gradient: the output gradient where the output is positive, else +0. On the bits
-            // (a mask of all ones or zeros), because a float test would branch at random here.
-            int keep = -FloatBits.isPositive(Float.floatToRawIntBits(y[from + ow]));
-            v = Float.intBitsToFloat(Float.floatToRawIntBits(v) & keep);
-          }
-          wide[to + ow] = v;
-        }
-      }
-      if (gb != null) {
-        // Summed apart from the copy: a running float sum there would chain every element on the last one.
-        gb[f0 + f] += VectorConv.sum(wide, f * pw, pw);
-      }
-    }
+    VectorConv.wideGradient(g, y, go, relu, wide, filters, outHeight, outWidth, sourceWidth, gb, f0);
   }
 
   /** Floats of lane accumulators per weight that {@link #convWeightGradient} needs. */

@@ -134,6 +134,45 @@ final class VectorConv {
   /** The lanes of one weight's partial sums in the lane accumulators of {@link #weightGradient}. */
   static final int MAX_LANES = VectorBackend.LANE_SLOTS;
 
+  /** See {@link VectorBackend#convWideGradient}. */
+  static void wideGradient(float[] g, float[] y, int go, boolean relu, float[] wide, int filters, int outHeight,
+      int outWidth, int sourceWidth, float[] gb, int f0) {
+    int plane = outHeight * outWidth;
+    int pw = (outHeight - 1) * sourceWidth + outWidth;
+    FloatVector zero = FloatVector.zero(SPECIES);
+    for (int f = 0; f < filters; f++) {
+      FloatVector lanes = zero;
+      float tail = 0f;
+      for (int oh = 0; oh < outHeight; oh++) {
+        int from = go + f * plane + oh * outWidth;
+        int to = f * pw + oh * sourceWidth;
+        int ow = 0;
+        for (; ow + LANES <= outWidth; ow += LANES) {
+          FloatVector v = FloatVector.fromArray(SPECIES, g, from + ow);
+          if (relu) {
+            // PyTorch's ReLU gradient: the output gradient where the output is positive (not NaN), else +0.
+            v = zero.blend(v, FloatVector.fromArray(SPECIES, y, from + ow).compare(VectorOperators.GT, 0f));
+          }
+          v.intoArray(wide, to + ow);
+          lanes = lanes.add(v);
+        }
+        for (; ow < outWidth; ow++) {
+          float v = g[from + ow];
+          if (relu) {
+            // As above, on the bits: a float test would branch at random here.
+            int keep = -FloatBits.isPositive(Float.floatToRawIntBits(y[from + ow]));
+            v = Float.intBitsToFloat(Float.floatToRawIntBits(v) & keep);
+          }
+          wide[to + ow] = v;
+          tail += v;
+        }
+      }
+      if (gb != null) {
+        gb[f0 + f] += lanes.reduceLanes(VectorOperators.ADD) + tail;
+      }
+    }
+  }
+
   /**
    * Adds one sample's weight gradient, {@code sum over p < pw of wide[f * pw + p] * src[so + taps[k] + p]} for
    * filters {@code f < filters} and taps {@code k < K = taps.length}, to weight {@code (f0 + f) * K + k}: mostly
@@ -233,20 +272,6 @@ final class VectorConv {
       gw[w0 + kk + 2] += h1 * src[s2 + p];
       gw[w0 + kk + 3] += h1 * src[s3 + p];
     }
-  }
-
-  /** {@code sum over p < len of a[ao + p]}. */
-  static float sum(float[] a, int ao, int len) {
-    FloatVector acc = FloatVector.zero(SPECIES);
-    int p = 0;
-    for (; p + LANES <= len; p += LANES) {
-      acc = acc.add(FloatVector.fromArray(SPECIES, a, ao + p));
-    }
-    float sum = acc.reduceLanes(VectorOperators.ADD);
-    for (; p < len; p++) {
-      sum += a[ao + p];
-    }
-    return sum;
   }
 
   /** {@code sum over p < len of a[ao + p] * b[bo + p]}. */
