@@ -26,7 +26,9 @@ import javax.lang.model.element.Modifier;
  *       positions whose output gradient is non-zero (after a ReLU and a max pool, most are zero), and adds four such
  *       rows at a time, each times its gradient, into the filter's weight-gradient row. The input gradient is the
  *       reverse: each listed position's row gradient gets the filter's weight row times its gradient, and the row
- *       gradients are scattered back onto the input (row2im).
+ *       gradients are scattered back onto the input (row2im). A layer with a small window ({@link
+ *       ConvModel#directWeightGradient}) needs no rows for its weight gradient: it sums it straight from the
+ *       source image, one kernel row's taps in locals over the listed positions.
  * </ul>
  *
  * A ReLU on the layer runs inside these kernels (see {@code NetworkPlan.activationInKernel}): forward clamps the
@@ -45,8 +47,11 @@ final class ConvCode implements LayerCode {
   public List<MethodSpec> methods(LayerPlan plan) {
     ConvModel c = (ConvModel) plan.layer();
     boolean relu = plan.activationInKernel();
-    List<MethodSpec> methods = new java.util.ArrayList<>(List.of(padMethod(c), columnsMethod(c), rowsMethod(c),
+    List<MethodSpec> methods = new java.util.ArrayList<>(List.of(padMethod(c), columnsMethod(c),
         rowsBackwardMethod(c), forwardMethod(c, relu), backwardMethod(c, relu)));
+    if (!c.directWeightGradient()) {
+      methods.add(rowsMethod(c));
+    }
     if (c.padded()) {
       methods.add(unpadMethod(c));
     }
@@ -100,7 +105,8 @@ final class ConvCode implements LayerCode {
         Methods.pass(n, "Backward"), LayerCode.buffer(plan.input()), n, LayerCode.buffer(plan.output()),
         LayerCode.buffer(plan.outputGrad()),
         LayerCode.buffer(plan.inputGrad()), firstGradient, c.bias() ? "grads[" + (firstGradient + 1) + "]" : "null",
-        n, n, n, n, n, n, n, c.wideGrid() ? "ws." + n + "Wide, ws." + n + "Lanes, " : "", LayerCode.inputGradientWanted(plan)).build();
+        n, n, n, n, n, n, n, (c.directWeightGradient() ? "ws." + n + "Listed, ws." + n + "Windows, " : "")
+            + (c.wideGrid() ? "ws." + n + "Wide, ws." + n + "Lanes, " : ""), LayerCode.inputGradientWanted(plan)).build();
   }
 
   /**
@@ -430,6 +436,43 @@ final class ConvCode implements LayerCode {
   }
 
   /**
+   * The weight gradient of filter {@code f} from one sample straight from the source image (see {@link
+   * ConvModel#directWeightGradient}): the listed positions' gradients and window offsets are gathered once, then
+   * for each kernel row the sums of its taps stay in locals (registers) over the list.
+   */
+  private static CodeBlock directWeightGradient(ConvModel c) {
+    Window w = c.window();
+    int ow = c.output().width();
+    int sw = c.sourceWidth();
+    CodeBlock.Builder b = CodeBlock.builder()
+        .beginControlFlow("for (int j = 0; j < count; j++)")
+        .addStatement("int p = nonzero[j]")
+        .addStatement("listed[j] = g[gf + p]")
+        .addStatement("int oh = p / $L", ow)
+        .addStatement("windows[j] = so + $L", Methods.linear("oh", w.sh() * sw, "(p - oh * " + ow + ")", w.sw(), 0))
+        .endControlFlow()
+        .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
+        .beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
+        .addStatement("int base = ch * $L + $L", sourcePlane(c), Methods.linear("kh", w.dh() * sw, 0));
+    StringBuilder sums = new StringBuilder("float ");
+    for (int kw = 0; kw < w.kw(); kw++) {
+      sums.append(kw == 0 ? "" : ", ").append("a").append(kw).append(" = 0f");
+    }
+    b.addStatement(sums.toString())
+        .beginControlFlow("for (int j = 0; j < count; j++)")
+        .addStatement("float v = listed[j]")
+        .addStatement("int at = windows[j] + base");
+    for (int kw = 0; kw < w.kw(); kw++) {
+      b.addStatement("a$L += v * $L[$L]", kw, source(c), Methods.linear("at", 1, kw * w.dw()));
+    }
+    b.endControlFlow().addStatement("int r = (ch * $L + kh) * $L", w.kh(), w.kw());
+    for (int kw = 0; kw < w.kw(); kw++) {
+      b.addStatement("o[$L] += a$L", Methods.linear("r", 1, kw), kw);
+    }
+    return b.endControlFlow().endControlFlow().build();
+  }
+
+  /**
    * Backward. The weight gradient is summed over the batch in zero-indexed rows ({@code gwRows}) and added to the
    * parameter's gradient at the end, so that the innermost loops vectorise; the input gradient goes through the row
    * gradients ({@code rowsGrad}) and row2im.
@@ -454,10 +497,15 @@ final class ConvCode implements LayerCode {
         .endControlFlow()
         .beginControlFlow("for (int n = 0; n < batch; n++)")
         .addStatement("int go = n * $L", c.output().size());
-    b.beginControlFlow("for (int grp = 0; grp < $L; grp++)", c.groups())
-        .addStatement("$L($L, $L(x, padded, n, grp), rows)", Methods.pass(c.name(), "Rows"), src,
-            Methods.pass(c.name(), "Pad"))
-        .beginControlFlow("if (inputGrad)")
+    boolean direct = c.directWeightGradient();
+    b.beginControlFlow("for (int grp = 0; grp < $L; grp++)", c.groups());
+    if (direct) {
+      b.addStatement("int so = $L(x, padded, n, grp)", Methods.pass(c.name(), "Pad"));
+    } else {
+      b.addStatement("$L($L, $L(x, padded, n, grp), rows)", Methods.pass(c.name(), "Rows"), src,
+          Methods.pass(c.name(), "Pad"));
+    }
+    b.beginControlFlow("if (inputGrad)")
         .beginControlFlow("for (int p = 0; p < $L; p++)", positions)
         .addStatement("java.util.Arrays.fill(rowsGrad[p], 0f)")
         .endControlFlow()
@@ -485,10 +533,14 @@ final class ConvCode implements LayerCode {
           .endControlFlow()
           .addStatement("gb[f] += sum");
     }
-    b
-        .addStatement("float[] o = gwRows[f]")
-        .add(Methods.addListedRows("nonzero", "g[gf + %s]", "rows[%s]", "o", k))
-        .beginControlFlow("if (inputGrad)")
+    b.addStatement("float[] o = gwRows[f]");
+    if (direct) {
+      // The input gradient's loop below reuses the entry counter the listed-rows loop declares otherwise.
+      b.add(directWeightGradient(c)).addStatement("int j");
+    } else {
+      b.add(Methods.addListedRows("nonzero", "g[gf + %s]", "rows[%s]", "o", k));
+    }
+    b.beginControlFlow("if (inputGrad)")
         .addStatement("float[] wr = wRows[f]")
         .add(Methods.addRowToListed("nonzero", "g[gf + %s]", "wr", "rowsGrad[%s]", k))
         .endControlFlow()
@@ -522,6 +574,9 @@ final class ConvCode implements LayerCode {
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "wRows")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "gwRows")
         .addParameter(Methods.INTS, "nonzero");
+    if (c.directWeightGradient()) {
+      m.addParameter(Methods.FLOATS, "listed").addParameter(Methods.INTS, "windows");
+    }
     if (c.wideGrid()) {
       m.addParameter(Methods.FLOATS, "wide").addParameter(Methods.FLOATS, "lanes");
     }

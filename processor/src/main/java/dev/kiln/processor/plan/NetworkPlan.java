@@ -112,10 +112,16 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         fixedInts.put(layer.name() + "Nonzero", positions);
         matrices.put(layer.name() + "Columns", List.of(taps, c.samplesPerPass() * positions));
         matrices.put(layer.name() + "Sums", List.of(c.filtersPerPass(), c.samplesPerPass() * positions));
-        matrices.put(layer.name() + "Rows", List.of(positions, taps));
+        // (No rows when the weight gradient is summed straight from the source: nothing else reads them.)
+        matrices.put(layer.name() + "Rows", List.of(c.directWeightGradient() ? 0 : positions, taps));
         matrices.put(layer.name() + "RowsGrad", List.of(positions, taps));
         matrices.put(layer.name() + "WeightRows", List.of(c.filters(), taps));
         matrices.put(layer.name() + "WeightGradRows", List.of(c.filters(), taps));
+        if (c.directWeightGradient()) {
+          // The listed positions' gradients and where their windows start in the source image.
+          fixed.put(layer.name() + "Listed", positions);
+          fixedInts.put(layer.name() + "Windows", positions);
+        }
         if (c.wideGrid()) {
           // The opt-in Vector API backward: one sample's output gradient (a group's filters) on the wide grid,
           // and lane accumulators of the weight gradient (VectorBackend.LANE_SLOTS = 16 per weight).
