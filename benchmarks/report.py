@@ -123,6 +123,7 @@ def busiest_load(*loads):
 def build(args):
     res = load_jmh(args.jmh)
     alloc = load_alloc(args.alloc)
+    alloc_vector = load_alloc(args.alloc_vector)
     get = lambda lib, net, op, t: res.get((lib, net, op, t))
     lines = []
     w = lines.append
@@ -178,13 +179,13 @@ def build(args):
         w("")
     w("— : not measured (ONNX Runtime is benchmarked for inference only), or filtered out of this run.")
     w("")
-    w(targets(get, alloc))
+    w(targets(get, alloc, alloc_vector))
     w("")
-    w(allocations(res, alloc))
+    w(allocations(res, alloc, alloc_vector))
     return "\n".join(lines).rstrip() + "\n"
 
 
-def targets(get, alloc):
+def targets(get, alloc, alloc_vector):
     rows = []
 
     def check(name, value, goal, ok, detail):
@@ -193,16 +194,16 @@ def targets(get, alloc):
         else:
             rows.append(f"| {name} | {detail(value)} | {goal} | {'met' if ok(value) else '**MISSED**'} |")
 
-    for kiln_lib, kiln_name in KILNS:
+    for (kiln_lib, kiln_name), probe in zip(KILNS, (alloc, alloc_vector)):
         rows.append(f"| **{kiln_name}** | | | |")
         kiln_targets(get, kiln_lib, check)
-    if alloc:
-        worst = max(alloc.items(), key=lambda kv: kv[1])
-        check("Bytes allocated per operation, every Kiln benchmark (AllocationProbe, default kernels)", worst[1],
-              "0 B/op", lambda v: v == 0, lambda v: f"{v:.2f} B/op at most ({worst[0][0]} {worst[0][1]}, "
-                                                   f"{worst[0][2]} thread{'s' if worst[0][2] > 1 else ''})")
-    else:
-        rows.append("| Bytes allocated per operation, every Kiln benchmark | — | 0 B/op | not measured |")
+        if probe:
+            worst = max(probe.items(), key=lambda kv: kv[1])
+            check("Bytes allocated per operation, every Kiln benchmark (AllocationProbe)", worst[1], "0 B/op",
+                  lambda v: v == 0, lambda v, worst=worst: f"{v:.2f} B/op at most ({worst[0][0]} {worst[0][1]}, "
+                  f"{worst[0][2]} thread{'s' if worst[0][2] > 1 else ''})")
+        else:
+            rows.append("| Bytes allocated per operation, every Kiln benchmark | — | 0 B/op | not measured |")
     return "\n".join(["**Targets**", "", "| target | measured | goal | status |", "|---|---|---|---|"] + rows)
 
 
@@ -234,25 +235,26 @@ def kiln_targets(get, kiln_lib, check):
               "≥ 1.7× Kiln's 1-thread steps/s", lambda v: v >= 1.7, lambda v: f"{v:.2f}×")
 
 
-def allocations(res, alloc):
+def allocations(res, alloc, alloc_vector):
     rows = ["**Heap bytes allocated per operation by Kiln** (AllocationProbe: exact, every thread's allocation "
             "counter around a run of operations; JMH `-prof gc`: `gc.alloc.rate.norm`, which also spreads the "
             "harness's own few kB per iteration over that iteration's operations)", "",
             "| operation | net | threads | AllocationProbe (B/op) | JMH gc.alloc.rate.norm (B/op) "
-            "| JMH, Vector API kernels (B/op) |",
-            "|---|---|---:|---:|---:|---:|"]
+            "| AllocationProbe, Vector API (B/op) | JMH, Vector API (B/op) |",
+            "|---|---|---:|---:|---:|---:|---:|"]
     for op, op_name, _ in OPS:
         for net, net_name in NETS:
             for t in (1, 2):
                 r = res.get(("kiln", net, op, t))
                 v = res.get(("kilnvec", net, op, t))
                 probe = alloc.get((net, op, t))
+                probe_v = alloc_vector.get((net, op, t))
                 if r is None and probe is None and v is None:
                     continue
                 jmh = "—" if r is None or r["alloc"] is None else f"{r['alloc']:.1f}"
                 jmh_v = "—" if v is None or v["alloc"] is None else f"{v['alloc']:.1f}"
                 rows.append(f"| {op_name} | {net_name} | {t} | {'—' if probe is None else f'{probe:.1f}'} | {jmh} "
-                            f"| {jmh_v} |")
+                            f"| {'—' if probe_v is None else f'{probe_v:.1f}'} | {jmh_v} |")
     return "\n".join(rows)
 
 
@@ -276,6 +278,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--jmh", required=True, help="JMH result, -rf json")
     p.add_argument("--alloc", help="AllocationProbe's JSON")
+    p.add_argument("--alloc-vector", help="AllocationProbe's JSON with the opt-in Vector API kernels")
     p.add_argument("--out", required=True, help="where to write the markdown report")
     p.add_argument("--readme", help="file whose bench markers receive the report")
     p.add_argument("--mode", default="custom")

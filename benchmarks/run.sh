@@ -7,14 +7,15 @@
 #
 #   quick          one fork, 1 warm-up and 1 measured iteration of 1 s each (about 4 minutes, 9 with the
 #                  allocation probe): checks that everything runs; the figures are rough
-#   full           the annotations' settings: one fork, 5 warm-up and 5 measured iterations of 2 s (about 25 minutes
-#                  with the allocation probe, which warms each Kiln benchmark up for 10 s to a minute)
+#   full           the annotations' settings: one fork, 5 warm-up and 5 measured iterations of 2 s (about 35 minutes
+#                  with the allocation probe, which warms each Kiln benchmark up for 10 s to a minute, once with the
+#                  default kernels and once with the opt-in Vector API kernels)
 #   --filter RE    JMH's benchmark regex (default: all of dev.kiln.benchmarks), e.g. 'KilnBench|OrtBench'
 #   --no-build     use the jar already in benchmarks/target
 #   --no-probe     skip AllocationProbe
 #   --readme FILE  the file that receives the table (default: README.md at the repository root); --no-readme: none
 #
-# Results: benchmarks/target/bench-results/{jmh.json,jmh.log,alloc.json,report.md}.
+# Results: benchmarks/target/bench-results/{jmh.json,jmh.log,alloc.json,alloc-vector.json,report.md}.
 # Run it on an otherwise idle machine: other load shows up in the figures, above all in the 2-thread ones.
 set -euo pipefail
 
@@ -68,7 +69,10 @@ alloc_args=()
 if [[ $probe == 1 ]]; then
   echo "== AllocationProbe"
   java -Xms1g -Xmx1g -cp "$jar" dev.kiln.benchmarks.AllocationProbe "$out/alloc.json"
-  alloc_args=(--alloc "$out/alloc.json")
+  echo "== AllocationProbe with the opt-in Vector API kernels"
+  java -Xms1g -Xmx1g --add-modules jdk.incubator.vector -Dkiln.vector=true -cp "$jar" \
+    dev.kiln.benchmarks.AllocationProbe "$out/alloc-vector.json"
+  alloc_args=(--alloc "$out/alloc.json" --alloc-vector "$out/alloc-vector.json")
 fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 

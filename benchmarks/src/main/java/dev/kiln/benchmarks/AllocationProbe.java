@@ -17,7 +17,9 @@ import java.util.function.DoubleSupplier;
  * carries the harness's own few kilobytes per iteration, spread over the operations of that iteration, which for
  * operations of milliseconds is tens to hundreds of bytes and hides whether the operation itself allocates.
  *
- * <p>Usage: {@code AllocationProbe [output.json]}; prints one line per benchmark and, given a path, writes
+ * <p>Usage: {@code AllocationProbe [output.json]} (with {@code --add-modules jdk.incubator.vector
+ * -Dkiln.vector=true} on the {@code java} command to probe the opt-in Vector API kernels); prints one line per
+ * benchmark and, given a path, writes
  * {@code [{"benchmark": ..., "net": ..., "threads": ..., "bytesPerOp": ...}, ...]}.
  */
 public final class AllocationProbe {
@@ -37,6 +39,8 @@ public final class AllocationProbe {
       throw new IllegalStateException("this JVM does not count allocated bytes per thread");
     }
     THREADS.setThreadAllocatedMemoryEnabled(true);
+    // run.sh runs the probe twice, the second time with the opt-in kernels' flags: say which this is.
+    System.out.println("Vector API kernels: " + (dev.kiln.runtime.kernel.VectorBackend.ENABLED ? "on" : "off"));
     List<String> rows = new ArrayList<>();
     for (String net : new String[] {"mlp", "lenet5"}) {
       for (int threads : new int[] {1, 2}) {
