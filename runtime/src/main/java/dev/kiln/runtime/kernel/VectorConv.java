@@ -134,43 +134,62 @@ final class VectorConv {
   /** The lanes of one weight's partial sums in the lane accumulators of {@link #weightGradient}. */
   static final int MAX_LANES = VectorBackend.LANE_SLOTS;
 
-  /** See {@link VectorBackend#convWideGradient}. */
+  /**
+   * See {@link VectorBackend#convWideGradient}. No vector lives across the loops here: one that does (a running sum
+   * of the copied vectors through the row and column loops) stays a boxed object that C2 allocates on every
+   * iteration (about 32 KB per LeNet-5 sample); the bias gradient is summed by {@link #sum} afterwards instead.
+   */
   static void wideGradient(float[] g, float[] y, int go, boolean relu, float[] wide, int filters, int outHeight,
       int outWidth, int sourceWidth, float[] gb, int f0) {
     int plane = outHeight * outWidth;
     int pw = (outHeight - 1) * sourceWidth + outWidth;
-    FloatVector zero = FloatVector.zero(SPECIES);
     for (int f = 0; f < filters; f++) {
-      FloatVector lanes = zero;
-      float tail = 0f;
       for (int oh = 0; oh < outHeight; oh++) {
-        int from = go + f * plane + oh * outWidth;
-        int to = f * pw + oh * sourceWidth;
-        int ow = 0;
-        for (; ow + LANES <= outWidth; ow += LANES) {
-          FloatVector v = FloatVector.fromArray(SPECIES, g, from + ow);
-          if (relu) {
-            // PyTorch's ReLU gradient: the output gradient where the output is positive (not NaN), else +0.
-            v = zero.blend(v, FloatVector.fromArray(SPECIES, y, from + ow).compare(VectorOperators.GT, 0f));
-          }
-          v.intoArray(wide, to + ow);
-          lanes = lanes.add(v);
-        }
-        for (; ow < outWidth; ow++) {
-          float v = g[from + ow];
-          if (relu) {
-            // As above, on the bits: a float test would branch at random here.
-            int keep = -FloatBits.isPositive(Float.floatToRawIntBits(y[from + ow]));
-            v = Float.intBitsToFloat(Float.floatToRawIntBits(v) & keep);
-          }
-          wide[to + ow] = v;
-          tail += v;
-        }
+        maskedRow(g, y, go + f * plane + oh * outWidth, relu, wide, f * pw + oh * sourceWidth, outWidth);
       }
       if (gb != null) {
-        gb[f0 + f] += lanes.reduceLanes(VectorOperators.ADD) + tail;
+        gb[f0 + f] += sum(wide, f * pw, pw);
       }
     }
+  }
+
+  /**
+   * {@code wide[to + i] = g[from + i]} for {@code i < len}, or +0 where {@code relu} is set and {@code y[from + i]}
+   * is not positive (PyTorch's ReLU gradient; NaN is not positive).
+   */
+  private static void maskedRow(float[] g, float[] y, int from, boolean relu, float[] wide, int to, int len) {
+    int i = 0;
+    for (; i + LANES <= len; i += LANES) {
+      FloatVector v = FloatVector.fromArray(SPECIES, g, from + i);
+      if (relu) {
+        v = FloatVector.zero(SPECIES).blend(v,
+            FloatVector.fromArray(SPECIES, y, from + i).compare(VectorOperators.GT, 0f));
+      }
+      v.intoArray(wide, to + i);
+    }
+    for (; i < len; i++) {
+      float v = g[from + i];
+      if (relu) {
+        // As above, on the bits: a float test would branch at random here.
+        int keep = -FloatBits.isPositive(Float.floatToRawIntBits(y[from + i]));
+        v = Float.intBitsToFloat(Float.floatToRawIntBits(v) & keep);
+      }
+      wide[to + i] = v;
+    }
+  }
+
+  /** {@code sum over p < len of a[ao + p]}. */
+  private static float sum(float[] a, int ao, int len) {
+    FloatVector acc = FloatVector.zero(SPECIES);
+    int p = 0;
+    for (; p + LANES <= len; p += LANES) {
+      acc = acc.add(FloatVector.fromArray(SPECIES, a, ao + p));
+    }
+    float sum = acc.reduceLanes(VectorOperators.ADD);
+    for (; p < len; p++) {
+      sum += a[ao + p];
+    }
+    return sum;
   }
 
   /**

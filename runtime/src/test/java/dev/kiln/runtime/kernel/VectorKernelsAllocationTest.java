@@ -1,0 +1,72 @@
+package dev.kiln.runtime.kernel;
+
+import static com.google.common.truth.Truth.assertWithMessage;
+
+import java.lang.management.ManagementFactory;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Vector API kernels allocate nothing once C2 has compiled them. Their vectors are objects to the interpreter
+ * and to C1; only C2 turns them into registers, and only where it can see every use: a vector carried through nested
+ * loops, for one, stays an object that C2-compiled code allocates on every iteration (this happened: the wide-grid
+ * gradient copy allocated about 32 KB per LeNet-5 sample). So each kernel runs in windows of calls until a window
+ * allocates nothing, for at most half a minute; a kernel that allocates for good never gets there.
+ */
+class VectorKernelsAllocationTest {
+  private static final com.sun.management.ThreadMXBean THREADS =
+      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+  private static void assertReachesZeroAllocation(String kernel, Runnable call) {
+    long thread = Thread.currentThread().getId();
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    long bytes = -1;
+    while (System.nanoTime() < deadline) {
+      long before = THREADS.getThreadAllocatedBytes(thread);
+      for (int i = 0; i < 2_000; i++) {
+        call.run();
+      }
+      bytes = THREADS.getThreadAllocatedBytes(thread) - before;
+      if (bytes == 0) {
+        return;
+      }
+    }
+    assertWithMessage("%s: bytes allocated by the last 2,000 calls after 30 s of calls", kernel).that(bytes)
+        .isEqualTo(0);
+  }
+
+  @Test
+  void everyKernelStopsAllocatingOnceCompiled() {
+    // LeNet-5's first convolution (1x32x32 padded source, 6 filters 5x5, 28x28 output) and a small dense layer.
+    int[] taps = VectorBackend.tapOffsets(1, 5, 5, 1, 1, 32, 32);
+    int pw = 27 * 32 + 28;
+    float[] g = new float[6 * 784];
+    float[] y = new float[6 * 784];
+    for (int i = 0; i < g.length; i++) {
+      g[i] = (i % 7) - 3;
+      y[i] = (i % 5) - 2;
+    }
+    float[] wide = new float[6 * pw];
+    float[] src = new float[32 * 32];
+    float[] w = new float[6 * 25];
+    float[] gw = new float[6 * 25];
+    float[] gb = new float[6];
+    float[] lanes = new float[6 * 25 * VectorBackend.LANE_SLOTS];
+    float[] target = new float[32 * 32];
+    assertReachesZeroAllocation("convWideGradient",
+        () -> VectorBackend.convWideGradient(g, y, 0, true, wide, 6, 28, 28, 32, gb, 0));
+    assertReachesZeroAllocation("convWeightGradient",
+        () -> VectorBackend.convWeightGradient(wide, pw, src, 0, taps, lanes, gw, 0, 6));
+    assertReachesZeroAllocation("convFinishWeightGradient",
+        () -> VectorBackend.convFinishWeightGradient(lanes, gw, 6 * 25));
+    assertReachesZeroAllocation("convInputGradient",
+        () -> VectorBackend.convInputGradient(w, 0, 6, taps, wide, pw, target, 0));
+    float[][] cols = new float[25][100];
+    float[][] sums = new float[6][100];
+    assertReachesZeroAllocation("convForward", () -> VectorBackend.convForward(w, gb, cols, sums, 0, 6, 100, 25));
+    float[] x = new float[13 * 40];
+    float[] wt = new float[40 * 37];
+    float[] out = new float[13 * 37];
+    float[] bias = new float[37];
+    assertReachesZeroAllocation("denseForward", () -> VectorBackend.denseForward(x, wt, bias, out, 13, 40, 37));
+  }
+}
