@@ -209,13 +209,7 @@ final class PoolCode implements LayerCode {
           .endControlFlow()
           .endControlFlow()
           .endControlFlow();
-      return Methods.kernel(Methods.pass(p.name(), "Inference"), "$L forward outside training: $L -> $L, $L.\n",
-              p.name(), p.input(), p.output(), p.describe())
-          .addParameter(Methods.FLOATS, "x")
-          .addParameter(Methods.FLOATS, "y")
-          .addParameter(TypeName.INT, "batch")
-          .addCode(b.build())
-          .build();
+      return inferenceKernel(p, b.build());
     }
     openWindowLoops(b, p);
     if (w.ph() > 0 || w.pw() > 0) {
@@ -231,12 +225,17 @@ final class PoolCode implements LayerCode {
         .endControlFlow()
         .endControlFlow()
         .endControlFlow();
+    return inferenceKernel(p, b.build());
+  }
+
+  /** {@code pool1Inference(x, y, batch)} with {@code body}. */
+  private static MethodSpec inferenceKernel(PoolModel p, CodeBlock body) {
     return Methods.kernel(Methods.pass(p.name(), "Inference"), "$L forward outside training: $L -> $L, $L.\n",
             p.name(), p.input(), p.output(), p.describe())
         .addParameter(Methods.FLOATS, "x")
         .addParameter(Methods.FLOATS, "y")
         .addParameter(TypeName.INT, "batch")
-        .addCode(b.build())
+        .addCode(body)
         .build();
   }
 
