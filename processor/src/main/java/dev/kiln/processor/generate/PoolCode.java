@@ -92,16 +92,7 @@ final class PoolCode implements LayerCode {
    */
   private static CodeBlock twoByTwoMaxBody(PoolModel p) {
     int iw = p.input().width();
-    int ow = p.output().width();
-    return CodeBlock.builder()
-        .beginControlFlow("for (int nc = 0; nc < batch * $L; nc++)", p.input().channels())
-        .addStatement("int xo = nc * $L", p.input().height() * iw)
-        .addStatement("int yo = nc * $L", p.output().height() * ow)
-        .beginControlFlow("for (int oh = 0; oh < $L; oh++)", p.output().height())
-        .addStatement("int r0 = xo + oh * $L", 2 * iw)
-        .addStatement("int yr = yo + oh * $L", ow)
-        .beginControlFlow("for (int ow = 0; ow < $L; ow++)", ow)
-        .addStatement("int c0 = r0 + 2 * ow")
+    return twoByTwoLoops(p, CodeBlock.builder()
         .addStatement("int c1 = c0 + $L", iw)
         .addStatement("float v0 = x[c0], v1 = x[c0 + 1], v2 = x[c1], v3 = x[c1 + 1]")
         .addStatement("float best = Math.max(Math.max(v0, v1), Math.max(v2, v3))")
@@ -115,6 +106,26 @@ final class PoolCode implements LayerCode {
         .endControlFlow()
         .addStatement("y[yr + ow] = best")
         .addStatement("arg[yr + ow] = at")
+        .build());
+  }
+
+  /**
+   * The loops over the 2x2 windows moved by 2 of every sample and channel, around {@code body}, which sees {@code
+   * c0} (the window's top-left tap in {@code x}) and {@code yr + ow} (its output in {@code y}).
+   */
+  private static CodeBlock twoByTwoLoops(PoolModel p, CodeBlock body) {
+    int iw = p.input().width();
+    int ow = p.output().width();
+    return CodeBlock.builder()
+        .beginControlFlow("for (int nc = 0; nc < batch * $L; nc++)", p.input().channels())
+        .addStatement("int xo = nc * $L", p.input().height() * iw)
+        .addStatement("int yo = nc * $L", p.output().height() * ow)
+        .beginControlFlow("for (int oh = 0; oh < $L; oh++)", p.output().height())
+        .addStatement("int r0 = xo + oh * $L", 2 * iw)
+        .addStatement("int yr = yo + oh * $L", ow)
+        .beginControlFlow("for (int ow = 0; ow < $L; ow++)", ow)
+        .addStatement("int c0 = r0 + 2 * ow")
+        .add(body)
         .endControlFlow()
         .endControlFlow()
         .endControlFlow()
@@ -191,26 +202,13 @@ final class PoolCode implements LayerCode {
    */
   private static MethodSpec inferenceMethod(PoolModel p) {
     Window w = p.window();
-    CodeBlock.Builder b = CodeBlock.builder();
     if (isPlainTwoByTwo(w)) {
       // 2x2 moved by 2: the maximum as a tree of three Math.max (two levels deep instead of a chain of four).
       int iw = p.input().width();
-      int ow = p.output().width();
-      b.beginControlFlow("for (int nc = 0; nc < batch * $L; nc++)", p.input().channels())
-          .addStatement("int xo = nc * $L", p.input().height() * iw)
-          .addStatement("int yo = nc * $L", p.output().height() * ow)
-          .beginControlFlow("for (int oh = 0; oh < $L; oh++)", p.output().height())
-          .addStatement("int r0 = xo + oh * $L", 2 * iw)
-          .addStatement("int yr = yo + oh * $L", ow)
-          .beginControlFlow("for (int ow = 0; ow < $L; ow++)", ow)
-          .addStatement("int c0 = r0 + 2 * ow")
-          .addStatement("y[yr + ow] = Math.max(Math.max(x[c0], x[c0 + 1]), Math.max(x[c0 + $L], x[c0 + $L]))", iw,
-              iw + 1)
-          .endControlFlow()
-          .endControlFlow()
-          .endControlFlow();
-      return inferenceKernel(p, b.build());
+      return inferenceKernel(p, twoByTwoLoops(p, CodeBlock.of(
+          "y[yr + ow] = Math.max(Math.max(x[c0], x[c0 + 1]), Math.max(x[c0 + $L], x[c0 + $L]));\n", iw, iw + 1)));
     }
+    CodeBlock.Builder b = CodeBlock.builder();
     openWindowLoops(b, p);
     if (w.ph() > 0 || w.pw() > 0) {
       b.addStatement("float best = Float.NEGATIVE_INFINITY");
