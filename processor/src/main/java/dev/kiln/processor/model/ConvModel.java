@@ -61,7 +61,9 @@ public record ConvModel(
    * eight per group): the wide-grid kernels do every product, where the default backward lists the non-zero output
    * gradients (after a ReLU and a max pool, about a quarter) but first copies every position's window, a cost
    * shared by the group's filters. Measured on LeNet-5 at batch 64: the first convolution (6 filters, 25 taps)
-   * 1.85 ms default against 0.6 ms on the wide grid; the second (16 filters, 150 taps) 2.3 ms against 2.8 ms.
+   * 1.85 ms default against 0.6 ms on the wide grid; the second (16 filters, 150 taps) 2.3 ms against 2.8 ms. (Both
+   * before the default learned {@link #directWeightGradient}; since then the whole LeNet-5 training step, min of
+   * 1,500, measured 5.7-6.2 ms with the wide grid for the first convolution against 6.1-6.6 ms without.)
    */
   public boolean wideGrid() {
     return window.sh() == 1 && window.sw() == 1 && filtersPerGroup() <= 8;
