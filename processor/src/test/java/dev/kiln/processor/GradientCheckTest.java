@@ -53,6 +53,19 @@ class GradientCheckTest {
             "@Dense(units = 4, bias = false) DenseLayer a(); @BatchNorm BatchNormLayer b();", true, false),
         Arguments.of("batchnorm_eval", "{3, 2, 2}", "@BatchNorm(activation = Activation.ELU) BatchNormLayer a();",
             false, false),
+        // Inference folds these batch norms into their convolutions; backward runs the layers unfolded first.
+        Arguments.of("conv_batchnorm_relu_eval", "{2, 5, 5}",
+            "@Conv(filters = 3, kernel = 3, padding = 1) ConvLayer a();"
+                + " @BatchNorm(activation = Activation.RELU) BatchNormLayer b(); @Pool(size = 2) PoolLayer c();"
+                + " @Conv(filters = 2, kernel = 2, bias = false) ConvLayer d(); @BatchNorm BatchNormLayer e();",
+            false, false),
+        Arguments.of("conv_batchnorm_elu_eval", "{2, 4, 4}",
+            "@Conv(filters = 3, kernel = 3, stride = 2, padding = 1) ConvLayer a();"
+                + " @BatchNorm(activation = Activation.ELU) BatchNormLayer b(); @Dense(units = 3) DenseLayer c();",
+            false, false),
+        Arguments.of("max_pool_eval", "{2, 4, 4}", "@Pool(size = 2) PoolLayer a();", false, false),
+        Arguments.of("max_pool_3x3_eval", "{2, 5, 5}", "@Pool(size = 3, stride = 2, padding = 1) PoolLayer a();",
+            false, false),
         Arguments.of("layernorm_image", "{2, 3, 3}", "@LayerNorm NormLayer a();", true, false),
         Arguments.of("layernorm_vector_relu", "{6}", "@LayerNorm(activation = Activation.LEAKY_RELU) NormLayer a();",
             true, false),

@@ -49,6 +49,11 @@ final class BatchNormCode implements LayerCode {
         LayerCode.field(n, "weight"), LayerCode.field(n, "bias"), LayerCode.field(n, "running_mean"),
         LayerCode.field(n, "running_var"), LayerCode.field(n, "num_batches_tracked"), LayerCode.buffer(plan.mean()),
         LayerCode.buffer(plan.invStd()));
+    code.beginControlFlow("if (training)")
+        .add("// The running statistics moved in place: copies made from them (a folded convolution) must follow.\n")
+        .addStatement("$L.runningMean().markModified()", n)
+        .addStatement("$L.runningVar().markModified()", n)
+        .endControlFlow();
     code.add(ActivationCode.fusedForward(plan));
     return code.build();
   }

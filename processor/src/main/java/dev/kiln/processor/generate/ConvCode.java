@@ -48,7 +48,7 @@ final class ConvCode implements LayerCode {
     ConvModel c = (ConvModel) plan.layer();
     boolean relu = plan.activationInKernel();
     List<MethodSpec> methods = new java.util.ArrayList<>(List.of(padMethod(c), columnsMethod(c),
-        rowsBackwardMethod(c), forwardMethod(c, relu), backwardMethod(c, relu)));
+        rowsBackwardMethod(c), forwardMethod(c), backwardMethod(c, relu)));
     if (!c.directWeightGradient()) {
       methods.add(rowsMethod(c));
     }
@@ -85,12 +85,20 @@ final class ConvCode implements LayerCode {
   public CodeBlock forward(LayerPlan plan) {
     ConvModel c = (ConvModel) plan.layer();
     String n = c.name();
-    CodeBlock.Builder code = CodeBlock.builder().addStatement(
-        "$L($L, $LWeight, $L, $L, ws.$LPadded, ws.$LColumns, ws.$LSums, batch)", Methods.pass(n, "Forward"),
-        LayerCode.buffer(plan.input()), n, c.bias() ? n + "Bias" : "null", ActivationCode.producerTarget(plan), n, n,
-        n);
+    CodeBlock.Builder code = CodeBlock.builder().add(forwardCall(plan, n + "Weight", c.bias() ? n + "Bias" : "null",
+        ActivationCode.producerTarget(plan), plan.activationInKernel()));
     code.add(ActivationCode.fusedForward(plan));
     return code.build();
+  }
+
+  /**
+   * The call of the layer's forward kernel with the given weight and bias expressions (the layer's own, or the
+   * copies with a batch norm folded in), writing into {@code target}, with the ReLU applied in the kernel or not.
+   */
+  static CodeBlock forwardCall(LayerPlan plan, String weight, String bias, String target, boolean relu) {
+    String n = plan.layer().name();
+    return CodeBlock.of("$L($L, $L, $L, $L, ws.$LPadded, ws.$LColumns, ws.$LSums, batch, $L);\n",
+        Methods.pass(n, "Forward"), LayerCode.buffer(plan.input()), weight, bias, target, n, n, n, relu);
   }
 
   @Override
@@ -280,9 +288,11 @@ final class ConvCode implements LayerCode {
    * Forward: a few samples' columns side by side (see {@link ConvModel#samplesPerPass}), then, for each block of
    * filters whose accumulator rows fit in L1 ({@link ConvModel#filtersPerPass}), four column rows per pass over each
    * filter's accumulator row. Every array in the innermost loop is indexed from 0 by the same counter, which is what
-   * lets C2 vectorise it (with arrays at unrelated offsets it cannot align them and stays scalar).
+   * lets C2 vectorise it (with arrays at unrelated offsets it cannot align them and stays scalar). The bias may be
+   * null (none), and {@code relu} clamps the accumulator rows before they are stored: the layer's own ReLU, or that
+   * of a batch norm folded into the layer at inference.
    */
-  private static MethodSpec forwardMethod(ConvModel c, boolean relu) {
+  private static MethodSpec forwardMethod(ConvModel c) {
     int k = ConvModel.rowLength(c);
     int positions = c.positions();
     int fpg = c.filtersPerGroup();
@@ -305,7 +315,7 @@ final class ConvCode implements LayerCode {
         .addStatement("$T.convForward(w, b, cols, sums, f0, f1 - f0, len, $L)", Methods.VECTOR_BACKEND, k)
         .nextControlFlow("else")
         .beginControlFlow("for (int f = f0; f < f1; f++)")
-        .addStatement("java.util.Arrays.fill(sums[f - f0], 0, len, $L)", c.bias() ? "b[f]" : "0f")
+        .addStatement("java.util.Arrays.fill(sums[f - f0], 0, len, b == null ? 0f : b[f])")
         .endControlFlow();
     if (taps4 > 0) {
       b.beginControlFlow("for (int k = 0; k < $L; k += 4)", taps4)
@@ -335,10 +345,10 @@ final class ConvCode implements LayerCode {
     b.endControlFlow()
         .beginControlFlow("for (int f = f0; f < f1; f++)")
         .addStatement("float[] s = sums[f - f0]");
-    if (relu) {
-      // The ReLU, on the accumulator row while it is in L1, before it is stored.
-      b.addStatement("$T.relu(s, s, len)", ActivationCode.ACTIVATIONS);
-    }
+    // The ReLU, on the accumulator row while it is in L1, before it is stored.
+    b.beginControlFlow("if (relu)")
+        .addStatement("$T.relu(s, s, len)", ActivationCode.ACTIVATIONS)
+        .endControlFlow();
     b.beginControlFlow("for (int i = 0; i < nb; i++)")
         .addStatement("System.arraycopy(s, i * $L, y, (n0 + i) * $L + f * $L, $L)", positions, c.output().size(),
             positions, positions)
@@ -357,6 +367,7 @@ final class ConvCode implements LayerCode {
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "cols")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "sums")
         .addParameter(TypeName.INT, "batch")
+        .addParameter(TypeName.BOOLEAN, "relu")
         .addCode(b.build())
         .build();
   }

@@ -44,8 +44,16 @@ final class PoolCode implements LayerCode {
   public CodeBlock backward(LayerPlan plan, int firstGradient) {
     PoolModel p = (PoolModel) plan.layer();
     return p.mode() == PoolMode.MAX
-        ? CodeBlock.of("$L($L, $L, $L, batch);\n", Methods.pass(p.name(), "Backward"),
-            LayerCode.buffer(plan.outputGrad()), LayerCode.buffer(plan.inputGrad()), LayerCode.buffer(plan.argmax()))
+        ? CodeBlock.builder()
+            .beginControlFlow("if (!ws.training)")
+            .add("// Inference records no winners: find them now (the same maxima, written again).\n")
+            .addStatement("$L($L, $L, $L, batch)", Methods.pass(p.name(), "Forward"), LayerCode.buffer(plan.input()),
+                LayerCode.buffer(plan.output()), LayerCode.buffer(plan.argmax()))
+            .endControlFlow()
+            .addStatement("$L($L, $L, $L, batch)", Methods.pass(p.name(), "Backward"),
+                LayerCode.buffer(plan.outputGrad()), LayerCode.buffer(plan.inputGrad()),
+                LayerCode.buffer(plan.argmax()))
+            .build()
         : CodeBlock.of("$L($L, $L, batch);\n", Methods.pass(p.name(), "Backward"),
             LayerCode.buffer(plan.outputGrad()), LayerCode.buffer(plan.inputGrad()));
   }

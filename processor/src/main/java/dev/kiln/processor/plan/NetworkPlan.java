@@ -240,6 +240,32 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
     return 0;
   }
 
+  /**
+   * A convolution and the batch norm right after it, which inference runs as one convolution on weights with the
+   * batch norm folded in (the runtime's {@code BatchNormFolding}): no separate passes over the activations for the
+   * normalisation, and a ReLU on the batch norm applied inside the convolution's kernel.
+   */
+  public record Fold(LayerPlan conv, LayerPlan norm) {}
+
+  /**
+   * The convolutions that fold the batch norm after them: the batch norm reads the convolution's output and nothing
+   * else does (no residual from it), and the convolution has no activation or residual of its own that would come
+   * between the two.
+   */
+  public List<Fold> folds() {
+    List<Fold> folds = new ArrayList<>();
+    for (int i = 0; i + 1 < layers.size(); i++) {
+      LayerPlan conv = layers.get(i);
+      LayerPlan norm = layers.get(i + 1);
+      if (conv.layer() instanceof ConvModel c && c.activation().isIdentity() && conv.skip() == null
+          && norm.layer() instanceof BatchNormModel && norm.input().equals(conv.output())
+          && layers.stream().noneMatch(l -> l.skip() != null && l.skip().from().equals(c.name()))) {
+        folds.add(new Fold(conv, norm));
+      }
+    }
+    return folds;
+  }
+
   public LayerPlan last() {
     return layers.get(layers.size() - 1);
   }
