@@ -71,6 +71,41 @@ def load_jmh(path):
     return results
 
 
+def load_fold(path):
+    """KilnFoldBench: {(net, op): µs per op} for lenet5, lenet5bn (folded) and lenet5bn-unfolded."""
+    with open(path) as f:
+        runs = json.load(f)
+    results = {}
+    for run in runs:
+        cls, method = run["benchmark"].split(".")[-2:]
+        if cls != "KilnFoldBench" or method not in METHOD_OP:
+            continue
+        metric = run["primaryMetric"]
+        results[(run.get("params", {}).get("net"), METHOD_OP[method])] = metric["score"] * TO_US[metric["scoreUnit"]]
+    return results
+
+
+def folding(fold):
+    """The section on batch norm folded into the convolutions, or "" when KilnFoldBench did not run."""
+    if not fold:
+        return ""
+    rows = ["**Batch norm folded into the convolution at inference** (Kiln, 1 thread, `KilnFoldBench`): LeNet-5, "
+            "LeNet-5 with a batch norm after each convolution (`Kiln_LeNet5Bn`, folded by default) and the same "
+            "with folding off (`-Dkiln.fold=false`).", "",
+            "| operation | LeNet-5 | LeNet-5 + BN, folded | LeNet-5 + BN, unfolded | folded ÷ unfolded (speed) "
+            "| folded BN net's time ÷ plain LeNet-5's |",
+            "|---|---:|---:|---:|---:|---:|"]
+    for op, op_name, unit in OPS:
+        plain, folded, unfolded = (fold.get((net, op)) for net in ("lenet5", "lenet5bn", "lenet5bn-unfolded"))
+        if plain is None and folded is None and unfolded is None:
+            continue
+        cell = lambda us: "—" if us is None else shown(op, us)
+        rows.append(f"| {op_name} ({unit}) | {cell(plain)} | {cell(folded)} | {cell(unfolded)} "
+                    f"| {ratio(unfolded / folded) if folded and unfolded else '—'} "
+                    f"| {ratio(folded / plain) if folded and plain else '—'} |")
+    return "\n".join(rows)
+
+
 def load_alloc(path):
     if not path or not os.path.exists(path):
         return {}
@@ -181,6 +216,10 @@ def build(args):
     w("")
     w(targets(get, alloc, alloc_vector))
     w("")
+    fold_section = folding(load_fold(args.jmh))
+    if fold_section:
+        w(fold_section)
+        w("")
     w(allocations(res, alloc, alloc_vector))
     return "\n".join(lines).rstrip() + "\n"
 

@@ -26,7 +26,7 @@ import javax.lang.model.element.Modifier;
  * cost of one more forward pass, and inference pays nothing for them.
  */
 final class BatchNormFoldCode {
-  private static final ClassName FOLDING = ClassName.get("dev.kiln.runtime.kernel", "BatchNormFolding");
+  static final ClassName FOLDING = ClassName.get("dev.kiln.runtime.kernel", "BatchNormFolding");
 
   private BatchNormFoldCode() {}
 

@@ -313,9 +313,10 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
     if (plan.folds().isEmpty()) {
       return List.of(m.addCode(forwardLayers(plan)).build());
     }
-    m.addComment("Inference folds batch norms into the convolutions before them; backward will need them unfolded.")
-        .addStatement("ws.folded = !training")
-        .addStatement("forwardLayers(ws, input, batch, training, !training)");
+    m.addComment("Inference folds batch norms into the convolutions before them (unless -Dkiln.fold=false); a")
+        .addComment("backward pass after it will run the layers again unfolded.")
+        .addStatement("ws.folded = !training && $T.ENABLED", BatchNormFoldCode.FOLDING)
+        .addStatement("forwardLayers(ws, input, batch, training, ws.folded)");
     MethodSpec layers = MethodSpec.methodBuilder("forwardLayers")
         .addModifiers(Modifier.PRIVATE)
         .addJavadoc("The layers' forward statements, with the batch norms folded into their convolutions or not.\n")

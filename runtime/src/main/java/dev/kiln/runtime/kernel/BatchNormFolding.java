@@ -9,6 +9,13 @@ package dev.kiln.runtime.kernel;
  * for a ReLU after the batch norm, lets the convolution's kernel apply it while its accumulator is in L1).
  */
 public final class BatchNormFolding {
+  /**
+   * Whether inference folds (the default). {@code -Dkiln.fold=false} runs every batch norm as written, which
+   * reproduces the unfolded arithmetic bit for bit and lets a benchmark measure what folding saves. Read once: to C2
+   * it is a constant.
+   */
+  public static final boolean ENABLED = !"false".equals(System.getProperty("kiln.fold"));
+
   private BatchNormFolding() {}
 
   /**
