@@ -22,7 +22,8 @@ LIBS = [
     ("djl", "PyTorch (DJL)"),
 ]
 CLASS_LIB = {"KilnBench": "kiln", "KilnLatencyBench": "kiln", "KilnVectorBench": "kilnvec",
-             "KilnVectorLatencyBench": "kilnvec", "OrtBench": "ort", "Dl4jBench": "dl4j", "DjlBench": "djl"}
+             "KilnVectorLatencyBench": "kilnvec", "OrtBench": "ort", "Dl4jBench": "dl4j", "DjlBench": "djl",
+             "KilnFoldBench": "kilnfold"}
 # The peers Kiln is compared with (ratio columns, targets).
 PEERS = [(lib, name) for lib, name in LIBS if not lib.startswith("kiln")]
 # Kiln's two configurations: the default (plain JDK 17, no flags) and the opt-in Vector API kernels.
@@ -71,22 +72,10 @@ def load_jmh(path):
     return results
 
 
-def load_fold(path):
-    """KilnFoldBench: {(net, op): µs per op} for lenet5, lenet5bn (folded) and lenet5bn-unfolded."""
-    with open(path) as f:
-        runs = json.load(f)
-    results = {}
-    for run in runs:
-        cls, method = run["benchmark"].split(".")[-2:]
-        if cls != "KilnFoldBench" or method not in METHOD_OP:
-            continue
-        metric = run["primaryMetric"]
-        results[(run.get("params", {}).get("net"), METHOD_OP[method])] = metric["score"] * TO_US[metric["scoreUnit"]]
-    return results
-
-
-def folding(fold):
+def folding(get):
     """The section on batch norm folded into the convolutions, or "" when KilnFoldBench did not run."""
+    fold = {(net, op): r["us"] for net in ("lenet5", "lenet5bn", "lenet5bn-unfolded") for op, _, _ in OPS
+            for r in [get("kilnfold", net, op, 1)] if r}
     if not fold:
         return ""
     rows = ["**Batch norm folded into the convolution at inference** (Kiln, 1 thread, `KilnFoldBench`): LeNet-5, "
@@ -216,7 +205,7 @@ def build(args):
     w("")
     w(targets(get, alloc, alloc_vector))
     w("")
-    fold_section = folding(load_fold(args.jmh))
+    fold_section = folding(get)
     if fold_section:
         w(fold_section)
         w("")
