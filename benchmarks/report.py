@@ -116,6 +116,13 @@ def shown(op, us):
     return f"{us / 1000:,.2f}"
 
 
+def with_spread(op, r):
+    """A cell: the figure, then JMH's error (99.9% confidence half-width) as a share of it, where JMH gives one."""
+    if r["err"] is None:
+        return shown(op, r["us"])
+    return f"{shown(op, r['us'])} ±{100 * r['err'] / r['us']:.0f}%"
+
+
 def ratio(x):
     return "—" if x is None else (f"{x:.2f}×" if x < 10 else f"{x:.1f}×")
 
@@ -170,7 +177,8 @@ def build(args):
         w("- Quick run: one 1-second iteration per benchmark, no error bars; use it to see that everything runs, "
           "not to quote. `benchmarks/run.sh full` gives 5 warm-up and 5 measured 2-second iterations.")
     w("")
-    w("Each cell is JMH's average over the measured iterations. Latency in µs per call (lower is "
+    w("Each cell is JMH's average over the measured iterations, with JMH's error (the 99.9% confidence half-width "
+      "over those iterations) as a share of it: how much the figure moved within the run. Latency in µs per call (lower is "
       "better), throughput in images per second (higher is better), training in ms per step (lower is better). "
       "**Kiln ÷ X** is Kiln's speed over X's (X's time ÷ Kiln's time): above 1× Kiln is faster. **Kiln** is the "
       "default build (a plain JDK 17, no flags); **Kiln + Vector API** the same code with the opt-in kernels "
@@ -192,7 +200,7 @@ def build(args):
                 cells = []
                 for lib, _ in LIBS:
                     r = get(lib, net, op, t)
-                    cells.append("—" if r is None else shown(op, r["us"]))
+                    cells.append("—" if r is None else with_spread(op, r))
                 ratios = []
                 for kiln_lib, peers in (("kiln", PEERS), ("kilnvec", [p for p in PEERS if p[0] in ("ort", "djl")])):
                     kiln = get(kiln_lib, net, op, t)
