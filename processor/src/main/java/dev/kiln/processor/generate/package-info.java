@@ -2,6 +2,7 @@
  * The last stage: writes the generated network with JavaPoet. {@link dev.kiln.processor.generate.SourceFileGenerator}
  * is the one base every output goes through (originating element, generated marker, reproducible layout);
  * {@link dev.kiln.processor.generate.NetworkGenerator} writes the class; one {@code *Code} class per layer kind
- * writes that layer's forward and backward methods with every bound a literal.
+ * writes that layer's forward and backward methods with every bound a literal; {@code BatchNormFoldCode} writes a
+ * convolution and the batch norm after it as one convolution at inference.
  */
 package dev.kiln.processor.generate;
