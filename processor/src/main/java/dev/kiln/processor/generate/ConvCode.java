@@ -18,12 +18,12 @@ import javax.lang.model.element.Modifier;
  *
  * <ul>
  *   <li>Forward copies a few samples' inputs side by side into im2col columns ({@code cols[tap][position]}) and,
- *       for each filter of a block whose accumulator rows stay in L1, adds four column rows at a time, each times
- *       the filter's weight for its tap, into the filter's accumulator row (one load and store of the accumulator
- *       per four products; measured faster than four filters per column row, which stores four accumulators per
- *       product, and than eight taps per pass).
+ *       for each filter of a block whose accumulator rows stay in L1, adds eight column rows at a time, each times
+ *       the filter's weight for its tap, into the filter's accumulator row as a chain of multiply-adds (one load and
+ *       store of the accumulator per eight products; four filters per column row, which stores four accumulators
+ *       per product, measured slower).
  *   <li>Backward copies the input into im2row rows ({@code rows[position][tap]}). For each filter it lists the
- *       positions whose output gradient is non-zero (after a ReLU and a max pool, most are zero), and adds four such
+ *       positions whose output gradient is non-zero (after a ReLU and a max pool, most are zero), and adds eight such
  *       rows at a time, each times its gradient, into the filter's weight-gradient row. The input gradient is the
  *       reverse: each listed position's row gradient gets the filter's weight row times its gradient, and the row
  *       gradients are scattered back onto the input (row2im). A layer with a small window ({@link
@@ -286,19 +286,47 @@ final class ConvCode implements LayerCode {
 
   /**
    * Forward: a few samples' columns side by side (see {@link ConvModel#samplesPerPass}), then, for each block of
-   * filters whose accumulator rows fit in L1 ({@link ConvModel#filtersPerPass}), four column rows per pass over each
+   * filters whose accumulator rows fit in L1 ({@link ConvModel#filtersPerPass}), eight column rows per pass over each
    * filter's accumulator row. Every array in the innermost loop is indexed from 0 by the same counter, which is what
    * lets C2 vectorise it (with arrays at unrelated offsets it cannot align them and stays scalar). The bias may be
    * null (none), and {@code relu} clamps the accumulator rows before they are stored: the layer's own ReLU, or that
    * of a batch norm folded into the layer at inference.
    */
+  /**
+   * The forward product's passes over taps {@code from..to} ({@code to - from} a multiple of {@code width}): for each
+   * group of {@code width} column rows, each filter of the block adds them, times its weights, into its
+   * accumulator row, one {@code madd} chain per position.
+   */
+  private static void columnPasses(CodeBlock.Builder b, int from, int to, int width, int taps) {
+    if (from >= to) {
+      return;
+    }
+    String[] columns = new String[width];
+    String[] weights = new String[width];
+    for (int e = 0; e < width; e++) {
+      String plus = e == 0 ? "" : " + " + e;
+      columns[e] = "c" + e + " = cols[k" + plus + "]";
+      weights[e] = "a" + e + " = w[wf" + plus + "]";
+    }
+    b.beginControlFlow("for (int k = $L; k < $L; k += $L)", from, to, width)
+        .addStatement("float[] $L", String.join(", ", columns))
+        .beginControlFlow("for (int f = f0; f < f1; f++)")
+        .addStatement("float[] s = sums[f - f0]")
+        .addStatement("int wf = f * $L + k", taps)
+        .addStatement("float $L", String.join(", ", weights))
+        .beginControlFlow("for (int p = 0; p < len; p++)")
+        .addStatement("s[p] = $L", Methods.maddChain("s[p]", "a", "c", "[p]", width))
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow();
+  }
+
   private static MethodSpec forwardMethod(ConvModel c) {
     int k = ConvModel.rowLength(c);
     int positions = c.positions();
     int fpg = c.filtersPerGroup();
     int samples = c.samplesPerPass();
     int block = c.filtersPerPass();
-    int taps4 = k - k % 4;
     CodeBlock.Builder b = CodeBlock.builder()
         .beginControlFlow("for (int n0 = 0; n0 < batch; n0 += $L)", samples)
         .addStatement("int nb = Math.min($L, batch - n0)", samples)
@@ -317,31 +345,12 @@ final class ConvCode implements LayerCode {
         .beginControlFlow("for (int f = f0; f < f1; f++)")
         .addStatement("java.util.Arrays.fill(sums[f - f0], 0, len, b == null ? 0f : b[f])")
         .endControlFlow();
-    if (taps4 > 0) {
-      b.beginControlFlow("for (int k = 0; k < $L; k += 4)", taps4)
-          .addStatement("float[] c0 = cols[k], c1 = cols[k + 1], c2 = cols[k + 2], c3 = cols[k + 3]")
-          .beginControlFlow("for (int f = f0; f < f1; f++)")
-          .addStatement("float[] s = sums[f - f0]")
-          .addStatement("int wf = f * $L + k", k)
-          .addStatement("float a0 = w[wf], a1 = w[wf + 1], a2 = w[wf + 2], a3 = w[wf + 3]")
-          .beginControlFlow("for (int p = 0; p < len; p++)")
-          .addStatement("s[p] += a0 * c0[p] + a1 * c1[p] + a2 * c2[p] + a3 * c3[p]")
-          .endControlFlow()
-          .endControlFlow()
-          .endControlFlow();
-    }
-    if (taps4 < k) {
-      b.beginControlFlow("for (int k = $L; k < $L; k++)", taps4, k)
-          .addStatement("float[] c0 = cols[k]")
-          .beginControlFlow("for (int f = f0; f < f1; f++)")
-          .addStatement("float[] s = sums[f - f0]")
-          .addStatement("float a0 = w[f * $L + k]", k)
-          .beginControlFlow("for (int p = 0; p < len; p++)")
-          .addStatement("s[p] += a0 * c0[p]")
-          .endControlFlow()
-          .endControlFlow()
-          .endControlFlow();
-    }
+    // Eight column rows per pass over each accumulator row, then four, then one: k is a multiple of the pass.
+    int wide = k - k % Methods.ROWS_PER_PASS;
+    int four = wide + (k - wide) / 4 * 4;
+    columnPasses(b, 0, wide, Methods.ROWS_PER_PASS, k);
+    columnPasses(b, wide, four, 4, k);
+    columnPasses(b, four, k, 1, k);
     b.endControlFlow()
         .beginControlFlow("for (int f = f0; f < f1; f++)")
         .addStatement("float[] s = sums[f - f0]");

@@ -41,6 +41,7 @@ public abstract class SourceFileGenerator<T> {
         .addMember("value", "$S", "all")
         .build());
     JavaFile.builder(packageName(input), type.build())
+        .addStaticImport(Methods.MULTIPLY_ADD, "madd")
         .skipJavaLangImports(true)
         .indent("  ")
         .build()

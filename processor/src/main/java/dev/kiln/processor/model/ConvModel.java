@@ -107,7 +107,7 @@ public record ConvModel(
   }
 
   /**
-   * Filters whose accumulator rows the forward pass updates together from each group of four column rows, chosen so
+   * Filters whose accumulator rows the forward pass updates together from each group of eight column rows, chosen so
    * that those rows stay in L1 (32 KiB): the column rows are then read once per block of filters, not once per
    * filter.
    */
