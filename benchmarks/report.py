@@ -17,17 +17,22 @@ END = "<!-- bench:end -->"
 LIBS = [
     ("kiln", "Kiln"),
     ("kilnvec", "Kiln + Vector API"),
+    ("kilntuned", "Kiln, tuned JVM"),
     ("ort", "ONNX Runtime"),
     ("dl4j", "DL4J"),
     ("djl", "PyTorch (DJL)"),
 ]
 CLASS_LIB = {"KilnBench": "kiln", "KilnLatencyBench": "kiln", "KilnVectorBench": "kilnvec",
              "KilnVectorLatencyBench": "kilnvec", "OrtBench": "ort", "Dl4jBench": "dl4j", "DjlBench": "djl",
-             "KilnFoldBench": "kilnfold"}
+             "KilnFoldBench": "kilnfold", "KilnTunedBench": "kilntuned", "KilnTunedLatencyBench": "kilntuned"}
 # The peers Kiln is compared with (ratio columns, targets).
 PEERS = [(lib, name) for lib, name in LIBS if not lib.startswith("kiln")]
-# Kiln's two configurations: the default (plain JDK 17, no flags) and the opt-in Vector API kernels.
-KILNS = [("kiln", "Kiln"), ("kilnvec", "Kiln + Vector API")]
+# Kiln's configurations: the default (plain JDK 17, no flags), the opt-in Vector API kernels, and the default
+# kernels in a JVM with two HotSpot flags (KilnTunedBench); with the short name of their ratio columns.
+KILNS = [("kiln", "Kiln"), ("kilnvec", "Kiln + Vector API"), ("kilntuned", "Kiln, tuned JVM")]
+RATIO_PREFIX = {"kiln": "Kiln", "kilnvec": "VA", "kilntuned": "TJ"}
+# The peers the opt-in configurations are compared with (the default is compared with every peer).
+OPT_IN_PEERS = ("ort", "djl")
 NETS = [("mlp", "MLP 784-256-128-10"), ("lenet5", "LeNet-5")]
 OPS = [
     ("latency", "latency, batch 1", "µs"),
@@ -54,7 +59,8 @@ def load_jmh(path):
         net = params.get("net")
         if method == "latencyBatch1TwoCallers":
             threads = 2
-        elif method == "latencyBatch1" and cls in ("KilnLatencyBench", "KilnVectorLatencyBench"):
+        elif method == "latencyBatch1" and cls in ("KilnLatencyBench", "KilnVectorLatencyBench",
+                                                   "KilnTunedLatencyBench"):
             threads = 1
         else:
             threads = int(params.get("threads", run.get("threads", 1)))
@@ -155,6 +161,7 @@ def build(args):
     res = load_jmh(args.jmh)
     alloc = load_alloc(args.alloc)
     alloc_vector = load_alloc(args.alloc_vector)
+    alloc_tuned = load_alloc(args.alloc_tuned)
     get = lambda lib, net, op, t: res.get((lib, net, op, t))
     lines = []
     w = lines.append
@@ -182,7 +189,9 @@ def build(args):
       "better), throughput in images per second (higher is better), training in ms per step (lower is better). "
       "**Kiln ÷ X** is Kiln's speed over X's (X's time ÷ Kiln's time): above 1× Kiln is faster. **Kiln** is the "
       "default build (a plain JDK 17, no flags); **Kiln + Vector API** the same code with the opt-in kernels "
-      "(`--add-modules jdk.incubator.vector -Dkiln.vector=true`), whose ratios are in the **VA ÷ X** columns.")
+      "(`--add-modules jdk.incubator.vector -Dkiln.vector=true`), whose ratios are in the **VA ÷ X** columns; "
+      "**Kiln, tuned JVM** the default kernels in a JVM started with `-XX:MaxVectorSize=32 "
+      "-XX:ObjectAlignmentInBytes=32` (see the README's note on JVM flags), ratios in the **TJ ÷ X** columns.")
     w("")
     w("\"2 threads\": Kiln splits a batch of 64 into two halves on two threads (training: data-parallel, gradients "
       "summed, the Adam step split between the threads); at batch 1, two callers run at once and the cell is the time of one call. ONNX Runtime "
@@ -191,8 +200,9 @@ def build(args):
     for net, net_name in NETS:
         w(f"**{net_name}**")
         w("")
-        ratio_heads = [f"Kiln ÷ {name}" for _, name in PEERS] + [f"VA ÷ {name}" for lib, name in PEERS
-                                                                  if lib in ("ort", "djl")]
+        ratio_heads = [f"Kiln ÷ {name}" for _, name in PEERS] + [
+            f"{RATIO_PREFIX[kiln_lib]} ÷ {name}" for kiln_lib, _ in KILNS[1:] for lib, name in PEERS
+            if lib in OPT_IN_PEERS]
         w("| operation | threads | " + " | ".join(name for _, name in LIBS) + " | " + " | ".join(ratio_heads) + " |")
         w("|---|---:|" + "---:|" * (len(LIBS) + len(ratio_heads)))
         for op, op_name, unit in OPS:
@@ -202,7 +212,8 @@ def build(args):
                     r = get(lib, net, op, t)
                     cells.append("—" if r is None else with_spread(op, r))
                 ratios = []
-                for kiln_lib, peers in (("kiln", PEERS), ("kilnvec", [p for p in PEERS if p[0] in ("ort", "djl")])):
+                opt_in = [p for p in PEERS if p[0] in OPT_IN_PEERS]
+                for kiln_lib, peers in [("kiln", PEERS)] + [(lib, opt_in) for lib, _ in KILNS[1:]]:
                     kiln = get(kiln_lib, net, op, t)
                     for lib, _ in peers:
                         r = get(lib, net, op, t)
@@ -211,17 +222,17 @@ def build(args):
         w("")
     w("— : not measured (ONNX Runtime is benchmarked for inference only), or filtered out of this run.")
     w("")
-    w(targets(get, alloc, alloc_vector))
+    w(targets(get, (alloc, alloc_vector, alloc_tuned)))
     w("")
     fold_section = folding(get)
     if fold_section:
         w(fold_section)
         w("")
-    w(allocations(res, alloc, alloc_vector))
+    w(allocations(res, (alloc, alloc_vector, alloc_tuned)))
     return "\n".join(lines).rstrip() + "\n"
 
 
-def targets(get, alloc, alloc_vector):
+def targets(get, probes):
     rows = []
 
     def check(name, value, goal, ok, detail):
@@ -230,7 +241,7 @@ def targets(get, alloc, alloc_vector):
         else:
             rows.append(f"| {name} | {detail(value)} | {goal} | {'met' if ok(value) else '**MISSED**'} |")
 
-    for (kiln_lib, kiln_name), probe in zip(KILNS, (alloc, alloc_vector)):
+    for (kiln_lib, kiln_name), probe in zip(KILNS, probes):
         rows.append(f"| **{kiln_name}** | | | |")
         kiln_targets(get, kiln_lib, check)
         if probe:
@@ -271,26 +282,27 @@ def kiln_targets(get, kiln_lib, check):
               "≥ 1.7× Kiln's 1-thread steps/s", lambda v: v >= 1.7, lambda v: f"{v:.2f}×")
 
 
-def allocations(res, alloc, alloc_vector):
+def allocations(res, probes):
+    """The allocation table: for each of Kiln's configurations, the probe's exact count and JMH's figure."""
+    names = {"kiln": "", "kilnvec": ", Vector API", "kilntuned": ", tuned JVM"}
+    heads = " | ".join(f"AllocationProbe{names[lib]} (B/op) | JMH{names[lib]} (B/op)" for lib, _ in KILNS)
     rows = ["**Heap bytes allocated per operation by Kiln** (AllocationProbe: exact, every thread's allocation "
             "counter around a run of operations; JMH `-prof gc`: `gc.alloc.rate.norm`, which also spreads the "
             "harness's own few kB per iteration over that iteration's operations)", "",
-            "| operation | net | threads | AllocationProbe (B/op) | JMH gc.alloc.rate.norm (B/op) "
-            "| AllocationProbe, Vector API (B/op) | JMH, Vector API (B/op) |",
-            "|---|---|---:|---:|---:|---:|---:|"]
+            f"| operation | net | threads | {heads} |",
+            "|---|---|---:|" + "---:|" * (2 * len(KILNS))]
     for op, op_name, _ in OPS:
         for net, net_name in NETS:
             for t in (1, 2):
-                r = res.get(("kiln", net, op, t))
-                v = res.get(("kilnvec", net, op, t))
-                probe = alloc.get((net, op, t))
-                probe_v = alloc_vector.get((net, op, t))
-                if r is None and probe is None and v is None:
+                cells = []
+                for (lib, _), probe in zip(KILNS, probes):
+                    r = res.get((lib, net, op, t))
+                    p = probe.get((net, op, t))
+                    cells.append("—" if p is None else f"{p:.1f}")
+                    cells.append("—" if r is None or r["alloc"] is None else f"{r['alloc']:.1f}")
+                if all(c == "—" for c in cells):
                     continue
-                jmh = "—" if r is None or r["alloc"] is None else f"{r['alloc']:.1f}"
-                jmh_v = "—" if v is None or v["alloc"] is None else f"{v['alloc']:.1f}"
-                rows.append(f"| {op_name} | {net_name} | {t} | {'—' if probe is None else f'{probe:.1f}'} | {jmh} "
-                            f"| {'—' if probe_v is None else f'{probe_v:.1f}'} | {jmh_v} |")
+                rows.append(f"| {op_name} | {net_name} | {t} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 
@@ -315,6 +327,7 @@ def main():
     p.add_argument("--jmh", required=True, help="JMH result, -rf json")
     p.add_argument("--alloc", help="AllocationProbe's JSON")
     p.add_argument("--alloc-vector", help="AllocationProbe's JSON with the opt-in Vector API kernels")
+    p.add_argument("--alloc-tuned", help="AllocationProbe's JSON in a JVM with KilnTunedBench's flags")
     p.add_argument("--out", required=True, help="where to write the markdown report")
     p.add_argument("--readme", help="file whose bench markers receive the report")
     p.add_argument("--mode", default="custom")

@@ -15,7 +15,7 @@
 #   --no-probe     skip AllocationProbe
 #   --readme FILE  the file that receives the table (default: README.md at the repository root); --no-readme: none
 #
-# Results: benchmarks/target/bench-results/{jmh.json,jmh.log,alloc.json,alloc-vector.json,report.md}.
+# Results: benchmarks/target/bench-results/{jmh.json,jmh.log,alloc.json,alloc-vector.json,alloc-tuned.json,report.md}.
 # Run it on an otherwise idle machine: other load shows up in the figures, above all in the 2-thread ones.
 set -euo pipefail
 
@@ -72,7 +72,10 @@ if [[ $probe == 1 ]]; then
   echo "== AllocationProbe with the opt-in Vector API kernels"
   java -Xms1g -Xmx1g --add-modules jdk.incubator.vector -Dkiln.vector=true -cp "$jar" \
     dev.kiln.benchmarks.AllocationProbe "$out/alloc-vector.json"
-  alloc_args=(--alloc "$out/alloc.json" --alloc-vector "$out/alloc-vector.json")
+  echo "== AllocationProbe in a JVM with KilnTunedBench's flags"
+  java -Xms1g -Xmx1g -XX:MaxVectorSize=32 -XX:ObjectAlignmentInBytes=32 -cp "$jar" \
+    dev.kiln.benchmarks.AllocationProbe "$out/alloc-tuned.json"
+  alloc_args=(--alloc "$out/alloc.json" --alloc-vector "$out/alloc-vector.json" --alloc-tuned "$out/alloc-tuned.json")
 fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 
