@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * blocks shared by the whole batch (and a lone sample in one block). Batch sizes that are not multiples of those
  * groupings, and layers with several blocks, check that the groupings' edges lose and mix nothing. Forward outputs,
  * input gradients and the batch's parameter gradients (the sum of the samples') are compared; a convolution's
- * outputs and input gradients are bit-exact (it sums in the same order either way), a dense layer groups its four-row
+ * outputs and input gradients are bit-exact (it sums in the same order either way), a dense layer groups its eight-row
  * sums differently at block edges (a few ulps).
  */
 class BatchSplitTest {

@@ -17,7 +17,8 @@ import javax.lang.model.element.Modifier;
  * loop runs over zero-indexed rows (the condition for C2 to vectorise it on JDK 17):
  *
  * <ul>
- *   <li>Forward copies a few samples' inputs side by side into im2col columns ({@code cols[tap][position]}) and,
+ *   <li>Forward copies a few samples' inputs side by side into im2col columns ({@code cols[tap][position]}; with a
+ *       vertical stride of 1 most of a tap's column is one copy of the column one kernel row up) and,
  *       for each filter of a block whose accumulator rows stay in L1, adds eight column rows at a time, each times
  *       the filter's weight for its tap, into the filter's accumulator row as a chain of multiply-adds (one load and
  *       store of the accumulator per eight products; four filters per column row, which stores four accumulators
@@ -208,18 +209,33 @@ final class ConvCode implements LayerCode {
    */
   private static MethodSpec columnsMethod(ConvModel c) {
     Window w = c.window();
+    int oh = c.output().height();
     int ow = c.output().width();
     int pw = c.sourceWidth();
     String src = source(c);
+    // With a vertical stride of 1, a tap's column is the column of the tap one kernel row up, moved on by dh output
+    // rows: all but its last dh rows are one copy from that column (LeNet-5's second convolution: 18 copies per
+    // channel and kernel column instead of 50).
+    boolean shifted = w.sh() == 1 && w.kh() > 1 && oh > w.dh();
     CodeBlock.Builder b = CodeBlock.builder()
         .addStatement("int k = 0")
         .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
         .beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
         .beginControlFlow("for (int kw = 0; kw < $L; kw++)", w.kw())
-        .addStatement("float[] col = cols[k++]")
-        .beginControlFlow("for (int oh = 0; oh < $L; oh++)", c.output().height())
-        .addStatement("int from = so + ch * $L + $L", sourcePlane(c),
-            Methods.linear("oh", w.sh() * pw, "kh", w.dh() * pw, "kw", w.dw(), 0));
+        .addStatement("float[] col = cols[k]");
+    if (shifted) {
+      b.addStatement("int first = 0")
+          .beginControlFlow("if (kh > 0)")
+          .addStatement("System.arraycopy(cols[k - $L], base + $L, col, base, $L)", w.kw(), w.dh() * ow,
+              (oh - w.dh()) * ow)
+          .addStatement("first = $L", oh - w.dh())
+          .endControlFlow()
+          .beginControlFlow("for (int oh = first; oh < $L; oh++)", oh);
+    } else {
+      b.beginControlFlow("for (int oh = 0; oh < $L; oh++)", oh);
+    }
+    b.addStatement("int from = so + ch * $L + $L", sourcePlane(c),
+        Methods.linear("oh", w.sh() * pw, "kh", w.dh() * pw, "kw", w.dw(), 0));
     if (w.sw() == 1) {
       b.addStatement("System.arraycopy($L, from, col, base + oh * $L, $L)", src, ow, ow);
     } else {
@@ -228,7 +244,7 @@ final class ConvCode implements LayerCode {
           .addStatement("col[po + ow] = $L[from + ow * $L]", src, w.sw())
           .endControlFlow();
     }
-    b.endControlFlow().endControlFlow().endControlFlow().endControlFlow();
+    b.endControlFlow().addStatement("k++").endControlFlow().endControlFlow().endControlFlow();
     return Methods.kernel(Methods.pass(c.name(), "Columns"),
             "$L: copies one sample and group's windows into im2col columns, from column base on.\n", c.name())
         .addParameter(Methods.FLOATS, source(c))
