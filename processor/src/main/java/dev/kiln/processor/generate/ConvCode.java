@@ -5,8 +5,10 @@ import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.ParameterSpec;
 import com.palantir.javapoet.TypeName;
 import dev.kiln.processor.model.ConvModel;
+import dev.kiln.processor.model.PoolModel;
 import dev.kiln.processor.model.Window;
 import dev.kiln.processor.plan.LayerPlan;
 import java.util.List;
@@ -48,8 +50,12 @@ final class ConvCode implements LayerCode {
   public List<MethodSpec> methods(LayerPlan plan) {
     ConvModel c = (ConvModel) plan.layer();
     boolean relu = plan.activationInKernel();
+    PoolModel pool = plan.poolInKernel();
     List<MethodSpec> methods = new java.util.ArrayList<>(List.of(padMethod(c), columnsMethod(c),
-        rowsBackwardMethod(c), forwardMethod(c), backwardMethod(c, relu)));
+        rowsBackwardMethod(c), forwardMethod(c, pool), backwardMethod(c, relu)));
+    if (pool != null) {
+      methods.add(poolMethod(c, pool));
+    }
     if (!c.directWeightGradient()) {
       methods.add(rowsMethod(c));
     }
@@ -98,8 +104,11 @@ final class ConvCode implements LayerCode {
    */
   static CodeBlock forwardCall(LayerPlan plan, String weight, String bias, String target, boolean relu) {
     String n = plan.layer().name();
-    return CodeBlock.of("$L($L, $L, $L, $L, ws.$LPadded, ws.$LColumns, ws.$LSums, batch, $L);\n",
-        Methods.pass(n, "Forward"), LayerCode.buffer(plan.input()), weight, bias, target, n, n, n, relu);
+    // A max pool after the layer: outside training the kernel writes its output too (null: it does not).
+    String pooled = plan.poolInKernel() == null ? ""
+        : ", training ? null : ws." + plan.poolInKernel().name() + "Out";
+    return CodeBlock.of("$L($L, $L, $L, $L, ws.$LPadded, ws.$LColumns, ws.$LSums, batch, $L$L);\n",
+        Methods.pass(n, "Forward"), LayerCode.buffer(plan.input()), weight, bias, target, n, n, n, relu, pooled);
   }
 
   @Override
@@ -337,7 +346,7 @@ final class ConvCode implements LayerCode {
         .endControlFlow();
   }
 
-  private static MethodSpec forwardMethod(ConvModel c) {
+  private static MethodSpec forwardMethod(ConvModel c, PoolModel pool) {
     int k = ConvModel.rowLength(c);
     int positions = c.positions();
     int fpg = c.filtersPerGroup();
@@ -376,8 +385,15 @@ final class ConvCode implements LayerCode {
         .endControlFlow();
     b.beginControlFlow("for (int i = 0; i < nb; i++)")
         .addStatement("System.arraycopy(s, i * $L, y, (n0 + i) * $L + f * $L, $L)", positions, c.output().size(),
-            positions, positions)
-        .endControlFlow()
+            positions, positions);
+    if (pool != null) {
+      int plane = pool.output().height() * pool.output().width();
+      b.beginControlFlow("if (pooled != null)")
+          .addStatement("$L(s, i * $L, pooled, (n0 + i) * $L + f * $L)", Methods.pass(c.name(), "Pool"), positions,
+              pool.output().size(), plane)
+          .endControlFlow();
+    }
+    b.endControlFlow()
         .endControlFlow()
         .endControlFlow()
         .endControlFlow()
@@ -393,7 +409,39 @@ final class ConvCode implements LayerCode {
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "sums")
         .addParameter(TypeName.INT, "batch")
         .addParameter(TypeName.BOOLEAN, "relu")
+        .addParameters(pool == null ? List.of() : List.of(ParameterSpec.builder(Methods.FLOATS, "pooled").build()))
         .addCode(b.build())
+        .build();
+  }
+
+  /**
+   * {@code conv1Pool}: the 2x2 max pool after the layer, outside training, on one filter's accumulator row of one
+   * sample (from {@code so}) while it is in L1: the maximum of each window as a tree of three {@code Math.max}, as
+   * the pool's own inference kernel takes it from the stored output, so the values are the same bits. Writes the
+   * pool's output plane from {@code po}.
+   */
+  private static MethodSpec poolMethod(ConvModel c, PoolModel pool) {
+    int width = c.output().width();
+    int pooledWidth = pool.output().width();
+    CodeBlock body = CodeBlock.builder()
+        .beginControlFlow("for (int oh = 0; oh < $L; oh++)", pool.output().height())
+        .addStatement("int r0 = so + oh * $L", 2 * width)
+        .addStatement("int pr = po + oh * $L", pooledWidth)
+        .beginControlFlow("for (int ow = 0; ow < $L; ow++)", pooledWidth)
+        .addStatement("int c0 = r0 + 2 * ow")
+        .addStatement("pooled[pr + ow] = Math.max(Math.max(s[c0], s[c0 + 1]), Math.max(s[c0 + $L], s[c0 + $L]))",
+            width, width + 1)
+        .endControlFlow()
+        .endControlFlow()
+        .build();
+    return Methods.kernel(Methods.pass(c.name(), "Pool"),
+            "$L: $L's output (outside training) from one filter's accumulator row of one sample.\n", c.name(),
+            pool.name())
+        .addParameter(Methods.FLOATS, "s")
+        .addParameter(TypeName.INT, "so")
+        .addParameter(Methods.FLOATS, "pooled")
+        .addParameter(TypeName.INT, "po")
+        .addCode(body)
         .build();
   }
 

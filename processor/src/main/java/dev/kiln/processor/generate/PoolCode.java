@@ -18,7 +18,8 @@ final class PoolCode implements LayerCode {
   @Override
   public List<MethodSpec> methods(LayerPlan plan) {
     PoolModel p = (PoolModel) plan.layer();
-    return p.mode() == PoolMode.MAX
+    // Outside training, a pool whose convolution writes its output (pooledByProducer) needs no kernel of its own.
+    return p.mode() == PoolMode.MAX && !plan.pooledByProducer()
         ? List.of(forwardMethod(p), inferenceMethod(p), backwardMethod(p))
         : List.of(forwardMethod(p), backwardMethod(p));
   }
@@ -26,6 +27,15 @@ final class PoolCode implements LayerCode {
   @Override
   public CodeBlock forward(LayerPlan plan) {
     PoolModel p = (PoolModel) plan.layer();
+    if (plan.pooledByProducer()) {
+      return CodeBlock.builder()
+          .add("// Outside training the convolution before this layer wrote its output (see its forward kernel).\n")
+          .beginControlFlow("if (training)")
+          .addStatement("$L($L, $L, $L, batch)", Methods.pass(p.name(), "Forward"), LayerCode.buffer(plan.input()),
+              LayerCode.buffer(plan.output()), LayerCode.buffer(plan.argmax()))
+          .endControlFlow()
+          .build();
+    }
     return p.mode() == PoolMode.MAX
         ? CodeBlock.builder()
             .beginControlFlow("if (training)")
@@ -86,12 +96,6 @@ final class PoolCode implements LayerCode {
     b.addStatement("int xi = xo + ih * $L + iw", p.input().width());
   }
 
-  /** A 2x2 window moved by 2 without padding: the most common max pooling, which has a kernel of its own. */
-  private static boolean isPlainTwoByTwo(Window w) {
-    return w.kh() == 2 && w.kw() == 2 && w.sh() == 2 && w.sw() == 2 && w.ph() == 0 && w.pw() == 0 && w.dh() == 1
-        && w.dw() == 1;
-  }
-
   /**
    * Max pooling in training over 2x2 windows moved by 2: the maximum as a tree of {@code Math.max}, then the winner
    * from three equality tests turned into 0 or 1 and combined arithmetically (no branch on which tap wins), measured
@@ -143,7 +147,7 @@ final class PoolCode implements LayerCode {
   private static MethodSpec forwardMethod(PoolModel p) {
     Window w = p.window();
     boolean max = p.mode() == PoolMode.MAX;
-    if (max && isPlainTwoByTwo(w)) {
+    if (max && w.isPlainTwoByTwo()) {
       return Methods.kernel(Methods.pass(p.name(), "Forward"), "$L forward: $L -> $L, $L.\n", p.name(), p.input(),
               p.output(), p.describe())
           .addParameter(Methods.FLOATS, "x")
@@ -210,7 +214,7 @@ final class PoolCode implements LayerCode {
    */
   private static MethodSpec inferenceMethod(PoolModel p) {
     Window w = p.window();
-    if (isPlainTwoByTwo(w)) {
+    if (w.isPlainTwoByTwo()) {
       // 2x2 moved by 2: the maximum as a tree of three Math.max (two levels deep instead of a chain of four).
       int iw = p.input().width();
       return inferenceKernel(p, twoByTwoLoops(p, CodeBlock.of(

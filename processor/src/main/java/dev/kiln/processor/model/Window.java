@@ -24,6 +24,11 @@ public record Window(int kh, int kw, int sh, int sw, int ph, int pw, int dh, int
     return outputLength(in, kw, sw, pw, dw);
   }
 
+  /** A 2x2 window moved by 2 without padding or dilation: the most common pooling, which has kernels of its own. */
+  public boolean isPlainTwoByTwo() {
+    return kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1;
+  }
+
   /** Kernel extent once dilated: {@code d(k-1) + 1}. */
   public int effectiveHeight() {
     return dh * (kh - 1) + 1;

@@ -2,6 +2,7 @@ package dev.kiln.processor.plan;
 
 import dev.kiln.processor.model.FusedActivation;
 import dev.kiln.processor.model.LayerModel;
+import dev.kiln.processor.model.PoolModel;
 
 /**
  * Where one layer reads and writes. Buffer names are fields of the generated workspace, except {@link #INPUT}, the
@@ -20,6 +21,10 @@ import dev.kiln.processor.model.LayerModel;
  * @param invStd the matching {@code 1 / sqrt(var + eps)}, or null
  * @param skip the residual added to this layer's output, or null
  * @param receptiveField input pixels per axis one output sees; 0 for all
+ * @param poolInKernel on a convolution: the 2x2 max pool right after it, whose output the convolution's forward
+ *     kernel writes outside training, from its accumulator rows while they are in L1 ({@link
+ *     NetworkPlan#poolInKernel}); else null
+ * @param pooledByProducer on that max pool: whether the convolution before it writes its output outside training
  */
 public record LayerPlan(
     LayerModel layer,
@@ -35,7 +40,9 @@ public record LayerPlan(
     Skip skip,
     long parameters,
     long multiplyAdds,
-    int receptiveField) {
+    int receptiveField,
+    PoolModel poolInKernel,
+    boolean pooledByProducer) {
   public static final String INPUT = "input";
   public static final String INPUT_GRAD = "inputGrad";
 
@@ -63,6 +70,12 @@ public record LayerPlan(
    */
   public boolean activationInKernel() {
     return layer instanceof FusedActivation f && !f.activation().isIdentity() && preActivation == null;
+  }
+
+  /** This plan with {@link #poolInKernel} and {@link #pooledByProducer} set as given. */
+  LayerPlan withPooling(PoolModel pool, boolean pooled) {
+    return new LayerPlan(layer, input, output, preActivation, inputGrad, outputGrad, argmax, noise, mean, invStd, skip,
+        parameters, multiplyAdds, receptiveField, pool, pooled);
   }
 
   /** Whether the output has a buffer of its own (false for a flatten, which aliases its input). */

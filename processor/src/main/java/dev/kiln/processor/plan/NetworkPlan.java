@@ -173,11 +173,19 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         rf = 0; // a dense layer, and statistics over all positions, see the whole input
       }
       LayerPlan plan = new LayerPlan(layer, in, out, pre, inGrad, outGrad, argmax, noise, mean, invStd, skip,
-          parameters(layer), multiplyAdds(layer), rf);
+          parameters(layer), multiplyAdds(layer), rf, null, false);
       plans.add(plan);
       byName.put(layer.name(), plan);
       in = plan.result();
       inGrad = outGrad;
+    }
+    for (int i = 0; i + 1 < plans.size(); i++) {
+      LayerPlan conv = plans.get(i);
+      LayerPlan pool = plans.get(i + 1);
+      if (poolInKernel(conv, pool)) {
+        plans.set(i, conv.withPooling((PoolModel) pool.layer(), false));
+        plans.set(i + 1, pool.withPooling(null, true));
+      }
     }
     return new NetworkPlan(network, plans, floats, ints, fixed, matrices, fixedInts);
   }
@@ -199,6 +207,19 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
    */
   public static boolean activationInKernel(LayerModel layer, boolean hasResidual) {
     return layer instanceof ConvModel c && c.activation().kind() == Activation.RELU && !hasResidual;
+  }
+
+  /**
+   * Whether a convolution's forward kernel writes the max pool after it outside training: a 2x2 window moved by 2
+   * reading the convolution's output (which the kernel still writes, for the pool's backward and anything else), the
+   * convolution with no residual and no activation after its kernel (none, or a ReLU in the kernel: the pool then
+   * takes the maximum of the clamped values, as the layers as written do). The pool reads the accumulator rows while
+   * they are in L1 instead of the stored output from L2 or L3, and its values are the same bits.
+   */
+  static boolean poolInKernel(LayerPlan conv, LayerPlan pool) {
+    return conv.layer() instanceof ConvModel && conv.skip() == null && conv.preActivation() == null
+        && pool.layer() instanceof PoolModel p && p.mode() == PoolMode.MAX && !p.global()
+        && p.window().isPlainTwoByTwo() && pool.input().equals(conv.output());
   }
 
   /** Learnable scalars of a layer (buffers such as running statistics do not count). */
