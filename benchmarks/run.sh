@@ -5,11 +5,12 @@
 #
 #   benchmarks/run.sh [quick|full] [options] [-- extra JMH arguments]
 #
-#   quick          one fork, 1 warm-up and 1 measured iteration of 1 s each (about 4 minutes, 9 with the
-#                  allocation probe): checks that everything runs; the figures are rough
-#   full           the annotations' settings: one fork, 5 warm-up and 5 measured iterations of 2 s (about 35 minutes
-#                  with the allocation probe, which warms each Kiln benchmark up for 10 s to a minute, once with the
-#                  default kernels and once with the opt-in Vector API kernels)
+#   quick          one fork, 1 warm-up and 1 measured iteration of 1 s each (about 5 minutes, 20 with the
+#                  allocation probes): checks that everything runs; the figures are rough
+#   full           the annotations' settings: one fork, 5 warm-up and 5 measured iterations of 2 s (about 42 minutes
+#                  with the allocation probes, which warm each Kiln benchmark up for 10 s to a minute, once with the
+#                  default kernels, once with the opt-in Vector API kernels and once in a JVM with the tuned
+#                  configuration's flags)
 #   --filter RE    JMH's benchmark regex (default: all of dev.kiln.benchmarks), e.g. 'KilnBench|OrtBench'
 #   --no-build     use the jar already in benchmarks/target
 #   --no-probe     skip AllocationProbe
