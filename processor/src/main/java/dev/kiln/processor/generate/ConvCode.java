@@ -429,8 +429,7 @@ final class ConvCode implements LayerCode {
         .addStatement("int pr = po + oh * $L", pooledWidth)
         .beginControlFlow("for (int ow = 0; ow < $L; ow++)", pooledWidth)
         .addStatement("int c0 = r0 + 2 * ow")
-        .addStatement("pooled[pr + ow] = Math.max(Math.max(s[c0], s[c0 + 1]), Math.max(s[c0 + $L], s[c0 + $L]))",
-            width, width + 1)
+        .addStatement("pooled[pr + ow] = $L", PoolCode.twoByTwoMax("s", width))
         .endControlFlow()
         .endControlFlow()
         .build();

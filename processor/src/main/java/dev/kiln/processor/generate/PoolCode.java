@@ -216,9 +216,8 @@ final class PoolCode implements LayerCode {
     Window w = p.window();
     if (w.isPlainTwoByTwo()) {
       // 2x2 moved by 2: the maximum as a tree of three Math.max (two levels deep instead of a chain of four).
-      int iw = p.input().width();
-      return inferenceKernel(p, twoByTwoLoops(p, CodeBlock.of(
-          "y[yr + ow] = Math.max(Math.max(x[c0], x[c0 + 1]), Math.max(x[c0 + $L], x[c0 + $L]));\n", iw, iw + 1)));
+      return inferenceKernel(p, twoByTwoLoops(p, CodeBlock.of("y[yr + ow] = $L;\n",
+          twoByTwoMax("x", p.input().width()))));
     }
     CodeBlock.Builder b = CodeBlock.builder();
     openWindowLoops(b, p);
@@ -236,6 +235,16 @@ final class PoolCode implements LayerCode {
         .endControlFlow()
         .endControlFlow();
     return inferenceKernel(p, b.build());
+  }
+
+  /**
+   * The maximum of the 2x2 window whose top-left tap is {@code array[c0]} in rows {@code width} long, as a tree of
+   * three {@code Math.max} (two levels deep instead of a chain of four; NaN propagates). Shared with the convolution
+   * kernels that pool their own output at inference, so both give the same bits.
+   */
+  static CodeBlock twoByTwoMax(String array, int width) {
+    return CodeBlock.of("Math.max(Math.max($L[c0], $L[c0 + 1]), Math.max($L[c0 + $L], $L[c0 + $L]))", array, array,
+        array, width, array, width + 1);
   }
 
   /** {@code pool1Inference(x, y, batch)} with {@code body}. */
