@@ -50,7 +50,7 @@ final class ConvCode implements LayerCode {
   public List<MethodSpec> methods(LayerPlan plan) {
     ConvModel c = (ConvModel) plan.layer();
     boolean relu = plan.activationInKernel();
-    PoolModel pool = plan.poolInKernel();
+    PoolModel pool = plan.poolInKernel() == null ? null : (PoolModel) plan.poolInKernel().layer();
     List<MethodSpec> methods = new java.util.ArrayList<>(List.of(padMethod(c), columnsMethod(c),
         rowsBackwardMethod(c), forwardMethod(c, pool), backwardMethod(c, relu)));
     if (pool != null) {
@@ -106,7 +106,7 @@ final class ConvCode implements LayerCode {
     String n = plan.layer().name();
     // A max pool after the layer: outside training the kernel writes its output too (null: it does not).
     String pooled = plan.poolInKernel() == null ? ""
-        : ", training ? null : ws." + plan.poolInKernel().name() + "Out";
+        : ", training ? null : " + LayerCode.buffer(plan.poolInKernel().output());
     return CodeBlock.of("$L($L, $L, $L, $L, ws.$LPadded, ws.$LColumns, ws.$LSums, batch, $L$L);\n",
         Methods.pass(n, "Forward"), LayerCode.buffer(plan.input()), weight, bias, target, n, n, n, relu, pooled);
   }
@@ -317,35 +317,6 @@ final class ConvCode implements LayerCode {
    * null (none), and {@code relu} clamps the accumulator rows before they are stored: the layer's own ReLU, or that
    * of a batch norm folded into the layer at inference.
    */
-  /**
-   * The forward product's passes over taps {@code from..to} ({@code to - from} a multiple of {@code width}): for each
-   * group of {@code width} column rows, each filter of the block adds them, times its weights, into its
-   * accumulator row, one {@code madd} chain per position.
-   */
-  private static void columnPasses(CodeBlock.Builder b, int from, int to, int width, int taps) {
-    if (from >= to) {
-      return;
-    }
-    String[] columns = new String[width];
-    String[] weights = new String[width];
-    for (int e = 0; e < width; e++) {
-      String plus = e == 0 ? "" : " + " + e;
-      columns[e] = "c" + e + " = cols[k" + plus + "]";
-      weights[e] = "a" + e + " = w[wf" + plus + "]";
-    }
-    b.beginControlFlow("for (int k = $L; k < $L; k += $L)", from, to, width)
-        .addStatement("float[] $L", String.join(", ", columns))
-        .beginControlFlow("for (int f = f0; f < f1; f++)")
-        .addStatement("float[] s = sums[f - f0]")
-        .addStatement("int wf = f * $L + k", taps)
-        .addStatement("float $L", String.join(", ", weights))
-        .beginControlFlow("for (int p = 0; p < len; p++)")
-        .addStatement("s[p] = $L", Methods.maddChain("s[p]", "a", "c", "[p]", width))
-        .endControlFlow()
-        .endControlFlow()
-        .endControlFlow();
-  }
-
   private static MethodSpec forwardMethod(ConvModel c, PoolModel pool) {
     int k = ConvModel.rowLength(c);
     int positions = c.positions();
@@ -412,6 +383,35 @@ final class ConvCode implements LayerCode {
         .addParameters(pool == null ? List.of() : List.of(ParameterSpec.builder(Methods.FLOATS, "pooled").build()))
         .addCode(b.build())
         .build();
+  }
+
+  /**
+   * The forward product's passes over taps {@code from..to} ({@code to - from} a multiple of {@code width}): for each
+   * group of {@code width} column rows, each filter of the block adds them, times its weights, into its
+   * accumulator row, one {@code madd} chain per position.
+   */
+  private static void columnPasses(CodeBlock.Builder b, int from, int to, int width, int taps) {
+    if (from >= to) {
+      return;
+    }
+    String[] columns = new String[width];
+    String[] weights = new String[width];
+    for (int e = 0; e < width; e++) {
+      String plus = e == 0 ? "" : " + " + e;
+      columns[e] = "c" + e + " = cols[k" + plus + "]";
+      weights[e] = "a" + e + " = w[wf" + plus + "]";
+    }
+    b.beginControlFlow("for (int k = $L; k < $L; k += $L)", from, to, width)
+        .addStatement("float[] $L", String.join(", ", columns))
+        .beginControlFlow("for (int f = f0; f < f1; f++)")
+        .addStatement("float[] s = sums[f - f0]")
+        .addStatement("int wf = f * $L + k", taps)
+        .addStatement("float $L", String.join(", ", weights))
+        .beginControlFlow("for (int p = 0; p < len; p++)")
+        .addStatement("s[p] = $L", Methods.maddChain("s[p]", "a", "c", "[p]", width))
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow();
   }
 
   /**

@@ -27,27 +27,23 @@ final class PoolCode implements LayerCode {
   @Override
   public CodeBlock forward(LayerPlan plan) {
     PoolModel p = (PoolModel) plan.layer();
-    if (plan.pooledByProducer()) {
-      return CodeBlock.builder()
-          .add("// Outside training the convolution before this layer wrote its output (see its forward kernel).\n")
-          .beginControlFlow("if (training)")
-          .addStatement("$L($L, $L, $L, batch)", Methods.pass(p.name(), "Forward"), LayerCode.buffer(plan.input()),
-              LayerCode.buffer(plan.output()), LayerCode.buffer(plan.argmax()))
-          .endControlFlow()
-          .build();
+    if (p.mode() != PoolMode.MAX) {
+      return CodeBlock.of("$L($L, $L, batch);\n", Methods.pass(p.name(), "Forward"), LayerCode.buffer(plan.input()),
+          LayerCode.buffer(plan.output()));
     }
-    return p.mode() == PoolMode.MAX
-        ? CodeBlock.builder()
-            .beginControlFlow("if (training)")
-            .addStatement("$L($L, $L, $L, batch)", Methods.pass(p.name(), "Forward"), LayerCode.buffer(plan.input()),
-                LayerCode.buffer(plan.output()), LayerCode.buffer(plan.argmax()))
-            .nextControlFlow("else")
-            .addStatement("$L($L, $L, batch)", Methods.pass(p.name(), "Inference"), LayerCode.buffer(plan.input()),
-                LayerCode.buffer(plan.output()))
-            .endControlFlow()
-            .build()
-        : CodeBlock.of("$L($L, $L, batch);\n", Methods.pass(p.name(), "Forward"), LayerCode.buffer(plan.input()),
-            LayerCode.buffer(plan.output()));
+    CodeBlock.Builder b = CodeBlock.builder();
+    if (plan.pooledByProducer()) {
+      b.add("// Outside training the convolution before this layer wrote its output (see its forward kernel).\n");
+    }
+    b.beginControlFlow("if (training)")
+        .addStatement("$L($L, $L, $L, batch)", Methods.pass(p.name(), "Forward"), LayerCode.buffer(plan.input()),
+            LayerCode.buffer(plan.output()), LayerCode.buffer(plan.argmax()));
+    if (!plan.pooledByProducer()) {
+      b.nextControlFlow("else")
+          .addStatement("$L($L, $L, batch)", Methods.pass(p.name(), "Inference"), LayerCode.buffer(plan.input()),
+              LayerCode.buffer(plan.output()));
+    }
+    return b.endControlFlow().build();
   }
 
   @Override

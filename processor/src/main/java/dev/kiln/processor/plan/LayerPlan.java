@@ -2,7 +2,6 @@ package dev.kiln.processor.plan;
 
 import dev.kiln.processor.model.FusedActivation;
 import dev.kiln.processor.model.LayerModel;
-import dev.kiln.processor.model.PoolModel;
 
 /**
  * Where one layer reads and writes. Buffer names are fields of the generated workspace, except {@link #INPUT}, the
@@ -21,8 +20,8 @@ import dev.kiln.processor.model.PoolModel;
  * @param invStd the matching {@code 1 / sqrt(var + eps)}, or null
  * @param skip the residual added to this layer's output, or null
  * @param receptiveField input pixels per axis one output sees; 0 for all
- * @param poolInKernel on a convolution: the 2x2 max pool right after it, whose output the convolution's forward
- *     kernel writes outside training, from its accumulator rows while they are in L1 ({@link
+ * @param poolInKernel on a convolution: the plan of the 2x2 max pool right after it, whose output the
+ *     convolution's forward kernel writes outside training, from its accumulator rows while they are in L1 ({@link
  *     NetworkPlan#poolInKernel}); else null
  * @param pooledByProducer on that max pool: whether the convolution before it writes its output outside training
  */
@@ -41,7 +40,7 @@ public record LayerPlan(
     long parameters,
     long multiplyAdds,
     int receptiveField,
-    PoolModel poolInKernel,
+    LayerPlan poolInKernel,
     boolean pooledByProducer) {
   public static final String INPUT = "input";
   public static final String INPUT_GRAD = "inputGrad";
@@ -73,7 +72,7 @@ public record LayerPlan(
   }
 
   /** This plan with {@link #poolInKernel} and {@link #pooledByProducer} set as given. */
-  LayerPlan withPooling(PoolModel pool, boolean pooled) {
+  LayerPlan withPooling(LayerPlan pool, boolean pooled) {
     return new LayerPlan(layer, input, output, preActivation, inputGrad, outputGrad, argmax, noise, mean, invStd, skip,
         parameters, multiplyAdds, receptiveField, pool, pooled);
   }

@@ -183,8 +183,9 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
       LayerPlan conv = plans.get(i);
       LayerPlan pool = plans.get(i + 1);
       if (poolInKernel(conv, pool)) {
-        plans.set(i, conv.withPooling((PoolModel) pool.layer(), false));
-        plans.set(i + 1, pool.withPooling(null, true));
+        LayerPlan pooled = pool.withPooling(null, true);
+        plans.set(i, conv.withPooling(pooled, false));
+        plans.set(i + 1, pooled);
       }
     }
     return new NetworkPlan(network, plans, floats, ints, fixed, matrices, fixedInts);
