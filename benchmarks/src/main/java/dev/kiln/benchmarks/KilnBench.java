@@ -29,7 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@link Model#newPrivateWorkspace}); after both backward passes the two halves' gradients are summed (each half's
  * loss is a mean over 32, so the sum is halved to give the mean over 64, as on one thread) into the model's, split
  * across the two threads, and each thread then applies Adam to the slice it summed ({@code Optimizer.stepPart}; the
- * result is that of one whole step).
+ * result is that of one whole step), and then remakes the same rows of the forward pass's transposed weights
+ * ({@code Model.repackPart}), as the trainer does, instead of leaving that to the next forward pass on one thread.
  *
  * <p>Nothing is allocated per operation: workspaces, inputs, gradient arrays and the team's tasks are made once.
  */
@@ -67,6 +68,7 @@ public class KilnBench {
   private Team.Part trainPart;
   private Team.Part reducePart;
   private Team.Part reduceAndStepPart;
+  private Team.Part repackPart;
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -111,6 +113,7 @@ public class KilnBench {
           reduceGradients(p);
           adam.stepPart(p, threads);
         };
+    repackPart = p -> training.repackPart(p, threads);
     check();
   }
 
@@ -169,6 +172,9 @@ public class KilnBench {
     // applies Adam to that same slice, so the step is split as well and no thread waits on another in between.
     team.run(reduceAndStepPart);
     adam.finishSplitStep();
+    // Then each remakes the same rows of the forward pass's transposed weights, as the trainer does.
+    team.run(repackPart);
+    training.finishRepack();
     return meanLoss();
   }
 

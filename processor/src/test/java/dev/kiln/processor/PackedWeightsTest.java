@@ -77,4 +77,56 @@ class PackedWeightsTest {
       }
     }
   }
+
+  /**
+   * After a split step, threads remake the transposed copies in parts ({@code repackPart}, {@code finishRepack}); the
+   * forward pass must then give exactly what it gives when it remakes them itself. Three layers of odd sizes, parts
+   * that do not divide their rows, batches that read the rows or (with -Dkiln.vector=true) the flat copy.
+   */
+  @Test
+  void copiesRemadeInPartsGiveTheForwardOfCopiesRemadeWhole() {
+    String layers = "@Dense(units = 13, activation = Activation.RELU) DenseLayer fc1(); "
+        + "@Dense(units = 7) DenseLayer fc2(); @Dense(units = 3) DenseLayer fc3();";
+    for (int parts : new int[] {1, 2, 3}) {
+      for (int batch : new int[] {1, 5}) {
+        Model split = TestNetworks.oneLayer("{11}", "", layers);
+        Model whole = TestNetworks.oneLayer("{11}", "", layers);
+        float[] x = new float[batch * 11];
+        for (int i = 0; i < x.length; i++) {
+          x[i] = (float) Math.sin(i * 0.7);
+        }
+        Workspace splitWs = split.newWorkspace(batch);
+        Workspace wholeWs = whole.newWorkspace(batch);
+        split.forward(splitWs, x, batch); // makes the copies (and, batched with the Vector API on, the flat one)
+        whole.forward(wholeWs, x, batch);
+        for (int step = 0; step < 2; step++) {
+          for (int k = 0; k < split.parameters().size(); k++) {
+            Parameter p = split.parameters().get(k);
+            Parameter q = whole.parameters().get(k);
+            for (int i = 0; i < p.size(); i++) {
+              p.value()[i] = q.value()[i] = (float) Math.cos(i * 1.3 + k + step);
+            }
+            p.markModified();
+            q.markModified();
+          }
+          for (int part = 0; part < parts; part++) {
+            split.repackPart(part, parts);
+          }
+          split.finishRepack();
+          float[] expected = whole.forward(wholeWs, x, batch);
+          float[] actual = split.forward(splitWs, x, batch);
+          for (int i = 0; i < batch * 3; i++) {
+            assertThat(actual[i]).isEqualTo(expected[i]);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void repackPartOutsideItsPartsIsRejected() {
+    Model model = TestNetworks.oneLayer("{2}", "", NET);
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> model.repackPart(2, 2));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> model.repackPart(0, 0));
+  }
 }

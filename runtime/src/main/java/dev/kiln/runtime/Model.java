@@ -194,6 +194,37 @@ public abstract class Model {
     return Summary.of(this);
   }
 
+  /**
+   * Remakes part {@code part} of {@code parts} of the weight copies the forward pass derives from the weights (each
+   * Dense layer's transposed weight), where the weights have moved since the copies were made. For data-parallel
+   * training: after a split optimizer step ({@code Optimizer.stepPart}), each thread calls this with its own part, at
+   * the same time, and then one thread calls {@link #finishRepack()}. Without it the next forward pass remakes a
+   * stale copy itself, on whichever thread comes first while the others wait: a serial section of every step. The
+   * weights must not change between the first part and {@code finishRepack}; every part must have returned before it.
+   * A network with no derived copies does nothing.
+   */
+  public final void repackPart(int part, int parts) {
+    if (parts < 1 || part < 0 || part >= parts) {
+      throw new IllegalArgumentException("part " + part + " of " + parts);
+    }
+    repackWeights(part, parts);
+  }
+
+  /** Marks the copies {@link #repackPart} remade as current with the weights' versions. */
+  public final void finishRepack() {
+    markRepacked();
+  }
+
+  /**
+   * The generated share of {@link #repackPart}: remakes rows {@code [n * part / parts, n * (part + 1) / parts)} of
+   * each weight's {@code n} rows in its stale copies. Splitting by weight row keeps each thread on the rows its own
+   * share of a split optimizer step has just written (an optimizer slices a parameter the same way).
+   */
+  protected void repackWeights(int part, int parts) {}
+
+  /** The generated share of {@link #finishRepack}: records the weights' versions on the copies remade. */
+  protected void markRepacked() {}
+
   protected abstract Workspace createWorkspace(int maxBatch, boolean privateGradients);
 
   /** The generated forward pass; arguments are already checked. */

@@ -82,6 +82,49 @@ final class DenseCode implements LayerCode {
             .build());
   }
 
+  /**
+   * This layer's rows {@code [units * part / parts, units * (part + 1) / parts)} of the weight, into each stale copy:
+   * the packed rows always, the flat copy once the Vector API kernel has made it. Both read the version the
+   * optimizer's step left; {@link #markRepacked} records it after every part has run.
+   */
+  @Override
+  public CodeBlock repackPart(LayerPlan plan) {
+    DenseModel d = (DenseModel) plan.layer();
+    String weight = "this." + LayerCode.field(d.name(), "weight");
+    String packed = "this." + packedField(d);
+    String flat = "this." + flatField(d);
+    String version = d.name() + "Version";
+    int units = d.units();
+    String from = units + " * part / parts";
+    String to = units + " * (part + 1) / parts";
+    // Fields through "this.": a layer may be named like a parameter or another layer's local.
+    return CodeBlock.builder()
+        .addStatement("int $L = this.$L.weight().version()", version, d.name())
+        .beginControlFlow("if ($L != $LVersion)", version, packed)
+        .addStatement("$T.transposeRows($L, $L, $L, $L, $L, $L)", PACKING, weight, units, d.inFeatures(), packed,
+            from, to)
+        .endControlFlow()
+        .beginControlFlow("if ($L != null && $L != $LVersion)", flat, version, flat)
+        .addStatement("$T.transposeFlatRows($L, $L, $L, $L, $L, $L)", PACKING, weight, units, d.inFeatures(), flat,
+            from, to)
+        .endControlFlow()
+        .build();
+  }
+
+  @Override
+  public CodeBlock markRepacked(LayerPlan plan) {
+    DenseModel d = (DenseModel) plan.layer();
+    String flat = "this." + flatField(d);
+    String version = d.name() + "Version";
+    return CodeBlock.builder()
+        .addStatement("int $L = this.$L.weight().version()", version, d.name())
+        .addStatement("this.$LVersion = $L", packedField(d), version)
+        .beginControlFlow("if ($L != null)", flat)
+        .addStatement("$LVersion = $L", flat, version)
+        .endControlFlow()
+        .build();
+  }
+
   private static String packedField(DenseModel d) {
     return d.name() + "Packed";
   }

@@ -31,6 +31,19 @@ interface LayerCode {
   CodeBlock backward(LayerPlan plan, int firstGradient);
 
   /**
+   * Statements of the model's {@code repackWeights(part, parts)}: remake this layer's share of the weight copies its
+   * forward pass derives (if stale), for data-parallel training after a split optimizer step. Most layers have none.
+   */
+  default CodeBlock repackPart(LayerPlan plan) {
+    return CodeBlock.of("");
+  }
+
+  /** Statements of the model's {@code markRepacked()}: record the weight versions on the copies remade. */
+  default CodeBlock markRepacked(LayerPlan plan) {
+    return CodeBlock.of("");
+  }
+
+  /**
    * Whether a layer's backward must write its input gradient: always, except for the layer that reads the
    * network's input, which asks the workspace (training turns it off).
    */

@@ -123,6 +123,7 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
       type.addFields(code(layer.layer()).fields(layer));
       type.addMethods(code(layer.layer()).methods(layer));
     }
+    type.addMethods(repackMethods(plan));
     for (NetworkPlan.Fold fold : plan.folds()) {
       type.addFields(BatchNormFoldCode.fields(fold));
       type.addMethod(BatchNormFoldCode.refreshMethod(fold));
@@ -216,6 +217,35 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
   private static CodeBlock buffer(String name, int[] shape, double initial) {
     return CodeBlock.of("$T.buffer($S, new int[] {$L}, $L)", PARAMETER, name, join(shape),
         ActivationCode.floatLiteral(initial));
+  }
+
+  /**
+   * {@code repackWeights} and {@code markRepacked}, overriding the model's do-nothing ones, for a network whose
+   * layers keep copies derived from their weights (none otherwise).
+   */
+  private static List<MethodSpec> repackMethods(NetworkPlan plan) {
+    CodeBlock.Builder repack = CodeBlock.builder();
+    CodeBlock.Builder mark = CodeBlock.builder();
+    for (LayerPlan layer : plan.layers()) {
+      repack.add(code(layer.layer()).repackPart(layer));
+      mark.add(code(layer.layer()).markRepacked(layer));
+    }
+    if (repack.isEmpty()) {
+      return List.of();
+    }
+    return List.of(
+        MethodSpec.methodBuilder("repackWeights")
+            .addAnnotation(Override.class)
+            .addModifiers(Modifier.PROTECTED)
+            .addParameter(TypeName.INT, "part")
+            .addParameter(TypeName.INT, "parts")
+            .addCode(repack.build())
+            .build(),
+        MethodSpec.methodBuilder("markRepacked")
+            .addAnnotation(Override.class)
+            .addModifiers(Modifier.PROTECTED)
+            .addCode(mark.build())
+            .build());
   }
 
   private static LayerCode code(LayerModel layer) {

@@ -47,6 +47,7 @@ final class BatchEngine {
   private final IntConsumer shardTask = this::shard;
   private final IntConsumer reduceTask = this::reduce;
   private final IntConsumer stepTask = this::stepPart;
+  private final IntConsumer repackTask = this::repackPart;
   /** The optimizer of the step in progress, for {@link #stepTask}. */
   private Optimizer stepping;
 
@@ -132,7 +133,8 @@ final class BatchEngine {
 
   /**
    * One optimizer step on the gradients {@link #train} left in the model: split across the threads when there are
-   * several (each updates a slice of every parameter, which gives exactly the values of a single-threaded step).
+   * several (each updates a slice of every parameter, which gives exactly the values of a single-threaded step, and
+   * then remakes the same rows of the weight copies the forward pass derives, {@link Model#repackPart}).
    */
   void step(Optimizer optimizer) {
     if (pool == null) {
@@ -146,6 +148,16 @@ final class BatchEngine {
       stepping = null;
     }
     optimizer.finishSplitStep();
+    // The forward pass's transposed weights, remade here by every thread for its rows (still in its cache from the
+    // step), rather than by the first forward pass of the next batch on one thread while the others wait.
+    run(repackTask);
+    model.finishRepack();
+  }
+
+  private void repackPart(int t) {
+    if (t < shards) {
+      model.repackPart(t, shards);
+    }
   }
 
   private void stepPart(int t) {

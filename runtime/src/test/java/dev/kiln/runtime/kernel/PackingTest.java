@@ -1,6 +1,8 @@
 package dev.kiln.runtime.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
@@ -24,5 +26,55 @@ class PackingTest {
         }
       }
     }
+  }
+
+  /**
+   * Row ranges that cover the weight in parts, as threads fill them, give the whole transpose in both layouts, and
+   * write nothing outside their rows.
+   */
+  @Test
+  void rowRangesInPartsAddUpToTheWholeTranspose() {
+    int[][] shapes = {{1, 1}, {7, 9}, {256, 13}, {10, 128}, {13, 8}};
+    for (int[] shape : shapes) {
+      int rows = shape[0];
+      int cols = shape[1];
+      float[] w = new float[rows * cols];
+      for (int i = 0; i < w.length; i++) {
+        w[i] = i * 0.25f + 1f;
+      }
+      float[][] whole = new float[cols][rows];
+      Packing.transpose(w, rows, cols, whole);
+      float[] wholeFlat = new float[rows * cols];
+      Packing.transposeFlat(w, rows, cols, wholeFlat);
+      for (int parts : new int[] {1, 2, 3, 5}) {
+        float[][] out = new float[cols][rows];
+        float[] flat = new float[rows * cols];
+        for (int part = 0; part < parts; part++) {
+          int from = rows * part / parts;
+          int to = rows * (part + 1) / parts;
+          Packing.transposeRows(w, rows, cols, out, from, to);
+          Packing.transposeFlatRows(w, rows, cols, flat, from, to);
+          for (int c = 0; c < cols; c++) {
+            for (int r = to; r < rows; r++) {
+              assertEquals(0f, out[c][r], "row " + r + " written before its part");
+              assertEquals(0f, flat[c * rows + r], "flat row " + r + " written before its part");
+            }
+          }
+        }
+        for (int c = 0; c < cols; c++) {
+          assertArrayEquals(whole[c], out[c], rows + "x" + cols + " in " + parts + " parts, column " + c);
+        }
+        assertArrayEquals(wholeFlat, flat, rows + "x" + cols + " flat in " + parts + " parts");
+      }
+    }
+  }
+
+  @Test
+  void rowRangeOutsideTheWeightIsRejected() {
+    float[] w = new float[6];
+    float[][] out = new float[3][2];
+    assertThrows(IllegalArgumentException.class, () -> Packing.transposeRows(w, 2, 3, out, -1, 1));
+    assertThrows(IllegalArgumentException.class, () -> Packing.transposeRows(w, 2, 3, out, 1, 3));
+    assertThrows(IllegalArgumentException.class, () -> Packing.transposeFlatRows(w, 2, 3, new float[6], 2, 1));
   }
 }
