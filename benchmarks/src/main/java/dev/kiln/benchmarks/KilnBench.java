@@ -25,11 +25,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * Batch-1 latency is in {@link KilnLatencyBench}.
  *
  * <p>"threads" = 2: the batch is split into two halves of 32 run at once by the calling thread and one worker of a
- * {@link Team}, each half on its own workspace. For training the workspaces have private gradients
- * ({@link Model#newPrivateWorkspace}); after both backward passes the two halves' gradients are summed (each half's
- * loss is a mean over 32, so the sum is halved to give the mean over 64, as on one thread) into the model's, split
- * across the two threads, and each thread then applies Adam to the slice it summed ({@code Optimizer.stepPart}; the
- * result is that of one whole step), and then remakes the same rows of the forward pass's transposed weights
+ * {@link Team}, each half on its own workspace, as the trainer does it. For training, the first half's workspace adds
+ * into the model's gradients and the second's has private ones ({@link Model#newPrivateWorkspace}); each half's loss
+ * gradient is halved (its loss is a mean over 32; halved, the two sum to the gradient of the mean over 64, as on one
+ * thread, and halving is exact). After both backward passes each thread adds its slice of the private gradients onto
+ * the model's (zeroing them for next time), applies Adam to that slice ({@code Optimizer.stepPart}; the result is
+ * that of one whole step) and zeroes it, and then remakes the same rows of the forward pass's transposed weights
  * ({@code Model.repackPart}), as the trainer does, instead of leaving that to the next forward pass on one thread.
  *
  * <p>Nothing is allocated per operation: workspaces, inputs, gradient arrays and the team's tasks are made once.
@@ -95,8 +96,8 @@ public class KilnBench {
       y[p] = new int[part];
       System.arraycopy(labels, p * part, y[p], 0, part);
       inferWs[p] = inference.newWorkspace(part);
-      // On one thread the backward pass adds straight into the model's gradients, the usual single-thread setup.
-      trainWs[p] = threads == 1 ? training.newWorkspace(part) : training.newPrivateWorkspace(part);
+      // The first part's backward pass adds straight into the model's gradients; the others' into private ones.
+      trainWs[p] = p == 0 ? training.newWorkspace(part) : training.newPrivateWorkspace(part);
       // As in the trainer and in PyTorch, where images do not require grad: no gradient for the network's input.
       trainWs[p].setInputGradientWanted(false);
     }
@@ -105,6 +106,9 @@ public class KilnBench {
         p -> {
           float[] out = training.forward(trainWs[p], x[p], part);
           partLoss[p] = loss.compute(out, y[p], part, Inputs.CLASSES, gradOut[p]);
+          if (threads > 1) {
+            scale(gradOut[p], 1f / threads);
+          }
           training.backward(trainWs[p], gradOut[p]);
         };
     reducePart = this::reduceGradients;
@@ -112,28 +116,40 @@ public class KilnBench {
         p -> {
           reduceGradients(p);
           adam.stepPart(p, threads);
+          zeroGradients(p);
         };
     repackPart = p -> training.repackPart(p, threads);
     check();
   }
 
-  /** Part {@code p} of the sum of the private gradients into the model's, zeroing the private ones for next time. */
+  /** Part {@code p} of the other halves' private gradients added onto the model's, zeroing them for next time. */
   private void reduceGradients(int p) {
-    float scale = 1f / threads;
-    float[][] a = trainWs[0].gradients();
-    float[][] b = trainWs[1].gradients();
-    for (int i = 0; i < a.length; i++) {
+    for (int i = 0; i < training.parameters().size(); i++) {
       float[] target = training.parameters().get(i).grad();
-      int n = target.length;
-      int from = (int) ((long) n * p / threads);
-      int to = (int) ((long) n * (p + 1) / threads);
-      float[] ai = a[i];
-      float[] bi = b[i];
-      for (int j = from; j < to; j++) {
-        target[j] = (ai[j] + bi[j]) * scale;
-        ai[j] = 0f;
-        bi[j] = 0f;
+      int from = (int) ((long) target.length * p / threads);
+      int to = (int) ((long) target.length * (p + 1) / threads);
+      for (int t = 1; t < threads; t++) {
+        float[] own = trainWs[t].gradients()[i];
+        for (int j = from; j < to; j++) {
+          target[j] += own[j];
+          own[j] = 0f;
+        }
       }
+    }
+  }
+
+  /** Part {@code p} of the model's gradients zeroed, after the step that read them (as Adam.zeroGrad would). */
+  private void zeroGradients(int p) {
+    for (int i = 0; i < training.parameters().size(); i++) {
+      float[] target = training.parameters().get(i).grad();
+      java.util.Arrays.fill(
+          target, (int) ((long) target.length * p / threads), (int) ((long) target.length * (p + 1) / threads), 0f);
+    }
+  }
+
+  private static void scale(float[] values, float factor) {
+    for (int i = 0; i < values.length; i++) {
+      values[i] *= factor;
     }
   }
 
@@ -168,8 +184,8 @@ public class KilnBench {
       return loss;
     }
     team.run(trainPart);
-    // Each thread sums its slice of the halves' gradients (overwriting the model's, zeroing the private ones) and
-    // applies Adam to that same slice, so the step is split as well and no thread waits on another in between.
+    // Each thread adds its slice of the second half's gradients onto the model's (zeroing the private ones),
+    // applies Adam to that same slice and zeroes it, so the step is split as well and no thread waits in between.
     team.run(reduceAndStepPart);
     adam.finishSplitStep();
     // Then each remakes the same rows of the forward pass's transposed weights, as the trainer does.
@@ -180,7 +196,8 @@ public class KilnBench {
 
   /**
    * Forward, loss and backward on the batch, leaving the gradient of the mean loss over all 64 samples in the
-   * model's {@code Parameter.grad()} arrays; returns that loss.
+   * model's {@code Parameter.grad()} arrays, which must be zero before (as set-up and every step leave them);
+   * returns that loss.
    */
   float gradients() {
     if (threads == 1) {

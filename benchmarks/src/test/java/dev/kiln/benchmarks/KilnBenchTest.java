@@ -73,4 +73,38 @@ class KilnBenchTest {
       two.tearDown();
     }
   }
+
+  /**
+   * Three whole training steps on two threads (split reduction, Adam and repacking of the transposed weights, then
+   * the next forward pass) reach the weights of three steps on one: a gradient left unzeroed or a stale transposed
+   * weight would move them by up to the learning rate (1e-3).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"mlp", "lenet5"})
+  void twoThreadsTakeTheStepsOfOne(String net) {
+    KilnBench one = bench(net, 1);
+    KilnBench two = bench(net, 2);
+    try {
+      for (int step = 0; step < 3; step++) {
+        float lossOne = one.trainStepBatch64();
+        float lossTwo = two.trainStepBatch64();
+        assertEquals(lossOne, lossTwo, 1e-5f * Math.abs(lossOne), "loss of step " + step);
+      }
+      List<Parameter> a = one.trainingModel().parameters();
+      List<Parameter> b = two.trainingModel().parameters();
+      for (int i = 0; i < a.size(); i++) {
+        float[] wa = a.get(i).value();
+        float[] wb = b.get(i).value();
+        for (int j = 0; j < wa.length; j++) {
+          assertEquals(wa[j], wb[j], 2e-5f, a.get(i).name() + "[" + j + "]");
+        }
+        for (float g : b.get(i).grad()) {
+          assertEquals(0f, g, b.get(i).name() + " gradient left after the step");
+        }
+      }
+    } finally {
+      one.tearDown();
+      two.tearDown();
+    }
+  }
 }

@@ -12,7 +12,6 @@ import dev.kiln.runtime.loss.Loss;
 import dev.kiln.runtime.metrics.ConfusionMatrix;
 import dev.kiln.runtime.metrics.Metrics;
 import dev.kiln.runtime.optim.Optimizer;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntConsumer;
 
@@ -22,9 +21,11 @@ import java.util.function.IntConsumer;
  * {@link Parameter#grad()} arrays. Everything it touches per batch (workspaces, shard copies of inputs, labels and
  * targets, loss gradients) is allocated once here.
  *
- * <p>Sharding: shard {@code t} of a batch of {@code n} gets rows {@code [t n / s, (t + 1) n / s)}. Its workspace has
- * private gradient arrays, so shards never write the same memory; after all have finished, each thread sums one
- * slice of every parameter's gradient over the shards, in shard order, which keeps the result deterministic. Every
+ * <p>Sharding: shard {@code t} of a batch of {@code n} gets rows {@code [t n / s, (t + 1) n / s)}. Shard 0 adds its
+ * gradients straight into the model's arrays; every other shard's workspace has private gradient arrays, so shards
+ * never write the same memory. After all have finished, each thread adds one slice of every other shard's gradients
+ * onto the model's, in shard order, which keeps the result deterministic (and the same as summing all shards into
+ * zeroed arrays: the first addition onto zero is exact). Every
  * loss in {@code dev.kiln.runtime.loss} is a mean normalised by {@code 1 / batch} (times a constant), so a shard's
  * gradient is scaled by {@code m / n} to make the sum equal the whole batch's gradient.
  */
@@ -80,8 +81,8 @@ final class BatchEngine {
     lossSum = new double[shards];
     correct = new int[shards];
     for (int t = 0; t < shards; t++) {
-      // One shard accumulates straight into the model's gradients; several get private ones and are reduced.
-      ws[t] = shards == 1 ? model.newWorkspace(capacity) : model.newPrivateWorkspace(per);
+      // Shard 0 accumulates straight into the model's gradients; the others get private ones, reduced onto those.
+      ws[t] = t == 0 ? model.newWorkspace(per) : model.newPrivateWorkspace(per);
       ws[t].setInputGradientWanted(false); // training never reads the input's gradient
       gradOut[t] = new float[Math.multiplyExact(per, outWidth)];
       if (t > 0) { // shard 0 starts at row 0, so it reads the batch's own arrays
@@ -121,9 +122,6 @@ final class BatchEngine {
    */
   double train(Batch b, Loss loss, boolean useLabels) {
     begin(b, loss, useLabels, true, null);
-    if (shards == 1) {
-      ws[0].zeroGradients(); // the model's own arrays
-    }
     run(shardTask);
     if (shards > 1) {
       run(reduceTask);
@@ -265,6 +263,9 @@ final class BatchEngine {
     active[t] = m > 0;
     lossSum[t] = 0;
     correct[t] = 0;
+    if (training) {
+      ws[t].zeroGradients(); // shard 0's are the model's own, which the reduction adds the others onto
+    }
     if (m == 0) {
       return;
     }
@@ -310,9 +311,6 @@ final class BatchEngine {
           g[i] *= scale;
         }
       }
-      if (shards > 1) {
-        ws[t].zeroGradients();
-      }
       model.backward(ws[t], g);
     }
   }
@@ -328,8 +326,7 @@ final class BatchEngine {
       if (from == to) {
         continue;
       }
-      Arrays.fill(dst, from, to, 0f);
-      for (int s = 0; s < shards; s++) {
+      for (int s = 1; s < shards; s++) { // shard 0 added its own gradients into dst
         if (!active[s]) {
           continue; // an empty shard's private gradients are stale, not zero
         }
