@@ -126,8 +126,8 @@ public class KilnBench {
   private void reduceGradients(int p) {
     for (int i = 0; i < training.parameters().size(); i++) {
       float[] target = training.parameters().get(i).grad();
-      int from = (int) ((long) target.length * p / threads);
-      int to = (int) ((long) target.length * (p + 1) / threads);
+      int from = sliceStart(target.length, p);
+      int to = sliceStart(target.length, p + 1);
       for (int t = 1; t < threads; t++) {
         float[] own = trainWs[t].gradients()[i];
         for (int j = from; j < to; j++) {
@@ -142,9 +142,13 @@ public class KilnBench {
   private void zeroGradients(int p) {
     for (int i = 0; i < training.parameters().size(); i++) {
       float[] target = training.parameters().get(i).grad();
-      java.util.Arrays.fill(
-          target, (int) ((long) target.length * p / threads), (int) ((long) target.length * (p + 1) / threads), 0f);
+      java.util.Arrays.fill(target, sliceStart(target.length, p), sliceStart(target.length, p + 1), 0f);
     }
+  }
+
+  /** Where part {@code p}'s slice of an array of {@code length} starts, as {@code Optimizer.stepPart} slices it. */
+  private int sliceStart(int length, int p) {
+    return (int) ((long) length * p / threads);
   }
 
   private static void scale(float[] values, float factor) {

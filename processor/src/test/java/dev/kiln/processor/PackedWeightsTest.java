@@ -1,6 +1,7 @@
 package dev.kiln.processor;
 
 import static com.google.common.truth.Truth.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.kiln.runtime.Model;
 import dev.kiln.runtime.Parameter;
@@ -126,7 +127,7 @@ class PackedWeightsTest {
   @Test
   void repackPartOutsideItsPartsIsRejected() {
     Model model = TestNetworks.oneLayer("{2}", "", NET);
-    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> model.repackPart(2, 2));
-    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> model.repackPart(0, 0));
+    assertThrows(IllegalArgumentException.class, () -> model.repackPart(2, 2));
+    assertThrows(IllegalArgumentException.class, () -> model.repackPart(0, 0));
   }
 }

@@ -263,8 +263,10 @@ final class BatchEngine {
     active[t] = m > 0;
     lossSum[t] = 0;
     correct[t] = 0;
-    if (training) {
-      ws[t].zeroGradients(); // shard 0's are the model's own, which the reduction adds the others onto
+    if (training && (t == 0 || m > 0)) {
+      // Shard 0's are the model's own, which the reduction adds the others onto, so they are zeroed even when the
+      // shard is empty; another empty shard's private ones are left stale, and the reduction skips them.
+      ws[t].zeroGradients();
     }
     if (m == 0) {
       return;
