@@ -208,13 +208,19 @@ final class DenseCode implements LayerCode {
   }
 
   /**
-   * Forward on the transposed weight, in blocks of inputs whose weight rows stay in L1: for each block, each sample
-   * lists its non-zero inputs in the block on their bits, without a branch (whether an input is zero is
-   * unpredictable; after a ReLU about half are), then adds eight of their weight rows per pass into its own
-   * accumulator row. Rows are separate arrays indexed from 0, which is what lets C2 vectorise the innermost loop. A
-   * lone sample takes all its inputs as one block: nothing to share, and fewer leftover single rows.
+   * Forward on the transposed weight, in blocks of inputs whose weight rows stay in L1. For each block, four
+   * samples at a time list the inputs in the block that are non-zero in any of them, on their bits, without a branch
+   * (whether an input is zero is unpredictable; after a ReLU about half are), then add two of those weight rows per
+   * pass into their four accumulator rows: each weight row is loaded once for four samples. The samples left over,
+   * fewer than four, go one at a time with their own non-zero inputs, eight weight rows a pass (what every sample did
+   * before: on the MLP at batch 64, its three layers took 650, 78 and 16 µs that way and 525, 68 and 11 µs in groups,
+   * although after a ReLU the inputs non-zero in any of four samples are about 1.6 times those of each; a sample
+   * adds {@code 0 * w} for an input zero in it alone, which changes nothing). Rows are separate arrays indexed from 0,
+   * which is what lets C2 vectorise the innermost loop. A lone sample takes all its inputs as one block: nothing to
+   * share, and fewer leftover single rows.
    */
   private static MethodSpec forwardMethod(DenseModel d) {
+    int group = Methods.TARGETS_PER_GROUP;
     int in = d.inFeatures();
     int out = d.units();
     String fill = d.bias() ? "System.arraycopy(b, 0, rows[n], 0, $L)" : "java.util.Arrays.fill(rows[n], 0, $L, 0f)";
@@ -225,7 +231,16 @@ final class DenseCode implements LayerCode {
         .addStatement("int block = batch > 1 ? $L : $L", inputBlock(d), in)
         .beginControlFlow("for (int k0 = 0; k0 < $L; k0 += block)", in)
         .addStatement("int k1 = Math.min($L, k0 + block)", in)
-        .beginControlFlow("for (int n = 0; n < batch; n++)")
+        .addStatement("int n = 0")
+        .add("// Four samples at a time share each weight row's load.\n")
+        .beginControlFlow("for (; n + $L < batch; n += $L)", group - 1, group)
+        .addStatement("$L", declarations("float[] ", "s", "rows[n + %d]"))
+        .addStatement("$L", declarations("int ", "x", "(n + %d) * " + in))
+        .add(Methods.listNonZeroInAny("nonzero", "i", "k0", "k1", indexed("x[x%d + i]")))
+        .add(Methods.addListedRowsToGroup("nonzero", indexed("x[x%d + %%s]"), "wt[%s]", indexed("s%d"), out))
+        .endControlFlow()
+        .add("// The samples left over, one at a time.\n")
+        .beginControlFlow("for (; n < batch; n++)")
         .addStatement("float[] s = rows[n]")
         .addStatement("int x0 = n * $L", in)
         .add(Methods.listNonZero("nonzero", "i", "k0", "k1", "x[x0 + i]"))
@@ -310,5 +325,24 @@ final class DenseCode implements LayerCode {
         .addParameter(TypeName.BOOLEAN, "inputGrad")
         .addCode(body.build())
         .build();
+  }
+
+  /** {@code pattern} (with {@code %d} for the target) for each target of a group: {@code x[x0 + i]}, ... */
+  private static String[] indexed(String pattern) {
+    String[] each = new String[Methods.TARGETS_PER_GROUP];
+    for (int t = 0; t < each.length; t++) {
+      // "rows[n]", not "rows[n + 0]".
+      each[t] = String.format(pattern, t).replace("(n + 0)", "n").replace("(o + 0)", "o").replace(" + 0]", "]");
+    }
+    return each;
+  }
+
+  /** One declaration of a variable per target of a group: {@code float[] s0 = rows[n + 0], s1 = ...}. */
+  private static String declarations(String type, String name, String initializer) {
+    String[] each = indexed(initializer);
+    for (int t = 0; t < each.length; t++) {
+      each[t] = name + t + " = " + each[t];
+    }
+    return type + String.join(", ", each);
   }
 }
