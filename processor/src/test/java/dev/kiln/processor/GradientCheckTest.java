@@ -28,6 +28,13 @@ class GradientCheckTest {
         Arguments.of("conv_stride_dilation", "{2, 9, 8}",
             "@Conv(filters = 3, kernel = {3, 2}, stride = {2, 3}, padding = {2, 1}, dilation = 2) ConvLayer a();"),
         Arguments.of("conv_groups", "{4, 5, 5}", "@Conv(filters = 6, kernel = 3, groups = 2) ConvLayer a();"),
+        // More than 32 taps per filter: the weight gradient goes through im2row rows, each window but a row's first
+        // copied from the one before where the horizontal stride equals the dilation (1 and 1, 2 and 2), not so
+        // where they differ.
+        Arguments.of("conv_im2row", "{4, 6, 7}", "@Conv(filters = 3, kernel = 3, padding = 1) ConvLayer a();"),
+        Arguments.of("conv_im2row_stride_dilation", "{4, 9, 10}",
+            "@Conv(filters = 2, kernel = 3, stride = 2, dilation = 2) ConvLayer a();"),
+        Arguments.of("conv_im2row_stride", "{4, 7, 7}", "@Conv(filters = 2, kernel = 3, stride = 2) ConvLayer a();"),
         Arguments.of("conv_depthwise_no_bias", "{3, 5, 5}",
             "@Conv(filters = 3, kernel = 3, padding = 1, groups = 3, bias = false) ConvLayer a();"),
         Arguments.of("pool_max", "{2, 6, 6}", "@Pool(size = 2) PoolLayer a();"),

@@ -178,22 +178,29 @@ final class ConvCode implements LayerCode {
    * the source image (starting at {@code so}); {@code body} is the statement for one value.
    */
   private static CodeBlock walkRows(ConvModel c, String body, Object... bodyArgs) {
-    Window w = c.window();
-    int pw = c.sourceWidth();
     return CodeBlock.builder()
         .addStatement("int p = 0")
         .beginControlFlow("for (int oh = 0; oh < $L; oh++)", c.output().height())
         .beginControlFlow("for (int ow = 0; ow < $L; ow++)", c.output().width())
         .addStatement("float[] row = rows[p++]")
         .addStatement("int r = 0")
+        .add(walkWindow(c, body, bodyArgs))
+        .endControlFlow()
+        .endControlFlow()
+        .build();
+  }
+
+  /** The inner loops of {@link #walkRows}: one output position's window, channel by kernel row by kernel column. */
+  private static CodeBlock walkWindow(ConvModel c, String body, Object... bodyArgs) {
+    Window w = c.window();
+    int pw = c.sourceWidth();
+    return CodeBlock.builder()
         .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
         .beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
         .addStatement("int at = so + ch * $L + $L", sourcePlane(c),
             Methods.linear("oh", w.sh() * pw, "kh", w.dh() * pw, "ow", w.sw(), 0))
         .beginControlFlow("for (int kw = 0; kw < $L; kw++)", w.kw())
         .addStatement(body, bodyArgs)
-        .endControlFlow()
-        .endControlFlow()
         .endControlFlow()
         .endControlFlow()
         .endControlFlow()
@@ -267,10 +274,47 @@ final class ConvCode implements LayerCode {
   /**
    * {@code conv1Rows} copies the windows of one sample and group (prepared by {@code conv1Pad}, starting at
    * {@code so}) into im2row rows: {@code rows[p]} holds output position {@code p}'s window in PyTorch's weight order.
+   * Where the horizontal stride equals the horizontal dilation (both 1 in most nets), the window one output column to
+   * the right is the previous one moved on by one tap in every kernel row: all of its row but each kernel row's last
+   * tap is one {@code System.arraycopy} of the previous row from its second value on, and only those last taps come
+   * from the image. LeNet-5's second convolution copies 30 values from the image per row instead of 150 (the rest
+   * one copy of 149).
    */
   private static MethodSpec rowsMethod(ConvModel c) {
-    return windowCopy(c, "Rows", "$L: copies one sample and group's windows into im2row rows.\n", "rows",
-        walkRows(c, "row[r++] = $L[at + $L]", source(c), Methods.linear("kw", c.window().dw(), 0)));
+    Window w = c.window();
+    String copy = "row[r++] = $L[at + $L]";
+    Object[] copyArgs = {source(c), Methods.linear("kw", w.dw(), 0)};
+    int width = c.output().width();
+    if (w.sw() != w.dw() || w.kw() < 2 || width < 2) {
+      return windowCopy(c, "Rows", "$L: copies one sample and group's windows into im2row rows.\n", "rows",
+          walkRows(c, copy, copyArgs));
+    }
+    int length = ConvModel.rowLength(c);
+    int pw = c.sourceWidth();
+    CodeBlock code = CodeBlock.builder()
+        .addStatement("int p = 0")
+        .beginControlFlow("for (int oh = 0; oh < $L; oh++)", c.output().height())
+        .addStatement("float[] row = rows[p++]")
+        .addStatement("int ow = 0")
+        .addStatement("int r = 0")
+        .add(walkWindow(c, copy, copyArgs))
+        .beginControlFlow("for (ow = 1; ow < $L; ow++)", width)
+        .addStatement("float[] previous = row")
+        .addStatement("row = rows[p++]")
+        .add("// The previous window moved on by one tap; then each kernel row's last tap from the image.\n")
+        .addStatement("System.arraycopy(previous, 1, row, 0, $L)", length - 1)
+        .addStatement("r = $L", w.kw() - 1)
+        .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
+        .beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
+        .addStatement("row[r] = $L[so + ch * $L + $L]", source(c), sourcePlane(c),
+            Methods.linear("oh", w.sh() * pw, "kh", w.dh() * pw, "ow", w.sw(), (w.kw() - 1) * w.dw()))
+        .addStatement("r += $L", w.kw())
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .build();
+    return windowCopy(c, "Rows", "$L: copies one sample and group's windows into im2row rows.\n", "rows", code);
   }
 
   /**
