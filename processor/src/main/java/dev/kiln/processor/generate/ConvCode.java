@@ -284,10 +284,10 @@ final class ConvCode implements LayerCode {
     Window w = c.window();
     String copy = "row[r++] = $L[at + $L]";
     Object[] copyArgs = {source(c), Methods.linear("kw", w.dw(), 0)};
+    String doc = "$L: copies one sample and group's windows into im2row rows.\n";
     int width = c.output().width();
     if (w.sw() != w.dw() || w.kw() < 2 || width < 2) {
-      return windowCopy(c, "Rows", "$L: copies one sample and group's windows into im2row rows.\n", "rows",
-          walkRows(c, copy, copyArgs));
+      return windowCopy(c, "Rows", doc, "rows", walkRows(c, copy, copyArgs));
     }
     int length = ConvModel.rowLength(c);
     int pw = c.sourceWidth();
@@ -314,7 +314,7 @@ final class ConvCode implements LayerCode {
         .endControlFlow()
         .endControlFlow()
         .build();
-    return windowCopy(c, "Rows", "$L: copies one sample and group's windows into im2row rows.\n", "rows", code);
+    return windowCopy(c, "Rows", doc, "rows", code);
   }
 
   /**

@@ -332,12 +332,12 @@ final class DenseCode implements LayerCode {
     String[] each = new String[Methods.TARGETS_PER_GROUP];
     for (int t = 0; t < each.length; t++) {
       // "rows[n]", not "rows[n + 0]".
-      each[t] = String.format(pattern, t).replace("(n + 0)", "n").replace("(o + 0)", "o").replace(" + 0]", "]");
+      each[t] = String.format(pattern, t).replace("(n + 0)", "n").replace(" + 0]", "]");
     }
     return each;
   }
 
-  /** One declaration of a variable per target of a group: {@code float[] s0 = rows[n + 0], s1 = ...}. */
+  /** One declaration of a variable per target of a group: {@code float[] s0 = rows[n], s1 = rows[n + 1], ...}. */
   private static String declarations(String type, String name, String initializer) {
     String[] each = indexed(initializer);
     for (int t = 0; t < each.length; t++) {

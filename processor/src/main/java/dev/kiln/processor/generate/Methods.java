@@ -198,13 +198,7 @@ final class Methods {
    * {@link #addListedRows} walks.
    */
   static CodeBlock listNonZero(String list, String index, String from, String to, String value) {
-    return CodeBlock.builder()
-        .addStatement("int count = 0")
-        .beginControlFlow("for (int $L = $L; $L < $L; $L++)", index, from, index, to, index)
-        .addStatement("$L[count] = $L", list, index)
-        .addStatement("count += $T.isNonZero(Float.floatToRawIntBits($L))", ConvCode.FLOAT_BITS, value)
-        .endControlFlow()
-        .build();
+    return listNonZeroInAny(list, index, from, to, value);
   }
 
   /**
