@@ -47,7 +47,18 @@ class GradientCheckTest {
             "@Flatten FlattenLayer a(); @Dense(units = 3) DenseLayer b();"),
         Arguments.of("conv_pool_dense", "{1, 8, 8}",
             "@Conv(filters = 2, kernel = 3, activation = Activation.TANH) ConvLayer a(); @Pool(size = 2) PoolLayer b();"
-                + " @Dense(units = 3, activation = Activation.SOFTMAX) DenseLayer c();"));
+                + " @Dense(units = 3, activation = Activation.SOFTMAX) DenseLayer c();"),
+        // A 2x2 max pool right after a convolution: the convolution's kernels pool and take the pool's gradient
+        // from its winners (summed straight from the image with 18 taps; from im2row rows with 36; two groups).
+        Arguments.of("conv_pool_in_kernel_direct", "{2, 6, 7}",
+            "@Conv(filters = 3, kernel = 3, padding = 1) ConvLayer a(); @Pool(size = 2) PoolLayer b();"
+                + " @Dense(units = 3) DenseLayer c();"),
+        Arguments.of("conv_pool_in_kernel_rows", "{4, 7, 6}",
+            "@Conv(filters = 4, kernel = 3) ConvLayer a(); @Pool(size = 2) PoolLayer b();"
+                + " @Conv(filters = 2, kernel = 2) ConvLayer c();"),
+        Arguments.of("conv_pool_in_kernel_groups", "{4, 6, 6}",
+            "@Conv(filters = 4, kernel = 3, padding = 1, groups = 2) ConvLayer a(); @Pool(size = 2) PoolLayer b();"
+                + " @Dense(units = 2) DenseLayer c();"));
   }
 
   /** Name, input shape, layers, training mode, and whether each forward pass must draw the same random numbers. */
@@ -129,6 +140,12 @@ class GradientCheckTest {
                 + " @Dense(units = 5) @Residual(from = \"a\") DenseLayer b();"
                 + " @Dense(units = 5, activation = Activation.SOFTPLUS) @Residual(from = \"a\") DenseLayer c();"
                 + " @Activate(Activation.TANH) @Residual(from = \"input\") ActivationLayer d();", true, false),
+        // The convolution before the pool is also a residual's source: its output gradient takes the residual's
+        // share too, so its backward must not take the pool's gradient from the winners alone.
+        Arguments.of("residual_from_pooled_conv", "{2, 6, 6}",
+            "@Conv(filters = 2, kernel = 3, padding = 1) ConvLayer a(); @Pool(size = 2) PoolLayer p();"
+                + " @ConvTranspose(filters = 2, kernel = {2}, stride = {2}) @Residual(from = \"a\") ConvTransposeLayer u();"
+                + " @Dense(units = 2) DenseLayer d();", true, false),
         Arguments.of("residual_into_flatten", "{2, 2, 2}",
             "@Flatten FlattenLayer f(); @Dense(units = 8) DenseLayer g();"
                 + " @Flatten @Residual(from = \"g\") FlattenLayer h(); @Dense(units = 2) DenseLayer i();", true,

@@ -13,12 +13,13 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * A 2x2 max pool after a convolution: outside training the convolution's kernel writes the pool's output from its
- * accumulator rows. Training mode runs the layers as written (the pool's own kernel on the stored output), so the
- * two modes must give the same bits, for odd output sizes (the last row and column dropped), several samples' columns
- * side by side, several filter blocks, groups, negative values (no ReLU) and a ReLU in the kernel. Gradients after
- * an inference pass must be those after a training pass. A pool that cannot be fused (a 3x3 window, a convolution
- * with a sigmoid applied after its kernel) keeps its own kernel.
+ * A 2x2 max pool after a convolution: the convolution's kernel writes the pool's output from its accumulator rows
+ * (with the winners in training), and its backward takes the pool's gradient from the winners. Checked against the
+ * layers as written (the convolution alone, the pool computed here), and inference against training, which must give
+ * the same bits, for odd output sizes (the last row and column dropped), several samples' columns side by side,
+ * several filter blocks, groups, negative values (no ReLU) and a ReLU in the kernel. Gradients after an inference
+ * pass must be those after a training pass. A pool that cannot be fused (a 3x3 window, a convolution with a sigmoid
+ * applied after its kernel) keeps its own kernel; a convolution that is also a residual's source keeps its output.
  */
 class PoolInKernelTest {
   static Stream<Arguments> fused() {
@@ -40,6 +41,103 @@ class PoolInKernelTest {
     assertThat(model.getClass().getDeclaredMethod("aPool", float[].class, int.class, float[].class, int.class))
         .isNotNull();
     compareModes(model);
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("fused")
+  void trainingMatchesTheLayersAsWritten(String input, String conv) {
+    Model pooled = network(input, conv + "\n  @Pool(size = 2) PoolLayer p();");
+    Model plain = network(input, conv);
+    for (int p = 0; p < plain.parameters().size(); p++) {
+      float[] from = plain.parameters().get(p).value();
+      System.arraycopy(from, 0, pooled.parameters().get(p).value(), 0, from.length);
+      pooled.parameters().get(p).markModified();
+    }
+    int batch = 7;
+    int channels = plain.outputShape().dim(0);
+    int h = plain.outputShape().dim(1);
+    int w = plain.outputShape().dim(2);
+    int ph = h / 2;
+    int pw = w / 2;
+    Random random = new Random(11);
+    float[] x = new float[batch * plain.inputShape().size()];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) random.nextGaussian();
+    }
+    float[] g = new float[batch * channels * ph * pw];
+    for (int i = 0; i < g.length; i++) {
+      g[i] = (float) random.nextGaussian();
+    }
+    plain.train();
+    pooled.train();
+    Workspace plainWs = plain.newPrivateWorkspace(batch);
+    Workspace pooledWs = pooled.newPrivateWorkspace(batch);
+    float[] y = plain.forward(plainWs, x, batch);
+    float[] out = pooled.forward(pooledWs, x, batch);
+    // The pool as written: the maximum as PoolCode's tree of Math.max, the first tap equal to it wins.
+    float[] expected = new float[g.length];
+    float[] routed = new float[y.length];
+    for (int plane = 0; plane < batch * channels; plane++) {
+      for (int oh = 0; oh < ph; oh++) {
+        for (int ow = 0; ow < pw; ow++) {
+          int c0 = plane * h * w + 2 * oh * w + 2 * ow;
+          int[] taps = {c0, c0 + 1, c0 + w, c0 + w + 1};
+          float best = Math.max(Math.max(y[taps[0]], y[taps[1]]), Math.max(y[taps[2]], y[taps[3]]));
+          int o = plane * ph * pw + oh * pw + ow;
+          expected[o] = best;
+          for (int tap : taps) {
+            if (y[tap] == best) {
+              routed[tap] = g[o];
+              break;
+            }
+          }
+        }
+      }
+    }
+    assertWithMessage("pooled output").that(bits(out)).isEqualTo(bits(expected));
+    pooledWs.zeroGradients();
+    plainWs.zeroGradients();
+    float[] gx = pooled.backward(pooledWs, g);
+    float[] plainGx = plain.backward(plainWs, routed);
+    // The gradients' sums run over the winners in the pool's order, not the positions': rounding apart.
+    assertWithMessage("input gradient").that(toDoubles(gx)).comparingElementsUsing(close()).containsExactlyElementsIn(toDoubles(plainGx)).inOrder();
+    for (int p = 0; p < plain.parameters().size(); p++) {
+      assertWithMessage("parameter gradient %s", p).that(toDoubles(pooledWs.gradients()[p]))
+          .comparingElementsUsing(close()).containsExactlyElementsIn(toDoubles(plainWs.gradients()[p])).inOrder();
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void aConvolutionThatIsAlsoAResidualSourceKeepsItsOutput() {
+    Model model = network("{2, 6, 6}", "@Conv(filters = 2, kernel = 3, padding = 1) ConvLayer a();\n"
+        + "  @Pool(size = 2) PoolLayer p();\n"
+        + "  @ConvTranspose(filters = 2, kernel = {2}, stride = {2}) @Residual(from = \"a\") ConvTransposeLayer u();");
+    // Training first, on a fresh workspace: an output left from an earlier pass must not stand in for it.
+    float[] x = new float[3 * model.inputShape().size()];
+    Random random = new Random(2);
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) random.nextGaussian();
+    }
+    model.train();
+    float[] training = model.forward(model.newPrivateWorkspace(3), x, 3).clone();
+    model.eval();
+    float[] inference = model.forward(model.newPrivateWorkspace(3), x, 3).clone();
+    assertWithMessage("training output against inference output").that(bits(training)).isEqualTo(bits(inference));
+    compareModes(model);
+  }
+
+  private static com.google.common.truth.Correspondence<Double, Double> close() {
+    return com.google.common.truth.Correspondence.from(
+        (Double actual, Double expected) -> Math.abs(actual - expected) <= 1e-4 * Math.max(1, Math.abs(expected)),
+        "is within 1e-4 (relative above 1) of");
+  }
+
+  private static java.util.List<Double> toDoubles(float[] values) {
+    java.util.List<Double> list = new java.util.ArrayList<>();
+    for (float v : values) {
+      list.add((double) v);
+    }
+    return list;
   }
 
   @ParameterizedTest(name = "{0} {1}")

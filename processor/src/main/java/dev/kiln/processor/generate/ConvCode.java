@@ -51,10 +51,13 @@ final class ConvCode implements LayerCode {
     ConvModel c = (ConvModel) plan.layer();
     boolean relu = plan.activationInKernel();
     PoolModel pool = plan.poolInKernel() == null ? null : (PoolModel) plan.poolInKernel().layer();
+    PoolModel poolBackward = plan.poolBackwardInKernel() ? pool : null;
     List<MethodSpec> methods = new java.util.ArrayList<>(List.of(padMethod(c), columnsMethod(c),
-        rowsBackwardMethod(c), forwardMethod(c, pool), backwardMethod(c, relu)));
+        rowsBackwardMethod(c), forwardMethod(c, pool, plan.poolBackwardInKernel()), backwardMethod(c, relu,
+        poolBackward)));
     if (pool != null) {
       methods.add(poolMethod(c, pool));
+      methods.add(poolWinnersMethod(c, pool));
     }
     if (!c.directWeightGradient()) {
       methods.add(rowsMethod(c));
@@ -104,9 +107,10 @@ final class ConvCode implements LayerCode {
    */
   static CodeBlock forwardCall(LayerPlan plan, String weight, String bias, String target, boolean relu) {
     String n = plan.layer().name();
-    // A max pool after the layer: outside training the kernel writes its output too (null: it does not).
+    // A max pool after the layer: the kernel writes its output too, and in training its winners.
     String pooled = plan.poolInKernel() == null ? ""
-        : ", training ? null : " + LayerCode.buffer(plan.poolInKernel().output());
+        : ", " + LayerCode.buffer(plan.poolInKernel().output()) + ", training ? "
+            + LayerCode.buffer(plan.poolInKernel().argmax()) + " : null";
     return CodeBlock.of("$L($L, $L, $L, $L, ws.$LPadded, ws.$LColumns, ws.$LSums, batch, $L$L);\n",
         Methods.pass(n, "Forward"), LayerCode.buffer(plan.input()), weight, bias, target, n, n, n, relu, pooled);
   }
@@ -117,13 +121,19 @@ final class ConvCode implements LayerCode {
     String n = c.name();
     CodeBlock.Builder code = CodeBlock.builder();
     code.add(ActivationCode.fusedBackward(plan));
+    String pool = "";
+    if (plan.poolBackwardInKernel()) {
+      LayerPlan p = plan.poolInKernel();
+      pool = LayerCode.buffer(p.outputGrad()) + ", " + LayerCode.buffer(p.output()) + ", "
+          + LayerCode.buffer(p.argmax()) + ", ";
+    }
     return code.addStatement(
         "$L($L, $LWeight, $L, $L, $L, grads[$L], $L, ws.$LPadded, ws.$LPaddedGrad, ws.$LRows, ws.$LRowsGrad, "
-            + "ws.$LWeightRows, ws.$LWeightGradRows, ws.$LNonzero, $Lbatch, $L)",
+            + "ws.$LWeightRows, ws.$LWeightGradRows, ws.$LNonzero, $L$Lbatch, $L)",
         Methods.pass(n, "Backward"), LayerCode.buffer(plan.input()), n, LayerCode.buffer(plan.output()),
         LayerCode.buffer(plan.outputGrad()),
         LayerCode.buffer(plan.inputGrad()), firstGradient, c.bias() ? "grads[" + (firstGradient + 1) + "]" : "null",
-        n, n, n, n, n, n, n, (c.directWeightGradient() ? "ws." + n + "Listed, ws." + n + "Windows, " : "")
+        n, n, n, n, n, n, n, pool, (c.directWeightGradient() ? "ws." + n + "Listed, ws." + n + "Windows, " : "")
             + (c.wideGrid() ? "ws." + n + "Wide, ws." + n + "Lanes, " : ""), LayerCode.inputGradientWanted(plan)).build();
   }
 
@@ -286,7 +296,7 @@ final class ConvCode implements LayerCode {
     Object[] copyArgs = {source(c), Methods.linear("kw", w.dw(), 0)};
     String doc = "$L: copies one sample and group's windows into im2row rows.\n";
     int width = c.output().width();
-    if (w.sw() != w.dw() || w.kw() < 2 || width < 2) {
+    if (!shiftsRows(c)) {
       return windowCopy(c, "Rows", doc, "rows", walkRows(c, copy, copyArgs));
     }
     int length = ConvModel.rowLength(c);
@@ -318,6 +328,15 @@ final class ConvCode implements LayerCode {
   }
 
   /**
+   * Whether each window one output column to the right is the previous one moved on by one tap: the horizontal
+   * stride equals the horizontal dilation, with at least two kernel columns and two output columns.
+   */
+  private static boolean shiftsRows(ConvModel c) {
+    Window w = c.window();
+    return w.sw() == w.dw() && w.kw() >= 2 && c.output().width() >= 2;
+  }
+
+  /**
    * {@code conv1RowsBackward} adds the row gradients of sample {@code n}, group {@code grp} onto the input gradient
    * (row2im). A padded layer adds them into a scratch image of its own (cleared first, its border catching the
    * gradients of the padding) and then adds its interior to the input gradient, so that no addition needs a bounds
@@ -336,7 +355,45 @@ final class ConvCode implements LayerCode {
     } else {
       b.addStatement("int so = xo");
     }
-    b.add(walkRows(c, "$L[at + $L] += row[r++]", target, Methods.linear("kw", w.dw(), 0)));
+    String add = "$L[at + $L] += row[r++]";
+    Object[] addArgs = {target, Methods.linear("kw", w.dw(), 0)};
+    if (shiftsRows(c)) {
+      // The converse of the shifted im2row (rowsMethod): from an output row's last window back to its second,
+      // each kernel row's last tap goes to the image and the rest of the window's gradient onto the window before
+      // it, moved on by one tap (vectorised passes instead of a scattered addition per value); the first window
+      // then goes to the image whole. LeNet-5's second convolution: 30 scattered additions per window instead of
+      // 150. The move is a copy into the scratch row after the positions' rows, then an addition at equal indices:
+      // "previous[i + 1] += row[i]" stays scalar, because C2 cannot rule out that the two rows are one array.
+      int width = c.output().width();
+      int length = ConvModel.rowLength(c);
+      int pw = c.sourceWidth();
+      b.addStatement("float[] moved = rows[$L]", c.positions())
+          .beginControlFlow("for (int oh = 0; oh < $L; oh++)", c.output().height())
+          .addStatement("int p0 = oh * $L", width)
+          .beginControlFlow("for (int ow = $L; ow > 0; ow--)", width - 1)
+          .addStatement("float[] row = rows[p0 + ow], previous = rows[p0 + ow - 1]")
+          .addStatement("int r = $L", w.kw() - 1)
+          .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
+          .beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
+          .addStatement("$L[so + ch * $L + $L] += row[r]", target, sourcePlane(c),
+              Methods.linear("oh", w.sh() * pw, "kh", w.dh() * pw, "ow", w.sw(), (w.kw() - 1) * w.dw()))
+          .addStatement("row[r] = 0f")
+          .addStatement("r += $L", w.kw())
+          .endControlFlow()
+          .endControlFlow()
+          .addStatement("System.arraycopy(row, 0, moved, 1, $L)", length - 1)
+          .beginControlFlow("for (int i = 1; i < $L; i++)", length)
+          .addStatement("previous[i] += moved[i]")
+          .endControlFlow()
+          .endControlFlow()
+          .addStatement("float[] row = rows[p0]")
+          .addStatement("int ow = 0")
+          .addStatement("int r = 0")
+          .add(walkWindow(c, add, addArgs))
+          .endControlFlow();
+    } else {
+      b.add(walkRows(c, add, addArgs));
+    }
     if (padded) {
       b.addStatement("$L(gx, paddedGrad, xo)", Methods.pass(c.name(), "Unpad"));
     }
@@ -362,7 +419,7 @@ final class ConvCode implements LayerCode {
    * null (none), and {@code relu} clamps the accumulator rows before they are stored: the layer's own ReLU, or that
    * of a batch norm folded into the layer at inference.
    */
-  private static MethodSpec forwardMethod(ConvModel c, PoolModel pool) {
+  private static MethodSpec forwardMethod(ConvModel c, PoolModel pool, boolean poolBackwardInKernel) {
     int k = ConvModel.rowLength(c);
     int positions = c.positions();
     int fpg = c.filtersPerGroup();
@@ -407,14 +464,29 @@ final class ConvCode implements LayerCode {
     b.beginControlFlow("if (relu)")
         .addStatement("$T.relu(s, s, len)", ActivationCode.ACTIVATIONS)
         .endControlFlow();
-    b.beginControlFlow("for (int i = 0; i < nb; i++)")
-        .addStatement("System.arraycopy(s, i * $L, y, (n0 + i) * $L + f * $L, $L)", positions, c.output().size(),
-            positions, positions);
+    b.beginControlFlow("for (int i = 0; i < nb; i++)");
+    if (poolBackwardInKernel) {
+      // In training nothing reads the output when the backward kernel takes the pool's gradient from its winners
+      // (but the Vector API's backward, which reads it whole).
+      if (c.wideGrid()) {
+        b.beginControlFlow("if (arg == null || $T.ENABLED)", Methods.VECTOR_BACKEND);
+      } else {
+        b.beginControlFlow("if (arg == null)");
+      }
+    }
+    b.addStatement("System.arraycopy(s, i * $L, y, (n0 + i) * $L + f * $L, $L)", positions, c.output().size(),
+        positions, positions);
+    if (poolBackwardInKernel) {
+      b.endControlFlow();
+    }
     if (pool != null) {
       int plane = pool.output().height() * pool.output().width();
-      b.beginControlFlow("if (pooled != null)")
-          .addStatement("$L(s, i * $L, pooled, (n0 + i) * $L + f * $L)", Methods.pass(c.name(), "Pool"), positions,
-              pool.output().size(), plane)
+      b.addStatement("int po = (n0 + i) * $L + f * $L", pool.output().size(), plane)
+          .beginControlFlow("if (arg != null)")
+          .addStatement("$L(s, i * $L, pooled, arg, po, (n0 + i) * $L + f * $L)",
+              Methods.pass(c.name(), "PoolWinners"), positions, c.output().size(), positions)
+          .nextControlFlow("else")
+          .addStatement("$L(s, i * $L, pooled, po)", Methods.pass(c.name(), "Pool"), positions)
           .endControlFlow();
     }
     b.endControlFlow()
@@ -433,7 +505,8 @@ final class ConvCode implements LayerCode {
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "sums")
         .addParameter(TypeName.INT, "batch")
         .addParameter(TypeName.BOOLEAN, "relu")
-        .addParameters(pool == null ? List.of() : List.of(ParameterSpec.builder(Methods.FLOATS, "pooled").build()))
+        .addParameters(pool == null ? List.of() : List.of(ParameterSpec.builder(Methods.FLOATS, "pooled").build(),
+            ParameterSpec.builder(Methods.INTS, "arg").build()))
         .addCode(b.build())
         .build();
   }
@@ -515,10 +588,10 @@ final class ConvCode implements LayerCode {
   }
 
   /**
-   * {@code conv1Pool}: the 2x2 max pool after the layer, outside training, on one filter's accumulator row of one
-   * sample (from {@code so}) while it is in L1: the maximum of each window as a tree of three {@code Math.max}, as
-   * the pool's own inference kernel takes it from the stored output, so the values are the same bits. Writes the
-   * pool's output plane from {@code po}.
+   * {@code conv1Pool}: the 2x2 max pool after the layer, outside training (no winners to record), on one filter's
+   * accumulator row of one sample (from {@code so}) while it is in L1: the maximum of each window as a tree of three
+   * {@code Math.max}, as the pool's own inference kernel takes it from the stored output, so the values are the same
+   * bits. Writes the pool's output plane from {@code po}.
    */
   private static MethodSpec poolMethod(ConvModel c, PoolModel pool) {
     int width = c.output().width();
@@ -540,6 +613,41 @@ final class ConvCode implements LayerCode {
         .addParameter(TypeName.INT, "so")
         .addParameter(Methods.FLOATS, "pooled")
         .addParameter(TypeName.INT, "po")
+        .addCode(body)
+        .build();
+  }
+
+  /**
+   * {@code conv1PoolWinners}: the 2x2 max pool after the layer in training, on one filter's accumulator row of one
+   * sample (from {@code so}) while it is in L1: each window's maximum and its winner, by the pool's own rule ({@code
+   * PoolCode.twoByTwoWinner}), the winner as its index in the layer's output (the accumulator row's plane is stored
+   * from {@code yo}). Writes the pool's output and winners from {@code po}.
+   */
+  private static MethodSpec poolWinnersMethod(ConvModel c, PoolModel pool) {
+    int width = c.output().width();
+    int pooledWidth = pool.output().width();
+    CodeBlock body = CodeBlock.builder()
+        .addStatement("int shift = yo - so")
+        .beginControlFlow("for (int oh = 0; oh < $L; oh++)", pool.output().height())
+        .addStatement("int r0 = so + oh * $L", 2 * width)
+        .addStatement("int pr = po + oh * $L", pooledWidth)
+        .beginControlFlow("for (int ow = 0; ow < $L; ow++)", pooledWidth)
+        .addStatement("int c0 = r0 + 2 * ow")
+        .add(PoolCode.twoByTwoWinner("s", width))
+        .addStatement("pooled[pr + ow] = best")
+        .addStatement("arg[pr + ow] = at + shift")
+        .endControlFlow()
+        .endControlFlow()
+        .build();
+    return Methods.kernel(Methods.pass(c.name(), "PoolWinners"),
+            "$L: $L's output and winners (in training) from one filter's accumulator row of one sample.\n",
+            c.name(), pool.name())
+        .addParameter(Methods.FLOATS, "s")
+        .addParameter(TypeName.INT, "so")
+        .addParameter(Methods.FLOATS, "pooled")
+        .addParameter(Methods.INTS, "arg")
+        .addParameter(TypeName.INT, "po")
+        .addParameter(TypeName.INT, "yo")
         .addCode(body)
         .build();
   }
@@ -578,14 +686,22 @@ final class ConvCode implements LayerCode {
    * gradient (ReLU applied) moved onto the wide grid, then the weight gradient as dot products of it with runs of the
    * source image and the input gradient scattered straight back onto the source's layout; no im2row copies.
    */
-  private static CodeBlock vectorBackward(ConvModel c, boolean relu) {
+  private static CodeBlock vectorBackward(ConvModel c, boolean relu, PoolModel pool) {
     int fpg = c.filtersPerGroup();
     int pw = c.widePositions();
     String taps = tapsField(c);
     CodeBlock.Builder b = CodeBlock.builder()
         .add("// The opt-in Vector API kernels (-Dkiln.vector=true); ENABLED is a constant to C2.\n")
-        .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
-        .beginControlFlow("if (inputGrad)")
+        .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND);
+    if (pool != null) {
+      // These kernels read the whole output gradient: route the pool's gradient to its winners first, as the
+      // pool's own backward would.
+      b.addStatement("java.util.Arrays.fill(g, 0, batch * $L, 0f)", c.output().size())
+          .beginControlFlow("for (int i = 0; i < batch * $L; i++)", pool.output().size())
+          .addStatement("g[arg[i]] += gp[i]")
+          .endControlFlow();
+    }
+    b.beginControlFlow("if (inputGrad)")
         .addStatement("java.util.Arrays.fill(gx, 0, batch * $L, 0f)", c.input().size())
         .endControlFlow()
         .beginControlFlow("for (int n = 0; n < batch; n++)")
@@ -686,18 +802,46 @@ final class ConvCode implements LayerCode {
   }
 
   /**
+   * The list of filter {@code f}'s positions with a non-zero gradient in one sample, taken from the max pool after
+   * the layer ({@code LayerPlan.poolBackwardInKernel}): only its windows' winners can have one, so the loop walks the
+   * pool's outputs (a quarter of the positions) and writes each winner's gradient into {@code g}, where the rest of
+   * the kernel reads the listed positions; the other positions of {@code g} are never read, so they are not
+   * cleared. The ReLU's mask comes from the pool's output, which is the winner's value (the same bits). The list
+   * follows the pool's windows, not the positions' order.
+   */
+  private static void listPoolWinners(CodeBlock.Builder b, ConvModel c, PoolModel pool, boolean relu) {
+    int plane = pool.output().height() * pool.output().width();
+    b.add("// Only the max pool's winners get a gradient: list those, from the pool's own gradient and positions.\n")
+        .addStatement("int pf = (n * $L + f) * $L", c.filters(), plane)
+        .addStatement("int count = 0")
+        .beginControlFlow("for (int i = 0; i < $L; i++)", plane)
+        .addStatement("int p = arg[pf + i] - gf")
+        .addStatement("float v = gp[pf + i]")
+        .addStatement("g[gf + p] = v")
+        .addStatement("nonzero[count] = p");
+    if (relu) {
+      b.add("// The ReLU's gradient: none where it output zero (the pool's output is the winner's value).\n")
+          .addStatement("count += $T.isNonZero(Float.floatToRawIntBits(v)) "
+              + "& $T.isPositive(Float.floatToRawIntBits(yp[pf + i]))", FLOAT_BITS, FLOAT_BITS);
+    } else {
+      b.addStatement("count += $T.isNonZero(Float.floatToRawIntBits(v))", FLOAT_BITS);
+    }
+    b.endControlFlow();
+  }
+
+  /**
    * Backward. The weight gradient is summed over the batch in zero-indexed rows ({@code gwRows}) and added to the
    * parameter's gradient at the end, so that the innermost loops vectorise; the input gradient goes through the row
    * gradients ({@code rowsGrad}) and row2im.
    */
-  private static MethodSpec backwardMethod(ConvModel c, boolean relu) {
+  private static MethodSpec backwardMethod(ConvModel c, boolean relu, PoolModel pool) {
     int k = ConvModel.rowLength(c);
     int positions = c.positions();
     int fpg = c.filtersPerGroup();
     String src = source(c);
     CodeBlock.Builder b = CodeBlock.builder();
     if (c.wideGrid()) {
-      b.add(vectorBackward(c, relu));
+      b.add(vectorBackward(c, relu, pool));
     }
     b.beginControlFlow("if (inputGrad)")
         .addStatement("java.util.Arrays.fill(gx, 0, batch * $L, 0f)", c.input().size())
@@ -724,21 +868,25 @@ final class ConvCode implements LayerCode {
         .endControlFlow()
         .endControlFlow()
         .beginControlFlow("for (int f = grp * $L; f < grp * $L + $L; f++)", fpg, fpg, fpg)
-        .addStatement("int gf = go + f * $L", positions)
-        .add("// After a ReLU and a max pool most output gradients are exactly zero: list the others. On the\n")
-        .add("// floats' bits, because a float comparison compiles to a branch, which mispredicts on a large\n")
-        .add("// share of the positions.\n")
-        .addStatement("int count = 0")
-        .beginControlFlow("for (int p = 0; p < $L; p++)", positions)
-        .addStatement("nonzero[count] = p");
-    if (relu) {
-      b.add("// The ReLU's gradient: none where it output zero.\n")
-          .addStatement("count += $T.isNonZero(Float.floatToRawIntBits(g[gf + p])) "
-              + "& $T.isPositive(Float.floatToRawIntBits(y[gf + p]))", FLOAT_BITS, FLOAT_BITS);
+        .addStatement("int gf = go + f * $L", positions);
+    if (pool != null) {
+      listPoolWinners(b, c, pool, relu);
     } else {
-      b.addStatement("count += $T.isNonZero(Float.floatToRawIntBits(g[gf + p]))", FLOAT_BITS);
+      b.add("// After a ReLU and a max pool most output gradients are exactly zero: list the others. On the\n")
+          .add("// floats' bits, because a float comparison compiles to a branch, which mispredicts on a large\n")
+          .add("// share of the positions.\n")
+          .addStatement("int count = 0")
+          .beginControlFlow("for (int p = 0; p < $L; p++)", positions)
+          .addStatement("nonzero[count] = p");
+      if (relu) {
+        b.add("// The ReLU's gradient: none where it output zero.\n")
+            .addStatement("count += $T.isNonZero(Float.floatToRawIntBits(g[gf + p])) "
+                + "& $T.isPositive(Float.floatToRawIntBits(y[gf + p]))", FLOAT_BITS, FLOAT_BITS);
+      } else {
+        b.addStatement("count += $T.isNonZero(Float.floatToRawIntBits(g[gf + p]))", FLOAT_BITS);
+      }
+      b.endControlFlow();
     }
-    b.endControlFlow();
     if (c.bias()) {
       b.addStatement("float sum = 0f")
           .beginControlFlow("for (int j = 0; j < count; j++)")
@@ -787,6 +935,9 @@ final class ConvCode implements LayerCode {
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "wRows")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "gwRows")
         .addParameter(Methods.INTS, "nonzero");
+    if (pool != null) {
+      m.addParameter(Methods.FLOATS, "gp").addParameter(Methods.FLOATS, "yp").addParameter(Methods.INTS, "arg");
+    }
     if (c.directWeightGradient()) {
       m.addParameter(Methods.FLOATS, "listed").addParameter(Methods.INTS, "windows");
     }

@@ -18,10 +18,16 @@ final class PoolCode implements LayerCode {
   @Override
   public List<MethodSpec> methods(LayerPlan plan) {
     PoolModel p = (PoolModel) plan.layer();
-    // Outside training, a pool whose convolution writes its output (pooledByProducer) needs no kernel of its own.
-    return p.mode() == PoolMode.MAX && !plan.pooledByProducer()
-        ? List.of(forwardMethod(p), inferenceMethod(p), backwardMethod(p))
-        : List.of(forwardMethod(p), backwardMethod(p));
+    // Outside training, a pool whose convolution writes its output (pooledByProducer) needs no kernel of its own;
+    // nor in backward, one whose convolution takes its gradient (poolBackwardInKernel).
+    List<MethodSpec> methods = new java.util.ArrayList<>(List.of(forwardMethod(p)));
+    if (p.mode() == PoolMode.MAX && !plan.pooledByProducer()) {
+      methods.add(inferenceMethod(p));
+    }
+    if (!plan.poolBackwardInKernel()) {
+      methods.add(backwardMethod(p));
+    }
+    return methods;
   }
 
   @Override
@@ -31,24 +37,32 @@ final class PoolCode implements LayerCode {
       return CodeBlock.of("$L($L, $L, batch);\n", Methods.pass(p.name(), "Forward"), LayerCode.buffer(plan.input()),
           LayerCode.buffer(plan.output()));
     }
-    CodeBlock.Builder b = CodeBlock.builder();
     if (plan.pooledByProducer()) {
-      b.add("// Outside training the convolution before this layer wrote its output (see its forward kernel).\n");
+      return CodeBlock.of("// The convolution before this layer wrote its output and winners (see its forward kernel).\n");
     }
+    CodeBlock.Builder b = CodeBlock.builder();
     b.beginControlFlow("if (training)")
         .addStatement("$L($L, $L, $L, batch)", Methods.pass(p.name(), "Forward"), LayerCode.buffer(plan.input()),
             LayerCode.buffer(plan.output()), LayerCode.buffer(plan.argmax()));
-    if (!plan.pooledByProducer()) {
-      b.nextControlFlow("else")
-          .addStatement("$L($L, $L, batch)", Methods.pass(p.name(), "Inference"), LayerCode.buffer(plan.input()),
-              LayerCode.buffer(plan.output()));
-    }
+    b.nextControlFlow("else")
+        .addStatement("$L($L, $L, batch)", Methods.pass(p.name(), "Inference"), LayerCode.buffer(plan.input()),
+            LayerCode.buffer(plan.output()));
     return b.endControlFlow().build();
   }
 
   @Override
   public CodeBlock backward(LayerPlan plan, int firstGradient) {
     PoolModel p = (PoolModel) plan.layer();
+    if (plan.poolBackwardInKernel()) {
+      // The convolution before takes this layer's gradient in its own backward kernel, from the winners.
+      return CodeBlock.builder()
+          .beginControlFlow("if (!ws.training)")
+          .add("// Inference records no winners: find them now (the same maxima, written again).\n")
+          .addStatement("$L($L, $L, $L, batch)", Methods.pass(p.name(), "Forward"), LayerCode.buffer(plan.input()),
+              LayerCode.buffer(plan.output()), LayerCode.buffer(plan.argmax()))
+          .endControlFlow()
+          .build();
+    }
     return p.mode() == PoolMode.MAX
         ? CodeBlock.builder()
             .beginControlFlow("if (!ws.training)")
@@ -99,10 +113,22 @@ final class PoolCode implements LayerCode {
    * first wins; a NaN maximum (rare, so its branch predicts well) goes to the last NaN.
    */
   private static CodeBlock twoByTwoMaxBody(PoolModel p) {
-    int iw = p.input().width();
     return twoByTwoLoops(p, CodeBlock.builder()
-        .addStatement("int c1 = c0 + $L", iw)
-        .addStatement("float v0 = x[c0], v1 = x[c0 + 1], v2 = x[c1], v3 = x[c1 + 1]")
+        .add(twoByTwoWinner("x", p.input().width()))
+        .addStatement("y[yr + ow] = best")
+        .addStatement("arg[yr + ow] = at")
+        .build());
+  }
+
+  /**
+   * Declares {@code best}, the maximum of the 2x2 window whose top-left tap is {@code array[c0]} in rows {@code
+   * width} long, and {@code at}, the winner's index in {@code array}, by the rule of {@link #twoByTwoMaxBody}. Shared
+   * with the convolution kernels that pool their own output in training, so both record the same winners.
+   */
+  static CodeBlock twoByTwoWinner(String array, int width) {
+    return CodeBlock.builder()
+        .addStatement("int c1 = c0 + $L", width)
+        .addStatement("float v0 = $L[c0], v1 = $L[c0 + 1], v2 = $L[c1], v3 = $L[c1 + 1]", array, array, array, array)
         .addStatement("float best = Math.max(Math.max(v0, v1), Math.max(v2, v3))")
         .addStatement("int at")
         .beginControlFlow("if (best != best)")
@@ -110,11 +136,9 @@ final class PoolCode implements LayerCode {
         .nextControlFlow("else")
         .addStatement("int e0 = v0 == best ? 1 : 0, e1 = v1 == best ? 1 : 0, e2 = v2 == best ? 1 : 0")
         .add("// The first tap equal to the maximum: v0 at c0, else v1 at c0 + 1, else v2 at c1, else v3.\n")
-        .addStatement("at = c0 + (1 - e0) * (e1 + (1 - e1) * ($L - e2))", iw + 1)
+        .addStatement("at = c0 + (1 - e0) * (e1 + (1 - e1) * ($L - e2))", width + 1)
         .endControlFlow()
-        .addStatement("y[yr + ow] = best")
-        .addStatement("arg[yr + ow] = at")
-        .build());
+        .build();
   }
 
   /**

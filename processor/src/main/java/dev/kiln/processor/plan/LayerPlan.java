@@ -20,10 +20,13 @@ import dev.kiln.processor.model.LayerModel;
  * @param invStd the matching {@code 1 / sqrt(var + eps)}, or null
  * @param skip the residual added to this layer's output, or null
  * @param receptiveField input pixels per axis one output sees; 0 for all
- * @param poolInKernel on a convolution: the plan of the 2x2 max pool right after it, whose output the
- *     convolution's forward kernel writes outside training, from its accumulator rows while they are in L1 ({@link
+ * @param poolInKernel on a convolution: the plan of the 2x2 max pool right after it, whose output (and in training
+ *     its winners) the convolution's forward kernel writes from its accumulator rows while they are in L1 ({@link
  *     NetworkPlan#poolInKernel}); else null
- * @param pooledByProducer on that max pool: whether the convolution before it writes its output outside training
+ * @param pooledByProducer on that max pool: whether the convolution before it writes its output and winners
+ * @param poolBackwardInKernel on a convolution with {@link #poolInKernel}: whether its backward kernel takes the
+ *     pool's gradient straight from the pool's output gradient and winners ({@link NetworkPlan#poolBackwardInKernel});
+ *     on that pool: whether its own backward is left to that kernel
  */
 public record LayerPlan(
     LayerModel layer,
@@ -41,7 +44,8 @@ public record LayerPlan(
     long multiplyAdds,
     int receptiveField,
     LayerPlan poolInKernel,
-    boolean pooledByProducer) {
+    boolean pooledByProducer,
+    boolean poolBackwardInKernel) {
   public static final String INPUT = "input";
   public static final String INPUT_GRAD = "inputGrad";
 
@@ -71,10 +75,10 @@ public record LayerPlan(
     return layer instanceof FusedActivation f && !f.activation().isIdentity() && preActivation == null;
   }
 
-  /** This plan with {@link #poolInKernel} and {@link #pooledByProducer} set as given. */
-  LayerPlan withPooling(LayerPlan pool, boolean pooled) {
+  /** This plan with {@link #poolInKernel}, {@link #pooledByProducer} and {@link #poolBackwardInKernel} as given. */
+  LayerPlan withPooling(LayerPlan pool, boolean pooled, boolean backwardInKernel) {
     return new LayerPlan(layer, input, output, preActivation, inputGrad, outputGrad, argmax, noise, mean, invStd, skip,
-        parameters, multiplyAdds, receptiveField, pool, pooled);
+        parameters, multiplyAdds, receptiveField, pool, pooled, backwardInKernel);
   }
 
   /** Whether the output has a buffer of its own (false for a flatten, which aliases its input). */

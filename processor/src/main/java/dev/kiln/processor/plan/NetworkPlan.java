@@ -114,7 +114,8 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         matrices.put(layer.name() + "Sums", List.of(c.filtersPerPass(), c.samplesPerPass() * positions));
         // (No rows when the weight gradient is summed straight from the source: nothing else reads them.)
         matrices.put(layer.name() + "Rows", List.of(c.directWeightGradient() ? 0 : positions, taps));
-        matrices.put(layer.name() + "RowsGrad", List.of(positions, taps));
+        // One more row gradient than positions: row2im's scratch row (see ConvCode.rowsBackwardMethod).
+        matrices.put(layer.name() + "RowsGrad", List.of(positions + 1, taps));
         matrices.put(layer.name() + "WeightRows", List.of(c.filters(), taps));
         matrices.put(layer.name() + "WeightGradRows", List.of(c.filters(), taps));
         if (c.directWeightGradient()) {
@@ -173,7 +174,7 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         rf = 0; // a dense layer, and statistics over all positions, see the whole input
       }
       LayerPlan plan = new LayerPlan(layer, in, out, pre, inGrad, outGrad, argmax, noise, mean, invStd, skip,
-          parameters(layer), multiplyAdds(layer), rf, null, false);
+          parameters(layer), multiplyAdds(layer), rf, null, false, false);
       plans.add(plan);
       byName.put(layer.name(), plan);
       in = plan.result();
@@ -183,8 +184,9 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
       LayerPlan conv = plans.get(i);
       LayerPlan pool = plans.get(i + 1);
       if (poolInKernel(conv, pool)) {
-        LayerPlan pooled = pool.withPooling(null, true);
-        plans.set(i, conv.withPooling(pooled, false));
+        boolean backward = poolBackwardInKernel(conv, plans);
+        LayerPlan pooled = pool.withPooling(null, true, backward);
+        plans.set(i, conv.withPooling(pooled, false, backward));
         plans.set(i + 1, pooled);
       }
     }
@@ -211,16 +213,35 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
   }
 
   /**
-   * Whether a convolution's forward kernel writes the max pool after it outside training: a 2x2 window moved by 2
-   * reading the convolution's output (which the kernel still writes, for the pool's backward and anything else), the
-   * convolution with no residual and no activation after its kernel (none, or a ReLU in the kernel: the pool then
-   * takes the maximum of the clamped values, as the layers as written do). The pool reads the accumulator rows while
-   * they are in L1 instead of the stored output from L2 or L3, and its values are the same bits.
+   * Whether a convolution's forward kernel writes the max pool after it (its output, and in training its winners):
+   * a 2x2 window moved by 2 reading the convolution's output, the convolution with no residual and no activation
+   * after its kernel (none, or a ReLU in the kernel: the pool then takes the maximum of the clamped values, as the
+   * layers as written do). The pool reads the accumulator rows while they are in L1 instead of the stored output
+   * from L2 or L3, by the pool's own rules, so its values and winners are the same bits. The kernel still stores the
+   * convolution's output outside training (a backward pass after an inference pass finds the winners in it), and in
+   * training unless {@link #poolBackwardInKernel} leaves nothing to read it.
    */
   static boolean poolInKernel(LayerPlan conv, LayerPlan pool) {
     return conv.layer() instanceof ConvModel && conv.skip() == null && conv.preActivation() == null
         && pool.layer() instanceof PoolModel p && p.mode() == PoolMode.MAX && !p.global()
         && p.window().isPlainTwoByTwo() && pool.input().equals(conv.output());
+  }
+
+  /**
+   * Whether the backward kernel of a convolution whose forward kernel writes the max pool after it ({@link
+   * #poolInKernel}) also takes that pool's backward: the pool's output gradient is only ever routed to its windows'
+   * winners, so the kernel lists the positions whose gradient can be non-zero from the pool's winners (a quarter of
+   * the positions for a 2x2 pool) instead of scanning every position of a gradient the pool's backward first
+   * zeroed and scattered. Only where nothing else adds into the convolution's output gradient: no residual from
+   * the convolution to a later layer.
+   */
+  static boolean poolBackwardInKernel(LayerPlan conv, List<LayerPlan> plans) {
+    for (LayerPlan plan : plans) {
+      if (plan.skip() != null && plan.skip().from().equals(conv.layer().name())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Learnable scalars of a layer (buffers such as running statistics do not count). */
