@@ -65,8 +65,8 @@ final class Methods {
 
   /**
    * Adds the rows of the entries of a list, each times the entry's value, into a zero-indexed row: eight entries per
-   * pass over {@code target} (one load and store of it per eight products), then four once, then the rest one at a
-   * time, each product a {@link #MULTIPLY_ADD} {@code madd}. Uses the first {@code count} entries of {@code list};
+   * pass over {@code target} (one load and store of it per eight products), then four once, two once, then the last
+   * one, each product a {@link #MULTIPLY_ADD} {@code madd}. Uses the first {@code count} entries of {@code list};
    * {@code value} and {@code row} are expressions of an entry, written with {@code %s} for it ({@code "g[gf + %s]"},
    * {@code "rows[%s]"}). Declares {@code j}, the entry counter, for later loops over the same list.
    */
@@ -78,6 +78,10 @@ final class Methods {
         .beginControlFlow("if (j + 3 < count)");
     listedPass(b, list, value, row, target, length, 4);
     b.addStatement("j += 4")
+        .endControlFlow()
+        .beginControlFlow("if (j + 1 < count)");
+    listedPass(b, list, value, row, target, length, 2);
+    b.addStatement("j += 2")
         .endControlFlow()
         .beginControlFlow("for (; j < count; j++)")
         .addStatement("int e = $L[j]", list)
@@ -215,24 +219,6 @@ final class Methods {
         .beginControlFlow("for (int $L = $L; $L < $L; $L++)", index, from, index, to, index)
         .addStatement("$L[count] = $L", list, index)
         .addStatement("count += $T.isNonZero($L)", ConvCode.FLOAT_BITS, String.join(" | ", bits))
-        .endControlFlow()
-        .build();
-  }
-
-  /**
-   * The converse of {@link #addListedRows}: adds {@code row}, times each listed entry's value, into that entry's own
-   * row ({@code target}, an expression of the entry like {@code value}). Reuses {@code j}, which
-   * {@link #addListedRows} declared.
-   */
-  static CodeBlock addRowToListed(String list, String value, String row, String target, int length) {
-    return CodeBlock.builder()
-        .beginControlFlow("for (j = 0; j < count; j++)")
-        .addStatement("int e = $L[j]", list)
-        .addStatement("float v = $L", of(value, "e"))
-        .addStatement("float[] t = $L", of(target, "e"))
-        .beginControlFlow("for (int i = 0; i < $L; i++)", length)
-        .addStatement("t[i] = $T.madd(v, $L[i], t[i])", MULTIPLY_ADD, row)
-        .endControlFlow()
         .endControlFlow()
         .build();
   }

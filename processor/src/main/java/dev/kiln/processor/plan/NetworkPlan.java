@@ -110,6 +110,10 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         fixed.put(layer.name() + "Padded", c.paddedCopySize());
         fixed.put(layer.name() + "PaddedGrad", c.paddedCopySize());
         fixedInts.put(layer.name() + "Nonzero", positions);
+        // One sample's listed output gradients by position (a group's filters each) and one position's filters
+        // with a gradient: the input gradient's passes (see ConvCode.backwardMethod).
+        fixed.put(layer.name() + "PositionGrad", positions * c.filtersPerGroup());
+        fixedInts.put(layer.name() + "Filters", c.filtersPerGroup());
         matrices.put(layer.name() + "Columns", List.of(taps, c.samplesPerPass() * positions));
         matrices.put(layer.name() + "Sums", List.of(c.filtersPerPass(), c.samplesPerPass() * positions));
         // (No rows when the weight gradient is summed straight from the source: nothing else reads them.)
