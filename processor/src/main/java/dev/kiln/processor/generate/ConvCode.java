@@ -736,21 +736,21 @@ final class ConvCode implements LayerCode {
 
   /**
    * The weight gradient of filter {@code f} from one sample straight from the source image (see {@link
-   * ConvModel#directWeightGradient}): the listed positions' gradients and window offsets are gathered once, then
-   * for each kernel row the sums of its taps stay in locals (registers) over the list.
+   * ConvModel#directWeightGradient}): the listed positions' gradients and window offsets are gathered once (here,
+   * unless the listing from the pool's winners already did: {@code listed}), then for each kernel row the sums of its
+   * taps stay in locals (registers) over the list.
    */
-  private static CodeBlock directWeightGradient(ConvModel c) {
+  private static CodeBlock directWeightGradient(ConvModel c, boolean listed) {
     Window w = c.window();
-    int ow = c.output().width();
-    int sw = c.sourceWidth();
-    CodeBlock.Builder b = CodeBlock.builder()
-        .beginControlFlow("for (int j = 0; j < count; j++)")
-        .addStatement("int p = nonzero[j]")
-        .addStatement("listed[j] = g[gf + p]")
-        .addStatement("int oh = p / $L", ow)
-        .addStatement("windows[j] = so + $L", Methods.linear("oh", w.sh() * sw, "(p - oh * " + ow + ")", w.sw(), 0))
-        .endControlFlow()
-        .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup());
+    CodeBlock.Builder b = CodeBlock.builder();
+    if (!listed) {
+      b.beginControlFlow("for (int j = 0; j < count; j++)")
+          .addStatement("int p = nonzero[j]")
+          .addStatement("listed[j] = g[gf + p]")
+          .addStatement("windows[j] = $L", windowStart(c, "p"))
+          .endControlFlow();
+    }
+    b.beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup());
     // Two kernel rows per pass over the list: ten sums for a 5x5 kernel, which still fit the registers, for half
     // the loads of the list (LeNet-5's training step 4,868 -> 4,728 µs against one row a pass; five rows a pass
     // were no faster).
@@ -767,6 +767,18 @@ final class ConvCode implements LayerCode {
       b.endControlFlow();
     }
     return b.endControlFlow().build();
+  }
+
+  /**
+   * Where the window of output position {@code p} (an expression) starts in the source image, from {@code so}:
+   * {@code p / outWidth} is its output row.
+   */
+  private static String windowStart(ConvModel c, String p) {
+    Window w = c.window();
+    int ow = c.output().width();
+    int sw = c.sourceWidth();
+    String oh = "(" + p + " / " + ow + ")";
+    return "so + " + Methods.linear(oh, w.sh() * sw, "(" + p + " % " + ow + ")", w.sw(), 0);
   }
 
   /**
@@ -807,7 +819,8 @@ final class ConvCode implements LayerCode {
    * pool's outputs (a quarter of the positions) and writes each winner's gradient into {@code g}, where the rest of
    * the kernel reads the listed positions; the other positions of {@code g} are never read, so they are not
    * cleared. The ReLU's mask comes from the pool's output, which is the winner's value (the same bits). The list
-   * follows the pool's windows, not the positions' order.
+   * follows the pool's windows, not the positions' order. For {@link ConvModel#directWeightGradient} the same pass
+   * lists the values and window starts that {@link #directWeightGradient} walks.
    */
   private static void listPoolWinners(CodeBlock.Builder b, ConvModel c, PoolModel pool, boolean relu) {
     int plane = pool.output().height() * pool.output().width();
@@ -819,6 +832,10 @@ final class ConvCode implements LayerCode {
         .addStatement("float v = gp[pf + i]")
         .addStatement("g[gf + p] = v")
         .addStatement("nonzero[count] = p");
+    if (c.directWeightGradient()) {
+      // The direct weight gradient's list of values and window starts, made here in the same pass.
+      b.addStatement("listed[count] = v").addStatement("windows[count] = $L", windowStart(c, "p"));
+    }
     if (relu) {
       b.add("// The ReLU's gradient: none where it output zero (the pool's output is the winner's value).\n")
           .addStatement("count += $T.isNonZero(Float.floatToRawIntBits(v)) "
@@ -898,7 +915,7 @@ final class ConvCode implements LayerCode {
     }
     b.addStatement("float[] o = gwRows[f]");
     if (direct) {
-      b.add(directWeightGradient(c));
+      b.add(directWeightGradient(c, pool != null));
     } else {
       b.add(Methods.addListedRows("nonzero", "g[gf + %s]", "rows[%s]", "o", k));
     }
