@@ -66,7 +66,7 @@ final class DenseCode implements LayerCode {
     return List.of(
         FieldSpec.builder(ArrayTypeName.of(Methods.FLOATS), packedField(d), Modifier.PRIVATE, Modifier.FINAL)
             .addJavadoc("$L's weight transposed, one row per input, for the forward pass.\n", d.name())
-            .initializer("new float[$L][$L]", d.inFeatures(), d.units())
+            .initializer("new float[$L][$L]", d.inFeatures(), Methods.alignedRowLength(d.units()))
             .build(),
         FieldSpec.builder(TypeName.INT, packedField(d) + "Version", Modifier.PRIVATE, Modifier.VOLATILE)
             .addJavadoc("The weight's version the packed copy was made from.\n")

@@ -481,8 +481,9 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
     for (Map.Entry<String, List<Integer>> b : plan.fixedMatrices().entrySet()) {
       type.addField(ArrayTypeName.of(Methods.FLOATS), b.getKey(), Modifier.FINAL);
       int rows = b.getValue().get(0);
+      // Rows whose starts share one offset in a cache line (see Methods.alignedRowLength).
       constructor.addStatement("this.$L = new float[$L][$L]", b.getKey(), rows < 0 ? "maxBatch" : rows,
-          b.getValue().get(1));
+          Methods.alignedRowLength(b.getValue().get(1)));
     }
     type.addField(FieldSpec.builder(TypeName.BOOLEAN, "training")
         .addJavadoc("The mode of the last forward pass, which its backward pass follows.\n")
