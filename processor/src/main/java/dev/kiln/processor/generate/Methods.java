@@ -9,6 +9,8 @@ import javax.lang.model.element.Modifier;
 /** Small helpers shared by the layer writers. */
 final class Methods {
   static final TypeName FLOATS = ArrayTypeName.of(TypeName.FLOAT);
+  static final com.palantir.javapoet.ClassName PACKING =
+      com.palantir.javapoet.ClassName.get("dev.kiln.runtime.kernel", "Packing");
   static final TypeName INTS = ArrayTypeName.of(TypeName.INT);
   static final com.palantir.javapoet.ClassName ELEMENTWISE =
       com.palantir.javapoet.ClassName.get("dev.kiln.runtime.kernel", "Elementwise");

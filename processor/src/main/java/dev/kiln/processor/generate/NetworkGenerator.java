@@ -482,7 +482,7 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
       type.addField(ArrayTypeName.of(Methods.FLOATS), b.getKey(), Modifier.FINAL);
       int rows = b.getValue().get(0);
       // Rows whose starts share one offset in a cache line (see Methods.alignedRowLength).
-      constructor.addStatement("this.$L = new float[$L][$L]", b.getKey(), rows < 0 ? "maxBatch" : rows,
+      constructor.addStatement("this.$L = $T.rows($L, $L)", b.getKey(), Methods.PACKING, rows < 0 ? "maxBatch" : rows,
           Methods.alignedRowLength(b.getValue().get(1)));
     }
     type.addField(FieldSpec.builder(TypeName.BOOLEAN, "training")

@@ -9,6 +9,20 @@ public final class Packing {
   private Packing() {}
 
   /**
+   * {@code rows} arrays of {@code length} floats (a length the generated code chose to fill whole cache lines), held
+   * in an outer array padded to whole 64-byte lines too (its slots past {@code rows} are null): allocated one after
+   * another, every array of a workspace's matrices then starts at the same offset within a cache line, so a
+   * vectorised loop that C2 aligns to one of them is aligned to all of them.
+   */
+  public static float[][] rows(int rows, int length) {
+    float[][] matrix = new float[rows + Math.floorMod(-(rows + 4), 16)][];
+    for (int r = 0; r < rows; r++) {
+      matrix[r] = new float[length];
+    }
+    return matrix;
+  }
+
+  /**
    * {@code out[c][r] = w[r * cols + c]}: the transpose of the row-major {@code rows x cols} matrix {@code w}. Eight
    * output rows at a time, each filled front to back while one pass down {@code w} reads eight adjacent values of
    * every row: the eight rows being written stay in L1 and every cache line of {@code w} is read once. (A training

@@ -7,6 +7,23 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import org.junit.jupiter.api.Test;
 
 class PackingTest {
+  /** The outer array fills whole 64-byte lines (16-byte header, four bytes a slot); the rows are there, the rest null. */
+  @Test
+  void rowsPadTheOuterArrayToWholeCacheLines() {
+    for (int rows : new int[] {0, 1, 12, 13, 64, 100}) {
+      float[][] matrix = Packing.rows(rows, 28);
+      assertEquals(0, (16 + 4 * matrix.length) % 64, "outer length for " + rows + " rows");
+      assertEquals(true, matrix.length >= rows && matrix.length < rows + 16, "outer length for " + rows + " rows");
+      for (int r = 0; r < matrix.length; r++) {
+        if (r < rows) {
+          assertEquals(28, matrix[r].length);
+        } else {
+          assertEquals(null, matrix[r]);
+        }
+      }
+    }
+  }
+
   /** Shapes around the eight-column blocking: fewer columns than a block, whole blocks, blocks with a remainder. */
   @Test
   void transposeMatchesDefinitionForBlockedAndLeftoverRows() {
