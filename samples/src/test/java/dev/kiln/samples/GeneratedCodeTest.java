@@ -77,12 +77,20 @@ class GeneratedCodeTest {
     long id = Thread.currentThread().getId();
     long before = threads.getThreadAllocatedBytes(id);
     long baseline = threads.getThreadAllocatedBytes(id) - before; // what the measuring call itself costs
-    before = threads.getThreadAllocatedBytes(id);
-    for (int i = 0; i < 50; i++) {
-      step.run();
-    }
-    long allocated = threads.getThreadAllocatedBytes(id) - before - baseline;
-    assertWithMessage("bytes allocated by 50 forward+backward passes of %s", name).that(allocated).isAtMost(0L);
+    // Windows of 50 passes until one allocates nothing, at most five: an allocation in the passes shows in every
+    // window, while a late JIT event (a deoptimisation and recompilation on a loaded machine) can land in one.
+    java.util.List<Long> windows = new java.util.ArrayList<>();
+    long allocated;
+    do {
+      before = threads.getThreadAllocatedBytes(id);
+      for (int i = 0; i < 50; i++) {
+        step.run();
+      }
+      allocated = threads.getThreadAllocatedBytes(id) - before - baseline;
+      windows.add(allocated);
+    } while (allocated > 0 && windows.size() < 5);
+    assertWithMessage("bytes allocated by 50 forward+backward passes of %s, window by window: %s", name, windows)
+        .that(allocated).isAtMost(0L);
   }
 
   @ParameterizedTest(name = "{0}")
