@@ -100,7 +100,8 @@ class PoolInKernelTest {
     float[] gx = pooled.backward(pooledWs, g);
     float[] plainGx = plain.backward(plainWs, routed);
     // The gradients' sums run over the winners in the pool's order, not the positions': rounding apart.
-    assertWithMessage("input gradient").that(toDoubles(gx)).comparingElementsUsing(close()).containsExactlyElementsIn(toDoubles(plainGx)).inOrder();
+    assertWithMessage("input gradient").that(toDoubles(gx)).comparingElementsUsing(close())
+        .containsExactlyElementsIn(toDoubles(plainGx)).inOrder();
     for (int p = 0; p < plain.parameters().size(); p++) {
       assertWithMessage("parameter gradient %s", p).that(toDoubles(pooledWs.gradients()[p]))
           .comparingElementsUsing(close()).containsExactlyElementsIn(toDoubles(plainWs.gradients()[p])).inOrder();

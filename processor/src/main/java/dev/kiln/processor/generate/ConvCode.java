@@ -414,10 +414,10 @@ final class ConvCode implements LayerCode {
    * Forward: a few samples' columns side by side (see {@link ConvModel#samplesPerPass}), then, for each block of
    * filters whose accumulator rows fit in L1 ({@link ConvModel#filtersPerPass}), two column rows per pass over four
    * filters' accumulator rows at a time ({@link #groupedColumnPasses}), the two or three filters left over of a block
-   * the same way together, a lone one eight per pass ({@link #columnPasses}). Every array in the innermost loop is indexed from 0 by the same counter, which is what
-   * lets C2 vectorise it (with arrays at unrelated offsets it cannot align them and stays scalar). The bias may be
-   * null (none), and {@code relu} clamps the accumulator rows before they are stored: the layer's own ReLU, or that
-   * of a batch norm folded into the layer at inference.
+   * the same way together, a lone one eight per pass ({@link #columnPasses}). Every array in the innermost loop is
+   * indexed from 0 by the same counter, which is what lets C2 vectorise it (with arrays at unrelated offsets it
+   * cannot align them and stays scalar). The bias may be null (none), and {@code relu} clamps the accumulator rows
+   * before they are stored: the layer's own ReLU, or that of a batch norm folded into the layer at inference.
    */
   private static MethodSpec forwardMethod(ConvModel c, PoolModel pool, boolean poolBackwardInKernel) {
     int k = ConvModel.rowLength(c);

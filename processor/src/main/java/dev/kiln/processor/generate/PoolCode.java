@@ -38,7 +38,8 @@ final class PoolCode implements LayerCode {
           LayerCode.buffer(plan.output()));
     }
     if (plan.pooledByProducer()) {
-      return CodeBlock.of("// The convolution before this layer wrote its output and winners (see its forward kernel).\n");
+      return CodeBlock.of(
+          "// The convolution before this layer wrote its output and winners (see its forward kernel).\n");
     }
     CodeBlock.Builder b = CodeBlock.builder();
     b.beginControlFlow("if (training)")
