@@ -621,18 +621,8 @@ final class ConvCode implements LayerCode {
    * bits. Writes the pool's output plane from {@code po}.
    */
   private static MethodSpec poolMethod(ConvModel c, PoolModel pool) {
-    int width = c.output().width();
-    int pooledWidth = pool.output().width();
-    CodeBlock body = CodeBlock.builder()
-        .beginControlFlow("for (int oh = 0; oh < $L; oh++)", pool.output().height())
-        .addStatement("int r0 = so + oh * $L", 2 * width)
-        .addStatement("int pr = po + oh * $L", pooledWidth)
-        .beginControlFlow("for (int ow = 0; ow < $L; ow++)", pooledWidth)
-        .addStatement("int c0 = r0 + 2 * ow")
-        .addStatement("pooled[pr + ow] = $L", PoolCode.twoByTwoMax("s", width))
-        .endControlFlow()
-        .endControlFlow()
-        .build();
+    CodeBlock body = accumulatorWindows(c, pool,
+        CodeBlock.of("pooled[pr + ow] = $L;\n", PoolCode.twoByTwoMax("s", c.output().width())));
     return Methods.kernel(Methods.pass(c.name(), "Pool"),
             "$L: $L's output (outside training) from one filter's accumulator row of one sample.\n", c.name(),
             pool.name())
@@ -645,26 +635,38 @@ final class ConvCode implements LayerCode {
   }
 
   /**
+   * The loops over the 2x2 windows moved by 2 of one filter's accumulator row of one sample (from {@code so}), around
+   * {@code body}, which sees {@code c0} (the window's top-left tap in {@code s}) and {@code pr + ow} (its place in the
+   * pool's output, whose plane starts at {@code po}).
+   */
+  private static CodeBlock accumulatorWindows(ConvModel c, PoolModel pool, CodeBlock body) {
+    int pooledWidth = pool.output().width();
+    return CodeBlock.builder()
+        .beginControlFlow("for (int oh = 0; oh < $L; oh++)", pool.output().height())
+        .addStatement("int r0 = so + oh * $L", 2 * c.output().width())
+        .addStatement("int pr = po + oh * $L", pooledWidth)
+        .beginControlFlow("for (int ow = 0; ow < $L; ow++)", pooledWidth)
+        .addStatement("int c0 = r0 + 2 * ow")
+        .add(body)
+        .endControlFlow()
+        .endControlFlow()
+        .build();
+  }
+
+  /**
    * {@code conv1PoolWinners}: the 2x2 max pool after the layer in training, on one filter's accumulator row of one
    * sample (from {@code so}) while it is in L1: each window's maximum and its winner, by the pool's own rule ({@code
    * PoolCode.twoByTwoWinner}), the winner as its index in the layer's output (the accumulator row's plane is stored
    * from {@code yo}). Writes the pool's output and winners from {@code po}.
    */
   private static MethodSpec poolWinnersMethod(ConvModel c, PoolModel pool) {
-    int width = c.output().width();
-    int pooledWidth = pool.output().width();
     CodeBlock body = CodeBlock.builder()
         .addStatement("int shift = yo - so")
-        .beginControlFlow("for (int oh = 0; oh < $L; oh++)", pool.output().height())
-        .addStatement("int r0 = so + oh * $L", 2 * width)
-        .addStatement("int pr = po + oh * $L", pooledWidth)
-        .beginControlFlow("for (int ow = 0; ow < $L; ow++)", pooledWidth)
-        .addStatement("int c0 = r0 + 2 * ow")
-        .add(PoolCode.twoByTwoWinner("s", width))
-        .addStatement("pooled[pr + ow] = best")
-        .addStatement("arg[pr + ow] = at + shift")
-        .endControlFlow()
-        .endControlFlow()
+        .add(accumulatorWindows(c, pool, CodeBlock.builder()
+            .add(PoolCode.twoByTwoWinner("s", c.output().width()))
+            .addStatement("pooled[pr + ow] = best")
+            .addStatement("arg[pr + ow] = at + shift")
+            .build()))
         .build();
     return Methods.kernel(Methods.pass(c.name(), "PoolWinners"),
             "$L: $L's output and winners (in training) from one filter's accumulator row of one sample.\n",
@@ -863,14 +865,24 @@ final class ConvCode implements LayerCode {
       // The direct weight gradient's list of values and window starts, made here in the same pass.
       b.addStatement("listed[count] = v").addStatement("windows[count] = $L", windowStart(c, "p"));
     }
-    if (relu) {
-      b.add("// The ReLU's gradient: none where it output zero (the pool's output is the winner's value).\n")
-          .addStatement("count += $T.isNonZero(Float.floatToRawIntBits(v)) "
-              + "& $T.isPositive(Float.floatToRawIntBits(yp[pf + i]))", FLOAT_BITS, FLOAT_BITS);
-    } else {
-      b.addStatement("count += $T.isNonZero(Float.floatToRawIntBits(v))", FLOAT_BITS);
-    }
+    countIfListed(b, "v", relu ? "yp[pf + i]" : null,
+        "The ReLU's gradient: none where it output zero (the pool's output is the winner's value).");
     b.endControlFlow();
+  }
+
+  /**
+   * The statement that keeps the entry just listed ({@code count += 1}) when its gradient {@code gradient} is not zero
+   * and, after a ReLU in the kernel ({@code output} not null), the layer's output there is positive; on the floats'
+   * bits, without a branch. {@code reluComment} says where the ReLU's mask comes from.
+   */
+  private static void countIfListed(CodeBlock.Builder b, String gradient, String output, String reluComment) {
+    if (output != null) {
+      b.add("// $L\n", reluComment)
+          .addStatement("count += $T.isNonZero(Float.floatToRawIntBits($L)) "
+              + "& $T.isPositive(Float.floatToRawIntBits($L))", FLOAT_BITS, gradient, FLOAT_BITS, output);
+    } else {
+      b.addStatement("count += $T.isNonZero(Float.floatToRawIntBits($L))", FLOAT_BITS, gradient);
+    }
   }
 
   /**
@@ -924,13 +936,7 @@ final class ConvCode implements LayerCode {
           .addStatement("int count = 0")
           .beginControlFlow("for (int p = 0; p < $L; p++)", positions)
           .addStatement("nonzero[count] = p");
-      if (relu) {
-        b.add("// The ReLU's gradient: none where it output zero.\n")
-            .addStatement("count += $T.isNonZero(Float.floatToRawIntBits(g[gf + p])) "
-                + "& $T.isPositive(Float.floatToRawIntBits(y[gf + p]))", FLOAT_BITS, FLOAT_BITS);
-      } else {
-        b.addStatement("count += $T.isNonZero(Float.floatToRawIntBits(g[gf + p]))", FLOAT_BITS);
-      }
+      countIfListed(b, "g[gf + p]", relu ? "y[gf + p]" : null, "The ReLU's gradient: none where it output zero.");
       b.endControlFlow();
     }
     if (c.bias()) {

@@ -240,12 +240,12 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
    * the convolution to a later layer.
    */
   static boolean poolBackwardInKernel(LayerPlan conv, List<LayerPlan> plans) {
-    for (LayerPlan plan : plans) {
-      if (plan.skip() != null && plan.skip().from().equals(conv.layer().name())) {
-        return false;
-      }
-    }
-    return true;
+    return !isResidualSource(conv.layer().name(), plans);
+  }
+
+  /** Whether a residual goes from the layer named {@code layer} to one of {@code plans}. */
+  private static boolean isResidualSource(String layer, List<LayerPlan> plans) {
+    return plans.stream().anyMatch(l -> l.skip() != null && l.skip().from().equals(layer));
   }
 
   /** Learnable scalars of a layer (buffers such as running statistics do not count). */
@@ -306,7 +306,7 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
       LayerPlan norm = layers.get(i + 1);
       if (conv.layer() instanceof ConvModel c && c.activation().isIdentity() && conv.skip() == null
           && norm.layer() instanceof BatchNormModel && norm.input().equals(conv.output())
-          && layers.stream().noneMatch(l -> l.skip() != null && l.skip().from().equals(c.name()))) {
+          && !isResidualSource(c.name(), layers)) {
         folds.add(new Fold(conv, norm));
       }
     }
