@@ -217,8 +217,9 @@ public abstract class Model {
 
   /**
    * The generated share of {@link #repackPart}: remakes rows {@code [n * part / parts, n * (part + 1) / parts)} of
-   * each weight's {@code n} rows in its stale copies. Splitting by weight row keeps each thread on the rows its own
-   * share of a split optimizer step has just written (an optimizer slices a parameter the same way).
+   * each stale copy's {@code n} rows (a Dense weight's transpose: one row per input). Each thread then writes whole
+   * rows of its own; split by the weight's rows, the threads met inside every copy row and contended for that cache
+   * line (see {@code Packing.transposeColumns}).
    */
   protected void repackWeights(int part, int parts) {}
 

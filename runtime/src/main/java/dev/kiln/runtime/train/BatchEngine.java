@@ -146,8 +146,8 @@ final class BatchEngine {
       stepping = null;
     }
     optimizer.finishSplitStep();
-    // The forward pass's transposed weights, remade here by every thread for its rows (still in its cache from the
-    // step), rather than by the first forward pass of the next batch on one thread while the others wait.
+    // The forward pass's transposed weights, remade here by every thread for its share of their rows, rather than by
+    // the first forward pass of the next batch on one thread while the others wait.
     run(repackTask);
     model.finishRepack();
   }

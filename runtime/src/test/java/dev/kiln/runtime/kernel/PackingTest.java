@@ -50,7 +50,7 @@ class PackingTest {
    * write nothing outside their rows.
    */
   @Test
-  void rowRangesInPartsAddUpToTheWholeTranspose() {
+  void columnRangesInPartsAddUpToTheWholeTranspose() {
     int[][] shapes = {{1, 1}, {7, 9}, {256, 13}, {10, 128}, {13, 8}};
     for (int[] shape : shapes) {
       int rows = shape[0];
@@ -67,14 +67,14 @@ class PackingTest {
         float[][] out = new float[cols][rows];
         float[] flat = new float[rows * cols];
         for (int part = 0; part < parts; part++) {
-          int from = rows * part / parts;
-          int to = rows * (part + 1) / parts;
-          Packing.transposeRows(w, rows, cols, out, from, to);
-          Packing.transposeFlatRows(w, rows, cols, flat, from, to);
-          for (int c = 0; c < cols; c++) {
-            for (int r = to; r < rows; r++) {
-              assertEquals(0f, out[c][r], "row " + r + " written before its part");
-              assertEquals(0f, flat[c * rows + r], "flat row " + r + " written before its part");
+          int from = cols * part / parts;
+          int to = cols * (part + 1) / parts;
+          Packing.transposeColumns(w, rows, cols, out, from, to);
+          Packing.transposeFlatColumns(w, rows, cols, flat, from, to);
+          for (int c = to; c < cols; c++) {
+            for (int r = 0; r < rows; r++) {
+              assertEquals(0f, out[c][r], "output row " + c + " written before its part");
+              assertEquals(0f, flat[c * rows + r], "flat output row " + c + " written before its part");
             }
           }
         }
@@ -87,11 +87,11 @@ class PackingTest {
   }
 
   @Test
-  void rowRangeOutsideTheWeightIsRejected() {
+  void columnRangeOutsideTheWeightIsRejected() {
     float[] w = new float[6];
     float[][] out = new float[3][2];
-    assertThrows(IllegalArgumentException.class, () -> Packing.transposeRows(w, 2, 3, out, -1, 1));
-    assertThrows(IllegalArgumentException.class, () -> Packing.transposeRows(w, 2, 3, out, 1, 3));
-    assertThrows(IllegalArgumentException.class, () -> Packing.transposeFlatRows(w, 2, 3, new float[6], 2, 1));
+    assertThrows(IllegalArgumentException.class, () -> Packing.transposeColumns(w, 2, 3, out, -1, 1));
+    assertThrows(IllegalArgumentException.class, () -> Packing.transposeColumns(w, 2, 3, out, 1, 4));
+    assertThrows(IllegalArgumentException.class, () -> Packing.transposeFlatColumns(w, 2, 3, new float[6], 2, 1));
   }
 }
