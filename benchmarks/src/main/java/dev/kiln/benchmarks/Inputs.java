@@ -4,8 +4,10 @@ import java.util.SplittableRandom;
 
 /**
  * The data every benchmark feeds its net: fixed pseudo-random pixels in [0, 1) (the reference nets take raw pixels
- * divided by 255) and labels in 0..9. Timing does not depend on the values; the same seed gives every library the
- * same numbers.
+ * divided by 255) and labels in 0..9; the same seed gives every library the same numbers. The peers' timings do not
+ * depend on the values. Kiln's do in one way: its kernels skip exact zeros (inputs of a Dense layer, gradients after
+ * a ReLU), and these pixels have none, where a real Fashion-MNIST image is about half background zeros. So Kiln's
+ * first layer does all of its work here, and the figures are Kiln's less favourable case.
  */
 public final class Inputs {
   /** Values in one 1x28x28 image. */
