@@ -83,9 +83,9 @@ final class DenseCode implements LayerCode {
   }
 
   /**
-   * The copies' rows from this layer's inputs {@code [in * part / parts, in * (part + 1) / parts)} (the weight's
-   * columns), into each stale copy: the packed rows always, the flat copy once the Vector API kernel has made it. Both read the version the
-   * optimizer's step left; {@link #markRepacked} records it after every part has run.
+   * The copies' rows for this layer's inputs {@code [in * part / parts, in * (part + 1) / parts)} (the weight's
+   * columns), into each stale copy: the packed rows always, the flat copy once the Vector API kernel has made it.
+   * Both read the version the optimizer's step left; {@link #markRepacked} records it after every part has run.
    */
   @Override
   public CodeBlock repackPart(LayerPlan plan) {

@@ -38,8 +38,8 @@ public final class Packing {
    * {@code c} only. Threads may fill disjoint ranges of the same {@code out} at once (data-parallel training repacks
    * every Dense weight this way after each step). Split this way, each thread writes whole rows of its own; split by
    * the weight's rows instead, the two threads wrote the two halves of every output row side by side and fought
-   * over the cache line where the halves meet, once per row: two threads repacking a 256 x 784 weight took 64 us
-   * that way against 70 us for one, and 40 us split by output row (scratch harness).
+   * over the cache line where the halves meet, once per row: two threads repacking a 256 x 784 weight took 64 µs
+   * that way against 70 µs for one, and 40 µs split by output row (scratch harness).
    */
   public static void transposeColumns(float[] w, int rows, int cols, float[][] out, int from, int to) {
     checkRange(cols, from, to);

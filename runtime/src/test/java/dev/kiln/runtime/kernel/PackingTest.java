@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import org.junit.jupiter.api.Test;
 
 class PackingTest {
-  /** The outer array fills whole 64-byte lines (16-byte header, four bytes a slot); the rows are there, the rest null. */
+  /**
+   * The outer array fills whole 64-byte lines (16-byte header, four bytes a slot); the rows are there, the rest null.
+   */
   @Test
   void rowsPadTheOuterArrayToWholeCacheLines() {
     for (int rows : new int[] {0, 1, 12, 13, 64, 100}) {
