@@ -569,11 +569,6 @@ final class ConvCode implements LayerCode {
   }
 
   /**
-   * The forward product's passes over taps {@code from..to} ({@code to - from} a multiple of {@code width}) for the
-   * filters left over from the groups of four, {@code [fg, f1)}: for each group of {@code width} column rows, each
-   * filter adds them, times its weights, into its accumulator row, one {@code madd} chain per position.
-   */
-  /**
    * How many filters a block of the forward pass can leave over after its groups of four, over all blocks (each
    * group's filters in blocks of {@link ConvModel#filtersPerPass}, the last block maybe shorter): at most two
    * values, none of them zero.
@@ -590,6 +585,11 @@ final class ConvCode implements LayerCode {
     return left;
   }
 
+  /**
+   * The forward product's passes over taps {@code from..to} ({@code to - from} a multiple of {@code width}) for the
+   * filters left over from the groups of four, {@code [fg, f1)}: for each group of {@code width} column rows, each
+   * filter adds them, times its weights, into its accumulator row, one {@code madd} chain per position.
+   */
   private static void columnPasses(CodeBlock.Builder b, int from, int to, int width, int taps) {
     if (from >= to) {
       return;
