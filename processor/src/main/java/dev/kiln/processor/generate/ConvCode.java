@@ -725,10 +725,7 @@ final class ConvCode implements LayerCode {
     if (pool != null) {
       // These kernels read the whole output gradient: route the pool's gradient to its winners first, as the
       // pool's own backward would.
-      b.addStatement("java.util.Arrays.fill(g, 0, batch * $L, 0f)", c.output().size())
-          .beginControlFlow("for (int i = 0; i < batch * $L; i++)", pool.output().size())
-          .addStatement("g[arg[i]] += gp[i]")
-          .endControlFlow();
+      b.add(PoolCode.maxGradientToWinners(pool, "g", "gp"));
     }
     b.beginControlFlow("if (inputGrad)")
         .addStatement("java.util.Arrays.fill(gx, 0, batch * $L, 0f)", c.input().size())

@@ -279,16 +279,28 @@ final class PoolCode implements LayerCode {
         .build();
   }
 
+  /**
+   * A max pool's backward: the batch's input gradient {@code target} zeroed, then each output's gradient (from
+   * {@code gradient}) added at its winner ({@code arg}, an index into the input). Also what a convolution's Vector API
+   * backward runs when the pool's backward is folded into the convolution's kernel ({@code ConvCode}).
+   */
+  static CodeBlock maxGradientToWinners(PoolModel p, String target, String gradient) {
+    return CodeBlock.builder()
+        .addStatement("java.util.Arrays.fill($L, 0, batch * $L, 0f)", target, p.input().size())
+        .beginControlFlow("for (int i = 0; i < batch * $L; i++)", p.output().size())
+        .addStatement("$L[arg[i]] += $L[i]", target, gradient)
+        .endControlFlow()
+        .build();
+  }
+
   private static MethodSpec backwardMethod(PoolModel p) {
     Window w = p.window();
     boolean max = p.mode() == PoolMode.MAX;
-    CodeBlock.Builder b = CodeBlock.builder()
-        .addStatement("java.util.Arrays.fill(gx, 0, batch * $L, 0f)", p.input().size());
+    CodeBlock.Builder b = CodeBlock.builder();
     if (max) {
-      b.beginControlFlow("for (int i = 0; i < batch * $L; i++)", p.output().size())
-          .addStatement("gx[arg[i]] += g[i]")
-          .endControlFlow();
+      b.add(maxGradientToWinners(p, "gx", "g"));
     } else {
+      b.addStatement("java.util.Arrays.fill(gx, 0, batch * $L, 0f)", p.input().size());
       openWindowLoops(b, p);
       b.addStatement("float d = g[yo + oh * $L + ow] * $L", p.output().width(),
           ActivationCode.floatLiteral(1.0 / (w.kh() * w.kw())));
