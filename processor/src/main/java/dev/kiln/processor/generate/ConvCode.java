@@ -243,20 +243,36 @@ final class ConvCode implements LayerCode {
     // rows: all but its last dh rows are one copy from that column (LeNet-5's second convolution: 18 copies per
     // channel and kernel column instead of 50).
     boolean shifted = w.sh() == 1 && w.kh() > 1 && oh > w.dh();
+    // Where the horizontal stride equals the horizontal dilation, a tap's column is also the column of the tap one
+    // kernel column to the left moved on by one value, but for each output row's last value, which comes from the
+    // image: one copy and oh single values instead of oh copies (per sample, LeNet-5's first convolution makes 32
+    // copies for its first kernel row instead of 140, its second 84 instead of 300; a copy of a short row costs
+    // several times a single value). Used where the vertical move is not, on the first kernel row.
+    boolean across = shiftsRows(c);
     CodeBlock.Builder b = CodeBlock.builder()
         .addStatement("int k = 0")
         .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
         .beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
         .beginControlFlow("for (int kw = 0; kw < $L; kw++)", w.kw())
         .addStatement("float[] col = cols[k]");
-    if (shifted) {
-      b.addStatement("int first = 0")
-          .beginControlFlow("if (kh > 0)")
-          .addStatement("System.arraycopy(cols[k - $L], base + $L, col, base, $L)", w.kw(), w.dh() * ow,
-              (oh - w.dh()) * ow)
-          .addStatement("first = $L", oh - w.dh())
-          .endControlFlow()
-          .beginControlFlow("for (int oh = first; oh < $L; oh++)", oh);
+    if (shifted || across) {
+      b.addStatement("int first = 0");
+      if (shifted) {
+        b.beginControlFlow("if (kh > 0)")
+            .addStatement("System.arraycopy(cols[k - $L], base + $L, col, base, $L)", w.kw(), w.dh() * ow,
+                (oh - w.dh()) * ow)
+            .addStatement("first = $L", oh - w.dh());
+      }
+      if (across) {
+        b.add(shifted ? "$<} else if (kw > 0) {\n$>" : "if (kw > 0) {\n$>")
+            .addStatement("System.arraycopy(cols[k - 1], base + 1, col, base, $L)", oh * ow - 1)
+            .beginControlFlow("for (int oh = 0; oh < $L; oh++)", oh)
+            .addStatement("col[base + $L] = $L[so + ch * $L + $L]", Methods.linear("oh", ow, ow - 1), src,
+                sourcePlane(c), Methods.linear("oh", w.sh() * pw, "kh", w.dh() * pw, "kw", w.dw(), (ow - 1) * w.sw()))
+            .endControlFlow()
+            .addStatement("first = $L", oh);
+      }
+      b.endControlFlow().beginControlFlow("for (int oh = first; oh < $L; oh++)", oh);
     } else {
       b.beginControlFlow("for (int oh = 0; oh < $L; oh++)", oh);
     }
