@@ -45,6 +45,7 @@ import javax.lang.model.element.Modifier;
  */
 final class ConvCode implements LayerCode {
   static final ClassName FLOAT_BITS = ClassName.get("dev.kiln.runtime.kernel", "FloatBits");
+  static final ClassName CONV_WINDOWS = ClassName.get("dev.kiln.runtime.kernel", "ConvWindows");
 
   @Override
   public List<MethodSpec> methods(LayerPlan plan) {
@@ -75,16 +76,30 @@ final class ConvCode implements LayerCode {
   @Override
   public List<FieldSpec> fields(LayerPlan plan) {
     ConvModel c = (ConvModel) plan.layer();
-    if (!c.wideGrid()) {
-      return List.of();
-    }
     Window w = c.window();
-    return List.of(FieldSpec.builder(Methods.INTS, tapsField(c), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-        .addJavadoc("$L: where each kernel tap reads the source image (the Vector API backend's wide grid).\n",
-            c.name())
-        .initializer("$T.tapOffsets($L, $L, $L, $L, $L, $L, $L)", Methods.VECTOR_BACKEND, c.channelsPerGroup(),
-            w.kh(), w.kw(), w.dh(), w.dw(), c.sourceHeight(), c.sourceWidth())
-        .build());
+    List<FieldSpec> fields = new java.util.ArrayList<>();
+    if (c.wideGrid()) {
+      fields.add(FieldSpec.builder(Methods.INTS, tapsField(c), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+          .addJavadoc("$L: where each kernel tap reads the source image (the Vector API backend's wide grid).\n",
+              c.name())
+          .initializer("$T.tapOffsets($L, $L, $L, $L, $L, $L, $L)", Methods.VECTOR_BACKEND, c.channelsPerGroup(),
+              w.kh(), w.kw(), w.dh(), w.dw(), c.sourceHeight(), c.sourceWidth())
+          .build());
+    }
+    if (c.directWeightGradient()) {
+      fields.add(FieldSpec.builder(Methods.INTS, windowStartsField(c), Modifier.PRIVATE, Modifier.STATIC,
+              Modifier.FINAL)
+          .addJavadoc("$L: where each output position's window starts in the source image (see windowStart).\n",
+              c.name())
+          .initializer("$T.starts($L, $L, $L, $L)", CONV_WINDOWS, c.output().height(), c.output().width(),
+              w.sh() * c.sourceWidth(), w.sw())
+          .build());
+    }
+    return fields;
+  }
+
+  private static String windowStartsField(ConvModel c) {
+    return c.name() + "WindowStarts";
   }
 
   private static String tapsField(ConvModel c) {
@@ -812,15 +827,13 @@ final class ConvCode implements LayerCode {
   }
 
   /**
-   * Where the window of output position {@code p} (an expression) starts in the source image, from {@code so}:
-   * {@code p / outWidth} is its output row.
+   * Where the window of output position {@code p} (an expression) starts in the source image, from {@code so}: the
+   * layer's table of window starts ({@code ConvWindows.starts}), one load where {@code p / outWidth} and
+   * {@code p % outWidth} would be a multiply, shifts and a subtraction (LeNet-5's training step: its first
+   * convolution's backward lists 75,264 positions per batch this way).
    */
   private static String windowStart(ConvModel c, String p) {
-    Window w = c.window();
-    int ow = c.output().width();
-    int sw = c.sourceWidth();
-    String oh = "(" + p + " / " + ow + ")";
-    return "so + " + Methods.linear(oh, w.sh() * sw, "(" + p + " % " + ow + ")", w.sw(), 0);
+    return "so + " + windowStartsField(c) + "[" + p + "]";
   }
 
   /**
