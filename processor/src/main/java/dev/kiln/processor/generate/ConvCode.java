@@ -54,8 +54,8 @@ final class ConvCode implements LayerCode {
     PoolModel pool = plan.poolInKernel() == null ? null : (PoolModel) plan.poolInKernel().layer();
     PoolModel poolBackward = plan.poolBackwardInKernel() ? pool : null;
     List<MethodSpec> methods = new java.util.ArrayList<>(List.of(padMethod(c), columnsMethod(c),
-        rowsBackwardMethod(c), forwardMethod(c, pool, plan.poolBackwardInKernel()), backwardMethod(c, relu,
-        poolBackward)));
+        c.shiftsRows() ? inputGradientMethod(c) : rowsBackwardMethod(c),
+        forwardMethod(c, pool, plan.poolBackwardInKernel()), backwardMethod(c, relu, poolBackward)));
     if (pool != null) {
       methods.add(poolMethod(c, pool));
       methods.add(poolWinnersMethod(c, pool));
@@ -263,7 +263,7 @@ final class ConvCode implements LayerCode {
     // image: one copy and oh single values instead of oh copies (per sample, LeNet-5's first convolution makes 32
     // copies for its first kernel row instead of 140, its second 84 instead of 300; a copy of a short row costs
     // several times a single value). Used where the vertical move is not, on the first kernel row.
-    boolean across = shiftsRows(c);
+    boolean across = c.shiftsRows();
     CodeBlock.Builder b = CodeBlock.builder()
         .addStatement("int k = 0")
         .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
@@ -327,7 +327,7 @@ final class ConvCode implements LayerCode {
     Object[] copyArgs = {source(c), Methods.linear("kw", w.dw(), 0)};
     String doc = "$L: copies one sample and group's windows into im2row rows.\n";
     int width = c.output().width();
-    if (!shiftsRows(c)) {
+    if (!c.shiftsRows()) {
       return windowCopy(c, "Rows", doc, "rows", walkRows(c, copy, copyArgs));
     }
     int length = ConvModel.rowLength(c);
@@ -359,86 +359,117 @@ final class ConvCode implements LayerCode {
   }
 
   /**
-   * Whether each window one output column to the right is the previous one moved on by one tap: the horizontal
-   * stride equals the horizontal dilation, with at least two kernel columns and two output columns.
-   */
-  private static boolean shiftsRows(ConvModel c) {
-    Window w = c.window();
-    return w.sw() == w.dw() && w.kw() >= 2 && c.output().width() >= 2;
-  }
-
-  /**
    * {@code conv1RowsBackward} adds the row gradients of sample {@code n}, group {@code grp} onto the input gradient
-   * (row2im). A padded layer adds them into a scratch image of its own (cleared first, its border catching the
-   * gradients of the padding) and then adds its interior to the input gradient, so that no addition needs a bounds
-   * test.
+   * (row2im), for a layer whose windows do not move on by one tap per output column ({@link
+   * ConvModel#shiftsRows}; the others use {@link #inputGradientMethod}). A padded layer adds them into a scratch image
+   * of its own (cleared first, its border catching the gradients of the padding) and then adds its interior to the
+   * input gradient, so that no addition needs a bounds test.
    */
   private static MethodSpec rowsBackwardMethod(ConvModel c) {
-    Window w = c.window();
-    int h = c.input().height();
-    int iw = c.input().width();
-    boolean padded = c.padded();
-    String target = padded ? "paddedGrad" : "gx";
-    CodeBlock.Builder b = CodeBlock.builder()
-        .addStatement("int xo = (n * $L + grp * $L) * $L", c.input().channels(), c.channelsPerGroup(), h * iw);
-    if (padded) {
-      b.addStatement("java.util.Arrays.fill(paddedGrad, 0f)").addStatement("int so = 0");
-    } else {
-      b.addStatement("int so = xo");
-    }
-    String add = "$L[at + $L] += row[r++]";
-    Object[] addArgs = {target, Methods.linear("kw", w.dw(), 0)};
-    if (shiftsRows(c)) {
-      // The converse of the shifted im2row (rowsMethod): from an output row's last window back to its second,
-      // each kernel row's last tap goes to the image and the rest of the window's gradient onto the window before
-      // it, moved on by one tap (vectorised passes instead of a scattered addition per value); the first window
-      // then goes to the image whole. LeNet-5's second convolution: 30 scattered additions per window instead of
-      // 150. The move is a copy into the scratch row after the positions' rows, then an addition at equal indices:
-      // "previous[i + 1] += row[i]" stays scalar, because C2 cannot rule out that the two rows are one array.
-      int width = c.output().width();
-      int length = ConvModel.rowLength(c);
-      int pw = c.sourceWidth();
-      b.addStatement("float[] moved = rows[$L]", c.positions())
-          .beginControlFlow("for (int oh = 0; oh < $L; oh++)", c.output().height())
-          .addStatement("int p0 = oh * $L", width)
-          .beginControlFlow("for (int ow = $L; ow > 0; ow--)", width - 1)
-          .addStatement("float[] row = rows[p0 + ow], previous = rows[p0 + ow - 1]")
-          .addStatement("int r = $L", w.kw() - 1)
-          .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
-          .beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
-          .addStatement("$L[so + ch * $L + $L] += row[r]", target, sourcePlane(c),
-              Methods.linear("oh", w.sh() * pw, "kh", w.dh() * pw, "ow", w.sw(), (w.kw() - 1) * w.dw()))
-          .addStatement("row[r] = 0f")
-          .addStatement("r += $L", w.kw())
-          .endControlFlow()
-          .endControlFlow()
-          .addStatement("System.arraycopy(row, 0, moved, 1, $L)", length - 1)
-          .beginControlFlow("for (int i = 1; i < $L; i++)", length)
-          .addStatement("previous[i] += moved[i]")
-          .endControlFlow()
-          .endControlFlow()
-          .addStatement("float[] row = rows[p0]")
-          .addStatement("int ow = 0")
-          .addStatement("int r = 0")
-          .add(walkWindow(c, add, addArgs))
-          .endControlFlow();
-    } else {
-      b.add(walkRows(c, add, addArgs));
-    }
-    if (padded) {
-      b.addStatement("$L(gx, paddedGrad, xo)", Methods.pass(c.name(), "Unpad"));
-    }
+    CodeBlock.Builder b = CodeBlock.builder().add(openInputGradient(c))
+        .add(walkRows(c, "$L[at + $L] += row[r++]", inputGradientTarget(c),
+            Methods.linear("kw", c.window().dw(), 0)))
+        .add(closeInputGradient(c));
     MethodSpec.Builder m = Methods.kernel(Methods.pass(c.name(), "RowsBackward"),
             "$L: adds the row gradients of sample n, group grp onto the input gradient (row2im).\n", c.name())
         .addParameter(Methods.FLOATS, "gx")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "rows");
-    if (padded) {
+    if (c.padded()) {
       m.addParameter(Methods.FLOATS, "paddedGrad");
     }
     return m.addParameter(TypeName.INT, "n")
         .addParameter(TypeName.INT, "grp")
         .addCode(b.build())
         .build();
+  }
+
+  /**
+   * {@code conv1InputGradient}, for a layer whose windows move on by one tap per output column ({@link
+   * ConvModel#shiftsRows}): sample {@code n}, group {@code grp}'s input gradient from its output gradients listed by
+   * position ({@code positionGrad}), im2row's converse without the rows. Output row by output row, from its last
+   * window to its first, one row of window gradients ({@code acc}) carries the sum: it is moved on by one tap (the
+   * window before this one is this one moved back a column, so what this window's taps leave to its neighbour lands
+   * on the right taps), this position's filters add their weight rows onto it (several per pass), then each kernel
+   * row's last tap, which no window to the left shares, goes to the image and is cleared; the row's first window
+   * goes to the image whole. Against one row gradient per position and a row2im pass after (LeNet-5's second
+   * convolution, training step at batch 64, scratch per-layer timer: 387 + 267 -> 535 µs), it skips clearing and
+   * re-reading a row per position (60 KiB a sample, out of L1) and the separate addition of each moved row.
+   */
+  private static MethodSpec inputGradientMethod(ConvModel c) {
+    Window w = c.window();
+    int k = ConvModel.rowLength(c);
+    int width = c.output().width();
+    int pw = c.sourceWidth();
+    int fpg = c.filtersPerGroup();
+    String target = inputGradientTarget(c);
+    CodeBlock.Builder b = CodeBlock.builder().add(openInputGradient(c))
+        .addStatement("java.util.Arrays.fill(acc, 0f)")
+        .beginControlFlow("for (int oh = 0; oh < $L; oh++)", c.output().height())
+        .beginControlFlow("for (int ow = $L; ow >= 0; ow--)", width - 1)
+        .beginControlFlow("if (ow < $L)", width - 1)
+        .add("// The sum so far, moved on by one tap: each kernel row's first tap takes a cleared last tap.\n")
+        .addStatement("System.arraycopy(acc, 0, acc, 1, $L)", k - 1)
+        .addStatement("acc[0] = 0f")
+        .endControlFlow()
+        .addStatement("int pf = (oh * $L + ow) * $L", width, fpg)
+        .add(Methods.listNonZero("filters", "i", "0", String.valueOf(fpg), "positionGrad[pf + i]"))
+        .add(Methods.addListedRows("filters", "positionGrad[pf + %s]", "wRows[grp * " + fpg + " + %s]", "acc", k))
+        .beginControlFlow("if (ow > 0)")
+        .addStatement("int r = $L", w.kw() - 1)
+        .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
+        .beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
+        .addStatement("$L[so + ch * $L + $L] += acc[r]", target, sourcePlane(c),
+            Methods.linear("oh", w.sh() * pw, "kh", w.dh() * pw, "ow", w.sw(), (w.kw() - 1) * w.dw()))
+        .addStatement("acc[r] = 0f")
+        .addStatement("r += $L", w.kw())
+        .endControlFlow()
+        .endControlFlow()
+        .nextControlFlow("else")
+        .addStatement("int r = 0")
+        .add(walkWindow(c, "$L[at + $L] += acc[r++]", target, Methods.linear("kw", w.dw(), 0)))
+        .addStatement("java.util.Arrays.fill(acc, 0f)")
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .add(closeInputGradient(c));
+    MethodSpec.Builder m = Methods.kernel(Methods.pass(c.name(), "InputGradient"),
+            "$L: adds the input gradient of sample n, group grp, from its output gradients by position.\n",
+            c.name())
+        .addParameter(Methods.FLOATS, "gx")
+        .addParameter(Methods.FLOATS, "acc")
+        .addParameter(Methods.FLOATS, "positionGrad")
+        .addParameter(Methods.INTS, "filters")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "wRows");
+    if (c.padded()) {
+      m.addParameter(Methods.FLOATS, "paddedGrad");
+    }
+    return m.addParameter(TypeName.INT, "n")
+        .addParameter(TypeName.INT, "grp")
+        .addCode(b.build())
+        .build();
+  }
+
+  /** Where a layer's input-gradient kernels add: the padded scratch image, or the input gradient itself. */
+  private static String inputGradientTarget(ConvModel c) {
+    return c.padded() ? "paddedGrad" : "gx";
+  }
+
+  /** The input-gradient kernels' start: {@code xo}, the sample's group in gx, and {@code so}, where they add. */
+  private static CodeBlock openInputGradient(ConvModel c) {
+    CodeBlock.Builder b = CodeBlock.builder().addStatement("int xo = (n * $L + grp * $L) * $L",
+        c.input().channels(), c.channelsPerGroup(), c.input().height() * c.input().width());
+    if (c.padded()) {
+      return b.addStatement("java.util.Arrays.fill(paddedGrad, 0f)").addStatement("int so = 0").build();
+    }
+    return b.addStatement("int so = xo").build();
+  }
+
+  /** The input-gradient kernels' end: a padded layer adds its scratch image's interior to the input gradient. */
+  private static CodeBlock closeInputGradient(ConvModel c) {
+    if (!c.padded()) {
+      return CodeBlock.of("");
+    }
+    return CodeBlock.of("$L(gx, paddedGrad, xo);\n", Methods.pass(c.name(), "Unpad"));
   }
 
   /**
@@ -986,19 +1017,24 @@ final class ConvCode implements LayerCode {
         .endControlFlow()
         .endControlFlow()
         .endControlFlow()
-        .beginControlFlow("if (inputGrad)")
-        .add("// Position by position, the weight rows of the filters with a gradient there, several per pass, into\n")
-        .add("// the position's row gradient: one load and store of it per pass instead of one per filter.\n")
-        .beginControlFlow("for (int p = 0; p < $L; p++)", positions)
-        .addStatement("float[] t = rowsGrad[p]")
-        .addStatement("java.util.Arrays.fill(t, 0f)")
-        .addStatement("int pf = p * $L", fpg)
-        .add(Methods.listNonZero("filters", "i", "0", String.valueOf(fpg), "positionGrad[pf + i]"))
-        .add(Methods.addListedRows("filters", "positionGrad[pf + %s]", "wRows[grp * " + fpg + " + %s]", "t", k))
-        .endControlFlow()
-        .addStatement(c.padded() ? "$L(gx, rowsGrad, paddedGrad, n, grp)" : "$L(gx, rowsGrad, n, grp)",
-            Methods.pass(c.name(), "RowsBackward"))
-        .endControlFlow()
+        .beginControlFlow("if (inputGrad)");
+    String paddedGrad = c.padded() ? "paddedGrad, " : "";
+    if (c.shiftsRows()) {
+      b.addStatement("$L(gx, rowsGrad[0], positionGrad, filters, wRows, $Ln, grp)",
+          Methods.pass(c.name(), "InputGradient"), paddedGrad);
+    } else {
+      b.add("// Position by position, the weight rows of the filters with a gradient there, several per pass, into\n")
+          .add("// the position's row gradient: one load and store of it per pass instead of one per filter.\n")
+          .beginControlFlow("for (int p = 0; p < $L; p++)", positions)
+          .addStatement("float[] t = rowsGrad[p]")
+          .addStatement("java.util.Arrays.fill(t, 0f)")
+          .addStatement("int pf = p * $L", fpg)
+          .add(Methods.listNonZero("filters", "i", "0", String.valueOf(fpg), "positionGrad[pf + i]"))
+          .add(Methods.addListedRows("filters", "positionGrad[pf + %s]", "wRows[grp * " + fpg + " + %s]", "t", k))
+          .endControlFlow()
+          .addStatement("$L(gx, rowsGrad, $Ln, grp)", Methods.pass(c.name(), "RowsBackward"), paddedGrad);
+    }
+    b.endControlFlow()
         .endControlFlow()
         .endControlFlow()
         .beginControlFlow("for (int f = 0; f < $L; f++)", c.filters())

@@ -90,6 +90,15 @@ public record ConvModel(
   /** Largest window (taps per filter, one group) whose weight gradient {@link #directWeightGradient} sums directly. */
   static final int DIRECT_TAPS = 32;
 
+  /**
+   * Whether each window one output column to the right is the previous one moved on by one tap: the horizontal
+   * stride equals the horizontal dilation, with at least two kernel columns and two output columns. The generated
+   * im2row, im2col and input gradient then move rows along instead of copying every value (see ConvCode).
+   */
+  public boolean shiftsRows() {
+    return window.sw() == window.dw() && window.kw() >= 2 && output.width() >= 2;
+  }
+
   /** Output positions of one filter for one sample. */
   public int positions() {
     return output.height() * output.width();

@@ -118,8 +118,9 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         matrices.put(layer.name() + "Sums", List.of(c.filtersPerPass(), c.samplesPerPass() * positions));
         // (No rows when the weight gradient is summed straight from the source: nothing else reads them.)
         matrices.put(layer.name() + "Rows", List.of(c.directWeightGradient() ? 0 : positions, taps));
-        // One more row gradient than positions: row2im's scratch row (see ConvCode.rowsBackwardMethod).
-        matrices.put(layer.name() + "RowsGrad", List.of(positions + 1, taps));
+        // A row gradient per position for row2im, or the one row that carries the sum where windows move on by
+        // one tap per output column (see ConvCode.inputGradientMethod).
+        matrices.put(layer.name() + "RowsGrad", List.of(c.shiftsRows() ? 1 : positions, taps));
         matrices.put(layer.name() + "WeightRows", List.of(c.filters(), taps));
         matrices.put(layer.name() + "WeightGradRows", List.of(c.filters(), taps));
         if (c.directWeightGradient()) {
