@@ -20,7 +20,8 @@ import javax.lang.model.element.Modifier;
  *
  * <ul>
  *   <li>Forward copies a few samples' inputs side by side into im2col columns ({@code cols[tap][position]}; with a
- *       vertical stride of 1 most of a tap's column is one copy of the column one kernel row up) and,
+ *       vertical stride of 1 most of a tap's column is one copy of the column one kernel row up, and on the first
+ *       kernel row, where the horizontal stride equals the dilation, of the column one tap to the left) and,
  *       for each filter of a block whose accumulator rows stay in L1, adds eight column rows at a time, each times
  *       the filter's weight for its tap, into the filter's accumulator row as a chain of multiply-adds (one load and
  *       store of the accumulator per eight products; four filters per column row, which stores four accumulators
@@ -29,7 +30,9 @@ import javax.lang.model.element.Modifier;
  *       positions whose output gradient is non-zero (after a ReLU and a max pool, most are zero), and adds eight such
  *       rows at a time, each times its gradient, into the filter's weight-gradient row. The input gradient is the
  *       reverse: each listed position's row gradient gets the filter's weight row times its gradient, and the row
- *       gradients are scattered back onto the input (row2im). A layer with a small window ({@link
+ *       gradients are scattered back onto the input (row2im); where windows move on by one tap per output column
+ *       ({@link ConvModel#shiftsRows}) one row carries the sum along each output row instead ({@link
+ *       #inputGradientMethod}). A layer with a small window ({@link
  *       ConvModel#directWeightGradient}) needs no rows for its weight gradient: it sums it straight from the
  *       source image, one kernel row's taps in locals over the listed positions.
  * </ul>
@@ -945,11 +948,12 @@ final class ConvCode implements LayerCode {
   /**
    * Backward. The weight gradient is summed over the batch in zero-indexed rows ({@code gwRows}) and added to the
    * parameter's gradient at the end, so that the innermost loops vectorise; the input gradient goes through the row
-   * gradients ({@code rowsGrad}) and row2im. Each position's row gradient is made in one go from the filters with a
-   * gradient there (gathered by position in {@code positionGrad} while the filters are walked), several weight rows
-   * per pass, in the filters' order, so the sums are those of adding filter by filter: LeNet-5's second convolution
-   * has two to three such filters per position, and one pass over the row instead of one per filter took its
-   * training step's backward from 2,246-2,260 to 2,135-2,152 µs (scratch harness).
+   * gradients ({@code rowsGrad}) and row2im, or, where windows move on by one tap per output column, through
+   * {@link #inputGradientMethod}'s one carried row. Each position's row gradient is made in one go from the filters
+   * with a gradient there (gathered by position in {@code positionGrad} while the filters are walked), several
+   * weight rows per pass, in the filters' order, so the sums are those of adding filter by filter: LeNet-5's second
+   * convolution has two to three such filters per position, and one pass over the row instead of one per filter took
+   * its training step's backward from 2,246-2,260 to 2,135-2,152 µs (scratch harness).
    */
   private static MethodSpec backwardMethod(ConvModel c, boolean relu, PoolModel pool) {
     int k = ConvModel.rowLength(c);
