@@ -377,13 +377,7 @@ final class ConvCode implements LayerCode {
             "$L: adds the row gradients of sample n, group grp onto the input gradient (row2im).\n", c.name())
         .addParameter(Methods.FLOATS, "gx")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "rows");
-    if (c.padded()) {
-      m.addParameter(Methods.FLOATS, "paddedGrad");
-    }
-    return m.addParameter(TypeName.INT, "n")
-        .addParameter(TypeName.INT, "grp")
-        .addCode(b.build())
-        .build();
+    return withSampleParameters(m, c, b.build());
   }
 
   /**
@@ -443,13 +437,18 @@ final class ConvCode implements LayerCode {
         .addParameter(Methods.FLOATS, "positionGrad")
         .addParameter(Methods.INTS, "filters")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "wRows");
+    return withSampleParameters(m, c, b.build());
+  }
+
+  /**
+   * The input-gradient kernels' last parameters (the padded scratch image's gradient where the layer pads, then the
+   * sample {@code n} and group {@code grp}) and their code.
+   */
+  private static MethodSpec withSampleParameters(MethodSpec.Builder m, ConvModel c, CodeBlock code) {
     if (c.padded()) {
       m.addParameter(Methods.FLOATS, "paddedGrad");
     }
-    return m.addParameter(TypeName.INT, "n")
-        .addParameter(TypeName.INT, "grp")
-        .addCode(b.build())
-        .build();
+    return m.addParameter(TypeName.INT, "n").addParameter(TypeName.INT, "grp").addCode(code).build();
   }
 
   /** Where a layer's input-gradient kernels add: the padded scratch image, or the input gradient itself. */
