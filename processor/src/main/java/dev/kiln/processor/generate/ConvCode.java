@@ -74,7 +74,9 @@ final class ConvCode implements LayerCode {
 
   /**
    * For a layer the opt-in Vector API backend runs on the wide grid: where each kernel tap reads the source image,
-   * relative to the output position ({@code VectorBackend.tapOffsets}).
+   * relative to the output position ({@code VectorBackend.tapOffsets}). For a layer whose weight gradient is summed
+   * straight from the source ({@link ConvModel#directWeightGradient}): where each output position's window starts
+   * ({@code ConvWindows.starts}, read by {@link #windowStart}).
    */
   @Override
   public List<FieldSpec> fields(LayerPlan plan) {
@@ -235,6 +237,27 @@ final class ConvCode implements LayerCode {
         .build();
   }
 
+  /**
+   * The loops over a window's kernel rows for each one's last tap, the one the window one output column to the left
+   * does not share ({@link ConvModel#shiftsRows}): {@code at} is its place in the source image (from {@code so}, at
+   * output position {@code (oh, ow)}) and {@code r} its index in the window's row, which the caller starts at the
+   * first kernel row's last tap and which moves on by a kernel row after {@code body}.
+   */
+  private static CodeBlock walkLastTaps(ConvModel c, CodeBlock body) {
+    Window w = c.window();
+    int pw = c.sourceWidth();
+    return CodeBlock.builder()
+        .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
+        .beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
+        .addStatement("int at = so + ch * $L + $L", sourcePlane(c),
+            Methods.linear("oh", w.sh() * pw, "kh", w.dh() * pw, "ow", w.sw(), (w.kw() - 1) * w.dw()))
+        .add(body)
+        .addStatement("r += $L", w.kw())
+        .endControlFlow()
+        .endControlFlow()
+        .build();
+  }
+
   /** A window-copy kernel of sample {@code n}'s group: reads {@code src} from {@code so}, fills {@code matrix}. */
   private static MethodSpec windowCopy(ConvModel c, String pass, String doc, String matrix, CodeBlock code) {
     return Methods.kernel(Methods.pass(c.name(), pass), doc, c.name())
@@ -334,7 +357,6 @@ final class ConvCode implements LayerCode {
       return windowCopy(c, "Rows", doc, "rows", walkRows(c, copy, copyArgs));
     }
     int length = ConvModel.rowLength(c);
-    int pw = c.sourceWidth();
     CodeBlock code = CodeBlock.builder()
         .addStatement("int p = 0")
         .beginControlFlow("for (int oh = 0; oh < $L; oh++)", c.output().height())
@@ -348,13 +370,7 @@ final class ConvCode implements LayerCode {
         .add("// The previous window moved on by one tap; then each kernel row's last tap from the image.\n")
         .addStatement("System.arraycopy(previous, 1, row, 0, $L)", length - 1)
         .addStatement("r = $L", w.kw() - 1)
-        .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
-        .beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
-        .addStatement("row[r] = $L[so + ch * $L + $L]", source(c), sourcePlane(c),
-            Methods.linear("oh", w.sh() * pw, "kh", w.dh() * pw, "ow", w.sw(), (w.kw() - 1) * w.dw()))
-        .addStatement("r += $L", w.kw())
-        .endControlFlow()
-        .endControlFlow()
+        .add(walkLastTaps(c, CodeBlock.of("row[r] = $L[at];\n", source(c))))
         .endControlFlow()
         .endControlFlow()
         .build();
@@ -396,7 +412,6 @@ final class ConvCode implements LayerCode {
     Window w = c.window();
     int k = ConvModel.rowLength(c);
     int width = c.output().width();
-    int pw = c.sourceWidth();
     int fpg = c.filtersPerGroup();
     String target = inputGradientTarget(c);
     CodeBlock.Builder b = CodeBlock.builder().add(openInputGradient(c))
@@ -413,14 +428,8 @@ final class ConvCode implements LayerCode {
         .add(Methods.addListedRows("filters", "positionGrad[pf + %s]", "wRows[grp * " + fpg + " + %s]", "acc", k))
         .beginControlFlow("if (ow > 0)")
         .addStatement("int r = $L", w.kw() - 1)
-        .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
-        .beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
-        .addStatement("$L[so + ch * $L + $L] += acc[r]", target, sourcePlane(c),
-            Methods.linear("oh", w.sh() * pw, "kh", w.dh() * pw, "ow", w.sw(), (w.kw() - 1) * w.dw()))
-        .addStatement("acc[r] = 0f")
-        .addStatement("r += $L", w.kw())
-        .endControlFlow()
-        .endControlFlow()
+        .add(walkLastTaps(c, CodeBlock.builder().addStatement("$L[at] += acc[r]", target)
+            .addStatement("acc[r] = 0f").build()))
         .nextControlFlow("else")
         .addStatement("int r = 0")
         .add(walkWindow(c, "$L[at + $L] += acc[r++]", target, Methods.linear("kw", w.dw(), 0)))

@@ -48,8 +48,8 @@ class PackingTest {
   }
 
   /**
-   * Row ranges that cover the weight in parts, as threads fill them, give the whole transpose in both layouts, and
-   * write nothing outside their rows.
+   * Ranges of output rows (the weight's columns) that cover the weight in parts, as threads fill them, give the whole
+   * transpose in both layouts, and write nothing outside their rows.
    */
   @Test
   void columnRangesInPartsAddUpToTheWholeTranspose() {
