@@ -216,10 +216,10 @@ public abstract class Model {
   }
 
   /**
-   * The generated share of {@link #repackPart}: remakes rows {@code [n * part / parts, n * (part + 1) / parts)} of
-   * each stale copy's {@code n} rows (a Dense weight's transpose: one row per input). Each thread then writes whole
-   * rows of its own; split by the weight's rows, the threads met inside every copy row and contended for that cache
-   * line (see {@code Packing.transposeColumns}).
+   * The generated share of {@link #repackPart}: remakes, in each stale copy, what comes from the weight's rows {@code
+   * [n * part / parts, n * (part + 1) / parts)} of its {@code n} rows (a Dense weight's transpose: one row per input,
+   * one column per weight row). Those are the rows that part {@code part} of a split optimizer step has just
+   * updated, so each thread reads only weights it wrote itself (see {@code Packing.transposeRows}).
    */
   protected void repackWeights(int part, int parts) {}
 

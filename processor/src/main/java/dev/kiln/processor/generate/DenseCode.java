@@ -83,9 +83,10 @@ final class DenseCode implements LayerCode {
   }
 
   /**
-   * The copies' rows for this layer's inputs {@code [in * part / parts, in * (part + 1) / parts)} (the weight's
-   * columns), into each stale copy: the packed rows always, the flat copy once the Vector API kernel has made it.
-   * Both read the version the optimizer's step left; {@link #markRepacked} records it after every part has run.
+   * The part of each stale copy that comes from the weight's rows {@code [units * part / parts, units * (part + 1) /
+   * parts)}, the rows this thread's share of the split optimizer step has just written (see {@code
+   * Packing.transposeRows}): the packed rows always, the flat copy once the Vector API kernel has made it. Both read
+   * the version the optimizer's step left; {@link #markRepacked} records it after every part has run.
    */
   @Override
   public CodeBlock repackPart(LayerPlan plan) {
@@ -95,17 +96,17 @@ final class DenseCode implements LayerCode {
     String flat = "this." + flatField(d);
     String version = d.name() + "Version";
     int units = d.units();
-    String from = d.inFeatures() + " * part / parts";
-    String to = d.inFeatures() + " * (part + 1) / parts";
+    String from = units + " * part / parts";
+    String to = units + " * (part + 1) / parts";
     // Fields through "this.": a layer may be named like a parameter or another layer's local.
     return CodeBlock.builder()
         .addStatement("int $L = this.$L.weight().version()", version, d.name())
         .beginControlFlow("if ($L != $LVersion)", version, packed)
-        .addStatement("$T.transposeColumns($L, $L, $L, $L, $L, $L)", PACKING, weight, units, d.inFeatures(), packed,
+        .addStatement("$T.transposeRows($L, $L, $L, $L, $L, $L)", PACKING, weight, units, d.inFeatures(), packed,
             from, to)
         .endControlFlow()
         .beginControlFlow("if ($L != null && $L != $LVersion)", flat, version, flat)
-        .addStatement("$T.transposeFlatColumns($L, $L, $L, $L, $L, $L)", PACKING, weight, units, d.inFeatures(), flat,
+        .addStatement("$T.transposeFlatRows($L, $L, $L, $L, $L, $L)", PACKING, weight, units, d.inFeatures(), flat,
             from, to)
         .endControlFlow()
         .build();

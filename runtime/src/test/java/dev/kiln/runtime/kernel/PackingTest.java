@@ -48,12 +48,12 @@ class PackingTest {
   }
 
   /**
-   * Ranges of output rows (the weight's columns) that cover the weight in parts, as threads fill them, give the whole
-   * transpose in both layouts, and write nothing outside their rows.
+   * Ranges of the weight's rows that cover it in parts, filled one after another as threads would fill them at once,
+   * give the whole transpose in both layouts and write nothing that comes from rows outside their range.
    */
   @Test
-  void columnRangesInPartsAddUpToTheWholeTranspose() {
-    int[][] shapes = {{1, 1}, {7, 9}, {256, 13}, {10, 128}, {13, 8}};
+  void rowRangesInPartsAddUpToTheWholeTranspose() {
+    int[][] shapes = {{1, 1}, {7, 9}, {256, 13}, {10, 128}, {13, 8}, {3, 40}};
     for (int[] shape : shapes) {
       int rows = shape[0];
       int cols = shape[1];
@@ -61,39 +61,56 @@ class PackingTest {
       for (int i = 0; i < w.length; i++) {
         w[i] = i * 0.25f + 1f;
       }
-      float[][] whole = new float[cols][rows];
-      Packing.transpose(w, rows, cols, whole);
-      float[] wholeFlat = new float[rows * cols];
-      Packing.transposeFlat(w, rows, cols, wholeFlat);
       for (int parts : new int[] {1, 2, 3, 5}) {
         float[][] out = new float[cols][rows];
         float[] flat = new float[rows * cols];
         for (int part = 0; part < parts; part++) {
-          int from = cols * part / parts;
-          int to = cols * (part + 1) / parts;
-          Packing.transposeColumns(w, rows, cols, out, from, to);
-          Packing.transposeFlatColumns(w, rows, cols, flat, from, to);
-          for (int c = to; c < cols; c++) {
+          int from = rows * part / parts;
+          int to = rows * (part + 1) / parts;
+          Packing.transposeRows(w, rows, cols, out, from, to);
+          Packing.transposeFlatRows(w, rows, cols, flat, from, to);
+          // Only the weight's rows up to this part's end have reached the copies.
+          for (int c = 0; c < cols; c++) {
             for (int r = 0; r < rows; r++) {
-              assertEquals(0f, out[c][r], "output row " + c + " written before its part");
-              assertEquals(0f, flat[c * rows + r], "flat output row " + c + " written before its part");
+              float expected = r < to ? w[r * cols + c] : 0f;
+              String where = rows + "x" + cols + ", part " + part + " of " + parts + ", output " + c + "," + r;
+              assertEquals(expected, out[c][r], where);
+              assertEquals(expected, flat[c * rows + r], where + " (flat)");
             }
           }
         }
-        for (int c = 0; c < cols; c++) {
-          assertArrayEquals(whole[c], out[c], rows + "x" + cols + " in " + parts + " parts, column " + c);
+      }
+      float[][] whole = new float[cols][rows];
+      Packing.transpose(w, rows, cols, whole);
+      float[] wholeFlat = new float[rows * cols];
+      Packing.transposeFlat(w, rows, cols, wholeFlat);
+      for (int c = 0; c < cols; c++) {
+        for (int r = 0; r < rows; r++) {
+          assertEquals(w[r * cols + c], whole[c][r]);
+          assertEquals(w[r * cols + c], wholeFlat[c * rows + r]);
         }
-        assertArrayEquals(wholeFlat, flat, rows + "x" + cols + " flat in " + parts + " parts");
       }
     }
   }
 
   @Test
-  void columnRangeOutsideTheWeightIsRejected() {
+  void rowRangeOutsideTheWeightIsRejected() {
     float[] w = new float[6];
     float[][] out = new float[3][2];
-    assertThrows(IllegalArgumentException.class, () -> Packing.transposeColumns(w, 2, 3, out, -1, 1));
-    assertThrows(IllegalArgumentException.class, () -> Packing.transposeColumns(w, 2, 3, out, 1, 4));
-    assertThrows(IllegalArgumentException.class, () -> Packing.transposeFlatColumns(w, 2, 3, new float[6], 2, 1));
+    assertThrows(IllegalArgumentException.class, () -> Packing.transposeRows(w, 2, 3, out, -1, 1));
+    assertThrows(IllegalArgumentException.class, () -> Packing.transposeRows(w, 2, 3, out, 1, 3));
+    assertThrows(IllegalArgumentException.class, () -> Packing.transposeFlatRows(w, 2, 3, new float[6], 2, 1));
+  }
+
+  @Test
+  void anEmptyRowRangeWritesNothing() {
+    float[] w = {1f, 2f};
+    float[][] out = new float[2][1];
+    Packing.transposeRows(w, 1, 2, out, 1, 1);
+    Packing.transposeRows(new float[0], 0, 2, new float[2][0], 0, 0);
+    float[] flat = new float[2];
+    Packing.transposeFlatRows(w, 1, 2, flat, 0, 0);
+    assertArrayEquals(new float[] {0f}, out[0]);
+    assertArrayEquals(new float[] {0f, 0f}, flat);
   }
 }
