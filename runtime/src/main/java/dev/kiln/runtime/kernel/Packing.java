@@ -43,8 +43,8 @@ public final class Packing {
    *
    * <p>Split by the output's rows instead (the weight's columns), each thread read the whole weight, half of it just
    * written by the other thread. On a virtual machine whose two cores did not share a last-level cache, that made
-   * the MLP's step at two threads 1.33-1.38 ms against 0.79-0.82 ms when they did; split by the weight's rows it was
-   * 1.13-1.24 ms (scratch harness, JVMs alternating; with a shared cache both splits ran alike).
+   * the MLP's step at two threads 1.33-1.40 ms against 0.79-0.82 ms when they did; split by the weight's rows it
+   * takes 1.13-1.24 ms there and 0.80-0.84 ms with a shared cache (scratch harness, JVMs alternating the builds).
    *
    * <p>The threads write different stretches of the same output rows and so share the cache line where their
    * stretches meet. To keep them from meeting there at the same moment, each range starts at another block of
