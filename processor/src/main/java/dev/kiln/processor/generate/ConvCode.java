@@ -222,19 +222,12 @@ final class ConvCode implements LayerCode {
 
   /** The inner loops of {@link #walkRows}: one output position's window, channel by kernel row by kernel column. */
   private static CodeBlock walkWindow(ConvModel c, String body, Object... bodyArgs) {
-    Window w = c.window();
-    int pw = c.sourceWidth();
-    return CodeBlock.builder()
-        .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
-        .beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
-        .addStatement("int at = so + ch * $L + $L", sourcePlane(c),
-            Methods.linear("oh", w.sh() * pw, "kh", w.dh() * pw, "ow", w.sw(), 0))
-        .beginControlFlow("for (int kw = 0; kw < $L; kw++)", w.kw())
+    CodeBlock taps = CodeBlock.builder()
+        .beginControlFlow("for (int kw = 0; kw < $L; kw++)", c.window().kw())
         .addStatement(body, bodyArgs)
         .endControlFlow()
-        .endControlFlow()
-        .endControlFlow()
         .build();
+    return walkKernelRows(c, 0, taps);
   }
 
   /**
@@ -245,14 +238,24 @@ final class ConvCode implements LayerCode {
    */
   private static CodeBlock walkLastTaps(ConvModel c, CodeBlock body) {
     Window w = c.window();
+    CodeBlock tap = CodeBlock.builder().add(body).addStatement("r += $L", w.kw()).build();
+    return walkKernelRows(c, (w.kw() - 1) * w.dw(), tap);
+  }
+
+  /**
+   * The loops over a window's channels and kernel rows that {@link #walkWindow} and {@link #walkLastTaps} share: in
+   * each, {@code at} is the source-image index (from {@code so}, at output position {@code (oh, ow)}) of the kernel
+   * row's tap {@code tapOffset} columns from its first, then {@code inner} runs.
+   */
+  private static CodeBlock walkKernelRows(ConvModel c, int tapOffset, CodeBlock inner) {
+    Window w = c.window();
     int pw = c.sourceWidth();
     return CodeBlock.builder()
         .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
         .beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
         .addStatement("int at = so + ch * $L + $L", sourcePlane(c),
-            Methods.linear("oh", w.sh() * pw, "kh", w.dh() * pw, "ow", w.sw(), (w.kw() - 1) * w.dw()))
-        .add(body)
-        .addStatement("r += $L", w.kw())
+            Methods.linear("oh", w.sh() * pw, "kh", w.dh() * pw, "ow", w.sw(), tapOffset))
+        .add(inner)
         .endControlFlow()
         .endControlFlow()
         .build();
