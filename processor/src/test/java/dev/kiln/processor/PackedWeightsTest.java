@@ -82,7 +82,8 @@ class PackedWeightsTest {
   /**
    * After a split step, threads remake the transposed copies in parts ({@code repackPart}, {@code finishRepack}); the
    * forward pass must then give exactly what it gives when it remakes them itself. Three layers of odd sizes, parts
-   * that do not divide their rows, batches that read the rows or (with -Dkiln.vector=true) the flat copy.
+   * that do not divide their rows, batches that read the rows or (with -Dkiln.vector=true) the flat copy, and then a
+   * batch of one (the rows, left stale by the split repack while the flat copy is in use).
    */
   @Test
   void copiesRemadeInPartsGiveTheForwardOfCopiesRemadeWhole() {
@@ -119,6 +120,11 @@ class PackedWeightsTest {
           for (int i = 0; i < batch * 3; i++) {
             assertThat(actual[i]).isEqualTo(expected[i]);
           }
+          // A batch of one reads the rows, which a split repack leaves stale while the flat copy is in use: the
+          // forward pass must remake them.
+          float[] one = java.util.Arrays.copyOf(x, 11);
+          assertThat(split.forward(split.newWorkspace(1), one, 1)).usingExactEquality()
+              .containsExactly(whole.forward(whole.newWorkspace(1), one, 1)).inOrder();
         }
       }
     }

@@ -16,7 +16,8 @@ import javax.lang.model.element.Modifier;
  * copy the model keeps current with the weight's version, in blocks of inputs shared by the batch, one accumulator
  * row per sample (or, opted in, on the Vector API kernel and a flat transposed copy). Backward builds the weight
  * gradient output by output from the input rows of the samples whose gradient for that output is not zero (after a
- * ReLU about half are), and the input gradient sample by sample from the weight rows of its non-zero gradients.
+ * ReLU about half are), and the input gradient sample by sample from the weight rows of its non-zero gradients (or,
+ * opted in, on the Vector API kernels, which read the weight as it is).
  */
 final class DenseCode implements LayerCode {
   private static final ClassName PACKING = ClassName.get("dev.kiln.runtime.kernel", "Packing");
@@ -49,14 +50,25 @@ final class DenseCode implements LayerCode {
   @Override
   public CodeBlock backward(LayerPlan plan, int firstGradient) {
     DenseModel d = (DenseModel) plan.layer();
+    String input = LayerCode.buffer(plan.input());
+    String weight = LayerCode.field(d.name(), "weight");
+    String outputGrad = LayerCode.buffer(plan.outputGrad());
+    String inputGrad = LayerCode.buffer(plan.inputGrad());
+    String biasGrad = d.bias() ? "grads[" + (firstGradient + 1) + "]" : "null";
+    String inputGradWanted = LayerCode.inputGradientWanted(plan);
     return CodeBlock.builder()
         .add(ActivationCode.fusedBackward(plan))
+        .add("// The opt-in Vector API kernels for batches, on the weight as it is (no transposed copy).\n")
+        .beginControlFlow("if ($T.ENABLED && batch > 1)", Methods.VECTOR_BACKEND)
+        .addStatement("$T.denseBackward($L, $L, $L, $L, grads[$L], $L, batch, $L, $L, $L)", Methods.VECTOR_BACKEND,
+            input, weight, outputGrad, inputGrad, firstGradient, biasGrad, d.inFeatures(), d.units(),
+            inputGradWanted)
+        .nextControlFlow("else")
         .addStatement("$L($L, $L, $L, $L, grads[$L], $L, ws.$LInputRows, ws.$LWeightRows, ws.$LSums, "
                 + "ws.$LActive, ws.$LNonzero, batch, $L)",
-            Methods.pass(d.name(), "Backward"), LayerCode.buffer(plan.input()), LayerCode.field(d.name(), "weight"),
-            LayerCode.buffer(plan.outputGrad()), LayerCode.buffer(plan.inputGrad()), firstGradient,
-            d.bias() ? "grads[" + (firstGradient + 1) + "]" : "null", d.name(), d.name(), d.name(), d.name(),
-            d.name(), LayerCode.inputGradientWanted(plan))
+            Methods.pass(d.name(), "Backward"), input, weight, outputGrad, inputGrad, firstGradient, biasGrad,
+            d.name(), d.name(), d.name(), d.name(), d.name(), inputGradWanted)
+        .endControlFlow()
         .build();
   }
 
@@ -85,8 +97,10 @@ final class DenseCode implements LayerCode {
   /**
    * The part of each stale copy that comes from the weight's rows {@code [units * part / parts, units * (part + 1) /
    * parts)}, the rows this thread's share of the split optimizer step has just written (see {@code
-   * Packing.transposeRows}): the packed rows always, the flat copy once the Vector API kernel has made it. Both read
-   * the version the optimizer's step left; {@link #markRepacked} records it after every part has run.
+   * Packing.transposeRows}): the flat copy once the Vector API kernel has made it (that kernel then runs every batch,
+   * and the packed rows are left stale, to be remade whole by the next batch of one), the packed rows otherwise. Each
+   * reads the version the optimizer's step left; {@link #markRepacked} records it on the copy remade after every part
+   * has run.
    */
   @Override
   public CodeBlock repackPart(LayerPlan plan) {
@@ -101,12 +115,14 @@ final class DenseCode implements LayerCode {
     // Fields through "this.": a layer may be named like a parameter or another layer's local.
     return CodeBlock.builder()
         .addStatement("int $L = this.$L.weight().version()", version, d.name())
-        .beginControlFlow("if ($L != $LVersion)", version, packed)
-        .addStatement("$T.transposeRows($L, $L, $L, $L, $L, $L)", PACKING, weight, units, d.inFeatures(), packed,
+        .beginControlFlow("if ($L != null)", flat)
+        .add("// The Vector API kernels run the batches on the flat copy; the rows wait for a batch of one.\n")
+        .beginControlFlow("if ($L != $LVersion)", version, flat)
+        .addStatement("$T.transposeFlatRows($L, $L, $L, $L, $L, $L)", PACKING, weight, units, d.inFeatures(), flat,
             from, to)
         .endControlFlow()
-        .beginControlFlow("if ($L != null && $L != $LVersion)", flat, version, flat)
-        .addStatement("$T.transposeFlatRows($L, $L, $L, $L, $L, $L)", PACKING, weight, units, d.inFeatures(), flat,
+        .nextControlFlow("else if ($L != $LVersion)", version, packed)
+        .addStatement("$T.transposeRows($L, $L, $L, $L, $L, $L)", PACKING, weight, units, d.inFeatures(), packed,
             from, to)
         .endControlFlow()
         .build();
@@ -119,9 +135,10 @@ final class DenseCode implements LayerCode {
     String version = d.name() + "Version";
     return CodeBlock.builder()
         .addStatement("int $L = this.$L.weight().version()", version, d.name())
-        .addStatement("this.$LVersion = $L", packedField(d), version)
         .beginControlFlow("if ($L != null)", flat)
         .addStatement("$LVersion = $L", flat, version)
+        .nextControlFlow("else")
+        .addStatement("this.$LVersion = $L", packedField(d), version)
         .endControlFlow()
         .build();
   }

@@ -42,6 +42,21 @@ public final class VectorBackend {
   }
 
   /**
+   * A dense layer's backward pass over a batch, weight {@code w} row-major {@code [out][in]} as PyTorch keeps it: adds
+   * {@code sum over n of g[n][o] * x[n][k]} to {@code gw[o * in + k]} and, unless {@code gb} is null, {@code sum over
+   * n of g[n][o]} to {@code gb[o]}; if {@code inputGrad}, writes {@code gx[n][k] = sum over o of g[n][o] * w[o][k]}.
+   * Every product is done, zero gradients included; no transposed copy of the weight is needed.
+   */
+  public static void denseBackward(float[] x, float[] w, float[] g, float[] gx, float[] gw, float[] gb, int batch,
+      int in, int out, boolean inputGrad) {
+    VectorDense.weightGradient(x, g, gw, gb, batch, in, out);
+    if (inputGrad) {
+      // The weight, row-major [out][in], is the transposed weight of the product from out values to in.
+      VectorDense.forward(g, w, null, gx, batch, out, in);
+    }
+  }
+
+  /**
    * A block of a convolution's filters over im2col columns: {@code sums[f - f0][p] = b[f] + sum over k < taps of
    * w[f * taps + k] * cols[k][p]} for filters {@code f0..f0+filters-1} and positions {@code p < len}; {@code b} null
    * for no bias.

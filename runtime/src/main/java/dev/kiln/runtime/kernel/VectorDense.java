@@ -11,6 +11,12 @@ import jdk.incubator.vector.VectorSpecies;
  * than two vectors of outputs go one vector at a time, fewer than six samples one at a time, fewer outputs than a
  * vector one by one. The transposed weight is one flat array: its rows as separate arrays cost a quarter of the speed.
  *
+ * <p>The backward pass needs no transposed copy. The input gradient is this same forward product with the weight as
+ * it is ({@code gx[n][k] = sum over o of g[n][o] * w[o][k]}: the weight, row-major {@code [out][in]}, is already laid
+ * out as the "transposed weight" of a product from {@code out} values to {@code in}). The weight gradient
+ * ({@link #weightGradient}) is blocked the same way with the roles turned: six outputs by two vectors of inputs in
+ * twelve registers while the samples stream past.
+ *
  * <p>Each block is its own small method, called once per block of every pass, so that C2 compiles it after a few
  * passes: the Vector API is only fast once C2 has compiled a method as a whole (interpreted, C1-compiled or
  * OSR-compiled, its vectors stay boxed objects).
@@ -20,6 +26,8 @@ final class VectorDense {
   private static final int LANES = SPECIES.length();
   /** Samples per block. */
   private static final int ROWS = 6;
+  /** Outputs per block of the weight gradient. */
+  private static final int OUTPUTS = 6;
 
   private VectorDense() {}
 
@@ -178,5 +186,158 @@ final class VectorDense {
       a = FloatVector.fromArray(SPECIES, wt, w).fma(FloatVector.broadcast(SPECIES, x[x0 + k]), a);
     }
     a.intoArray(y, n * out + o);
+  }
+
+  /**
+   * {@code gw[o * in + k] += sum over n of g[n * out + o] * x[n * in + k]} and, unless {@code gb} is null, {@code
+   * gb[o] += sum over n of g[n * out + o]}: a dense layer's weight and bias gradients over a batch, every product
+   * (the generated loops skip the zero gradients a ReLU leaves; these blocks do each product faster than those loops
+   * do half of them).
+   *
+   * <p>Blocks of two vectors of inputs go outermost: one block's inputs for the whole batch ({@code batch x 2 *
+   * LANES} floats, 8 KB for 64 samples on AVX-512) stay in L1 while every block of six outputs passes over them. The
+   * other way round, each block of outputs streamed all the inputs from L2: 54 against 94 GFLOP/s for a 784 x 256
+   * layer at batch 64 (scratch harness). Unlike the forward pass, the blocks add into {@code gw}, so a block left
+   * over cannot overlap the one before; outputs left over from the blocks of six go one at a time, inputs left over
+   * from the pairs of vectors one vector at a time, and fewer than a vector one by one.
+   */
+  static void weightGradient(float[] x, float[] g, float[] gw, float[] gb, int batch, int in, int out) {
+    if (gb != null) {
+      for (int o = 0; o < out; o++) {
+        float sum = 0f;
+        for (int n = 0, at = o; n < batch; n++, at += out) {
+          sum += g[at];
+        }
+        gb[o] += sum;
+      }
+    }
+    int sixes = out - out % OUTPUTS;
+    int k = 0;
+    for (; k + 2 * LANES <= in; k += 2 * LANES) {
+      for (int o = 0; o < sixes; o += OUTPUTS) {
+        gradientSixByTwo(x, g, gw, batch, in, out, o, k);
+      }
+      for (int o = sixes; o < out; o++) {
+        gradientOneByTwo(x, g, gw, batch, in, out, o, k);
+      }
+    }
+    for (; k + LANES <= in; k += LANES) {
+      for (int o = 0; o < sixes; o += OUTPUTS) {
+        gradientSixByOne(x, g, gw, batch, in, out, o, k);
+      }
+      for (int o = sixes; o < out; o++) {
+        gradientOneByOne(x, g, gw, batch, in, out, o, k);
+      }
+    }
+    for (; k < in; k++) {
+      for (int o = 0; o < out; o++) {
+        float sum = gw[o * in + k];
+        for (int n = 0; n < batch; n++) {
+          sum = Math.fma(g[n * out + o], x[n * in + k], sum);
+        }
+        gw[o * in + k] = sum;
+      }
+    }
+  }
+
+  /** Outputs o..o+5, inputs k..k+2*LANES-1. */
+  private static void gradientSixByTwo(float[] x, float[] g, float[] gw, int batch, int in, int out, int o, int k) {
+    int w0 = o * in + k;
+    FloatVector a0 = FloatVector.fromArray(SPECIES, gw, w0);
+    FloatVector a1 = FloatVector.fromArray(SPECIES, gw, w0 + LANES);
+    FloatVector b0 = FloatVector.fromArray(SPECIES, gw, w0 + in);
+    FloatVector b1 = FloatVector.fromArray(SPECIES, gw, w0 + in + LANES);
+    FloatVector c0 = FloatVector.fromArray(SPECIES, gw, w0 + 2 * in);
+    FloatVector c1 = FloatVector.fromArray(SPECIES, gw, w0 + 2 * in + LANES);
+    FloatVector d0 = FloatVector.fromArray(SPECIES, gw, w0 + 3 * in);
+    FloatVector d1 = FloatVector.fromArray(SPECIES, gw, w0 + 3 * in + LANES);
+    FloatVector e0 = FloatVector.fromArray(SPECIES, gw, w0 + 4 * in);
+    FloatVector e1 = FloatVector.fromArray(SPECIES, gw, w0 + 4 * in + LANES);
+    FloatVector f0 = FloatVector.fromArray(SPECIES, gw, w0 + 5 * in);
+    FloatVector f1 = FloatVector.fromArray(SPECIES, gw, w0 + 5 * in + LANES);
+    for (int n = 0, xn = k, gn = o; n < batch; n++, xn += in, gn += out) {
+      FloatVector u0 = FloatVector.fromArray(SPECIES, x, xn);
+      FloatVector u1 = FloatVector.fromArray(SPECIES, x, xn + LANES);
+      FloatVector v = FloatVector.broadcast(SPECIES, g[gn]);
+      a0 = u0.fma(v, a0);
+      a1 = u1.fma(v, a1);
+      v = FloatVector.broadcast(SPECIES, g[gn + 1]);
+      b0 = u0.fma(v, b0);
+      b1 = u1.fma(v, b1);
+      v = FloatVector.broadcast(SPECIES, g[gn + 2]);
+      c0 = u0.fma(v, c0);
+      c1 = u1.fma(v, c1);
+      v = FloatVector.broadcast(SPECIES, g[gn + 3]);
+      d0 = u0.fma(v, d0);
+      d1 = u1.fma(v, d1);
+      v = FloatVector.broadcast(SPECIES, g[gn + 4]);
+      e0 = u0.fma(v, e0);
+      e1 = u1.fma(v, e1);
+      v = FloatVector.broadcast(SPECIES, g[gn + 5]);
+      f0 = u0.fma(v, f0);
+      f1 = u1.fma(v, f1);
+    }
+    a0.intoArray(gw, w0);
+    a1.intoArray(gw, w0 + LANES);
+    b0.intoArray(gw, w0 + in);
+    b1.intoArray(gw, w0 + in + LANES);
+    c0.intoArray(gw, w0 + 2 * in);
+    c1.intoArray(gw, w0 + 2 * in + LANES);
+    d0.intoArray(gw, w0 + 3 * in);
+    d1.intoArray(gw, w0 + 3 * in + LANES);
+    e0.intoArray(gw, w0 + 4 * in);
+    e1.intoArray(gw, w0 + 4 * in + LANES);
+    f0.intoArray(gw, w0 + 5 * in);
+    f1.intoArray(gw, w0 + 5 * in + LANES);
+  }
+
+  /** Output o, inputs k..k+2*LANES-1: the outputs left over after the blocks of six. */
+  private static void gradientOneByTwo(float[] x, float[] g, float[] gw, int batch, int in, int out, int o, int k) {
+    int w0 = o * in + k;
+    FloatVector a0 = FloatVector.fromArray(SPECIES, gw, w0);
+    FloatVector a1 = FloatVector.fromArray(SPECIES, gw, w0 + LANES);
+    for (int n = 0, xn = k, gn = o; n < batch; n++, xn += in, gn += out) {
+      FloatVector v = FloatVector.broadcast(SPECIES, g[gn]);
+      a0 = FloatVector.fromArray(SPECIES, x, xn).fma(v, a0);
+      a1 = FloatVector.fromArray(SPECIES, x, xn + LANES).fma(v, a1);
+    }
+    a0.intoArray(gw, w0);
+    a1.intoArray(gw, w0 + LANES);
+  }
+
+  /** Outputs o..o+5, inputs k..k+LANES-1. */
+  private static void gradientSixByOne(float[] x, float[] g, float[] gw, int batch, int in, int out, int o, int k) {
+    int w0 = o * in + k;
+    FloatVector a0 = FloatVector.fromArray(SPECIES, gw, w0);
+    FloatVector a1 = FloatVector.fromArray(SPECIES, gw, w0 + in);
+    FloatVector a2 = FloatVector.fromArray(SPECIES, gw, w0 + 2 * in);
+    FloatVector a3 = FloatVector.fromArray(SPECIES, gw, w0 + 3 * in);
+    FloatVector a4 = FloatVector.fromArray(SPECIES, gw, w0 + 4 * in);
+    FloatVector a5 = FloatVector.fromArray(SPECIES, gw, w0 + 5 * in);
+    for (int n = 0, xn = k, gn = o; n < batch; n++, xn += in, gn += out) {
+      FloatVector u = FloatVector.fromArray(SPECIES, x, xn);
+      a0 = u.fma(FloatVector.broadcast(SPECIES, g[gn]), a0);
+      a1 = u.fma(FloatVector.broadcast(SPECIES, g[gn + 1]), a1);
+      a2 = u.fma(FloatVector.broadcast(SPECIES, g[gn + 2]), a2);
+      a3 = u.fma(FloatVector.broadcast(SPECIES, g[gn + 3]), a3);
+      a4 = u.fma(FloatVector.broadcast(SPECIES, g[gn + 4]), a4);
+      a5 = u.fma(FloatVector.broadcast(SPECIES, g[gn + 5]), a5);
+    }
+    a0.intoArray(gw, w0);
+    a1.intoArray(gw, w0 + in);
+    a2.intoArray(gw, w0 + 2 * in);
+    a3.intoArray(gw, w0 + 3 * in);
+    a4.intoArray(gw, w0 + 4 * in);
+    a5.intoArray(gw, w0 + 5 * in);
+  }
+
+  /** Output o, inputs k..k+LANES-1. */
+  private static void gradientOneByOne(float[] x, float[] g, float[] gw, int batch, int in, int out, int o, int k) {
+    int w0 = o * in + k;
+    FloatVector a = FloatVector.fromArray(SPECIES, gw, w0);
+    for (int n = 0, xn = k, gn = o; n < batch; n++, xn += in, gn += out) {
+      a = FloatVector.fromArray(SPECIES, x, xn).fma(FloatVector.broadcast(SPECIES, g[gn]), a);
+    }
+    a.intoArray(gw, w0);
   }
 }

@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The Vector API dense kernel against the sum written out in double precision, for shapes that exercise its blocks
  * of six samples and the samples left over, its pairs of vectors, single vectors and single outputs (the surefire
- * configuration adds the incubating module, as a user turning the kernel on would); and the flat transpose it reads.
+ * configuration adds the incubating module, as a user turning the kernel on would); the backward kernels the same
+ * way; and the flat transpose the forward kernel reads.
  */
 class VectorDenseTest {
   @Test
@@ -55,6 +56,89 @@ class VectorDenseTest {
         }
       }
     }
+  }
+
+  /**
+   * The backward kernels against sums in double precision: the weight gradient added onto what the gradient arrays
+   * already hold (blocks of six outputs and the outputs left over, pairs of vectors of inputs, single vectors and the
+   * inputs left over), the bias gradient, and the input gradient, written over whatever the array held; with {@code
+   * inputGrad} false the input gradient is left alone.
+   */
+  @Test
+  void backwardMatchesTheSumsInDoublePrecision() {
+    int[][] shapes = {{64, 784, 256}, {13, 37, 45}, {1, 5, 3}, {64, 400, 120}, {64, 84, 10}, {7, 16, 16}, {12, 9, 8},
+        {3, 48, 6}, {5, 100, 7}};
+    Random random = new Random(7);
+    for (int[] shape : shapes) {
+      int batch = shape[0];
+      int in = shape[1];
+      int out = shape[2];
+      for (boolean bias : new boolean[] {true, false}) {
+        float[] x = gaussian(random, batch * in);
+        float[] w = gaussian(random, out * in);
+        float[] g = gaussian(random, batch * out);
+        for (int i = 0; i < g.length; i += 3) {
+          g[i] = 0f; // as after a ReLU: the kernels must not depend on the zeros being there or not
+        }
+        float[] gw0 = gaussian(random, out * in);
+        float[] gw = gw0.clone();
+        float[] gb0 = bias ? gaussian(random, out) : null;
+        float[] gb = bias ? gb0.clone() : null;
+        float[] gx = new float[batch * in];
+        java.util.Arrays.fill(gx, Float.NaN);
+        VectorBackend.denseBackward(x, w, g, gx, gw, gb, batch, in, out, true);
+        String shapeName = String.format("batch %s in %s out %s bias %s", batch, in, out, bias);
+        for (int o = 0; o < out; o++) {
+          for (int k = 0; k < in; k++) {
+            double sum = gw0[o * in + k];
+            double magnitude = Math.abs(sum);
+            for (int n = 0; n < batch; n++) {
+              double term = (double) g[n * out + o] * x[n * in + k];
+              sum += term;
+              magnitude += Math.abs(term);
+            }
+            assertWithMessage("%s: gw[%s][%s]", shapeName, o, k).that((double) gw[o * in + k])
+                .isWithin(1e-6 * magnitude).of(sum);
+          }
+          if (bias) {
+            double sum = gb0[o];
+            double magnitude = Math.abs(sum);
+            for (int n = 0; n < batch; n++) {
+              sum += g[n * out + o];
+              magnitude += Math.abs(g[n * out + o]);
+            }
+            assertWithMessage("%s: gb[%s]", shapeName, o).that((double) gb[o]).isWithin(1e-6 * magnitude).of(sum);
+          }
+        }
+        for (int n = 0; n < batch; n++) {
+          for (int k = 0; k < in; k++) {
+            double sum = 0;
+            double magnitude = 0;
+            for (int o = 0; o < out; o++) {
+              double term = (double) g[n * out + o] * w[o * in + k];
+              sum += term;
+              magnitude += Math.abs(term);
+            }
+            assertWithMessage("%s: gx[%s][%s]", shapeName, n, k).that((double) gx[n * in + k])
+                .isWithin(1e-6 * magnitude).of(sum);
+          }
+        }
+        float[] untouched = new float[batch * in];
+        java.util.Arrays.fill(untouched, 42f);
+        VectorBackend.denseBackward(x, w, g, untouched, gw, gb, batch, in, out, false);
+        for (float v : untouched) {
+          assertWithMessage("%s: gx without inputGrad", shapeName).that(v).isEqualTo(42f);
+        }
+      }
+    }
+  }
+
+  private static float[] gaussian(Random random, int count) {
+    float[] values = new float[count];
+    for (int i = 0; i < count; i++) {
+      values[i] = (float) random.nextGaussian();
+    }
+    return values;
   }
 
   @Test

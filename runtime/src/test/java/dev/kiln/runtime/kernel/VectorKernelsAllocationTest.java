@@ -68,5 +68,10 @@ class VectorKernelsAllocationTest {
     float[] out = new float[13 * 37];
     float[] bias = new float[37];
     assertReachesZeroAllocation("denseForward", () -> VectorBackend.denseForward(x, wt, bias, out, 13, 40, 37));
+    float[] dense = new float[37 * 40];
+    float[] denseGrad = new float[37 * 40];
+    float[] inputGrad = new float[13 * 40];
+    assertReachesZeroAllocation("denseBackward",
+        () -> VectorBackend.denseBackward(x, dense, out, inputGrad, denseGrad, bias, 13, 40, 37, true));
   }
 }
