@@ -14,7 +14,8 @@ import javax.lang.model.element.Modifier;
 /**
  * A fully connected layer, weight {@code [units, in]} row-major as PyTorch keeps it. Forward runs on a transposed
  * copy the model keeps current with the weight's version, in blocks of inputs shared by the batch, one accumulator
- * row per sample (or, opted in, on the Vector API kernel and a flat transposed copy). Backward builds the weight
+ * row per sample (or, opted in, on the Vector API kernels and a flat transposed copy, which then replaces the rows
+ * for every batch size). Backward builds the weight
  * gradient output by output from the input rows of the samples whose gradient for that output is not zero (after a
  * ReLU about half are), and the input gradient sample by sample from the weight rows of its non-zero gradients (or,
  * opted in, on the Vector API kernels, which read the weight as it is).
@@ -33,11 +34,11 @@ final class DenseCode implements LayerCode {
     DenseModel d = (DenseModel) plan.layer();
     String bias = d.bias() ? LayerCode.field(d.name(), "bias") : "null";
     return CodeBlock.builder()
-        .add("// The opt-in Vector API kernel (-Dkiln.vector=true) for batches; ENABLED is a constant to C2.\n")
-        .beginControlFlow("if ($T.ENABLED && batch > 1)", Methods.VECTOR_BACKEND)
-        .addStatement("$T.denseForward($L, $L(), $L, $L, batch, $L, $L)", Methods.VECTOR_BACKEND,
-            LayerCode.buffer(plan.input()), flatMethod(d), bias, ActivationCode.producerTarget(plan), d.inFeatures(),
-            d.units())
+        .add("// The opt-in Vector API kernels (-Dkiln.vector=true); ENABLED is a constant to C2.\n")
+        .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
+        .addStatement("$T.denseForward($L, $L, $L(), $L, $L, batch, $L, $L)", Methods.VECTOR_BACKEND,
+            LayerCode.buffer(plan.input()), LayerCode.field(d.name(), "weight"), flatMethod(d), bias,
+            ActivationCode.producerTarget(plan), d.inFeatures(), d.units())
         .nextControlFlow("else")
         .addStatement("$L($L, $L(), $L, $L, ws.$LOutRows, ws.$LNonzero, batch)", Methods.pass(d.name(), "Forward"),
             LayerCode.buffer(plan.input()), packedMethod(d), bias, ActivationCode.producerTarget(plan), d.name(),
@@ -58,8 +59,8 @@ final class DenseCode implements LayerCode {
     String inputGradWanted = LayerCode.inputGradientWanted(plan);
     return CodeBlock.builder()
         .add(ActivationCode.fusedBackward(plan))
-        .add("// The opt-in Vector API kernels for batches, on the weight as it is (no transposed copy).\n")
-        .beginControlFlow("if ($T.ENABLED && batch > 1)", Methods.VECTOR_BACKEND)
+        .add("// The opt-in Vector API kernels, on the weight as it is (no transposed copy).\n")
+        .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
         .addStatement("$T.denseBackward($L, $L, $L, $L, grads[$L], $L, batch, $L, $L, $L)", Methods.VECTOR_BACKEND,
             input, weight, outputGrad, inputGrad, firstGradient, biasGrad, d.inFeatures(), d.units(),
             inputGradWanted)
@@ -97,10 +98,9 @@ final class DenseCode implements LayerCode {
   /**
    * The part of each stale copy that comes from the weight's rows {@code [units * part / parts, units * (part + 1) /
    * parts)}, the rows this thread's share of the split optimizer step has just written (see {@code
-   * Packing.transposeRows}): the flat copy once the Vector API kernel has made it (that kernel then runs every batch,
-   * and the packed rows are left stale, to be remade whole by the next batch of one), the packed rows otherwise. Each
-   * reads the version the optimizer's step left; {@link #markRepacked} records it on the copy remade after every part
-   * has run.
+   * Packing.transposeRows}): with the Vector API kernels on, the flat copy once they have made it (they never read
+   * the packed rows), the packed rows otherwise. Each reads the version the optimizer's step left; {@link
+   * #markRepacked} records it on the copy remade after every part has run.
    */
   @Override
   public CodeBlock repackPart(LayerPlan plan) {
@@ -115,9 +115,9 @@ final class DenseCode implements LayerCode {
     // Fields through "this.": a layer may be named like a parameter or another layer's local.
     return CodeBlock.builder()
         .addStatement("int $L = this.$L.weight().version()", version, d.name())
-        .beginControlFlow("if ($L != null)", flat)
-        .add("// The Vector API kernels run the batches on the flat copy; the rows wait for a batch of one.\n")
-        .beginControlFlow("if ($L != $LVersion)", version, flat)
+        .add("// The Vector API kernels read the flat copy (once made) and never the rows.\n")
+        .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
+        .beginControlFlow("if ($L != null && $L != $LVersion)", flat, version, flat)
         .addStatement("$T.transposeFlatRows($L, $L, $L, $L, $L, $L)", PACKING, weight, units, d.inFeatures(), flat,
             from, to)
         .endControlFlow()
@@ -135,8 +135,10 @@ final class DenseCode implements LayerCode {
     String version = d.name() + "Version";
     return CodeBlock.builder()
         .addStatement("int $L = this.$L.weight().version()", version, d.name())
+        .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
         .beginControlFlow("if ($L != null)", flat)
         .addStatement("$LVersion = $L", flat, version)
+        .endControlFlow()
         .nextControlFlow("else")
         .addStatement("this.$LVersion = $L", packedField(d), version)
         .endControlFlow()

@@ -33,12 +33,14 @@ public final class VectorBackend {
   }
 
   /**
-   * A dense layer's forward pass over a batch: {@code y[n][o] = b[o] + sum over k of x[n][k] * wt[k * out + o]},
-   * with {@code wt} the transposed weight in one flat array (see {@link Packing#transposeFlat}) and {@code b} null for
-   * no bias.
+   * A dense layer's forward pass over a batch: {@code y[n][o] = b[o] + sum over k of x[n][k] * w[o * in + k]}, with
+   * {@code w} the weight as it is (row-major {@code [out][in]}), {@code wt} the same weight transposed into one flat
+   * array (see {@link Packing#transposeFlat}) and {@code b} null for no bias. Layers at least a vector wide read
+   * {@code wt}, narrower ones {@code w}.
    */
-  public static void denseForward(float[] x, float[] wt, float[] b, float[] y, int batch, int in, int out) {
-    VectorDense.forward(x, wt, b, y, batch, in, out);
+  public static void denseForward(float[] x, float[] w, float[] wt, float[] b, float[] y, int batch, int in,
+      int out) {
+    VectorDense.forward(x, wt, w, b, y, batch, in, out);
   }
 
   /**
@@ -52,7 +54,7 @@ public final class VectorBackend {
     VectorDense.weightGradient(x, g, gw, gb, batch, in, out);
     if (inputGrad) {
       // The weight, row-major [out][in], is the transposed weight of the product from out values to in.
-      VectorDense.forward(g, w, null, gx, batch, out, in);
+      VectorDense.forward(g, w, null, null, gx, batch, out, in);
     }
   }
 

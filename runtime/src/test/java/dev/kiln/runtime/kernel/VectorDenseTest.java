@@ -7,14 +7,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Vector API dense kernel against the sum written out in double precision, for shapes that exercise its blocks
- * of six samples and the samples left over, its pairs of vectors, single vectors and single outputs (the surefire
+ * of six samples, fewer samples one at a time (four vectors, pairs, single vectors), and layers narrower than a
+ * vector (dot products in blocks of four by four, or one at a time) (the surefire
  * configuration adds the incubating module, as a user turning the kernel on would); the backward kernels the same
  * way; and the flat transpose the forward kernel reads.
  */
 class VectorDenseTest {
   @Test
   void matchesTheSumInDoublePrecision() {
-    int[][] shapes = {{13, 37, 45}, {6, 784, 256}, {1, 5, 3}, {64, 400, 120}, {64, 84, 10}, {7, 16, 16}, {12, 9, 8}};
+    int[][] shapes = {{13, 37, 45}, {6, 784, 256}, {1, 5, 3}, {64, 400, 120}, {64, 84, 10}, {7, 16, 16}, {12, 9, 8},
+        {64, 128, 10}, {5, 84, 10}, {3, 20, 2}, {9, 33, 7}, {1, 784, 256}, {3, 40, 100}, {2, 30, 20}, {5, 50, 16}};
     Random random = new Random(3);
     for (int[] shape : shapes) {
       int batch = shape[0];
@@ -40,7 +42,7 @@ class VectorDenseTest {
         }
         float[] y = new float[batch * out];
         java.util.Arrays.fill(y, Float.NaN);
-        VectorBackend.denseForward(x, wt, b, y, batch, in, out);
+        VectorBackend.denseForward(x, w, wt, b, y, batch, in, out);
         for (int n = 0; n < batch; n++) {
           for (int o = 0; o < out; o++) {
             double sum = b == null ? 0 : b[o];

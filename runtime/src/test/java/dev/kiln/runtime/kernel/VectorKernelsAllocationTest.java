@@ -67,8 +67,12 @@ class VectorKernelsAllocationTest {
     float[] wt = new float[40 * 37];
     float[] out = new float[13 * 37];
     float[] bias = new float[37];
-    assertReachesZeroAllocation("denseForward", () -> VectorBackend.denseForward(x, wt, bias, out, 13, 40, 37));
     float[] dense = new float[37 * 40];
+    assertReachesZeroAllocation("denseForward",
+        () -> VectorBackend.denseForward(x, dense, wt, bias, out, 13, 40, 37));
+    float[] narrowOut = new float[13 * 5];
+    assertReachesZeroAllocation("denseForward, narrow",
+        () -> VectorBackend.denseForward(x, dense, wt, bias, narrowOut, 13, 40, 5));
     float[] denseGrad = new float[37 * 40];
     float[] inputGrad = new float[13 * 40];
     assertReachesZeroAllocation("denseBackward",
