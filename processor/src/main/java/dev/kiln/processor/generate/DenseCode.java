@@ -15,10 +15,10 @@ import javax.lang.model.element.Modifier;
  * A fully connected layer, weight {@code [units, in]} row-major as PyTorch keeps it. Forward runs on a transposed
  * copy the model keeps current with the weight's version, in blocks of inputs shared by the batch, one accumulator
  * row per sample (or, opted in, on the Vector API kernels and a flat transposed copy, which then replaces the rows
- * for every batch size). Backward builds the weight
- * gradient output by output from the input rows of the samples whose gradient for that output is not zero (after a
- * ReLU about half are), and the input gradient sample by sample from the weight rows of its non-zero gradients (or,
- * opted in, on the Vector API kernels, which read the weight as it is).
+ * for every batch size). Backward builds the weight gradient output by output from the input rows of the samples
+ * whose gradient for that output is not zero (after a ReLU about half are), and the input gradient sample by sample
+ * from the weight rows of its non-zero gradients (or, opted in, on the Vector API kernels, which read the weight as
+ * it is).
  */
 final class DenseCode implements LayerCode {
   private static final ClassName PACKING = ClassName.get("dev.kiln.runtime.kernel", "Packing");

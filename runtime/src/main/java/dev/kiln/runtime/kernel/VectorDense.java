@@ -27,6 +27,8 @@ final class VectorDense {
   private static final int LANES = SPECIES.length();
   /** Samples per block. */
   private static final int ROWS = 6;
+  /** Zeros to start from for layers without bias (see {@link #zeros(int)}). */
+  private static volatile float[] zeros = new float[0];
   /** Samples and outputs per block of a narrow layer's dot products. */
   private static final int DOT_BLOCK = 4;
   /** Outputs per block of the weight gradient. */
@@ -47,6 +49,9 @@ final class VectorDense {
         scalar(x, wt, b, y, batch, in, out);
       }
       return;
+    }
+    if (b == null) {
+      b = zeros(out);
     }
     if (batch < ROWS) {
       fewSamples(x, wt, b, y, batch, in, out);
@@ -109,10 +114,10 @@ final class VectorDense {
 
   /** Sample n, outputs o..o+4*LANES-1. */
   private static void oneByFour(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
-    FloatVector a0 = start(b, o);
-    FloatVector a1 = start(b, o + LANES);
-    FloatVector a2 = start(b, o + 2 * LANES);
-    FloatVector a3 = start(b, o + 3 * LANES);
+    FloatVector a0 = FloatVector.fromArray(SPECIES, b, o);
+    FloatVector a1 = FloatVector.fromArray(SPECIES, b, o + LANES);
+    FloatVector a2 = FloatVector.fromArray(SPECIES, b, o + 2 * LANES);
+    FloatVector a3 = FloatVector.fromArray(SPECIES, b, o + 3 * LANES);
     int x0 = n * in;
     for (int k = 0, w = o; k < in; k++, w += out) {
       FloatVector v = FloatVector.broadcast(SPECIES, x[x0 + k]);
@@ -259,14 +264,26 @@ final class VectorDense {
     y[n * out + o] = sum + (b == null ? 0f : b[o]);
   }
 
-  private static FloatVector start(float[] b, int o) {
-    return b == null ? FloatVector.zero(SPECIES) : FloatVector.fromArray(SPECIES, b, o);
+  /**
+   * Zeros for a layer without bias, at least {@code count} of them: the vector kernels always start from a bias
+   * array. (With the choice between a zero vector and the bias inside the kernels, C2 sometimes kept the vectors as
+   * objects where it inlined a kernel into the loops that call it: 2,304 bytes per call of the MLP at batch 1, in
+   * four JVMs out of five, scratch harness.) Grown when a wider layer first asks, so allocation stops after the
+   * first calls; any array of zeros long enough serves, so threads may race on it.
+   */
+  private static float[] zeros(int count) {
+    float[] z = zeros;
+    if (z.length < count) {
+      z = new float[count];
+      zeros = z;
+    }
+    return z;
   }
 
   /** Samples n..n+5, outputs o..o+2*LANES-1. */
   private static void sixByTwo(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
-    FloatVector lo = start(b, o);
-    FloatVector hi = start(b, o + LANES);
+    FloatVector lo = FloatVector.fromArray(SPECIES, b, o);
+    FloatVector hi = FloatVector.fromArray(SPECIES, b, o + LANES);
     FloatVector a0 = lo, a1 = hi, b0 = lo, b1 = hi, c0 = lo, c1 = hi, d0 = lo, d1 = hi, e0 = lo, e1 = hi, f0 = lo,
         f1 = hi;
     int x0 = n * in;
@@ -309,8 +326,8 @@ final class VectorDense {
 
   /** Sample n, outputs o..o+2*LANES-1. */
   private static void oneByTwo(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
-    FloatVector a0 = start(b, o);
-    FloatVector a1 = start(b, o + LANES);
+    FloatVector a0 = FloatVector.fromArray(SPECIES, b, o);
+    FloatVector a1 = FloatVector.fromArray(SPECIES, b, o + LANES);
     int x0 = n * in;
     for (int k = 0, w = o; k < in; k++, w += out) {
       FloatVector v = FloatVector.broadcast(SPECIES, x[x0 + k]);
@@ -324,7 +341,7 @@ final class VectorDense {
 
   /** Samples n..n+5, outputs o..o+LANES-1. */
   private static void sixByOne(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
-    FloatVector a = start(b, o);
+    FloatVector a = FloatVector.fromArray(SPECIES, b, o);
     FloatVector a0 = a, a1 = a, a2 = a, a3 = a, a4 = a, a5 = a;
     int x0 = n * in;
     for (int k = 0, w = o; k < in; k++, w += out) {
@@ -347,7 +364,7 @@ final class VectorDense {
 
   /** Sample n, outputs o..o+LANES-1. */
   private static void oneByOne(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
-    FloatVector a = start(b, o);
+    FloatVector a = FloatVector.fromArray(SPECIES, b, o);
     int x0 = n * in;
     for (int k = 0, w = o; k < in; k++, w += out) {
       a = FloatVector.fromArray(SPECIES, wt, w).fma(FloatVector.broadcast(SPECIES, x[x0 + k]), a);

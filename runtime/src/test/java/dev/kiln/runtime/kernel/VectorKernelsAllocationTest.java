@@ -70,6 +70,16 @@ class VectorKernelsAllocationTest {
     float[] dense = new float[37 * 40];
     assertReachesZeroAllocation("denseForward",
         () -> VectorBackend.denseForward(x, dense, wt, bias, out, 13, 40, 37));
+    // A batch of one, the MLP's first layer (one sample, four vectors of outputs at a time), with and without bias.
+    float[] image = new float[784];
+    float[] first = new float[256 * 784];
+    float[] firstT = new float[784 * 256];
+    float[] firstBias = new float[256];
+    float[] hidden = new float[256];
+    assertReachesZeroAllocation("denseForward, batch of one",
+        () -> VectorBackend.denseForward(image, first, firstT, firstBias, hidden, 1, 784, 256));
+    assertReachesZeroAllocation("denseForward, batch of one, no bias",
+        () -> VectorBackend.denseForward(image, first, firstT, null, hidden, 1, 784, 256));
     float[] narrowOut = new float[13 * 5];
     assertReachesZeroAllocation("denseForward, narrow",
         () -> VectorBackend.denseForward(x, dense, wt, bias, narrowOut, 13, 40, 5));
