@@ -5,12 +5,13 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A dense layer's batch forward pass on the Vector API, register-blocked: six samples by two vectors of outputs (on
- * AVX2, 6 x 16) stay in twelve vector registers while the inputs stream past, each weight vector loaded once for six
- * fused multiply-adds. The generated loops keep their sums in memory instead (C2 cannot keep a row in registers).
- * Outputs or samples that do not divide into blocks take a last block moved back to overlap the one before; fewer
- * than two vectors of outputs go one vector at a time, fewer than six samples one at a time, fewer outputs than a
- * vector one by one. The transposed weight is one flat array: its rows as separate arrays cost a quarter of the speed.
+ * A dense layer's forward and backward passes on the Vector API, register-blocked: in the forward pass six samples by
+ * two vectors of outputs (on AVX2, 6 x 16) stay in twelve vector registers while the inputs stream past, each weight
+ * vector loaded once for six fused multiply-adds. The generated loops keep their sums in memory instead (C2 cannot
+ * keep a row in registers). Outputs or samples that do not divide into blocks take a last block moved back to overlap
+ * the one before; fewer than two vectors of outputs go one vector at a time, fewer than six samples one at a time
+ * ({@link #fewSamples}), layers narrower than a vector as dot products on the weight as it is ({@link #narrow}). The
+ * transposed weight is one flat array: its rows as separate arrays cost a quarter of the speed.
  *
  * <p>The backward pass needs no transposed copy. The input gradient is this same forward product with the weight as
  * it is ({@code gx[n][k] = sum over o of g[n][o] * w[o][k]}: the weight, row-major {@code [out][in]}, is already laid
@@ -20,7 +21,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Each block is its own small method, called once per block of every pass, so that C2 compiles it after a few
  * passes: the Vector API is only fast once C2 has compiled a method as a whole (interpreted, C1-compiled or
- * OSR-compiled, its vectors stay boxed objects).
+ * OSR-compiled, its vectors stay boxed objects). No vector crosses a method boundary, and no block chooses between
+ * two vectors to start from (see {@link #zeros(int)}): where C2 inlines a block into its caller's loops, either has
+ * made it keep the vectors as objects.
  */
 final class VectorDense {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
