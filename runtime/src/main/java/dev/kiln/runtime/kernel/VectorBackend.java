@@ -40,7 +40,7 @@ public final class VectorBackend {
    */
   public static void denseForward(float[] x, float[] w, float[] wt, float[] b, float[] y, int batch, int in,
       int out) {
-    VectorDense.forward(x, wt, w, b, y, batch, in, out);
+    VectorDense.forward(x, w, wt, b, y, batch, in, out);
   }
 
   /**
@@ -54,7 +54,7 @@ public final class VectorBackend {
     VectorDense.weightGradient(x, g, gw, gb, batch, in, out);
     if (inputGrad) {
       // The weight, row-major [out][in], is the transposed weight of the product from out values to in.
-      VectorDense.forward(g, w, null, null, gx, batch, out, in);
+      VectorDense.forward(g, null, w, null, gx, batch, out, in);
     }
   }
 

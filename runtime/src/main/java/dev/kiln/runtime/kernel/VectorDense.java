@@ -44,7 +44,10 @@ final class VectorDense {
    * weight as it is ({@code w[o * in + k]}), or null where the caller has none: a layer with fewer outputs than a
    * vector holds runs on it ({@link #narrow}), since its transposed rows are shorter than a vector.
    */
-  static void forward(float[] x, float[] wt, float[] w, float[] b, float[] y, int batch, int in, int out) {
+  static void forward(float[] x, float[] w, float[] wt, float[] b, float[] y, int batch, int in, int out) {
+    if (b == null) {
+      b = zeros(out);
+    }
     if (out < LANES) {
       if (w != null) {
         narrow(x, w, b, y, batch, in, out);
@@ -52,9 +55,6 @@ final class VectorDense {
         scalar(x, wt, b, y, batch, in, out);
       }
       return;
-    }
-    if (b == null) {
-      b = zeros(out);
     }
     if (batch < ROWS) {
       fewSamples(x, wt, b, y, batch, in, out);
@@ -96,20 +96,15 @@ final class VectorDense {
       for (; o + 4 * LANES <= out; o += 4 * LANES) {
         oneByFour(x, wt, b, y, n, o, in, out);
       }
-      // The rest, fewer than four vectors: pairs moved back to overlap (same sums again, same bits).
-      if (o < out) {
-        if (out >= 2 * LANES) {
-          for (; ; o += 2 * LANES) {
-            oneByTwo(x, wt, b, y, n, Math.min(o, out - 2 * LANES), in, out);
-            if (o + 2 * LANES >= out) {
-              break;
-            }
-          }
+      // The rest, fewer than four vectors: pairs (or single vectors, if the layer is narrower than a pair), the last
+      // moved back to overlap the one before (same sums again, same bits).
+      int width = out >= 2 * LANES ? 2 * LANES : LANES;
+      for (; o < out; o += width) {
+        int ob = Math.min(o, out - width);
+        if (width == 2 * LANES) {
+          oneByTwo(x, wt, b, y, n, ob, in, out);
         } else {
-          oneByOne(x, wt, b, y, n, o, in, out);
-          if (o + LANES < out) {
-            oneByOne(x, wt, b, y, n, out - LANES, in, out);
-          }
+          oneByOne(x, wt, b, y, n, ob, in, out);
         }
       }
     }
@@ -147,7 +142,7 @@ final class VectorDense {
       int x0 = n * in;
       int y0 = n * out;
       for (int o = 0; o < out; o++) {
-        y[y0 + o] = b == null ? 0f : b[o];
+        y[y0 + o] = b[o];
       }
       for (int k = 0, w = 0; k < in; k++, w += out) {
         float v = x[x0 + k];
@@ -169,7 +164,7 @@ final class VectorDense {
     if (batch < DOT_BLOCK || out < DOT_BLOCK) {
       for (int n = 0; n < batch; n++) {
         for (int o = 0; o < out; o++) {
-          y[n * out + o] = dot(x, n * in, w, o * in, in) + (b == null ? 0f : b[o]);
+          y[n * out + o] = dot(x, n * in, w, o * in, in) + b[o];
         }
       }
       return;
@@ -264,12 +259,11 @@ final class VectorDense {
     for (int k = whole, xk = n * in + whole, wk = o * in + whole; k < in; k++, xk++, wk++) {
       sum = Math.fma(x[xk], w[wk], sum);
     }
-    y[n * out + o] = sum + (b == null ? 0f : b[o]);
+    y[n * out + o] = sum + b[o];
   }
 
   /**
-   * Zeros for a layer without bias, at least {@code count} of them: the vector kernels always start from a bias
-   * array. (With the choice between a zero vector and the bias inside the kernels, C2 sometimes kept the vectors as
+   * Zeros for a layer without bias, at least {@code count} of them: every path starts from a bias array. (With the choice between a zero vector and the bias inside the kernels, C2 sometimes kept the vectors as
    * objects where it inlined a kernel into the loops that call it: 2,304 bytes per call of the MLP at batch 1, in
    * four JVMs out of five, scratch harness.) Grown when a wider layer first asks, so allocation stops after the
    * first calls; any array of zeros long enough serves, so threads may race on it.
