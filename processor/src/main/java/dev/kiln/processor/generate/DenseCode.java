@@ -36,9 +36,10 @@ final class DenseCode implements LayerCode {
     return CodeBlock.builder()
         .add("// The opt-in Vector API kernels (-Dkiln.vector=true); ENABLED is a constant to C2.\n")
         .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
-        .addStatement("$T.denseForward($L, $L, $L(), $L, $L, batch, $L, $L)", Methods.VECTOR_BACKEND,
-            LayerCode.buffer(plan.input()), LayerCode.field(d.name(), "weight"), flatMethod(d), bias,
-            ActivationCode.producerTarget(plan), d.inFeatures(), d.units())
+        .addStatement("$T.denseForward($L, $L, $T.readsTransposed($L) ? $L() : null, $L, $L, batch, $L, $L)",
+            Methods.VECTOR_BACKEND, LayerCode.buffer(plan.input()), LayerCode.field(d.name(), "weight"),
+            Methods.VECTOR_BACKEND, d.units(), flatMethod(d), bias, ActivationCode.producerTarget(plan),
+            d.inFeatures(), d.units())
         .nextControlFlow("else")
         .addStatement("$L($L, $L(), $L, $L, ws.$LOutRows, ws.$LNonzero, batch)", Methods.pass(d.name(), "Forward"),
             LayerCode.buffer(plan.input()), packedMethod(d), bias, ActivationCode.producerTarget(plan), d.name(),
@@ -77,9 +78,13 @@ final class DenseCode implements LayerCode {
   public List<FieldSpec> fields(LayerPlan plan) {
     DenseModel d = (DenseModel) plan.layer();
     return List.of(
-        FieldSpec.builder(ArrayTypeName.of(Methods.FLOATS), packedField(d), Modifier.PRIVATE, Modifier.FINAL)
-            .addJavadoc("$L's weight transposed, one row per input, for the forward pass.\n", d.name())
-            .initializer("new float[$L][$L]", d.inFeatures(), Methods.alignedRowLength(d.units()))
+        FieldSpec.builder(ClassName.OBJECT, lockField(d), Modifier.PRIVATE, Modifier.FINAL)
+            .addJavadoc("Held while $L's copies of its weight are made or remade.\n", d.name())
+            .initializer("new Object()")
+            .build(),
+        FieldSpec.builder(ArrayTypeName.of(Methods.FLOATS), packedField(d), Modifier.PRIVATE)
+            .addJavadoc("$L's weight transposed, one row per input, for the default forward pass; made on first use.\n",
+                d.name())
             .build(),
         FieldSpec.builder(TypeName.INT, packedField(d) + "Version", Modifier.PRIVATE, Modifier.VOLATILE)
             .addJavadoc("The weight's version the packed copy was made from.\n")
@@ -98,9 +103,10 @@ final class DenseCode implements LayerCode {
   /**
    * The part of each stale copy that comes from the weight's rows {@code [units * part / parts, units * (part + 1) /
    * parts)}, the rows this thread's share of the split optimizer step has just written (see {@code
-   * Packing.transposeRows}): with the Vector API kernels on, the flat copy once they have made it (they never read
-   * the packed rows), the packed rows otherwise. Each reads the version the optimizer's step left; {@link
-   * #markRepacked} records it on the copy remade after every part has run.
+   * Packing.transposeRows}): with the Vector API kernels on, the flat copy, the packed rows otherwise; either only
+   * once made (a copy is made on its first use, so one the running path never reads never exists). Each reads the
+   * version the optimizer's step left; {@link #markRepacked} records it on the copy remade after every part has
+   * run.
    */
   @Override
   public CodeBlock repackPart(LayerPlan plan) {
@@ -115,13 +121,13 @@ final class DenseCode implements LayerCode {
     // Fields through "this.": a layer may be named like a parameter or another layer's local.
     return CodeBlock.builder()
         .addStatement("int $L = this.$L.weight().version()", version, d.name())
-        .add("// The Vector API kernels read the flat copy (once made) and never the rows.\n")
+        .add("// The Vector API kernels read the flat copy and never the rows; the default loops the reverse.\n")
         .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
         .beginControlFlow("if ($L != null && $L != $LVersion)", flat, version, flat)
         .addStatement("$T.transposeFlatRows($L, $L, $L, $L, $L, $L)", PACKING, weight, units, d.inFeatures(), flat,
             from, to)
         .endControlFlow()
-        .nextControlFlow("else if ($L != $LVersion)", version, packed)
+        .nextControlFlow("else if ($L != null && $L != $LVersion)", packed, version, packed)
         .addStatement("$T.transposeRows($L, $L, $L, $L, $L, $L)", PACKING, weight, units, d.inFeatures(), packed,
             from, to)
         .endControlFlow()
@@ -139,7 +145,7 @@ final class DenseCode implements LayerCode {
         .beginControlFlow("if ($L != null)", flat)
         .addStatement("$LVersion = $L", flat, version)
         .endControlFlow()
-        .nextControlFlow("else")
+        .nextControlFlow("else if (this.$L != null)", packedField(d))
         .addStatement("this.$LVersion = $L", packedField(d), version)
         .endControlFlow()
         .build();
@@ -147,6 +153,10 @@ final class DenseCode implements LayerCode {
 
   private static String packedField(DenseModel d) {
     return d.name() + "Packed";
+  }
+
+  private static String lockField(DenseModel d) {
+    return d.name() + "CopyLock";
   }
 
   private static String packedMethod(DenseModel d) {
@@ -162,8 +172,9 @@ final class DenseCode implements LayerCode {
   }
 
   /**
-   * The flat transposed weight the Vector API kernel reads, made on its first use (only that path needs it) and
-   * remade when the weight's version has moved.
+   * The flat transposed weight the Vector API kernel reads, made on its first use (only that path needs it, and only
+   * for a layer at least a vector wide: see {@code VectorBackend.readsTransposed}) and remade when the weight's
+   * version has moved.
    */
   private static MethodSpec flatWeightMethod(DenseModel d) {
     String field = flatField(d);
@@ -177,18 +188,27 @@ final class DenseCode implements LayerCode {
     return versionedCopyMethod(d, flatMethod(d), field, Methods.FLOATS, "transposed into one array", refresh);
   }
 
-  /** The packed weight (rows of the transposed weight), repacked when the weight's version has moved. */
+  /**
+   * The packed weight (rows of the transposed weight) the default forward pass reads, made on its first use (the
+   * Vector API kernels never read it: 840 KB for the MLP's first layer) and remade when the weight's version has
+   * moved.
+   */
   private static MethodSpec packedWeightMethod(DenseModel d) {
     String field = packedField(d);
-    CodeBlock refresh = CodeBlock.of("$T.transpose($L, $L, $L, $L);\n", PACKING, LayerCode.field(d.name(), "weight"),
-        d.units(), d.inFeatures(), field);
+    CodeBlock refresh = CodeBlock.builder()
+        .beginControlFlow("if ($L == null)", field)
+        .addStatement("$L = new float[$L][$L]", field, d.inFeatures(), Methods.alignedRowLength(d.units()))
+        .endControlFlow()
+        .addStatement("$T.transpose($L, $L, $L, $L)", PACKING, LayerCode.field(d.name(), "weight"), d.units(),
+            d.inFeatures(), field)
+        .build();
     return versionedCopyMethod(d, packedMethod(d), field, ArrayTypeName.of(Methods.FLOATS), "transposed", refresh);
   }
 
   /**
    * A copy of the weight that {@code refresh} remakes when the weight's version has moved (after a load, an
-   * optimizer step or {@code markModified}). Threads that see a stale version serialise on the packed rows' array;
-   * the rest read the copy freely (its version field is volatile and written after the copy).
+   * optimizer step or {@code markModified}). Threads that see a stale version serialise on the layer's copy lock;
+   * the rest read the copy freely (its version field is volatile and written after the copy and its field).
    */
   private static MethodSpec versionedCopyMethod(DenseModel d, String method, String field, TypeName type,
       String what, CodeBlock refresh) {
@@ -198,7 +218,7 @@ final class DenseCode implements LayerCode {
         .addJavadoc("$L's weight $L, current with the weight's values.\n", d.name(), what)
         .addStatement("int version = $L.weight().version()", d.name())
         .beginControlFlow("if (version != $LVersion)", field)
-        .beginControlFlow("synchronized ($L)", packedField(d))
+        .beginControlFlow("synchronized ($L)", lockField(d))
         .beginControlFlow("if (version != $LVersion)", field)
         .addCode(refresh)
         .addStatement("$LVersion = version", field)

@@ -36,11 +36,21 @@ public final class VectorBackend {
    * A dense layer's forward pass over a batch: {@code y[n][o] = b[o] + sum over k of x[n][k] * w[o * in + k]}, with
    * {@code w} the weight as it is (row-major {@code [out][in]}), {@code wt} the same weight transposed into one flat
    * array (see {@link Packing#transposeFlat}) and {@code b} null for no bias. Layers at least a vector wide read
-   * {@code wt}, narrower ones {@code w}.
+   * {@code wt}, narrower ones {@code w}; {@code wt} may be null where {@link #readsTransposed} says it is not read.
    */
   public static void denseForward(float[] x, float[] w, float[] wt, float[] b, float[] y, int batch, int in,
       int out) {
     VectorDense.forward(x, w, wt, b, y, batch, in, out);
+  }
+
+  /**
+   * Whether {@link #denseForward} reads the transposed copy for a layer of {@code out} outputs: with the kernels on,
+   * for a layer at least a vector wide. A narrower one runs on the weight as it is, so its caller need not make the
+   * copy (nor remake it after every optimizer step). The vector width is known only at run time; with {@code out} a
+   * constant, as in generated code, C2 folds the answer.
+   */
+  public static boolean readsTransposed(int out) {
+    return ENABLED && VectorDense.readsTransposed(out);
   }
 
   /**

@@ -40,6 +40,14 @@ final class VectorDense {
   private VectorDense() {}
 
   /**
+   * Whether {@link #forward} reads {@code wt} for a layer of {@code out} outputs given the weight as it is as well;
+   * else it reads only {@code w}.
+   */
+  static boolean readsTransposed(int out) {
+    return out >= LANES;
+  }
+
+  /**
    * {@code y[n][o] = b[o] + sum over k of x[n][k] * wt[k * out + o]}, {@code b} null for no bias. {@code w}, the same
    * weight as it is ({@code w[o * in + k]}), or null where the caller has none: a layer with fewer outputs than a
    * vector holds runs on it ({@link #narrow}), since its transposed rows are shorter than a vector.
@@ -48,7 +56,7 @@ final class VectorDense {
     if (b == null) {
       b = zeros(out);
     }
-    if (out < LANES) {
+    if (!readsTransposed(out)) {
       if (w != null) {
         narrow(x, w, b, y, batch, in, out);
       } else {
