@@ -62,11 +62,15 @@ public record ConvModel(
    * gradients (after a ReLU and a max pool, about a quarter) but first copies every position's window, a cost
    * shared by the group's filters. Measured on LeNet-5 at batch 64: the first convolution (6 filters, 25 taps)
    * 1.85 ms default against 0.6 ms on the wide grid; the second (16 filters, 150 taps) 2.3 ms against 2.8 ms. (Both
-   * before the default learned {@link #directWeightGradient}; since then the whole LeNet-5 training step, min of
-   * 1,500, measured 5.7-6.2 ms with the wide grid for the first convolution against 6.1-6.6 ms without.)
+   * before the default learned {@link #directWeightGradient}; then the whole LeNet-5 training step, min of 1,500,
+   * measured 5.7-6.2 ms with the wide grid for the first convolution against 6.1-6.6 ms without.) A layer whose
+   * weight gradient the default sums directly runs the default backward instead: since that lists the values and
+   * window starts straight from the pool's winners, the Vector API build's LeNet-5 backward pass measured 1,796-1,855
+   * µs that way against 1,952-2,040 µs on the wide grid (median of 4,000 steps, three JVMs each, alternating), and
+   * its forward pass no longer stores the whole output for the wide grid's sake.
    */
   public boolean wideGrid() {
-    return window.sh() == 1 && window.sw() == 1 && filtersPerGroup() <= 8;
+    return window.sh() == 1 && window.sw() == 1 && filtersPerGroup() <= 8 && !directWeightGradient();
   }
 
   /** Positions of one filter's output on the wide grid: {@code (outHeight - 1) * sourceWidth + outWidth}. */
