@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Vector API convolution kernels against their sums written out in double precision: the forward product over
- * im2col columns (blocks of four filters and two vectors, moved back to overlap when the sizes do not divide; one
- * filter and one vector; the scalar loop), and the wide-grid backward (weight gradient through the lane
+ * im2col columns (blocks of four or six filters and two vectors, moved back to overlap when the sizes do not divide;
+ * one filter and one vector; the scalar loop), and the wide-grid backward (weight gradient through the lane
  * accumulators, with taps and filters left over from the blocks and positions beyond the last vector; input
  * gradient scattered onto the source), on real convolution geometries with padding, dilation and channels.
  */
@@ -27,7 +27,9 @@ class VectorConvTest {
   @Test
   void forwardMatchesTheSumInDoublePrecision() {
     // {filters in the block, positions, taps}
-    int[][] shapes = {{6, 784, 25}, {16, 400, 150}, {7, 37, 9}, {4, 16, 3}, {3, 100, 27}, {5, 9, 4}, {2, 5, 2}};
+    // Blocks of six: 6 and 18 filters exactly, 17 with the last block moved back; of four: the others.
+    int[][] shapes = {{6, 784, 25}, {16, 400, 150}, {7, 37, 9}, {4, 16, 3}, {3, 100, 27}, {5, 9, 4}, {2, 5, 2},
+        {18, 50, 7}, {17, 45, 11}};
     for (int[] shape : shapes) {
       int filters = shape[0];
       int len = shape[1];
@@ -71,6 +73,17 @@ class VectorConvTest {
     {2, 6, 6, 1, 1, 1, 1}, // 1x1: the wide grid is the plain grid
     {4, 5, 11, 3, 3, 1, 1},
   };
+
+  @Test
+  void blocksOfSixOnlyWhereTheyComputeFewerRows() {
+    assertWithMessage("4 filters").that(VectorConv.blockRows(4)).isEqualTo(4);
+    assertWithMessage("5 filters").that(VectorConv.blockRows(5)).isEqualTo(4);
+    assertWithMessage("6 filters").that(VectorConv.blockRows(6)).isEqualTo(6);
+    assertWithMessage("12 filters (a tie)").that(VectorConv.blockRows(12)).isEqualTo(4);
+    assertWithMessage("16 filters").that(VectorConv.blockRows(16)).isEqualTo(4);
+    assertWithMessage("17 filters").that(VectorConv.blockRows(17)).isEqualTo(6);
+    assertWithMessage("18 filters").that(VectorConv.blockRows(18)).isEqualTo(6);
+  }
 
   @Test
   void wideGridBackwardMatchesTheSumsInDoublePrecision() {
