@@ -76,7 +76,8 @@ final class ConvCode implements LayerCode {
    * For a layer the opt-in Vector API backend runs on the wide grid: where each kernel tap reads the source image,
    * relative to the output position ({@code VectorBackend.tapOffsets}). For a layer whose weight gradient is summed
    * straight from the source ({@link ConvModel#directWeightGradient}): where each output position's window starts
-   * ({@code ConvWindows.starts}, read by {@link #windowStart}).
+   * ({@code ConvWindows.starts}, read by {@link #windowStart}). For a layer with a fused max pool: where each of its
+   * windows starts in a filter's output, for the Vector API's pool ({@link #vectorPool}).
    */
   @Override
   public List<FieldSpec> fields(LayerPlan plan) {
@@ -91,6 +92,16 @@ final class ConvCode implements LayerCode {
               w.kh(), w.kw(), w.dh(), w.dw(), c.sourceHeight(), c.sourceWidth())
           .build());
     }
+    if (plan.poolInKernel() != null) {
+      PoolModel pool = (PoolModel) plan.poolInKernel().layer();
+      fields.add(FieldSpec.builder(Methods.INTS, poolWindowsField(c), Modifier.PRIVATE, Modifier.STATIC,
+              Modifier.FINAL)
+          .addJavadoc("$L: where each window of the fused pool starts in a filter's output (the Vector API kernels).\n",
+              c.name())
+          .initializer("$T.twoByTwoWindowStarts($L, $L, $L)", Methods.VECTOR_BACKEND, pool.output().height(),
+              pool.output().width(), c.output().width())
+          .build());
+    }
     if (c.directWeightGradient()) {
       fields.add(FieldSpec.builder(Methods.INTS, windowStartsField(c), Modifier.PRIVATE, Modifier.STATIC,
               Modifier.FINAL)
@@ -101,6 +112,10 @@ final class ConvCode implements LayerCode {
           .build());
     }
     return fields;
+  }
+
+  private static String poolWindowsField(ConvModel c) {
+    return c.name() + "PoolWindows";
   }
 
   private static String windowStartsField(ConvModel c) {
@@ -697,8 +712,11 @@ final class ConvCode implements LayerCode {
    * bits. Writes the pool's output plane from {@code po}.
    */
   private static MethodSpec poolMethod(ConvModel c, PoolModel pool) {
-    CodeBlock body = accumulatorWindows(c, pool,
-        CodeBlock.of("pooled[pr + ow] = $L;\n", PoolCode.twoByTwoMax("s", c.output().width())));
+    CodeBlock body = CodeBlock.builder()
+        .add(vectorPool(c, "maxPool2x2", "pooled, po"))
+        .add(accumulatorWindows(c, pool,
+            CodeBlock.of("pooled[pr + ow] = $L;\n", PoolCode.twoByTwoMax("s", c.output().width()))))
+        .build();
     return Methods.kernel(Methods.pass(c.name(), "Pool"),
             "$L: $L's output (outside training) from one filter's accumulator row of one sample.\n", c.name(),
             pool.name())
@@ -707,6 +725,22 @@ final class ConvCode implements LayerCode {
         .addParameter(Methods.FLOATS, "pooled")
         .addParameter(TypeName.INT, "po")
         .addCode(body)
+        .build();
+  }
+
+  /**
+   * With the opt-in Vector API kernels on, the fused pool runs there instead ({@code VectorBackend.maxPool2x2} or
+   * {@code maxPool2x2Winners}, whose results are the same bits), gathering each tap through the layer's table of
+   * window starts; {@code rest} the call's arguments after the table.
+   */
+  private static CodeBlock vectorPool(ConvModel c, String kernel, String rest) {
+    return CodeBlock.builder()
+        .add("// The opt-in Vector API kernel (-Dkiln.vector=true); ENABLED is a constant to C2.\n")
+        .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
+        .addStatement("$T.$L(s, so, $L, $L, $L)", Methods.VECTOR_BACKEND, kernel, c.output().width(),
+            poolWindowsField(c), rest)
+        .addStatement("return")
+        .endControlFlow()
         .build();
   }
 
@@ -737,6 +771,7 @@ final class ConvCode implements LayerCode {
    */
   private static MethodSpec poolWinnersMethod(ConvModel c, PoolModel pool) {
     CodeBlock body = CodeBlock.builder()
+        .add(vectorPool(c, "maxPool2x2Winners", "pooled, arg, po, yo"))
         .addStatement("int shift = yo - so")
         .add(accumulatorWindows(c, pool, CodeBlock.builder()
             .add(PoolCode.twoByTwoWinner("s", c.output().width()))

@@ -54,6 +54,38 @@ public final class VectorBackend {
   }
 
   /**
+   * Where each window of a 2x2 max pool moved by 2 starts in a plane {@code width} floats wide, relative to the
+   * plane, for a pooled plane {@code pooledHeight x pooledWidth}: window {@code i} (row by row) at {@code (i /
+   * pooledWidth) * 2 * width + (i % pooledWidth) * 2}. The table {@link #maxPool2x2} and {@link #maxPool2x2Winners}
+   * gather through; plain Java, so a generated class can make it whether or not the kernels are on.
+   */
+  public static int[] twoByTwoWindowStarts(int pooledHeight, int pooledWidth, int width) {
+    int[] starts = new int[pooledHeight * pooledWidth];
+    for (int i = 0; i < starts.length; i++) {
+      starts[i] = (i / pooledWidth) * 2 * width + (i % pooledWidth) * 2;
+    }
+    return starts;
+  }
+
+  /**
+   * A 2x2 max pool moved by 2 over one plane {@code width} floats wide starting at {@code s[so]}: {@code pooled[po +
+   * i]} is the maximum of window {@code i} (its top-left tap at {@code so + starts[i]}, see {@link
+   * #twoByTwoWindowStarts}), as {@code Math.max(Math.max(v0, v1), Math.max(v2, v3))} over its taps row by row.
+   */
+  public static void maxPool2x2(float[] s, int so, int width, int[] starts, float[] pooled, int po) {
+    VectorPool.maxPool(s, so, width, starts, pooled, po);
+  }
+
+  /**
+   * {@link #maxPool2x2}, and each window's winner in {@code arg[po + i]}: the index of its first tap equal to the
+   * maximum (row by row; where the maximum is NaN, its last NaN), relative to {@code so}, plus {@code yo}.
+   */
+  public static void maxPool2x2Winners(float[] s, int so, int width, int[] starts, float[] pooled, int[] arg,
+      int po, int yo) {
+    VectorPool.maxPoolWinners(s, so, width, starts, pooled, arg, po, yo);
+  }
+
+  /**
    * A dense layer's backward pass over a batch, weight {@code w} row-major {@code [out][in]} as PyTorch keeps it: adds
    * {@code sum over n of g[n][o] * x[n][k]} to {@code gw[o * in + k]} and, unless {@code gb} is null, {@code sum over
    * n of g[n][o]} to {@code gb[o]}; if {@code inputGrad}, writes {@code gx[n][k] = sum over o of g[n][o] * w[o][k]}.

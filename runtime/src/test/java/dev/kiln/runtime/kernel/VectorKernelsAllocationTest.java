@@ -63,6 +63,14 @@ class VectorKernelsAllocationTest {
     float[][] cols = new float[25][100];
     float[][] sums = new float[6][100];
     assertReachesZeroAllocation("convForward", () -> VectorBackend.convForward(w, gb, cols, sums, 0, 6, 100, 25));
+    int[] poolWindows = VectorBackend.twoByTwoWindowStarts(14, 14, 28);
+    float[] plane = new float[784];
+    float[] pooled = new float[196];
+    int[] winners = new int[196];
+    assertReachesZeroAllocation("maxPool2x2",
+        () -> VectorBackend.maxPool2x2(plane, 0, 28, poolWindows, pooled, 0));
+    assertReachesZeroAllocation("maxPool2x2Winners",
+        () -> VectorBackend.maxPool2x2Winners(plane, 0, 28, poolWindows, pooled, winners, 0, 0));
     float[] x = new float[13 * 40];
     float[] wt = new float[40 * 37];
     float[] out = new float[13 * 37];
