@@ -98,8 +98,8 @@ final class ConvCode implements LayerCode {
               Modifier.FINAL)
           .addJavadoc("$L: where each window of the fused pool starts in a filter's output (the Vector API kernels).\n",
               c.name())
-          .initializer("$T.twoByTwoWindowStarts($L, $L, $L)", Methods.VECTOR_BACKEND, pool.output().height(),
-              pool.output().width(), c.output().width())
+          .initializer("$T.starts($L, $L, $L, 2)", CONV_WINDOWS, pool.output().height(), pool.output().width(),
+              2 * c.output().width())
           .build());
     }
     if (c.directWeightGradient()) {

@@ -54,23 +54,10 @@ public final class VectorBackend {
   }
 
   /**
-   * Where each window of a 2x2 max pool moved by 2 starts in a plane {@code width} floats wide, relative to the
-   * plane, for a pooled plane {@code pooledHeight x pooledWidth}: window {@code i} (row by row) at {@code (i /
-   * pooledWidth) * 2 * width + (i % pooledWidth) * 2}. The table {@link #maxPool2x2} and {@link #maxPool2x2Winners}
-   * gather through; plain Java, so a generated class can make it whether or not the kernels are on.
-   */
-  public static int[] twoByTwoWindowStarts(int pooledHeight, int pooledWidth, int width) {
-    int[] starts = new int[pooledHeight * pooledWidth];
-    for (int i = 0; i < starts.length; i++) {
-      starts[i] = (i / pooledWidth) * 2 * width + (i % pooledWidth) * 2;
-    }
-    return starts;
-  }
-
-  /**
    * A 2x2 max pool moved by 2 over one plane {@code width} floats wide starting at {@code s[so]}: {@code pooled[po +
-   * i]} is the maximum of window {@code i} (its top-left tap at {@code so + starts[i]}, see {@link
-   * #twoByTwoWindowStarts}), as {@code Math.max(Math.max(v0, v1), Math.max(v2, v3))} over its taps row by row.
+   * i]} is the maximum of window {@code i} (its top-left tap at {@code so + starts[i]}; the table is {@code
+   * ConvWindows.starts(pooledHeight, pooledWidth, 2 * width, 2)}, one entry per window, row by row), as {@code
+   * Math.max(Math.max(v0, v1), Math.max(v2, v3))} over its taps row by row.
    */
   public static void maxPool2x2(float[] s, int so, int width, int[] starts, float[] pooled, int po) {
     VectorPool.maxPool(s, so, width, starts, pooled, po);

@@ -63,7 +63,7 @@ class VectorKernelsAllocationTest {
     float[][] cols = new float[25][100];
     float[][] sums = new float[6][100];
     assertReachesZeroAllocation("convForward", () -> VectorBackend.convForward(w, gb, cols, sums, 0, 6, 100, 25));
-    int[] poolWindows = VectorBackend.twoByTwoWindowStarts(14, 14, 28);
+    int[] poolWindows = ConvWindows.starts(14, 14, 56, 2);
     float[] plane = new float[784];
     float[] pooled = new float[196];
     int[] winners = new int[196];

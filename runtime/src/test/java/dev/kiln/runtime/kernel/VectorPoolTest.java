@@ -24,7 +24,7 @@ class VectorPoolTest {
       int pw = plane[1];
       int width = plane[2];
       int size = width * plane[3];
-      int[] starts = VectorBackend.twoByTwoWindowStarts(ph, pw, width);
+      int[] starts = ConvWindows.starts(ph, pw, 2 * width, 2);
       for (int trial = 0; trial < 20; trial++) {
         int so = 3 + trial;
         float[] s = new float[so + size + 5];
