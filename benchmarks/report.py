@@ -79,44 +79,34 @@ def load_jmh(path):
             "alloc": alloc,
             # Each measured iteration's time, forks one after another.
             "iters": [v * TO_US[unit] for fork in metric.get("rawData", []) for v in fork],
+            # HostProbeProfiler's readings before and after each measured iteration, where it ran.
+            "host": host_readings(run.get("secondaryMetrics", {})),
         }
     return results
 
 
-def load_host_probe(path):
-    """{(lib, net, op, threads): [(before, after) per measured iteration]} from the kiln-host-probe lines."""
-    probes = {}
-    if not path or not os.path.exists(path):
-        return probes
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            row = json.loads(line)
-            cls, method = row["benchmark"].split(".")[-2:]
-            lib, op = CLASS_LIB.get(cls), METHOD_OP.get(method)
-            if lib is None or op is None:
-                continue
-            key = (lib, row["net"], op, int(row["threads"]))
-            probes.setdefault(key, []).extend(zip(row["before"], row["after"]))
-    return probes
+def host_readings(secondary):
+    """[(before, after) per measured iteration] from HostProbeProfiler's secondary results, or None."""
+    before = secondary.get("host.crossCoreRead.before", {}).get("rawData")
+    after = secondary.get("host.crossCoreRead.after", {}).get("rawData")
+    if not before or not after:
+        return None
+    return list(zip([v for fork in before for v in fork], [v for fork in after for v in fork]))
 
 
-def host_split(r, probe):
+def host_split(r):
     """(iterations in the slow state, iterations, mean time of the others in µs or None), or None without data."""
-    if not r or not probe or len(probe) != len(r["iters"]):
+    probe = r and r.get("host")
+    if not probe or len(probe) != len(r["iters"]):
         return None
     others = [us for us, (before, after) in zip(r["iters"], probe) if max(before, after) < HOST_SLOW]
     slow = len(probe) - len(others)
     return slow, len(probe), (sum(others) / len(others) if others else None)
 
 
-def host_section(get, host):
+def host_section(get):
     """The host probe's figures beside each 2-thread Kiln cell, or "" when no probe ran."""
-    if not host:
-        return ""
-    rows = ["**The host during Kiln's 2-thread cells** (`HostProbe`, before and after each measured iteration: the "
+    rows = ["**The host during Kiln's 2-thread cells** (`HostProbeProfiler`, before and after each measured iteration: the "
             "time for one thread to read a buffer the other has just written over the time to read its own, about "
             f"1.3 when the host's two virtual CPUs are close and 2.3-2.7 when it has placed them apart). An iteration "
             f"counts as slow-state when either figure is {HOST_SLOW} or more; the training step's data-parallel "
@@ -126,10 +116,11 @@ def host_section(get, host):
     for kiln_lib, kiln_name in KILNS:
         for net, net_name in NETS:
             for op, op_name, unit in OPS:
-                r, probe = get(kiln_lib, net, op, 2), host.get((kiln_lib, net, op, 2))
-                split = host_split(r, probe)
+                r = get(kiln_lib, net, op, 2)
+                split = host_split(r)
                 if split is None:
                     continue
+                probe = r["host"]
                 slow, total, others = split
                 iters = ", ".join(f"{shown(op, us)} ({b:.2f} / {a:.2f})" for us, (b, a) in zip(r["iters"], probe))
                 rows.append(f"| {kiln_name} | {net_name} | {op_name} ({unit}) | {iters} | {slow} of {total} "
@@ -218,7 +209,6 @@ def busiest_load(*loads):
 
 def build(args):
     res = load_jmh(args.jmh)
-    host = load_host_probe(args.host_probe)
     alloc = load_alloc(args.alloc)
     alloc_vector = load_alloc(args.alloc_vector)
     alloc_tuned = load_alloc(args.alloc_tuned)
@@ -282,9 +272,9 @@ def build(args):
         w("")
     w("— : not measured (ONNX Runtime is benchmarked for inference only), or filtered out of this run.")
     w("")
-    w(targets(get, (alloc, alloc_vector, alloc_tuned), host))
+    w(targets(get, (alloc, alloc_vector, alloc_tuned)))
     w("")
-    host_text = host_section(get, host)
+    host_text = host_section(get)
     if host_text:
         w(host_text)
         w("")
@@ -296,7 +286,7 @@ def build(args):
     return "\n".join(lines).rstrip() + "\n"
 
 
-def targets(get, probes, host):
+def targets(get, probes):
     rows = []
 
     def check(name, value, goal, ok, detail):
@@ -307,7 +297,7 @@ def targets(get, probes, host):
 
     for (kiln_lib, kiln_name), probe in zip(KILNS, probes):
         rows.append(f"| **{kiln_name}** | | | |")
-        kiln_targets(get, kiln_lib, check, host)
+        kiln_targets(get, kiln_lib, check)
         if probe:
             worst = max(probe.items(), key=lambda kv: kv[1])
             check("Bytes allocated per operation, every Kiln benchmark (AllocationProbe)", worst[1], "0 B/op",
@@ -318,7 +308,7 @@ def targets(get, probes, host):
     return "\n".join(["**Targets**", "", "| target | measured | goal | status |", "|---|---|---|---|"] + rows)
 
 
-def kiln_targets(get, kiln_lib, check, host):
+def kiln_targets(get, kiln_lib, check):
     """The speed targets for one of Kiln's configurations."""
     def time_ratio(net, op, t, peer):
         k, p = get(kiln_lib, net, op, t), get(peer, net, op, t)
@@ -342,7 +332,7 @@ def kiln_targets(get, kiln_lib, check, host):
               lambda v: f"{v:.2f}× PyTorch's steps/s")
     for net, net_name in (("lenet5", "LeNet-5"), ("mlp", "MLP")):
         one, two = get(kiln_lib, net, "train", 1), get(kiln_lib, net, "train", 2)
-        split = host_split(two, host.get((kiln_lib, net, "train", 2)))
+        split = host_split(two)
 
         def detail(v, one=one, split=split):
             if not split or not split[0]:
@@ -400,7 +390,6 @@ def main():
     p.add_argument("--alloc", help="AllocationProbe's JSON")
     p.add_argument("--alloc-vector", help="AllocationProbe's JSON with the opt-in Vector API kernels")
     p.add_argument("--alloc-tuned", help="AllocationProbe's JSON in a JVM with KilnTunedBench's flags")
-    p.add_argument("--host-probe", help="KilnBench's kiln-host-probe lines (JSON after the prefix), one per line")
     p.add_argument("--out", required=True, help="where to write the markdown report")
     p.add_argument("--readme", help="file whose bench markers receive the report")
     p.add_argument("--mode", default="custom")

@@ -16,8 +16,7 @@
 #   --no-probe     skip AllocationProbe
 #   --readme FILE  the file that receives the table (default: README.md at the repository root); --no-readme: none
 #
-# Results: benchmarks/target/bench-results/{jmh.json,jmh.log,host-probe.jsonl,alloc.json,alloc-vector.json,
-# alloc-tuned.json,report.md}.
+# Results: benchmarks/target/bench-results/{jmh.json,jmh.log,alloc.json,alloc-vector.json,alloc-tuned.json,report.md}.
 # Run it on an otherwise idle machine: other load shows up in the figures, above all in the 2-thread ones.
 set -euo pipefail
 
@@ -63,12 +62,11 @@ case "$mode" in
   full) timing=() ;;
 esac
 
-jmh=(java -jar "$jar" "$filter" "${timing[@]}" -prof gc -rf json -rff "$out/jmh.json" "${extra[@]}")
+# HostProbeProfiler: the host's cost of reading across cores around each measured 2-thread Kiln iteration.
+jmh=(java -jar "$jar" "$filter" "${timing[@]}" -prof gc -prof dev.kiln.benchmarks.HostProbeProfiler -rf json -rff "$out/jmh.json" "${extra[@]}")
 load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 echo "== ${jmh[*]}"
 "${jmh[@]}" 2>&1 | tee "$out/jmh.log"
-# KilnBench's 2-thread trials print their host probe's figures on a line of their own (HostProbe).
-{ grep -o 'kiln-host-probe {.*}' "$out/jmh.log" || true; } | sed 's/^kiln-host-probe //' > "$out/host-probe.jsonl"
 alloc_args=()
 if [[ $probe == 1 ]]; then
   echo "== AllocationProbe"
@@ -86,7 +84,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 java_version=$(java -version 2>&1 | head -n 2 | tr '\n' ' ' | sed 's/ *$//')
 readme_args=()
 [[ -n $readme ]] && readme_args=(--readme "$readme")
-python3 benchmarks/report.py --jmh "$out/jmh.json" --host-probe "$out/host-probe.jsonl" "${alloc_args[@]}" --out "$out/report.md" \
+python3 benchmarks/report.py --jmh "$out/jmh.json" "${alloc_args[@]}" --out "$out/report.md" \
   --mode "$mode" --command "benchmarks/run.sh $mode; ${jmh[*]}" --java "$java_version" \
   --load-before "$load_before" --load-after "$load_after" "${readme_args[@]}" > /dev/null
 echo "== report: $out/report.md${readme:+ (and $readme)}"

@@ -17,7 +17,7 @@ package dev.kiln.benchmarks;
  * the two virtual CPUs where moving lines between them costs about twice as much, not Kiln's code changing.
  *
  * <p>It allocates its buffers once and runs itself 200 times when made (about 0.2 s, so that its loops are compiled);
- * a probe allocates nothing.
+ * a probe allocates nothing. {@link HostProbeProfiler} runs it around the benchmarks' measured iterations.
  */
 final class HostProbe {
   /** Floats per thread's buffer: 256 KB. */

@@ -18,9 +18,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.infra.BenchmarkParams;
-import org.openjdk.jmh.infra.IterationParams;
-import org.openjdk.jmh.runner.IterationType;
 
 /**
  * Kiln's generated {@code Kiln_Mlp} and {@code Kiln_LeNet5} (samples module) on a batch of 64: inference and one
@@ -36,11 +33,6 @@ import org.openjdk.jmh.runner.IterationType;
  * that of one whole step) and zeroes it, and then remakes the same rows of the forward pass's transposed weights
  * ({@code Model.repackPart}), as the trainer does, instead of leaving that to the next forward pass on one thread.
  *
- * <p>On 2 threads, a {@link HostProbe} measures before and after each measured iteration what it costs one thread to
- * read what the other has just written, and the trial prints the figures on a line of their own ({@link
- * #HOST_PROBE_PREFIX}), which {@code report.py} puts beside the 2-thread cells: on a virtual machine the same step
- * can take 1.7 times as long while the host has placed the two virtual CPUs where that costs twice as much.
- *
  * <p>Nothing is allocated per operation: workspaces, inputs, gradient arrays and the team's tasks are made once.
  */
 @State(Scope.Benchmark)
@@ -51,10 +43,6 @@ import org.openjdk.jmh.runner.IterationType;
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class KilnBench {
   private static final int BATCH = 64;
-  /** How the host probe's line in JMH's output starts; {@code report.py} reads the JSON after it. */
-  static final String HOST_PROBE_PREFIX = "kiln-host-probe ";
-  /** Room for the host probe's figures: two per measured iteration. */
-  private static final int MAX_PROBES = 512;
 
   @Param({"mlp", "lenet5"})
   public String net;
@@ -82,12 +70,6 @@ public class KilnBench {
   private Team.Part reducePart;
   private Team.Part reduceAndStepPart;
   private Team.Part repackPart;
-
-  /** On 2 threads: the host probe, and its figures before and after each measured iteration. */
-  private HostProbe hostProbe;
-  private final double[] hostBefore = new double[MAX_PROBES];
-  private final double[] hostAfter = new double[MAX_PROBES];
-  private int hostProbes;
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -138,9 +120,6 @@ public class KilnBench {
         };
     repackPart = p -> training.repackPart(p, threads);
     check();
-    if (threads > 1) {
-      hostProbe = new HostProbe(team);
-    }
   }
 
   /** Part {@code p} of the other halves' private gradients added onto the model's, zeroing them for next time. */
@@ -189,46 +168,6 @@ public class KilnBench {
   @TearDown(Level.Trial)
   public void tearDown() {
     team.close();
-  }
-
-  /** On 2 threads, the host's cost of reading across cores ({@link HostProbe}) just before a measured iteration. */
-  @Setup(Level.Iteration)
-  public void probeHostBefore(IterationParams iteration) {
-    if (threads > 1 && iteration.getType() == IterationType.MEASUREMENT && hostProbes < MAX_PROBES) {
-      hostBefore[hostProbes] = hostProbe.crossCoreReadCost();
-    }
-  }
-
-  /** The same just after it. */
-  @TearDown(Level.Iteration)
-  public void probeHostAfter(IterationParams iteration) {
-    if (threads > 1 && iteration.getType() == IterationType.MEASUREMENT && hostProbes < MAX_PROBES) {
-      hostAfter[hostProbes++] = hostProbe.crossCoreReadCost();
-    }
-  }
-
-  /** Prints the host probe's figures for this trial on one line of JSON after {@link #HOST_PROBE_PREFIX}. */
-  @TearDown(Level.Trial)
-  public void reportHostProbe(BenchmarkParams params) {
-    if (hostProbes > 0) {
-      System.out.println(hostProbeLine(params.getBenchmark(), net, threads, hostBefore, hostAfter, hostProbes));
-    }
-  }
-
-  static String hostProbeLine(String benchmark, String net, int threads, double[] before, double[] after,
-      int count) {
-    StringBuilder line = new StringBuilder(HOST_PROBE_PREFIX);
-    line.append("{\"benchmark\": \"").append(benchmark).append("\", \"net\": \"").append(net)
-        .append("\", \"threads\": ").append(threads);
-    for (int list = 0; list < 2; list++) {
-      double[] values = list == 0 ? before : after;
-      line.append(list == 0 ? ", \"before\": [" : ", \"after\": [");
-      for (int i = 0; i < count; i++) {
-        line.append(i == 0 ? "" : ", ").append(String.format(java.util.Locale.ROOT, "%.3f", values[i]));
-      }
-      line.append(']');
-    }
-    return line.append('}').toString();
   }
 
   @Benchmark

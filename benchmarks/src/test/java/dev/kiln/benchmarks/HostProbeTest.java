@@ -1,12 +1,14 @@
 package dev.kiln.benchmarks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.runner.IterationType;
 
-/** The host probe does the work it times, on every thread, and reports it in the form report.py reads. */
+/** The host probe does the work it times, on every thread, and its profiler probes the iterations it should. */
 class HostProbeTest {
   @Test
   void everyThreadReadsTheBufferWrittenLast() {
@@ -32,10 +34,15 @@ class HostProbeTest {
   }
 
   @Test
-  void lineIsTheJsonReportPyReads() {
-    String line = KilnBench.hostProbeLine("dev.kiln.benchmarks.KilnVectorBench.trainStepBatch64", "mlp", 2,
-        new double[] {1.3, 2.4567, 9}, new double[] {1.31, 2.5, 9}, 2);
-    assertEquals("kiln-host-probe {\"benchmark\": \"dev.kiln.benchmarks.KilnVectorBench.trainStepBatch64\", "
-        + "\"net\": \"mlp\", \"threads\": 2, \"before\": [1.300, 2.457], \"after\": [1.310, 2.500]}", line);
+  void profilerProbesKilnsMeasuredTwoThreadIterationsOnly() {
+    String p = "dev.kiln.benchmarks.";
+    assertTrue(HostProbeProfiler.probed(p + "KilnBench.trainStepBatch64", "2", IterationType.MEASUREMENT));
+    assertTrue(HostProbeProfiler.probed(p + "KilnVectorBench.throughputBatch64", "2", IterationType.MEASUREMENT));
+    assertTrue(HostProbeProfiler.probed(p + "KilnLatencyBench.latencyBatch1TwoCallers", null,
+        IterationType.MEASUREMENT));
+    assertFalse(HostProbeProfiler.probed(p + "KilnBench.trainStepBatch64", "2", IterationType.WARMUP));
+    assertFalse(HostProbeProfiler.probed(p + "KilnBench.trainStepBatch64", "1", IterationType.MEASUREMENT));
+    assertFalse(HostProbeProfiler.probed(p + "KilnLatencyBench.latencyBatch1", null, IterationType.MEASUREMENT));
+    assertFalse(HostProbeProfiler.probed(p + "OrtBench.throughputBatch64", "2", IterationType.MEASUREMENT));
   }
 }
