@@ -29,7 +29,6 @@ public final class HostProbeProfiler implements InternalProfiler {
   /** Lets the benchmark's own workers finish spinning (Team spins 200 µs) and park before the probe runs. */
   private static final long SETTLE_NANOS = 1_000_000;
 
-  private Team team;
   private HostProbe probe;
   private double before = Double.NaN;
 
@@ -42,9 +41,8 @@ public final class HostProbeProfiler implements InternalProfiler {
   public void beforeIteration(BenchmarkParams benchmark, IterationParams iteration) {
     before = Double.NaN;
     // Made in the first warm-up iteration, so that the GC profiler does not count its buffers in a measured one.
-    if (probe == null && probed(benchmark.getBenchmark(), benchmark.getParam("threads"), IterationType.MEASUREMENT)) {
-      team = new Team(2);
-      probe = new HostProbe(team);
+    if (probe == null && probesBenchmark(benchmark.getBenchmark(), benchmark.getParam("threads"))) {
+      probe = new HostProbe(new Team(2));
     }
     if (!probed(benchmark, iteration)) {
       return;
@@ -73,9 +71,11 @@ public final class HostProbeProfiler implements InternalProfiler {
 
   /** {@code name}: the benchmark's full name; {@code threads}: its "threads" parameter, or null. */
   static boolean probed(String name, String threads, IterationType type) {
-    if (type != IterationType.MEASUREMENT) {
-      return false;
-    }
+    return type == IterationType.MEASUREMENT && probesBenchmark(name, threads);
+  }
+
+  /** Kiln's benchmarks that run on two threads, whatever the iteration. */
+  private static boolean probesBenchmark(String name, String threads) {
     String cls = name.substring(0, name.lastIndexOf('.'));
     if (!cls.substring(cls.lastIndexOf('.') + 1).startsWith("Kiln")) {
       return false;
