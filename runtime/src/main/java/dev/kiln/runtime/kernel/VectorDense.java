@@ -36,6 +36,15 @@ final class VectorDense {
   private static final int DOT_BLOCK = 4;
   /** Outputs per block of the weight gradient. */
   private static final int OUTPUTS = 6;
+  /**
+   * Whether the registers hold the wide blocks: 24 accumulators and the vectors they are multiplied by need the 32
+   * vector registers of AVX-512 (vectors of 16 floats); with AVX2's 16 (vectors of 8) they would spill, and the
+   * blocks stay at twelve accumulators there. On this round's AMD Zen 5 host, whose AVX-512 units are a full 512 bits
+   * wide, a block of 24 spends fewer loads and broadcasts per multiply-add: the MLP's first layer at batch 64, 142
+   * -> 110-119 us forward (six samples by four vectors of outputs), its weight gradient 132 -> 111 us (six outputs by
+   * four vectors of inputs), scratch harness, medians of a second's calls.
+   */
+  private static final boolean WIDE_BLOCKS = LANES >= 16;
 
   private VectorDense() {}
 
@@ -71,18 +80,29 @@ final class VectorDense {
     // Blocks that do not divide the outputs or samples are moved back to end at the last one, overlapping the block
     // before: the overlapped sums are computed again in the same order, so they come out bit-identical. (Measured
     // on the MLP's first layer at batch 64: the four samples left over from blocks of six, one at a time, cost
-    // more than a tenth of the layer.)
-    int width = out >= 2 * LANES ? 2 * LANES : LANES;
+    // more than a tenth of the layer.) Every block sums each output in the same order, so the block's shape does
+    // not change the bits either.
+    int vectors = blockVectors(batch, out);
+    int rows = vectors == 3 ? 8 : ROWS;
+    int width = vectors * LANES;
     for (int o = 0; ; o += width) {
       int ob = Math.min(o, out - width);
-      for (int n = 0; ; n += ROWS) {
-        int nb = Math.min(n, batch - ROWS);
-        if (width == 2 * LANES) {
-          sixByTwo(x, wt, b, y, nb, ob, in, out);
-        } else {
-          sixByOne(x, wt, b, y, nb, ob, in, out);
+      for (int n = 0; ; n += rows) {
+        int nb = Math.min(n, batch - rows);
+        switch (vectors) {
+          case 4:
+            sixByFour(x, wt, b, y, nb, ob, in, out);
+            break;
+          case 3:
+            eightByThree(x, wt, b, y, nb, ob, in, out);
+            break;
+          case 2:
+            sixByTwo(x, wt, b, y, nb, ob, in, out);
+            break;
+          default:
+            sixByOne(x, wt, b, y, nb, ob, in, out);
         }
-        if (n + ROWS >= batch) {
+        if (n + rows >= batch) {
           break;
         }
       }
@@ -90,6 +110,40 @@ final class VectorDense {
         break;
       }
     }
+  }
+
+  /**
+   * The forward block for a batch of at least six samples and a layer at least a vector wide, as its vectors of
+   * outputs: 4 (six samples by four vectors), 3 (eight samples by three), 2 or 1 (six samples by two or one). The
+   * wide blocks (see {@link #WIDE_BLOCKS}) are chosen by the products they compute, overlaps included, with the
+   * twelve-accumulator block's counted at 6/5 (it ran at 180 against 210-230 GFLOP/s, scratch harness): for the
+   * MLP's 784 x 256 layer at batch 64 six by four, for its input gradient (256 x 784: 816 outputs in blocks of 48
+   * against 832 in blocks of 64) and for LeNet-5's 84 outputs (96 against 128) eight by three, where it measured
+   * 116-118 against 130 us and 6.1 against 7.9 us.
+   */
+  private static int blockVectors(int batch, int out) {
+    int vectors = out >= 2 * LANES ? 2 : 1;
+    if (!WIDE_BLOCKS || vectors == 1) {
+      return vectors;
+    }
+    long best = products(batch, out, ROWS, 2) * 6 / 5;
+    if (out >= 4 * LANES) {
+      long cost = products(batch, out, ROWS, 4);
+      if (cost <= best) {
+        vectors = 4;
+        best = cost;
+      }
+    }
+    if (out >= 3 * LANES && batch >= 8 && products(batch, out, 8, 3) < best) {
+      vectors = 3;
+    }
+    return vectors;
+  }
+
+  /** The products blocks of {@code rows} samples by {@code vectors} vectors compute, overlapping blocks included. */
+  private static long products(int batch, int out, int rows, int vectors) {
+    int width = vectors * LANES;
+    return (long) ((batch + rows - 1) / rows * rows) * ((out + width - 1) / width * width);
   }
 
   /**
@@ -101,6 +155,16 @@ final class VectorDense {
   private static void fewSamples(float[] x, float[] wt, float[] b, float[] y, int batch, int in, int out) {
     for (int n = 0; n < batch; n++) {
       int o = 0;
+      if (WIDE_BLOCKS) {
+        // Sixteen or eight vectors of outputs a pass: the MLP's first layer (256 outputs) then streams its weight
+        // row by row, front to back (784 x 256 at batch 1: 8.0 -> 6.7-7.0 us, scratch harness).
+        for (; o + 16 * LANES <= out; o += 16 * LANES) {
+          oneBySixteen(x, wt, b, y, n, o, in, out);
+        }
+        for (; o + 8 * LANES <= out; o += 8 * LANES) {
+          oneByEight(x, wt, b, y, n, o, in, out);
+        }
+      }
       for (; o + 4 * LANES <= out; o += 4 * LANES) {
         oneByFour(x, wt, b, y, n, o, in, out);
       }
@@ -329,6 +393,250 @@ final class VectorDense {
     f1.intoArray(y, y0 + 5 * out + LANES);
   }
 
+  /** Samples n..n+5, outputs o..o+4*LANES-1 (24 accumulators: see {@link #WIDE_BLOCKS}). */
+  private static void sixByFour(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
+    FloatVector bias0 = FloatVector.fromArray(SPECIES, b, o);
+    FloatVector bias1 = FloatVector.fromArray(SPECIES, b, o + LANES);
+    FloatVector bias2 = FloatVector.fromArray(SPECIES, b, o + 2 * LANES);
+    FloatVector bias3 = FloatVector.fromArray(SPECIES, b, o + 3 * LANES);
+    FloatVector a0 = bias0, a1 = bias1, a2 = bias2, a3 = bias3;
+    FloatVector b0 = bias0, b1 = bias1, b2 = bias2, b3 = bias3;
+    FloatVector c0 = bias0, c1 = bias1, c2 = bias2, c3 = bias3;
+    FloatVector d0 = bias0, d1 = bias1, d2 = bias2, d3 = bias3;
+    FloatVector e0 = bias0, e1 = bias1, e2 = bias2, e3 = bias3;
+    FloatVector f0 = bias0, f1 = bias1, f2 = bias2, f3 = bias3;
+    int x0 = n * in;
+    for (int k = 0, w = o; k < in; k++, w += out) {
+      FloatVector w0 = FloatVector.fromArray(SPECIES, wt, w);
+      FloatVector w1 = FloatVector.fromArray(SPECIES, wt, w + LANES);
+      FloatVector w2 = FloatVector.fromArray(SPECIES, wt, w + 2 * LANES);
+      FloatVector w3 = FloatVector.fromArray(SPECIES, wt, w + 3 * LANES);
+      FloatVector v = FloatVector.broadcast(SPECIES, x[x0 + k]);
+      a0 = w0.fma(v, a0);
+      a1 = w1.fma(v, a1);
+      a2 = w2.fma(v, a2);
+      a3 = w3.fma(v, a3);
+      v = FloatVector.broadcast(SPECIES, x[x0 + in + k]);
+      b0 = w0.fma(v, b0);
+      b1 = w1.fma(v, b1);
+      b2 = w2.fma(v, b2);
+      b3 = w3.fma(v, b3);
+      v = FloatVector.broadcast(SPECIES, x[x0 + 2 * in + k]);
+      c0 = w0.fma(v, c0);
+      c1 = w1.fma(v, c1);
+      c2 = w2.fma(v, c2);
+      c3 = w3.fma(v, c3);
+      v = FloatVector.broadcast(SPECIES, x[x0 + 3 * in + k]);
+      d0 = w0.fma(v, d0);
+      d1 = w1.fma(v, d1);
+      d2 = w2.fma(v, d2);
+      d3 = w3.fma(v, d3);
+      v = FloatVector.broadcast(SPECIES, x[x0 + 4 * in + k]);
+      e0 = w0.fma(v, e0);
+      e1 = w1.fma(v, e1);
+      e2 = w2.fma(v, e2);
+      e3 = w3.fma(v, e3);
+      v = FloatVector.broadcast(SPECIES, x[x0 + 5 * in + k]);
+      f0 = w0.fma(v, f0);
+      f1 = w1.fma(v, f1);
+      f2 = w2.fma(v, f2);
+      f3 = w3.fma(v, f3);
+    }
+    int y0 = n * out + o;
+    a0.intoArray(y, y0);
+    a1.intoArray(y, y0 + LANES);
+    a2.intoArray(y, y0 + 2 * LANES);
+    a3.intoArray(y, y0 + 3 * LANES);
+    b0.intoArray(y, y0 + out);
+    b1.intoArray(y, y0 + out + LANES);
+    b2.intoArray(y, y0 + out + 2 * LANES);
+    b3.intoArray(y, y0 + out + 3 * LANES);
+    c0.intoArray(y, y0 + 2 * out);
+    c1.intoArray(y, y0 + 2 * out + LANES);
+    c2.intoArray(y, y0 + 2 * out + 2 * LANES);
+    c3.intoArray(y, y0 + 2 * out + 3 * LANES);
+    d0.intoArray(y, y0 + 3 * out);
+    d1.intoArray(y, y0 + 3 * out + LANES);
+    d2.intoArray(y, y0 + 3 * out + 2 * LANES);
+    d3.intoArray(y, y0 + 3 * out + 3 * LANES);
+    e0.intoArray(y, y0 + 4 * out);
+    e1.intoArray(y, y0 + 4 * out + LANES);
+    e2.intoArray(y, y0 + 4 * out + 2 * LANES);
+    e3.intoArray(y, y0 + 4 * out + 3 * LANES);
+    f0.intoArray(y, y0 + 5 * out);
+    f1.intoArray(y, y0 + 5 * out + LANES);
+    f2.intoArray(y, y0 + 5 * out + 2 * LANES);
+    f3.intoArray(y, y0 + 5 * out + 3 * LANES);
+  }
+
+  /** Samples n..n+7, outputs o..o+3*LANES-1 (24 accumulators: see {@link #WIDE_BLOCKS}). */
+  private static void eightByThree(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
+    FloatVector bias0 = FloatVector.fromArray(SPECIES, b, o);
+    FloatVector bias1 = FloatVector.fromArray(SPECIES, b, o + LANES);
+    FloatVector bias2 = FloatVector.fromArray(SPECIES, b, o + 2 * LANES);
+    FloatVector a0 = bias0, a1 = bias1, a2 = bias2;
+    FloatVector b0 = bias0, b1 = bias1, b2 = bias2;
+    FloatVector c0 = bias0, c1 = bias1, c2 = bias2;
+    FloatVector d0 = bias0, d1 = bias1, d2 = bias2;
+    FloatVector e0 = bias0, e1 = bias1, e2 = bias2;
+    FloatVector f0 = bias0, f1 = bias1, f2 = bias2;
+    FloatVector g0 = bias0, g1 = bias1, g2 = bias2;
+    FloatVector h0 = bias0, h1 = bias1, h2 = bias2;
+    int x0 = n * in;
+    for (int k = 0, w = o; k < in; k++, w += out) {
+      FloatVector w0 = FloatVector.fromArray(SPECIES, wt, w);
+      FloatVector w1 = FloatVector.fromArray(SPECIES, wt, w + LANES);
+      FloatVector w2 = FloatVector.fromArray(SPECIES, wt, w + 2 * LANES);
+      FloatVector v = FloatVector.broadcast(SPECIES, x[x0 + k]);
+      a0 = w0.fma(v, a0);
+      a1 = w1.fma(v, a1);
+      a2 = w2.fma(v, a2);
+      v = FloatVector.broadcast(SPECIES, x[x0 + in + k]);
+      b0 = w0.fma(v, b0);
+      b1 = w1.fma(v, b1);
+      b2 = w2.fma(v, b2);
+      v = FloatVector.broadcast(SPECIES, x[x0 + 2 * in + k]);
+      c0 = w0.fma(v, c0);
+      c1 = w1.fma(v, c1);
+      c2 = w2.fma(v, c2);
+      v = FloatVector.broadcast(SPECIES, x[x0 + 3 * in + k]);
+      d0 = w0.fma(v, d0);
+      d1 = w1.fma(v, d1);
+      d2 = w2.fma(v, d2);
+      v = FloatVector.broadcast(SPECIES, x[x0 + 4 * in + k]);
+      e0 = w0.fma(v, e0);
+      e1 = w1.fma(v, e1);
+      e2 = w2.fma(v, e2);
+      v = FloatVector.broadcast(SPECIES, x[x0 + 5 * in + k]);
+      f0 = w0.fma(v, f0);
+      f1 = w1.fma(v, f1);
+      f2 = w2.fma(v, f2);
+      v = FloatVector.broadcast(SPECIES, x[x0 + 6 * in + k]);
+      g0 = w0.fma(v, g0);
+      g1 = w1.fma(v, g1);
+      g2 = w2.fma(v, g2);
+      v = FloatVector.broadcast(SPECIES, x[x0 + 7 * in + k]);
+      h0 = w0.fma(v, h0);
+      h1 = w1.fma(v, h1);
+      h2 = w2.fma(v, h2);
+    }
+    int y0 = n * out + o;
+    a0.intoArray(y, y0);
+    a1.intoArray(y, y0 + LANES);
+    a2.intoArray(y, y0 + 2 * LANES);
+    b0.intoArray(y, y0 + out);
+    b1.intoArray(y, y0 + out + LANES);
+    b2.intoArray(y, y0 + out + 2 * LANES);
+    c0.intoArray(y, y0 + 2 * out);
+    c1.intoArray(y, y0 + 2 * out + LANES);
+    c2.intoArray(y, y0 + 2 * out + 2 * LANES);
+    d0.intoArray(y, y0 + 3 * out);
+    d1.intoArray(y, y0 + 3 * out + LANES);
+    d2.intoArray(y, y0 + 3 * out + 2 * LANES);
+    e0.intoArray(y, y0 + 4 * out);
+    e1.intoArray(y, y0 + 4 * out + LANES);
+    e2.intoArray(y, y0 + 4 * out + 2 * LANES);
+    f0.intoArray(y, y0 + 5 * out);
+    f1.intoArray(y, y0 + 5 * out + LANES);
+    f2.intoArray(y, y0 + 5 * out + 2 * LANES);
+    g0.intoArray(y, y0 + 6 * out);
+    g1.intoArray(y, y0 + 6 * out + LANES);
+    g2.intoArray(y, y0 + 6 * out + 2 * LANES);
+    h0.intoArray(y, y0 + 7 * out);
+    h1.intoArray(y, y0 + 7 * out + LANES);
+    h2.intoArray(y, y0 + 7 * out + 2 * LANES);
+  }
+
+  /** Sample n, outputs o..o+16*LANES-1 (see {@link #WIDE_BLOCKS}). */
+  private static void oneBySixteen(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
+    FloatVector a0 = FloatVector.fromArray(SPECIES, b, o);
+    FloatVector a1 = FloatVector.fromArray(SPECIES, b, o + LANES);
+    FloatVector a2 = FloatVector.fromArray(SPECIES, b, o + 2 * LANES);
+    FloatVector a3 = FloatVector.fromArray(SPECIES, b, o + 3 * LANES);
+    FloatVector a4 = FloatVector.fromArray(SPECIES, b, o + 4 * LANES);
+    FloatVector a5 = FloatVector.fromArray(SPECIES, b, o + 5 * LANES);
+    FloatVector a6 = FloatVector.fromArray(SPECIES, b, o + 6 * LANES);
+    FloatVector a7 = FloatVector.fromArray(SPECIES, b, o + 7 * LANES);
+    FloatVector a8 = FloatVector.fromArray(SPECIES, b, o + 8 * LANES);
+    FloatVector a9 = FloatVector.fromArray(SPECIES, b, o + 9 * LANES);
+    FloatVector a10 = FloatVector.fromArray(SPECIES, b, o + 10 * LANES);
+    FloatVector a11 = FloatVector.fromArray(SPECIES, b, o + 11 * LANES);
+    FloatVector a12 = FloatVector.fromArray(SPECIES, b, o + 12 * LANES);
+    FloatVector a13 = FloatVector.fromArray(SPECIES, b, o + 13 * LANES);
+    FloatVector a14 = FloatVector.fromArray(SPECIES, b, o + 14 * LANES);
+    FloatVector a15 = FloatVector.fromArray(SPECIES, b, o + 15 * LANES);
+    int x0 = n * in;
+    for (int k = 0, w = o; k < in; k++, w += out) {
+      FloatVector v = FloatVector.broadcast(SPECIES, x[x0 + k]);
+      a0 = FloatVector.fromArray(SPECIES, wt, w).fma(v, a0);
+      a1 = FloatVector.fromArray(SPECIES, wt, w + LANES).fma(v, a1);
+      a2 = FloatVector.fromArray(SPECIES, wt, w + 2 * LANES).fma(v, a2);
+      a3 = FloatVector.fromArray(SPECIES, wt, w + 3 * LANES).fma(v, a3);
+      a4 = FloatVector.fromArray(SPECIES, wt, w + 4 * LANES).fma(v, a4);
+      a5 = FloatVector.fromArray(SPECIES, wt, w + 5 * LANES).fma(v, a5);
+      a6 = FloatVector.fromArray(SPECIES, wt, w + 6 * LANES).fma(v, a6);
+      a7 = FloatVector.fromArray(SPECIES, wt, w + 7 * LANES).fma(v, a7);
+      a8 = FloatVector.fromArray(SPECIES, wt, w + 8 * LANES).fma(v, a8);
+      a9 = FloatVector.fromArray(SPECIES, wt, w + 9 * LANES).fma(v, a9);
+      a10 = FloatVector.fromArray(SPECIES, wt, w + 10 * LANES).fma(v, a10);
+      a11 = FloatVector.fromArray(SPECIES, wt, w + 11 * LANES).fma(v, a11);
+      a12 = FloatVector.fromArray(SPECIES, wt, w + 12 * LANES).fma(v, a12);
+      a13 = FloatVector.fromArray(SPECIES, wt, w + 13 * LANES).fma(v, a13);
+      a14 = FloatVector.fromArray(SPECIES, wt, w + 14 * LANES).fma(v, a14);
+      a15 = FloatVector.fromArray(SPECIES, wt, w + 15 * LANES).fma(v, a15);
+    }
+    int y0 = n * out + o;
+    a0.intoArray(y, y0);
+    a1.intoArray(y, y0 + LANES);
+    a2.intoArray(y, y0 + 2 * LANES);
+    a3.intoArray(y, y0 + 3 * LANES);
+    a4.intoArray(y, y0 + 4 * LANES);
+    a5.intoArray(y, y0 + 5 * LANES);
+    a6.intoArray(y, y0 + 6 * LANES);
+    a7.intoArray(y, y0 + 7 * LANES);
+    a8.intoArray(y, y0 + 8 * LANES);
+    a9.intoArray(y, y0 + 9 * LANES);
+    a10.intoArray(y, y0 + 10 * LANES);
+    a11.intoArray(y, y0 + 11 * LANES);
+    a12.intoArray(y, y0 + 12 * LANES);
+    a13.intoArray(y, y0 + 13 * LANES);
+    a14.intoArray(y, y0 + 14 * LANES);
+    a15.intoArray(y, y0 + 15 * LANES);
+  }
+
+  /** Sample n, outputs o..o+8*LANES-1 (see {@link #WIDE_BLOCKS}). */
+  private static void oneByEight(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
+    FloatVector a0 = FloatVector.fromArray(SPECIES, b, o);
+    FloatVector a1 = FloatVector.fromArray(SPECIES, b, o + LANES);
+    FloatVector a2 = FloatVector.fromArray(SPECIES, b, o + 2 * LANES);
+    FloatVector a3 = FloatVector.fromArray(SPECIES, b, o + 3 * LANES);
+    FloatVector a4 = FloatVector.fromArray(SPECIES, b, o + 4 * LANES);
+    FloatVector a5 = FloatVector.fromArray(SPECIES, b, o + 5 * LANES);
+    FloatVector a6 = FloatVector.fromArray(SPECIES, b, o + 6 * LANES);
+    FloatVector a7 = FloatVector.fromArray(SPECIES, b, o + 7 * LANES);
+    int x0 = n * in;
+    for (int k = 0, w = o; k < in; k++, w += out) {
+      FloatVector v = FloatVector.broadcast(SPECIES, x[x0 + k]);
+      a0 = FloatVector.fromArray(SPECIES, wt, w).fma(v, a0);
+      a1 = FloatVector.fromArray(SPECIES, wt, w + LANES).fma(v, a1);
+      a2 = FloatVector.fromArray(SPECIES, wt, w + 2 * LANES).fma(v, a2);
+      a3 = FloatVector.fromArray(SPECIES, wt, w + 3 * LANES).fma(v, a3);
+      a4 = FloatVector.fromArray(SPECIES, wt, w + 4 * LANES).fma(v, a4);
+      a5 = FloatVector.fromArray(SPECIES, wt, w + 5 * LANES).fma(v, a5);
+      a6 = FloatVector.fromArray(SPECIES, wt, w + 6 * LANES).fma(v, a6);
+      a7 = FloatVector.fromArray(SPECIES, wt, w + 7 * LANES).fma(v, a7);
+    }
+    int y0 = n * out + o;
+    a0.intoArray(y, y0);
+    a1.intoArray(y, y0 + LANES);
+    a2.intoArray(y, y0 + 2 * LANES);
+    a3.intoArray(y, y0 + 3 * LANES);
+    a4.intoArray(y, y0 + 4 * LANES);
+    a5.intoArray(y, y0 + 5 * LANES);
+    a6.intoArray(y, y0 + 6 * LANES);
+    a7.intoArray(y, y0 + 7 * LANES);
+  }
+
   /** Sample n, outputs o..o+2*LANES-1. */
   private static void oneByTwo(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
     FloatVector a0 = FloatVector.fromArray(SPECIES, b, o);
@@ -402,6 +710,18 @@ final class VectorDense {
     }
     int sixes = out - out % OUTPUTS;
     int k = 0;
+    if (WIDE_BLOCKS) {
+      // Four vectors of inputs: 16 KB of them for 64 samples, still within L1.
+      for (; k + 4 * LANES <= in; k += 4 * LANES) {
+        for (int o = 0; o < sixes; o += OUTPUTS) {
+          gradientSixByFour(x, g, gw, batch, in, out, o, k);
+        }
+        for (int o = sixes; o < out; o++) {
+          gradientOneByTwo(x, g, gw, batch, in, out, o, k);
+          gradientOneByTwo(x, g, gw, batch, in, out, o, k + 2 * LANES);
+        }
+      }
+    }
     for (; k + 2 * LANES <= in; k += 2 * LANES) {
       for (int o = 0; o < sixes; o += OUTPUTS) {
         gradientSixByTwo(x, g, gw, batch, in, out, o, k);
@@ -478,6 +798,95 @@ final class VectorDense {
     e1.intoArray(gw, w0 + 4 * in + LANES);
     f0.intoArray(gw, w0 + 5 * in);
     f1.intoArray(gw, w0 + 5 * in + LANES);
+  }
+
+  /** Outputs o..o+5, inputs k..k+4*LANES-1 (24 accumulators: see {@link #WIDE_BLOCKS}). */
+  private static void gradientSixByFour(float[] x, float[] g, float[] gw, int batch, int in, int out, int o, int k) {
+    int w0 = o * in + k;
+    FloatVector a0 = FloatVector.fromArray(SPECIES, gw, w0);
+    FloatVector a1 = FloatVector.fromArray(SPECIES, gw, w0 + LANES);
+    FloatVector a2 = FloatVector.fromArray(SPECIES, gw, w0 + 2 * LANES);
+    FloatVector a3 = FloatVector.fromArray(SPECIES, gw, w0 + 3 * LANES);
+    FloatVector b0 = FloatVector.fromArray(SPECIES, gw, w0 + in);
+    FloatVector b1 = FloatVector.fromArray(SPECIES, gw, w0 + in + LANES);
+    FloatVector b2 = FloatVector.fromArray(SPECIES, gw, w0 + in + 2 * LANES);
+    FloatVector b3 = FloatVector.fromArray(SPECIES, gw, w0 + in + 3 * LANES);
+    FloatVector c0 = FloatVector.fromArray(SPECIES, gw, w0 + 2 * in);
+    FloatVector c1 = FloatVector.fromArray(SPECIES, gw, w0 + 2 * in + LANES);
+    FloatVector c2 = FloatVector.fromArray(SPECIES, gw, w0 + 2 * in + 2 * LANES);
+    FloatVector c3 = FloatVector.fromArray(SPECIES, gw, w0 + 2 * in + 3 * LANES);
+    FloatVector d0 = FloatVector.fromArray(SPECIES, gw, w0 + 3 * in);
+    FloatVector d1 = FloatVector.fromArray(SPECIES, gw, w0 + 3 * in + LANES);
+    FloatVector d2 = FloatVector.fromArray(SPECIES, gw, w0 + 3 * in + 2 * LANES);
+    FloatVector d3 = FloatVector.fromArray(SPECIES, gw, w0 + 3 * in + 3 * LANES);
+    FloatVector e0 = FloatVector.fromArray(SPECIES, gw, w0 + 4 * in);
+    FloatVector e1 = FloatVector.fromArray(SPECIES, gw, w0 + 4 * in + LANES);
+    FloatVector e2 = FloatVector.fromArray(SPECIES, gw, w0 + 4 * in + 2 * LANES);
+    FloatVector e3 = FloatVector.fromArray(SPECIES, gw, w0 + 4 * in + 3 * LANES);
+    FloatVector f0 = FloatVector.fromArray(SPECIES, gw, w0 + 5 * in);
+    FloatVector f1 = FloatVector.fromArray(SPECIES, gw, w0 + 5 * in + LANES);
+    FloatVector f2 = FloatVector.fromArray(SPECIES, gw, w0 + 5 * in + 2 * LANES);
+    FloatVector f3 = FloatVector.fromArray(SPECIES, gw, w0 + 5 * in + 3 * LANES);
+    for (int n = 0, xn = k, gn = o; n < batch; n++, xn += in, gn += out) {
+      FloatVector u0 = FloatVector.fromArray(SPECIES, x, xn);
+      FloatVector u1 = FloatVector.fromArray(SPECIES, x, xn + LANES);
+      FloatVector u2 = FloatVector.fromArray(SPECIES, x, xn + 2 * LANES);
+      FloatVector u3 = FloatVector.fromArray(SPECIES, x, xn + 3 * LANES);
+      FloatVector v = FloatVector.broadcast(SPECIES, g[gn]);
+      a0 = u0.fma(v, a0);
+      a1 = u1.fma(v, a1);
+      a2 = u2.fma(v, a2);
+      a3 = u3.fma(v, a3);
+      v = FloatVector.broadcast(SPECIES, g[gn + 1]);
+      b0 = u0.fma(v, b0);
+      b1 = u1.fma(v, b1);
+      b2 = u2.fma(v, b2);
+      b3 = u3.fma(v, b3);
+      v = FloatVector.broadcast(SPECIES, g[gn + 2]);
+      c0 = u0.fma(v, c0);
+      c1 = u1.fma(v, c1);
+      c2 = u2.fma(v, c2);
+      c3 = u3.fma(v, c3);
+      v = FloatVector.broadcast(SPECIES, g[gn + 3]);
+      d0 = u0.fma(v, d0);
+      d1 = u1.fma(v, d1);
+      d2 = u2.fma(v, d2);
+      d3 = u3.fma(v, d3);
+      v = FloatVector.broadcast(SPECIES, g[gn + 4]);
+      e0 = u0.fma(v, e0);
+      e1 = u1.fma(v, e1);
+      e2 = u2.fma(v, e2);
+      e3 = u3.fma(v, e3);
+      v = FloatVector.broadcast(SPECIES, g[gn + 5]);
+      f0 = u0.fma(v, f0);
+      f1 = u1.fma(v, f1);
+      f2 = u2.fma(v, f2);
+      f3 = u3.fma(v, f3);
+    }
+    a0.intoArray(gw, w0);
+    a1.intoArray(gw, w0 + LANES);
+    a2.intoArray(gw, w0 + 2 * LANES);
+    a3.intoArray(gw, w0 + 3 * LANES);
+    b0.intoArray(gw, w0 + in);
+    b1.intoArray(gw, w0 + in + LANES);
+    b2.intoArray(gw, w0 + in + 2 * LANES);
+    b3.intoArray(gw, w0 + in + 3 * LANES);
+    c0.intoArray(gw, w0 + 2 * in);
+    c1.intoArray(gw, w0 + 2 * in + LANES);
+    c2.intoArray(gw, w0 + 2 * in + 2 * LANES);
+    c3.intoArray(gw, w0 + 2 * in + 3 * LANES);
+    d0.intoArray(gw, w0 + 3 * in);
+    d1.intoArray(gw, w0 + 3 * in + LANES);
+    d2.intoArray(gw, w0 + 3 * in + 2 * LANES);
+    d3.intoArray(gw, w0 + 3 * in + 3 * LANES);
+    e0.intoArray(gw, w0 + 4 * in);
+    e1.intoArray(gw, w0 + 4 * in + LANES);
+    e2.intoArray(gw, w0 + 4 * in + 2 * LANES);
+    e3.intoArray(gw, w0 + 4 * in + 3 * LANES);
+    f0.intoArray(gw, w0 + 5 * in);
+    f1.intoArray(gw, w0 + 5 * in + LANES);
+    f2.intoArray(gw, w0 + 5 * in + 2 * LANES);
+    f3.intoArray(gw, w0 + 5 * in + 3 * LANES);
   }
 
   /** Output o, inputs k..k+2*LANES-1: the outputs left over after the blocks of six. */

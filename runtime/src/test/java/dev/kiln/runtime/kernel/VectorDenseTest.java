@@ -16,7 +16,10 @@ class VectorDenseTest {
   @Test
   void matchesTheSumInDoublePrecision() {
     int[][] shapes = {{13, 37, 45}, {6, 784, 256}, {1, 5, 3}, {64, 400, 120}, {64, 84, 10}, {7, 16, 16}, {12, 9, 8},
-        {64, 128, 10}, {5, 84, 10}, {3, 20, 2}, {9, 33, 7}, {1, 784, 256}, {3, 40, 100}, {2, 30, 20}, {5, 50, 16}};
+        {64, 128, 10}, {5, 84, 10}, {3, 20, 2}, {9, 33, 7}, {1, 784, 256}, {3, 40, 100}, {2, 30, 20}, {5, 50, 16},
+        // the wide blocks where vectors hold 16 floats: six by four, eight by three (chosen for 784 and 84 outputs),
+        // each with overlapping last blocks, and one sample by sixteen or eight vectors with the rest after them
+        {64, 256, 784}, {64, 120, 84}, {8, 10, 50}, {7, 30, 70}, {1, 30, 300}, {2, 20, 150}, {1, 10, 200}};
     Random random = new Random(3);
     for (int[] shape : shapes) {
       int batch = shape[0];
@@ -69,7 +72,7 @@ class VectorDenseTest {
   @Test
   void backwardMatchesTheSumsInDoublePrecision() {
     int[][] shapes = {{64, 784, 256}, {13, 37, 45}, {1, 5, 3}, {64, 400, 120}, {64, 84, 10}, {7, 16, 16}, {12, 9, 8},
-        {3, 48, 6}, {5, 100, 7}};
+        {3, 48, 6}, {5, 100, 7}, {10, 70, 13}, {9, 200, 20}};
     Random random = new Random(7);
     for (int[] shape : shapes) {
       int batch = shape[0];
@@ -130,6 +133,37 @@ class VectorDenseTest {
         VectorBackend.denseBackward(x, w, g, untouched, gw, gb, batch, in, out, false);
         for (float v : untouched) {
           assertWithMessage("%s: gx without inputGrad", shapeName).that(v).isEqualTo(42f);
+        }
+      }
+    }
+  }
+
+  /**
+   * Each sample's outputs come out the same bits in a batch, whatever block it falls in (and however often an
+   * overlapping block computes it), as alone: every block sums an output in the same order.
+   */
+  @Test
+  void aSampleGetsTheSameBitsInAnyBatch() {
+    int[][] shapes = {{64, 784, 256}, {64, 256, 784}, {64, 120, 84}, {13, 30, 100}, {9, 40, 50}, {64, 84, 10}};
+    Random random = new Random(11);
+    for (int[] shape : shapes) {
+      int batch = shape[0];
+      int in = shape[1];
+      int out = shape[2];
+      float[] x = gaussian(random, batch * in);
+      float[] w = gaussian(random, out * in);
+      float[] b = gaussian(random, out);
+      float[] wt = new float[in * out];
+      Packing.transposeFlat(w, out, in, wt);
+      float[] y = new float[batch * out];
+      VectorBackend.denseForward(x, w, wt, b, y, batch, in, out);
+      float[] alone = new float[out];
+      for (int n = 0; n < batch; n++) {
+        float[] sample = java.util.Arrays.copyOfRange(x, n * in, (n + 1) * in);
+        VectorBackend.denseForward(sample, w, wt, b, alone, 1, in, out);
+        for (int o = 0; o < out; o++) {
+          assertWithMessage("batch %s in %s out %s: sample %s output %s", batch, in, out, n, o)
+              .that(Float.floatToRawIntBits(y[n * out + o])).isEqualTo(Float.floatToRawIntBits(alone[o]));
         }
       }
     }
