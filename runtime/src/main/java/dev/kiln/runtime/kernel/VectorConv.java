@@ -37,20 +37,31 @@ final class VectorConv {
    */
   static void forward(float[] w, float[] b, float[][] cols, float[][] sums, int f0, int filters, int len, int taps) {
     if (filters >= ROWS && len >= 2 * LANES) {
-      int rows = blockRows(filters);
-      for (int p = 0; ; p += 2 * LANES) {
-        int pb = Math.min(p, len - 2 * LANES);
+      int shape = blockShape(filters, len);
+      int rows = shape / 10;
+      int width = shape % 10 * LANES;
+      for (int p = 0; ; p += width) {
+        int pb = Math.min(p, len - width);
         for (int f = 0; ; f += rows) {
-          if (rows == WIDE_ROWS) {
-            sixByTwo(w, b, cols, sums, f0, Math.min(f, filters - WIDE_ROWS), pb, taps);
-          } else {
-            fourByTwo(w, b, cols, sums, f0, Math.min(f, filters - ROWS), pb, taps);
+          int fb = Math.min(f, filters - rows);
+          switch (shape) {
+            case EIGHT_BY_THREE:
+              eightByThree(w, b, cols, sums, f0, fb, pb, taps);
+              break;
+            case SIX_BY_FOUR:
+              sixByFour(w, b, cols, sums, f0, fb, pb, taps);
+              break;
+            case SIX_BY_TWO:
+              sixByTwo(w, b, cols, sums, f0, fb, pb, taps);
+              break;
+            default:
+              fourByTwo(w, b, cols, sums, f0, fb, pb, taps);
           }
           if (f + rows >= filters) {
             break;
           }
         }
-        if (p + 2 * LANES >= len) {
+        if (p + width >= len) {
           break;
         }
       }
@@ -88,6 +99,51 @@ final class VectorConv {
     int four = (filters + ROWS - 1) / ROWS * ROWS;
     int six = (filters + WIDE_ROWS - 1) / WIDE_ROWS * WIDE_ROWS;
     return filters >= WIDE_ROWS && six < four ? WIDE_ROWS : ROWS;
+  }
+
+  /** Block shapes, as filters times ten plus vectors of positions. */
+  static final int FOUR_BY_TWO = 42;
+  static final int SIX_BY_TWO = 62;
+  static final int SIX_BY_FOUR = 64;
+  static final int EIGHT_BY_THREE = 83;
+
+  /**
+   * Whether the registers hold blocks of 24 accumulators: with AVX-512's 32 vector registers (vectors of 16
+   * floats), not with AVX2's 16, where they would spill.
+   */
+  static final boolean WIDE_BLOCKS = LANES >= 16;
+
+  /**
+   * The forward block for {@code filters} filters (at least {@link #ROWS}) over {@code len} positions (at least two
+   * vectors). Where the registers hold them ({@link #WIDE_BLOCKS}), the shape that computes the fewest products,
+   * overlapping blocks included, with the blocks of eight or twelve accumulators counted at 10/9 (they ran about 10%
+   * slower per product): on this round's AMD Zen 5 host, LeNet-5's first convolution at batch 64 (6 filters, 784
+   * positions, 25 taps) took 116-118 us as six by two and 109-110 us as six by four, its second (16 filters, 400
+   * positions, 150 taps) 196-197 us as four by two and 176-178 us as eight by three (scratch harness, medians). Else
+   * {@link #blockRows}.
+   */
+  static int blockShape(int filters, int len) {
+    int narrow = blockRows(filters) == WIDE_ROWS ? SIX_BY_TWO : FOUR_BY_TWO;
+    if (!WIDE_BLOCKS) {
+      return narrow;
+    }
+    int shape = narrow;
+    long best = products(filters, len, narrow) * 10 / 9;
+    if (filters >= WIDE_ROWS && len >= 4 * LANES && products(filters, len, SIX_BY_FOUR) <= best) {
+      shape = SIX_BY_FOUR;
+      best = products(filters, len, SIX_BY_FOUR);
+    }
+    if (filters >= 8 && len >= 3 * LANES && products(filters, len, EIGHT_BY_THREE) < best) {
+      shape = EIGHT_BY_THREE;
+    }
+    return shape;
+  }
+
+  /** The products blocks of {@code shape} compute over the filters and positions, overlapping blocks included. */
+  private static long products(int filters, int len, int shape) {
+    int rows = shape / 10;
+    int width = shape % 10 * LANES;
+    return (long) ((filters + rows - 1) / rows * rows) * ((len + width - 1) / width * width);
   }
 
   private static FloatVector start(float[] b, int f) {
@@ -188,6 +244,169 @@ final class VectorConv {
     e1.intoArray(sums[f + 4], p + LANES);
     g0.intoArray(sums[f + 5], p);
     g1.intoArray(sums[f + 5], p + LANES);
+  }
+
+  /** Filters f0+f..f0+f+5 (block rows f..f+5), positions p..p+4*LANES-1: 24 accumulators (see {@link #WIDE_BLOCKS}). */
+  private static void sixByFour(float[] w, float[] b, float[][] cols, float[][] sums, int f0, int f, int p,
+      int taps) {
+    FloatVector a0 = start(b, f0 + f);
+    FloatVector a1 = a0, a2 = a0, a3 = a0;
+    FloatVector b0 = start(b, f0 + f + 1);
+    FloatVector b1 = b0, b2 = b0, b3 = b0;
+    FloatVector c0 = start(b, f0 + f + 2);
+    FloatVector c1 = c0, c2 = c0, c3 = c0;
+    FloatVector d0 = start(b, f0 + f + 3);
+    FloatVector d1 = d0, d2 = d0, d3 = d0;
+    FloatVector e0 = start(b, f0 + f + 4);
+    FloatVector e1 = e0, e2 = e0, e3 = e0;
+    FloatVector g0 = start(b, f0 + f + 5);
+    FloatVector g1 = g0, g2 = g0, g3 = g0;
+    int w0 = (f0 + f) * taps;
+    for (int k = 0; k < taps; k++) {
+      float[] col = cols[k];
+      FloatVector col0 = FloatVector.fromArray(SPECIES, col, p);
+      FloatVector col1 = FloatVector.fromArray(SPECIES, col, p + LANES);
+      FloatVector col2 = FloatVector.fromArray(SPECIES, col, p + 2 * LANES);
+      FloatVector col3 = FloatVector.fromArray(SPECIES, col, p + 3 * LANES);
+      FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + k]);
+      a0 = col0.fma(v, a0);
+      a1 = col1.fma(v, a1);
+      a2 = col2.fma(v, a2);
+      a3 = col3.fma(v, a3);
+      v = FloatVector.broadcast(SPECIES, w[w0 + taps + k]);
+      b0 = col0.fma(v, b0);
+      b1 = col1.fma(v, b1);
+      b2 = col2.fma(v, b2);
+      b3 = col3.fma(v, b3);
+      v = FloatVector.broadcast(SPECIES, w[w0 + 2 * taps + k]);
+      c0 = col0.fma(v, c0);
+      c1 = col1.fma(v, c1);
+      c2 = col2.fma(v, c2);
+      c3 = col3.fma(v, c3);
+      v = FloatVector.broadcast(SPECIES, w[w0 + 3 * taps + k]);
+      d0 = col0.fma(v, d0);
+      d1 = col1.fma(v, d1);
+      d2 = col2.fma(v, d2);
+      d3 = col3.fma(v, d3);
+      v = FloatVector.broadcast(SPECIES, w[w0 + 4 * taps + k]);
+      e0 = col0.fma(v, e0);
+      e1 = col1.fma(v, e1);
+      e2 = col2.fma(v, e2);
+      e3 = col3.fma(v, e3);
+      v = FloatVector.broadcast(SPECIES, w[w0 + 5 * taps + k]);
+      g0 = col0.fma(v, g0);
+      g1 = col1.fma(v, g1);
+      g2 = col2.fma(v, g2);
+      g3 = col3.fma(v, g3);
+    }
+    a0.intoArray(sums[f], p);
+    a1.intoArray(sums[f], p + LANES);
+    a2.intoArray(sums[f], p + 2 * LANES);
+    a3.intoArray(sums[f], p + 3 * LANES);
+    b0.intoArray(sums[f + 1], p);
+    b1.intoArray(sums[f + 1], p + LANES);
+    b2.intoArray(sums[f + 1], p + 2 * LANES);
+    b3.intoArray(sums[f + 1], p + 3 * LANES);
+    c0.intoArray(sums[f + 2], p);
+    c1.intoArray(sums[f + 2], p + LANES);
+    c2.intoArray(sums[f + 2], p + 2 * LANES);
+    c3.intoArray(sums[f + 2], p + 3 * LANES);
+    d0.intoArray(sums[f + 3], p);
+    d1.intoArray(sums[f + 3], p + LANES);
+    d2.intoArray(sums[f + 3], p + 2 * LANES);
+    d3.intoArray(sums[f + 3], p + 3 * LANES);
+    e0.intoArray(sums[f + 4], p);
+    e1.intoArray(sums[f + 4], p + LANES);
+    e2.intoArray(sums[f + 4], p + 2 * LANES);
+    e3.intoArray(sums[f + 4], p + 3 * LANES);
+    g0.intoArray(sums[f + 5], p);
+    g1.intoArray(sums[f + 5], p + LANES);
+    g2.intoArray(sums[f + 5], p + 2 * LANES);
+    g3.intoArray(sums[f + 5], p + 3 * LANES);
+  }
+
+  /** Filters f0+f..f0+f+7 (block rows f..f+7), positions p..p+3*LANES-1: 24 accumulators (see {@link #WIDE_BLOCKS}). */
+  private static void eightByThree(float[] w, float[] b, float[][] cols, float[][] sums, int f0, int f, int p,
+      int taps) {
+    FloatVector a0 = start(b, f0 + f);
+    FloatVector a1 = a0, a2 = a0;
+    FloatVector b0 = start(b, f0 + f + 1);
+    FloatVector b1 = b0, b2 = b0;
+    FloatVector c0 = start(b, f0 + f + 2);
+    FloatVector c1 = c0, c2 = c0;
+    FloatVector d0 = start(b, f0 + f + 3);
+    FloatVector d1 = d0, d2 = d0;
+    FloatVector e0 = start(b, f0 + f + 4);
+    FloatVector e1 = e0, e2 = e0;
+    FloatVector g0 = start(b, f0 + f + 5);
+    FloatVector g1 = g0, g2 = g0;
+    FloatVector h0 = start(b, f0 + f + 6);
+    FloatVector h1 = h0, h2 = h0;
+    FloatVector i0 = start(b, f0 + f + 7);
+    FloatVector i1 = i0, i2 = i0;
+    int w0 = (f0 + f) * taps;
+    for (int k = 0; k < taps; k++) {
+      float[] col = cols[k];
+      FloatVector col0 = FloatVector.fromArray(SPECIES, col, p);
+      FloatVector col1 = FloatVector.fromArray(SPECIES, col, p + LANES);
+      FloatVector col2 = FloatVector.fromArray(SPECIES, col, p + 2 * LANES);
+      FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + k]);
+      a0 = col0.fma(v, a0);
+      a1 = col1.fma(v, a1);
+      a2 = col2.fma(v, a2);
+      v = FloatVector.broadcast(SPECIES, w[w0 + taps + k]);
+      b0 = col0.fma(v, b0);
+      b1 = col1.fma(v, b1);
+      b2 = col2.fma(v, b2);
+      v = FloatVector.broadcast(SPECIES, w[w0 + 2 * taps + k]);
+      c0 = col0.fma(v, c0);
+      c1 = col1.fma(v, c1);
+      c2 = col2.fma(v, c2);
+      v = FloatVector.broadcast(SPECIES, w[w0 + 3 * taps + k]);
+      d0 = col0.fma(v, d0);
+      d1 = col1.fma(v, d1);
+      d2 = col2.fma(v, d2);
+      v = FloatVector.broadcast(SPECIES, w[w0 + 4 * taps + k]);
+      e0 = col0.fma(v, e0);
+      e1 = col1.fma(v, e1);
+      e2 = col2.fma(v, e2);
+      v = FloatVector.broadcast(SPECIES, w[w0 + 5 * taps + k]);
+      g0 = col0.fma(v, g0);
+      g1 = col1.fma(v, g1);
+      g2 = col2.fma(v, g2);
+      v = FloatVector.broadcast(SPECIES, w[w0 + 6 * taps + k]);
+      h0 = col0.fma(v, h0);
+      h1 = col1.fma(v, h1);
+      h2 = col2.fma(v, h2);
+      v = FloatVector.broadcast(SPECIES, w[w0 + 7 * taps + k]);
+      i0 = col0.fma(v, i0);
+      i1 = col1.fma(v, i1);
+      i2 = col2.fma(v, i2);
+    }
+    a0.intoArray(sums[f], p);
+    a1.intoArray(sums[f], p + LANES);
+    a2.intoArray(sums[f], p + 2 * LANES);
+    b0.intoArray(sums[f + 1], p);
+    b1.intoArray(sums[f + 1], p + LANES);
+    b2.intoArray(sums[f + 1], p + 2 * LANES);
+    c0.intoArray(sums[f + 2], p);
+    c1.intoArray(sums[f + 2], p + LANES);
+    c2.intoArray(sums[f + 2], p + 2 * LANES);
+    d0.intoArray(sums[f + 3], p);
+    d1.intoArray(sums[f + 3], p + LANES);
+    d2.intoArray(sums[f + 3], p + 2 * LANES);
+    e0.intoArray(sums[f + 4], p);
+    e1.intoArray(sums[f + 4], p + LANES);
+    e2.intoArray(sums[f + 4], p + 2 * LANES);
+    g0.intoArray(sums[f + 5], p);
+    g1.intoArray(sums[f + 5], p + LANES);
+    g2.intoArray(sums[f + 5], p + 2 * LANES);
+    h0.intoArray(sums[f + 6], p);
+    h1.intoArray(sums[f + 6], p + LANES);
+    h2.intoArray(sums[f + 6], p + 2 * LANES);
+    i0.intoArray(sums[f + 7], p);
+    i1.intoArray(sums[f + 7], p + LANES);
+    i2.intoArray(sums[f + 7], p + 2 * LANES);
   }
 
   /** Filter f, positions p..p+LANES-1. */

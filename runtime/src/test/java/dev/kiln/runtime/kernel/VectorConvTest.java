@@ -28,8 +28,10 @@ class VectorConvTest {
   void forwardMatchesTheSumInDoublePrecision() {
     // {filters in the block, positions, taps}
     // Blocks of six: 6 and 18 filters exactly, 17 with the last block moved back; of four: the others.
+    // With vectors of 16 floats: six filters by four vectors for 6 x 784, eight by three for 16 x 400, and with
+    // overlapping blocks in both directions for 9 x 70 (eight by three) and 7 x 100 (six by four).
     int[][] shapes = {{6, 784, 25}, {16, 400, 150}, {7, 37, 9}, {4, 16, 3}, {3, 100, 27}, {5, 9, 4}, {2, 5, 2},
-        {18, 50, 7}, {17, 45, 11}};
+        {18, 50, 7}, {17, 45, 11}, {9, 70, 5}, {7, 100, 6}, {16, 100, 150}};
     for (int[] shape : shapes) {
       int filters = shape[0];
       int len = shape[1];
@@ -83,6 +85,23 @@ class VectorConvTest {
     assertWithMessage("16 filters").that(VectorConv.blockRows(16)).isEqualTo(4);
     assertWithMessage("17 filters").that(VectorConv.blockRows(17)).isEqualTo(6);
     assertWithMessage("18 filters").that(VectorConv.blockRows(18)).isEqualTo(6);
+  }
+
+  @Test
+  void wideBlocksWhereTheyComputeFewerProducts() {
+    if (VectorConv.WIDE_BLOCKS) {
+      assertWithMessage("LeNet-5's first convolution").that(VectorConv.blockShape(6, 784))
+          .isEqualTo(VectorConv.SIX_BY_FOUR);
+      assertWithMessage("its second, four samples side by side").that(VectorConv.blockShape(16, 400))
+          .isEqualTo(VectorConv.EIGHT_BY_THREE);
+      assertWithMessage("its second, one sample").that(VectorConv.blockShape(16, 100))
+          .isEqualTo(VectorConv.FOUR_BY_TWO);
+      assertWithMessage("too few positions for the wide blocks").that(VectorConv.blockShape(6, 40))
+          .isEqualTo(VectorConv.SIX_BY_TWO);
+    } else {
+      assertWithMessage("16 filters").that(VectorConv.blockShape(16, 400)).isEqualTo(VectorConv.FOUR_BY_TWO);
+      assertWithMessage("6 filters").that(VectorConv.blockShape(6, 784)).isEqualTo(VectorConv.SIX_BY_TWO);
+    }
   }
 
   @Test

@@ -91,6 +91,29 @@ class VectorKernelsAllocationTest {
     float[] narrowOut = new float[13 * 5];
     assertReachesZeroAllocation("denseForward, narrow",
         () -> VectorBackend.denseForward(x, dense, wt, bias, narrowOut, 13, 40, 5));
+    // The 24-accumulator blocks where vectors hold 16 floats: six samples by four vectors (12 x 64), eight by three
+    // (8 x 48), one sample by eight vectors (128 outputs), the weight gradient's six outputs by four vectors of inputs.
+    float[] wideIn = new float[12 * 64];
+    float[] wideWeight = new float[128 * 64];
+    float[] wideBias = new float[128];
+    float[] wideOut = new float[12 * 128];
+    assertReachesZeroAllocation("denseForward, six by four",
+        () -> VectorBackend.denseForward(wideIn, wideWeight, wideWeight, wideBias, wideOut, 12, 64, 64));
+    assertReachesZeroAllocation("denseForward, eight by three",
+        () -> VectorBackend.denseForward(wideIn, wideWeight, wideWeight, wideBias, wideOut, 8, 64, 48));
+    assertReachesZeroAllocation("denseForward, batch of one, eight vectors",
+        () -> VectorBackend.denseForward(wideIn, wideWeight, wideWeight, wideBias, wideOut, 1, 64, 128));
+    float[] wideGrad = new float[128 * 64];
+    float[] wideInputGrad = new float[12 * 64];
+    assertReachesZeroAllocation("denseBackward, six by four",
+        () -> VectorBackend.denseBackward(wideIn, wideWeight, wideOut, wideInputGrad, wideGrad, wideBias, 12, 64, 64,
+            true));
+    float[] convWeight = new float[16 * 25];
+    float[][] convSums = new float[16][100];
+    assertReachesZeroAllocation("convForward, eight by three",
+        () -> VectorBackend.convForward(convWeight, null, cols, convSums, 0, 16, 48, 25));
+    assertReachesZeroAllocation("convForward, six by four",
+        () -> VectorBackend.convForward(convWeight, wideBias, cols, convSums, 0, 6, 64, 25));
     float[] denseGrad = new float[37 * 40];
     float[] inputGrad = new float[13 * 40];
     assertReachesZeroAllocation("denseBackward",
