@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * per kernel tap, the positions of a few samples side by side). Four filters by two vectors of positions (on AVX2,
  * 4 x 16) stay in eight registers while the taps stream past: each column vector is loaded once for four fused
  * multiply-adds, each weight once per two. Where blocks of six filters divide the filters better, six by two in
- * twelve registers ({@link #blockRows}).
+ * twelve registers ({@link #blockRows}); with AVX-512's 32 registers, six filters by four vectors or eight by three,
+ * 24 accumulators, where they compute fewer products ({@link #blockShape}).
  *
  * <p>No remainder kernels: when the filters or positions do not divide into blocks, the last block is moved back
  * to end at the last filter or position, so that it overlaps the one before. The overlapped sums are computed twice,

@@ -7,8 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * A dense layer's forward and backward passes on the Vector API, register-blocked: in the forward pass six samples by
  * two vectors of outputs (on AVX2, 6 x 16) stay in twelve vector registers while the inputs stream past, each weight
- * vector loaded once for six fused multiply-adds. The generated loops keep their sums in memory instead (C2 cannot
- * keep a row in registers). Outputs or samples that do not divide into blocks take a last block moved back to overlap
+ * vector loaded once for six fused multiply-adds; with AVX-512's 32 registers, 24 accumulators, six samples by four
+ * vectors or eight by three ({@link #WIDE_BLOCKS}, {@link #blockVectors}). The generated loops keep their sums in
+ * memory instead (C2 cannot keep a row in registers). Outputs or samples that do not divide into blocks take a last block moved back to overlap
  * the one before; fewer than two vectors of outputs go one vector at a time, fewer than six samples one at a time
  * ({@link #fewSamples}), layers narrower than a vector as dot products on the weight as it is ({@link #narrow}). The
  * transposed weight is one flat array: its rows as separate arrays cost a quarter of the speed.
@@ -44,7 +45,7 @@ final class VectorDense {
    * -> 110-119 us forward (six samples by four vectors of outputs), its weight gradient 132 -> 111 us (six outputs by
    * four vectors of inputs), scratch harness, medians of a second's calls.
    */
-  private static final boolean WIDE_BLOCKS = LANES >= 16;
+  static final boolean WIDE_BLOCKS = LANES >= 16;
 
   private VectorDense() {}
 
@@ -121,7 +122,7 @@ final class VectorDense {
    * against 832 in blocks of 64) and for LeNet-5's 84 outputs (96 against 128) eight by three, where it measured
    * 116-118 against 130 us and 6.1 against 7.9 us.
    */
-  private static int blockVectors(int batch, int out) {
+  static int blockVectors(int batch, int out) {
     int vectors = out >= 2 * LANES ? 2 : 1;
     if (!WIDE_BLOCKS || vectors == 1) {
       return vectors;

@@ -28,10 +28,11 @@ class VectorConvTest {
   void forwardMatchesTheSumInDoublePrecision() {
     // {filters in the block, positions, taps}
     // Blocks of six: 6 and 18 filters exactly, 17 with the last block moved back; of four: the others.
-    // With vectors of 16 floats: six filters by four vectors for 6 x 784, eight by three for 16 x 400, and with
-    // overlapping blocks in both directions for 9 x 70 (eight by three) and 7 x 100 (six by four).
+    // With vectors of 16 floats: six filters by four vectors for 6 x 784 and, with the last block of positions
+    // moved back, 6 x 120; with the last block of filters moved back, 11 x 64; eight by three for 16 x 400 and, moved
+    // back both ways, 15 x 90 (wideBlocksWhereTheyComputeFewerProducts checks these choices).
     int[][] shapes = {{6, 784, 25}, {16, 400, 150}, {7, 37, 9}, {4, 16, 3}, {3, 100, 27}, {5, 9, 4}, {2, 5, 2},
-        {18, 50, 7}, {17, 45, 11}, {9, 70, 5}, {7, 100, 6}, {16, 100, 150}};
+        {18, 50, 7}, {17, 45, 11}, {6, 120, 7}, {11, 64, 5}, {15, 90, 5}, {16, 100, 150}};
     for (int[] shape : shapes) {
       int filters = shape[0];
       int len = shape[1];
@@ -98,6 +99,11 @@ class VectorConvTest {
           .isEqualTo(VectorConv.FOUR_BY_TWO);
       assertWithMessage("too few positions for the wide blocks").that(VectorConv.blockShape(6, 40))
           .isEqualTo(VectorConv.SIX_BY_TWO);
+      assertWithMessage("6 x 120").that(VectorConv.blockShape(6, 120)).isEqualTo(VectorConv.SIX_BY_FOUR);
+      assertWithMessage("11 x 64").that(VectorConv.blockShape(11, 64)).isEqualTo(VectorConv.SIX_BY_FOUR);
+      assertWithMessage("15 x 90").that(VectorConv.blockShape(15, 90)).isEqualTo(VectorConv.EIGHT_BY_THREE);
+      assertWithMessage("9 x 70: four by two computes fewest").that(VectorConv.blockShape(9, 70))
+          .isEqualTo(VectorConv.FOUR_BY_TWO);
     } else {
       assertWithMessage("16 filters").that(VectorConv.blockShape(16, 400)).isEqualTo(VectorConv.FOUR_BY_TWO);
       assertWithMessage("6 filters").that(VectorConv.blockShape(6, 784)).isEqualTo(VectorConv.SIX_BY_TWO);

@@ -17,9 +17,12 @@ class VectorDenseTest {
   void matchesTheSumInDoublePrecision() {
     int[][] shapes = {{13, 37, 45}, {6, 784, 256}, {1, 5, 3}, {64, 400, 120}, {64, 84, 10}, {7, 16, 16}, {12, 9, 8},
         {64, 128, 10}, {5, 84, 10}, {3, 20, 2}, {9, 33, 7}, {1, 784, 256}, {3, 40, 100}, {2, 30, 20}, {5, 50, 16},
-        // the wide blocks where vectors hold 16 floats: six by four, eight by three (chosen for 784 and 84 outputs),
-        // each with overlapping last blocks, and one sample by sixteen or eight vectors with the rest after them
-        {64, 256, 784}, {64, 120, 84}, {8, 10, 50}, {7, 30, 70}, {1, 30, 300}, {2, 20, 150}, {1, 10, 200}};
+        // the wide blocks where vectors hold 16 floats: eight by three for 784 and 84 outputs at batch 64 and, its
+        // last block of outputs moved back, 50 at batch 8; six by four (256 at batch 64 above) with the last blocks
+        // moved back both ways for 120 outputs at batch 7 and 100 at 13; one sample by sixteen or eight vectors with
+        // the rest after them
+        {64, 256, 784}, {64, 120, 84}, {8, 10, 50}, {7, 30, 120}, {13, 20, 100}, {1, 30, 300}, {2, 20, 150},
+        {1, 10, 200}};
     Random random = new Random(3);
     for (int[] shape : shapes) {
       int batch = shape[0];
@@ -175,6 +178,20 @@ class VectorDenseTest {
       values[i] = (float) random.nextGaussian();
     }
     return values;
+  }
+
+  /** The forward block's vectors of outputs (4: six samples by four; 3: eight by three; 2: six by two). */
+  @Test
+  void wideBlocksWhereTheyComputeFewerProducts() {
+    if (VectorDense.WIDE_BLOCKS) {
+      assertWithMessage("the MLP's first layer").that(VectorDense.blockVectors(64, 256)).isEqualTo(4);
+      assertWithMessage("its input gradient").that(VectorDense.blockVectors(64, 784)).isEqualTo(3);
+      assertWithMessage("LeNet-5's 84 outputs").that(VectorDense.blockVectors(64, 84)).isEqualTo(3);
+      assertWithMessage("seven samples, 120 outputs").that(VectorDense.blockVectors(7, 120)).isEqualTo(4);
+      assertWithMessage("seven samples, 70 outputs").that(VectorDense.blockVectors(7, 70)).isEqualTo(2);
+    } else {
+      assertWithMessage("AVX2").that(VectorDense.blockVectors(64, 256)).isEqualTo(2);
+    }
   }
 
   @Test
