@@ -20,10 +20,12 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Properties of the classes the real build generated for the sample networks: every method JIT-compilable, no
- * allocation in steady-state passes, and concurrent inference bit-identical to one thread.
+ * Properties of the classes the real build generated for the sample networks: every method JIT-compilable (and every
+ * method of the runtime kernels they call), no allocation in steady-state passes, and concurrent inference
+ * bit-identical to one thread.
  */
 class GeneratedCodeTest {
   /** HotSpot does not JIT-compile methods with more bytecode than this (-XX:-DontCompileHugeMethods is off). */
@@ -51,6 +53,26 @@ class GeneratedCodeTest {
       lengths.forEach((method, length) ->
           assertWithMessage("%s.%s bytecode bytes", file, method).that(length).isLessThan(HUGE_METHOD_LIMIT));
     }
+  }
+
+  /**
+   * The runtime's kernels, which the generated code calls in its inner loops, are under the limit too: the Vector API
+   * blocks above all, whose 24-accumulator bodies are the longest methods the runtime has (about 1,300 bytes).
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"VectorDense", "VectorConv", "VectorPool", "VectorBackend", "Packing", "Activations",
+      "Elementwise", "MultiplyAdd", "FloatBits", "ConvWindows", "BatchNormFolding"})
+  void everyRuntimeKernelMethodIsUnderTheJitLimit(String name) throws Exception {
+    String file = name + ".class";
+    byte[] bytes;
+    try (InputStream in = dev.kiln.runtime.kernel.Packing.class.getResourceAsStream(file)) {
+      assertWithMessage("class file %s", file).that(in).isNotNull();
+      bytes = in.readAllBytes();
+    }
+    Map<String, Integer> lengths = ClassFileMethods.codeLengths(bytes);
+    assertThat(lengths).isNotEmpty();
+    lengths.forEach((method, length) ->
+        assertWithMessage("%s.%s bytecode bytes", file, method).that(length).isLessThan(HUGE_METHOD_LIMIT));
   }
 
   @ParameterizedTest(name = "{0}")
