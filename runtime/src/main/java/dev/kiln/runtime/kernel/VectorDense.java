@@ -9,10 +9,11 @@ import jdk.incubator.vector.VectorSpecies;
  * two vectors of outputs (on AVX2, 6 x 16) stay in twelve vector registers while the inputs stream past, each weight
  * vector loaded once for six fused multiply-adds; with AVX-512's 32 registers, 24 accumulators, six samples by four
  * vectors or eight by three ({@link #WIDE_BLOCKS}, {@link #blockVectors}). The generated loops keep their sums in
- * memory instead (C2 cannot keep a row in registers). Outputs or samples that do not divide into blocks take a last block moved back to overlap
- * the one before; fewer than two vectors of outputs go one vector at a time, fewer than six samples one at a time
- * ({@link #fewSamples}), layers narrower than a vector as dot products on the weight as it is ({@link #narrow}). The
- * transposed weight is one flat array: its rows as separate arrays cost a quarter of the speed.
+ * memory instead (C2 cannot keep a row in registers). Outputs or samples that do not divide into blocks take a last
+ * block moved back to overlap the one before; fewer than two vectors of outputs go one vector at a time, fewer than
+ * six samples one at a time ({@link #fewSamples}), layers narrower than a vector as dot products on the weight as it
+ * is ({@link #narrow}). The transposed weight is one flat array: its rows as separate arrays cost a quarter of the
+ * speed.
  *
  * <p>The backward pass needs no transposed copy. The input gradient is this same forward product with the weight as
  * it is ({@code gx[n][k] = sum over o of g[n][o] * w[o][k]}: the weight, row-major {@code [out][in]}, is already laid
@@ -336,9 +337,10 @@ final class VectorDense {
   }
 
   /**
-   * Zeros for a layer without bias, at least {@code count} of them: every path starts from a bias array. (With the choice between a zero vector and the bias inside the kernels, C2 sometimes kept the vectors as
-   * objects where it inlined a kernel into the loops that call it: 2,304 bytes per call of the MLP at batch 1, in
-   * four JVMs out of five, scratch harness.) Grown when a wider layer first asks, so allocation stops after the
+   * Zeros for a layer without bias, at least {@code count} of them: every path starts from a bias array. (With the
+   * choice between a zero vector and the bias inside the kernels, C2 sometimes kept the vectors as objects where it
+   * inlined a kernel into the loops that call it: 2,304 bytes per call of the MLP at batch 1, in four JVMs out of
+   * five, scratch harness.) Grown when a wider layer first asks, so allocation stops after the
    * first calls; any array of zeros long enough serves, so threads may race on it.
    */
   private static float[] zeros(int count) {
