@@ -75,7 +75,7 @@ class VectorDenseTest {
   @Test
   void backwardMatchesTheSumsInDoublePrecision() {
     int[][] shapes = {{64, 784, 256}, {13, 37, 45}, {1, 5, 3}, {64, 400, 120}, {64, 84, 10}, {7, 16, 16}, {12, 9, 8},
-        {3, 48, 6}, {5, 100, 7}, {10, 70, 13}, {9, 200, 20}};
+        {3, 48, 6}, {5, 100, 7}, {10, 70, 13}, {9, 200, 20}, {64, 120, 84}};
     Random random = new Random(7);
     for (int[] shape : shapes) {
       int batch = shape[0];
@@ -178,6 +178,51 @@ class VectorDenseTest {
       values[i] = (float) random.nextGaussian();
     }
     return values;
+  }
+
+  /**
+   * Every weight-gradient block, the inputs and outputs left over included, adds each weight's products onto its
+   * gradient in the samples' order with fused multiply-adds, and each bias's sum from zero: so the results are
+   * exactly the bits of that order written out in floats.
+   */
+  @Test
+  void gradientsAreTheBitsOfTheSamplesOrder() {
+    int[][] shapes = {{64, 784, 256}, {64, 120, 84}, {64, 84, 10}, {9, 200, 20}, {5, 37, 13}};
+    Random random = new Random(13);
+    for (int[] shape : shapes) {
+      int batch = shape[0];
+      int in = shape[1];
+      int out = shape[2];
+      float[] x = gaussian(random, batch * in);
+      float[] g = gaussian(random, batch * out);
+      float[] gw = gaussian(random, out * in);
+      float[] gb = gaussian(random, out);
+      float[] expectedW = gw.clone();
+      float[] expectedB = gb.clone();
+      for (int o = 0; o < out; o++) {
+        float bias = 0f;
+        for (int n = 0; n < batch; n++) {
+          bias += g[n * out + o];
+        }
+        expectedB[o] += bias;
+        for (int k = 0; k < in; k++) {
+          float sum = expectedW[o * in + k];
+          for (int n = 0; n < batch; n++) {
+            sum = Math.fma(g[n * out + o], x[n * in + k], sum);
+          }
+          expectedW[o * in + k] = sum;
+        }
+      }
+      VectorBackend.denseBackward(x, null, g, null, gw, gb, batch, in, out, false);
+      for (int i = 0; i < gw.length; i++) {
+        assertWithMessage("batch %s in %s out %s: gw[%s][%s]", batch, in, out, i / in, i % in)
+            .that(Float.floatToRawIntBits(gw[i])).isEqualTo(Float.floatToRawIntBits(expectedW[i]));
+      }
+      for (int o = 0; o < out; o++) {
+        assertWithMessage("batch %s in %s out %s: gb[%s]", batch, in, out, o)
+            .that(Float.floatToRawIntBits(gb[o])).isEqualTo(Float.floatToRawIntBits(expectedB[o]));
+      }
+    }
   }
 
   /** The forward block's vectors of outputs (4: six samples by four; 3: eight by three; 2: six by two). */
