@@ -44,7 +44,7 @@ METHOD_OP = {"latencyBatch1": "latency", "latencyBatch1TwoCallers": "latency", "
 
 TO_US = {"s/op": 1e6, "ms/op": 1e3, "us/op": 1.0, "ns/op": 1e-3}
 # HostProbe's cross-core read cost at or above which an iteration counts as run in the host's slow state: the probe
-# read 1.26-1.7 in the fast state and 2.2-3.1 in the slow one on the Zen 4 host, 1.59-1.81 and 2.49-4.3 on the Zen 5
+# read 1.26-1.7 in the fast state and 2.2-3.1 in the slow one on the Zen 4 host, 1.59-1.81 and 2.49-4.8 on the Zen 5
 # (see HostProbe's javadoc).
 HOST_SLOW = 2.1
 
@@ -109,7 +109,7 @@ def host_section(get):
     """The host probe's figures beside each 2-thread Kiln cell, or "" when no probe ran."""
     rows = ["**The host during Kiln's 2-thread cells** (`HostProbeProfiler`, before and after each measured iteration: the "
             "time for one thread to read a buffer the other has just written over the time to read its own, about "
-            f"1.3-1.8 when the host's two virtual CPUs are close and 2.2-4.3 when it has placed them apart). An iteration "
+            f"1.3-1.8 when the host's two virtual CPUs are close and 2.2-4.8 when it has placed them apart). An iteration "
             f"counts as slow-state when either figure is {HOST_SLOW} or more; the training step's data-parallel "
             "passes move data between the threads every step, and ran up to 1.7 times as long in that state.", "",
             "| configuration | net | operation | iterations: time (probe before / after) | slow-state iterations "

@@ -13,7 +13,7 @@ package dev.kiln.benchmarks;
  * step moves data between the threads every step (each reads the half of the weights the other's share of the
  * optimizer step wrote, and half of the other's gradients), and in a scratch run alternating steps and probes this
  * figure read 1.3 in the fast state and 2.2-2.7 in the slow one (2.4-3.1 in full runs; on a later AMD Zen 5 VM,
- * 1.6-1.8 and 2.5-4.3 in a full run), while probes in which each
+ * 1.6-1.8 and 2.5-4.8 in two full runs), while probes in which each
  * thread works only on its own data (multiply-adds in L1, a transpose of 800 KB) read the same in both. So the slow state is the host placing
  * the two virtual CPUs where moving lines between them costs about twice as much, not Kiln's code changing.
  *
