@@ -109,10 +109,10 @@ final class VectorConv {
   static final int EIGHT_BY_THREE = 83;
 
   /**
-   * Whether the registers hold blocks of 24 accumulators: with AVX-512's 32 vector registers (vectors of 16
-   * floats), not with AVX2's 16, where they would spill.
+   * Whether the registers hold blocks of 24 accumulators: the dense kernels' rule ({@link VectorDense#WIDE_BLOCKS}),
+   * on the same vectors.
    */
-  static final boolean WIDE_BLOCKS = LANES >= 16;
+  static final boolean WIDE_BLOCKS = VectorDense.WIDE_BLOCKS;
 
   /**
    * The forward block for {@code filters} filters (at least {@link #ROWS}) over {@code len} positions (at least two
@@ -142,9 +142,7 @@ final class VectorConv {
 
   /** The products blocks of {@code shape} compute over the filters and positions, overlapping blocks included. */
   private static long products(int filters, int len, int shape) {
-    int rows = shape / 10;
-    int width = shape % 10 * LANES;
-    return (long) ((filters + rows - 1) / rows * rows) * ((len + width - 1) / width * width);
+    return VectorDense.products(filters, len, shape / 10, shape % 10);
   }
 
   private static FloatVector start(float[] b, int f) {

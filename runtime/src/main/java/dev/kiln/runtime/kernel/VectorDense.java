@@ -142,10 +142,13 @@ final class VectorDense {
     return vectors;
   }
 
-  /** The products blocks of {@code rows} samples by {@code vectors} vectors compute, overlapping blocks included. */
-  private static long products(int batch, int out, int rows, int vectors) {
+  /**
+   * The products that blocks of {@code rows} rows (samples here, filters in {@link VectorConv}) by {@code vectors}
+   * vectors compute over {@code count} rows and {@code len} lanes (outputs, positions), overlapping blocks included.
+   */
+  static long products(int count, int len, int rows, int vectors) {
     int width = vectors * LANES;
-    return (long) ((batch + rows - 1) / rows * rows) * ((out + width - 1) / width * width);
+    return (long) ((count + rows - 1) / rows * rows) * ((len + width - 1) / width * width);
   }
 
   /**
