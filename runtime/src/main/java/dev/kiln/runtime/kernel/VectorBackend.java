@@ -73,6 +73,43 @@ public final class VectorBackend {
   }
 
   /**
+   * Samples per group of the batch-in-lanes convolution kernels ({@link #toLanes}, {@link #convLanes}): the floats of
+   * one vector with the kernels on, 0 with them off (nothing then runs in lanes).
+   */
+  public static int lanes() {
+    return ENABLED ? VectorLanes.LANES : 0;
+  }
+
+  /**
+   * Samples {@code first..first+lanes()-1} of {@code x}, each {@code [channels][height][width]}, into the interior of
+   * the batch-in-lanes image {@code lanes}, {@code [channels][height + 2 padH][width + 2 padW][lanes()]}: sample
+   * {@code i} in lane {@code i} of every pixel's vector. The border is not written; the caller keeps it zero.
+   */
+  public static void toLanes(float[] x, int first, int channels, int height, int width, int padH, int padW,
+      float[] lanes) {
+    VectorLanes.toLanes(x, first, channels, height, width, padH, padW, lanes);
+  }
+
+  /**
+   * A convolution of one group of samples in lanes, fused with its ReLU ({@code relu}) and the 2x2 max pool moved by
+   * 2 after it ({@code pool}); see {@code VectorLanes.conv}. {@code in} is {@code [groups * channelsPerGroup][inHeight]
+   * [inWidth][lanes()]}, already padded, {@code taps} the layer's {@link #tapOffsets} over those planes; the result
+   * goes into the interior of {@code out}, {@code [filters][height + 2 outPadH][width + 2 outPadW][lanes()]}. Each
+   * sample's values are the bits {@link #convForward} and {@link #maxPool2x2} give it.
+   */
+  public static void convLanes(float[] in, int inHeight, int inWidth, int channelsPerGroup, float[] w, float[] b,
+      int[] taps, int filters, int groups, int strideH, int strideW, int outHeight, int outWidth, boolean relu,
+      boolean pool, float[] out, int outPadH, int outPadW) {
+    VectorLanes.conv(in, inHeight, inWidth, channelsPerGroup, w, b, taps, filters, groups, strideH, strideW,
+        outHeight, outWidth, relu, pool, out, outPadH, outPadW);
+  }
+
+  /** The group's outputs in lanes ({@code [features][lanes()]}) back to samples {@code first..} of {@code y}. */
+  public static void fromLanes(float[] lanes, int features, float[] y, int first) {
+    VectorLanes.fromLanes(lanes, features, y, first);
+  }
+
+  /**
    * A dense layer's backward pass over a batch, weight {@code w} row-major {@code [out][in]} as PyTorch keeps it: adds
    * {@code sum over n of g[n][o] * x[n][k]} to {@code gw[o * in + k]} and, unless {@code gb} is null, {@code sum over
    * n of g[n][o]} to {@code gb[o]}; if {@code inputGrad}, writes {@code gx[n][k] = sum over o of g[n][o] * w[o][k]}.

@@ -1,0 +1,412 @@
+package dev.kiln.runtime.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Convolutions on images held batch-in-lanes: a group of {@link #LANES} samples side by side, sample {@code i} of the
+ * group in lane {@code i} of every vector, so that the image {@code [channels][height][width]} becomes the array
+ * {@code [channels][height][width][LANES]} and each pixel of all the group's samples is one vector.
+ *
+ * <p>Why: in that layout a kernel tap's input for an output position is one contiguous vector for every sample at
+ * once, read straight from the image. The im2col kernels ({@link VectorConv}) first copy every tap's window into a
+ * column row, and their fused 2x2 max pool gathers each window's taps from four places of a plane; on LeNet-5 at
+ * batch 64 those copies and gathers took more time than the products. Here an output position's accumulators for a
+ * block of filters stay in registers from the bias to the pool: a block of six (or four) filters over the four
+ * positions of one 2x2 pool window, 24 (or 16) accumulators, max-pooled, clamped by the ReLU and stored as one vector
+ * per filter. Without a pool, the four positions are four neighbours along a row, each stored.
+ *
+ * <p>Every lane sums its taps in PyTorch's weight order (channel, kernel row, kernel column) from the bias with
+ * fused multiply-adds, as {@link VectorConv} does for one position, and pools with {@code Math.max}'s rules in the
+ * same order as {@link VectorPool}, clamping after the pool (the same value: {@code max} with zero commutes with
+ * the pool's maxima, NaN and signed zeros included). So a sample gets the same bits whether it went through the
+ * lanes or the im2col kernels, and the batch's leftover samples (fewer than a group) take the latter.
+ *
+ * <p>As in {@link VectorDense}, no vector leaves the method that makes it, and blocks whose filters or positions do
+ * not divide evenly overlap the block before (computing some outputs twice, identically).
+ */
+final class VectorLanes {
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  /** Samples per group: the floats of one vector. */
+  static final int LANES = SPECIES.length();
+
+  private VectorLanes() {}
+
+  /**
+   * Samples {@code first..first+LANES-1} of {@code x} (each {@code [channels][height][width]}, one after another)
+   * into the interior of {@code lanes}, {@code [channels][height + 2 padH][width + 2 padW][LANES]}; the border is not
+   * written (the caller keeps it zero).
+   */
+  static void toLanes(float[] x, int first, int channels, int height, int width, int padH, int padW, float[] lanes) {
+    int sample = channels * height * width;
+    int rowStride = (width + 2 * padW) * LANES;
+    int plane = (height + 2 * padH) * rowStride;
+    for (int i = 0; i < LANES; i++) {
+      int xo = (first + i) * sample;
+      for (int ch = 0; ch < channels; ch++) {
+        for (int r = 0; r < height; r++) {
+          int from = xo + (ch * height + r) * width;
+          int to = ch * plane + (r + padH) * rowStride + padW * LANES + i;
+          for (int c = 0; c < width; c++) {
+            lanes[to + c * LANES] = x[from + c];
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * The group's outputs {@code lanes} ({@code [features][LANES]}) back to samples {@code first..first+LANES-1} of
+   * {@code y}, {@code features} floats each.
+   */
+  static void fromLanes(float[] lanes, int features, float[] y, int first) {
+    for (int i = 0; i < LANES; i++) {
+      int yo = (first + i) * features;
+      for (int k = 0; k < features; k++) {
+        y[yo + k] = lanes[k * LANES + i];
+      }
+    }
+  }
+
+  /**
+   * One convolution of the group: {@code in} is {@code [groups * channelsPerGroup][inHeight][inWidth][LANES]}, already
+   * padded;
+   * output position {@code (oh, ow)} of filter {@code f} is {@code b[f] + sum over k of w[f * K + k] * in[base +
+   * taps[k]]} with {@code base} the position {@code (oh * strideH, ow * strideW)} of its group's first channel and
+   * {@code taps} from {@link VectorBackend#tapOffsets} over {@code in}'s planes ({@code K = taps.length}), clamped at
+   * zero if {@code relu}; with {@code pool}, the maximum of each 2x2 window moved by 2 instead. The result, {@code
+   * outHeight x outWidth} positions (halved, rounded down, with {@code pool}), goes into the interior of {@code out},
+   * {@code [filters][height + 2 outPadH][width + 2 outPadW][LANES]}, for the next layer's padding.
+   */
+  static void conv(float[] in, int inHeight, int inWidth, int channelsPerGroup, float[] w, float[] b, int[] taps,
+      int filters, int groups, int strideH, int strideW, int outHeight, int outWidth, boolean relu, boolean pool,
+      float[] out, int outPadH, int outPadW) {
+    int perGroup = filters / groups;
+    int groupStride = channelsPerGroup * inHeight * inWidth * LANES;
+    int height = pool ? outHeight / 2 : outHeight;
+    int width = pool ? outWidth / 2 : outWidth;
+    int outRow = (width + 2 * outPadW) * LANES;
+    int outPlane = (height + 2 * outPadH) * outRow;
+    int block = filterBlock(perGroup);
+    // Input offsets of the four positions of a block, relative to the first: a pool window's 2x2, or four along a row.
+    int down = strideH * inWidth * LANES;
+    int right = strideW * LANES;
+    for (int g = 0; g < groups; g++) {
+      int gin = g * groupStride;
+      for (int f = 0; ; f += block) {
+        int fb = g * perGroup + Math.min(f, perGroup - block);
+        for (int r = 0; r < height; r++) {
+          for (int c = 0; c < width; c += pool ? 1 : 4) {
+            int o = outPadH * outRow + outPadW * LANES + fb * outPlane;
+            int p0;
+            int p1;
+            int p2;
+            int p3;
+            int o0;
+            int o1;
+            int o2;
+            int o3;
+            if (pool) {
+              p0 = gin + 2 * r * down + 2 * c * right;
+              p1 = p0 + right;
+              p2 = p0 + down;
+              p3 = p2 + right;
+              o0 = o + r * outRow + c * LANES;
+              o1 = o0;
+              o2 = o0;
+              o3 = o0;
+            } else {
+              // The last block of a row moved back to end at the row's end (or, on a row narrower than four,
+              // positions repeated): the repeated outputs are computed again, identically.
+              int c0 = Math.max(0, Math.min(c, width - 4));
+              int c1 = Math.min(c0 + 1, width - 1);
+              int c2 = Math.min(c0 + 2, width - 1);
+              int c3 = Math.min(c0 + 3, width - 1);
+              p0 = gin + r * down + c0 * right;
+              p1 = gin + r * down + c1 * right;
+              p2 = gin + r * down + c2 * right;
+              p3 = gin + r * down + c3 * right;
+              o0 = o + r * outRow + c0 * LANES;
+              o1 = o + r * outRow + c1 * LANES;
+              o2 = o + r * outRow + c2 * LANES;
+              o3 = o + r * outRow + c3 * LANES;
+            }
+            if (block == 6) {
+              six(in, p0, p1, p2, p3, taps, w, b, fb, relu, pool, out, o0, o1, o2, o3, outPlane);
+            } else if (block == 4) {
+              four(in, p0, p1, p2, p3, taps, w, b, fb, relu, pool, out, o0, o1, o2, o3, outPlane);
+            } else {
+              one(in, p0, p1, p2, p3, taps, w, b, fb, relu, pool, out, o0, o1, o2, o3);
+            }
+          }
+        }
+        if (f + block >= perGroup) {
+          break;
+        }
+      }
+    }
+  }
+
+  /**
+   * Filters per block for {@code perGroup} filters: six or four, whichever computes fewer outputs once the last
+   * block overlaps the one before (six on a tie: fewer loads per product); one below four.
+   */
+  static int filterBlock(int perGroup) {
+    if (perGroup < 4) {
+      return 1;
+    }
+    if (perGroup < 6) {
+      return 4;
+    }
+    int six = (perGroup + 5) / 6 * 6;
+    int four = (perGroup + 3) / 4 * 4;
+    return six <= four ? 6 : 4;
+  }
+
+  private static FloatVector start(float[] b, int f) {
+    return FloatVector.broadcast(SPECIES, b == null ? 0f : b[f]);
+  }
+
+  /** Filters f..f+5 at the four positions p0..p3 of the group's input: 24 accumulators. */
+  private static void six(float[] in, int p0, int p1, int p2, int p3, int[] taps, float[] w, float[] b, int f,
+      boolean relu, boolean pool, float[] out, int o0, int o1, int o2, int o3, int plane) {
+    int k = taps.length;
+    FloatVector a0 = start(b, f);
+    FloatVector a1 = a0, a2 = a0, a3 = a0;
+    FloatVector b0 = start(b, f + 1);
+    FloatVector b1 = b0, b2 = b0, b3 = b0;
+    FloatVector c0 = start(b, f + 2);
+    FloatVector c1 = c0, c2 = c0, c3 = c0;
+    FloatVector d0 = start(b, f + 3);
+    FloatVector d1 = d0, d2 = d0, d3 = d0;
+    FloatVector e0 = start(b, f + 4);
+    FloatVector e1 = e0, e2 = e0, e3 = e0;
+    FloatVector g0 = start(b, f + 5);
+    FloatVector g1 = g0, g2 = g0, g3 = g0;
+    int w0 = f * k;
+    for (int t = 0; t < k; t++) {
+      int at = taps[t] * LANES;
+      FloatVector x0 = FloatVector.fromArray(SPECIES, in, p0 + at);
+      FloatVector x1 = FloatVector.fromArray(SPECIES, in, p1 + at);
+      FloatVector x2 = FloatVector.fromArray(SPECIES, in, p2 + at);
+      FloatVector x3 = FloatVector.fromArray(SPECIES, in, p3 + at);
+      FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + t]);
+      a0 = x0.fma(v, a0);
+      a1 = x1.fma(v, a1);
+      a2 = x2.fma(v, a2);
+      a3 = x3.fma(v, a3);
+      v = FloatVector.broadcast(SPECIES, w[w0 + k + t]);
+      b0 = x0.fma(v, b0);
+      b1 = x1.fma(v, b1);
+      b2 = x2.fma(v, b2);
+      b3 = x3.fma(v, b3);
+      v = FloatVector.broadcast(SPECIES, w[w0 + 2 * k + t]);
+      c0 = x0.fma(v, c0);
+      c1 = x1.fma(v, c1);
+      c2 = x2.fma(v, c2);
+      c3 = x3.fma(v, c3);
+      v = FloatVector.broadcast(SPECIES, w[w0 + 3 * k + t]);
+      d0 = x0.fma(v, d0);
+      d1 = x1.fma(v, d1);
+      d2 = x2.fma(v, d2);
+      d3 = x3.fma(v, d3);
+      v = FloatVector.broadcast(SPECIES, w[w0 + 4 * k + t]);
+      e0 = x0.fma(v, e0);
+      e1 = x1.fma(v, e1);
+      e2 = x2.fma(v, e2);
+      e3 = x3.fma(v, e3);
+      v = FloatVector.broadcast(SPECIES, w[w0 + 5 * k + t]);
+      g0 = x0.fma(v, g0);
+      g1 = x1.fma(v, g1);
+      g2 = x2.fma(v, g2);
+      g3 = x3.fma(v, g3);
+    }
+    FloatVector zero = FloatVector.zero(SPECIES);
+    if (pool) {
+      FloatVector m = a0.max(a1).max(a2.max(a3));
+      (relu ? m.max(zero) : m).intoArray(out, o0);
+      m = b0.max(b1).max(b2.max(b3));
+      (relu ? m.max(zero) : m).intoArray(out, o0 + plane);
+      m = c0.max(c1).max(c2.max(c3));
+      (relu ? m.max(zero) : m).intoArray(out, o0 + 2 * plane);
+      m = d0.max(d1).max(d2.max(d3));
+      (relu ? m.max(zero) : m).intoArray(out, o0 + 3 * plane);
+      m = e0.max(e1).max(e2.max(e3));
+      (relu ? m.max(zero) : m).intoArray(out, o0 + 4 * plane);
+      m = g0.max(g1).max(g2.max(g3));
+      (relu ? m.max(zero) : m).intoArray(out, o0 + 5 * plane);
+      return;
+    }
+    if (relu) {
+      a0 = a0.max(zero);
+      a1 = a1.max(zero);
+      a2 = a2.max(zero);
+      a3 = a3.max(zero);
+      b0 = b0.max(zero);
+      b1 = b1.max(zero);
+      b2 = b2.max(zero);
+      b3 = b3.max(zero);
+      c0 = c0.max(zero);
+      c1 = c1.max(zero);
+      c2 = c2.max(zero);
+      c3 = c3.max(zero);
+      d0 = d0.max(zero);
+      d1 = d1.max(zero);
+      d2 = d2.max(zero);
+      d3 = d3.max(zero);
+      e0 = e0.max(zero);
+      e1 = e1.max(zero);
+      e2 = e2.max(zero);
+      e3 = e3.max(zero);
+      g0 = g0.max(zero);
+      g1 = g1.max(zero);
+      g2 = g2.max(zero);
+      g3 = g3.max(zero);
+    }
+    a0.intoArray(out, o0);
+    a1.intoArray(out, o1);
+    a2.intoArray(out, o2);
+    a3.intoArray(out, o3);
+    b0.intoArray(out, o0 + plane);
+    b1.intoArray(out, o1 + plane);
+    b2.intoArray(out, o2 + plane);
+    b3.intoArray(out, o3 + plane);
+    c0.intoArray(out, o0 + 2 * plane);
+    c1.intoArray(out, o1 + 2 * plane);
+    c2.intoArray(out, o2 + 2 * plane);
+    c3.intoArray(out, o3 + 2 * plane);
+    d0.intoArray(out, o0 + 3 * plane);
+    d1.intoArray(out, o1 + 3 * plane);
+    d2.intoArray(out, o2 + 3 * plane);
+    d3.intoArray(out, o3 + 3 * plane);
+    e0.intoArray(out, o0 + 4 * plane);
+    e1.intoArray(out, o1 + 4 * plane);
+    e2.intoArray(out, o2 + 4 * plane);
+    e3.intoArray(out, o3 + 4 * plane);
+    g0.intoArray(out, o0 + 5 * plane);
+    g1.intoArray(out, o1 + 5 * plane);
+    g2.intoArray(out, o2 + 5 * plane);
+    g3.intoArray(out, o3 + 5 * plane);
+  }
+
+  /** Filters f..f+3 at the four positions p0..p3 of the group's input: 16 accumulators. */
+  private static void four(float[] in, int p0, int p1, int p2, int p3, int[] taps, float[] w, float[] b, int f,
+      boolean relu, boolean pool, float[] out, int o0, int o1, int o2, int o3, int plane) {
+    int k = taps.length;
+    FloatVector a0 = start(b, f);
+    FloatVector a1 = a0, a2 = a0, a3 = a0;
+    FloatVector b0 = start(b, f + 1);
+    FloatVector b1 = b0, b2 = b0, b3 = b0;
+    FloatVector c0 = start(b, f + 2);
+    FloatVector c1 = c0, c2 = c0, c3 = c0;
+    FloatVector d0 = start(b, f + 3);
+    FloatVector d1 = d0, d2 = d0, d3 = d0;
+    int w0 = f * k;
+    for (int t = 0; t < k; t++) {
+      int at = taps[t] * LANES;
+      FloatVector x0 = FloatVector.fromArray(SPECIES, in, p0 + at);
+      FloatVector x1 = FloatVector.fromArray(SPECIES, in, p1 + at);
+      FloatVector x2 = FloatVector.fromArray(SPECIES, in, p2 + at);
+      FloatVector x3 = FloatVector.fromArray(SPECIES, in, p3 + at);
+      FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + t]);
+      a0 = x0.fma(v, a0);
+      a1 = x1.fma(v, a1);
+      a2 = x2.fma(v, a2);
+      a3 = x3.fma(v, a3);
+      v = FloatVector.broadcast(SPECIES, w[w0 + k + t]);
+      b0 = x0.fma(v, b0);
+      b1 = x1.fma(v, b1);
+      b2 = x2.fma(v, b2);
+      b3 = x3.fma(v, b3);
+      v = FloatVector.broadcast(SPECIES, w[w0 + 2 * k + t]);
+      c0 = x0.fma(v, c0);
+      c1 = x1.fma(v, c1);
+      c2 = x2.fma(v, c2);
+      c3 = x3.fma(v, c3);
+      v = FloatVector.broadcast(SPECIES, w[w0 + 3 * k + t]);
+      d0 = x0.fma(v, d0);
+      d1 = x1.fma(v, d1);
+      d2 = x2.fma(v, d2);
+      d3 = x3.fma(v, d3);
+    }
+    FloatVector zero = FloatVector.zero(SPECIES);
+    if (pool) {
+      FloatVector m = a0.max(a1).max(a2.max(a3));
+      (relu ? m.max(zero) : m).intoArray(out, o0);
+      m = b0.max(b1).max(b2.max(b3));
+      (relu ? m.max(zero) : m).intoArray(out, o0 + plane);
+      m = c0.max(c1).max(c2.max(c3));
+      (relu ? m.max(zero) : m).intoArray(out, o0 + 2 * plane);
+      m = d0.max(d1).max(d2.max(d3));
+      (relu ? m.max(zero) : m).intoArray(out, o0 + 3 * plane);
+      return;
+    }
+    if (relu) {
+      a0 = a0.max(zero);
+      a1 = a1.max(zero);
+      a2 = a2.max(zero);
+      a3 = a3.max(zero);
+      b0 = b0.max(zero);
+      b1 = b1.max(zero);
+      b2 = b2.max(zero);
+      b3 = b3.max(zero);
+      c0 = c0.max(zero);
+      c1 = c1.max(zero);
+      c2 = c2.max(zero);
+      c3 = c3.max(zero);
+      d0 = d0.max(zero);
+      d1 = d1.max(zero);
+      d2 = d2.max(zero);
+      d3 = d3.max(zero);
+    }
+    a0.intoArray(out, o0);
+    a1.intoArray(out, o1);
+    a2.intoArray(out, o2);
+    a3.intoArray(out, o3);
+    b0.intoArray(out, o0 + plane);
+    b1.intoArray(out, o1 + plane);
+    b2.intoArray(out, o2 + plane);
+    b3.intoArray(out, o3 + plane);
+    c0.intoArray(out, o0 + 2 * plane);
+    c1.intoArray(out, o1 + 2 * plane);
+    c2.intoArray(out, o2 + 2 * plane);
+    c3.intoArray(out, o3 + 2 * plane);
+    d0.intoArray(out, o0 + 3 * plane);
+    d1.intoArray(out, o1 + 3 * plane);
+    d2.intoArray(out, o2 + 3 * plane);
+    d3.intoArray(out, o3 + 3 * plane);
+  }
+
+  /** Filter f at the four positions p0..p3 of the group's input (groups of fewer than four filters). */
+  private static void one(float[] in, int p0, int p1, int p2, int p3, int[] taps, float[] w, float[] b, int f,
+      boolean relu, boolean pool, float[] out, int o0, int o1, int o2, int o3) {
+    int k = taps.length;
+    FloatVector a0 = start(b, f);
+    FloatVector a1 = a0, a2 = a0, a3 = a0;
+    int w0 = f * k;
+    for (int t = 0; t < k; t++) {
+      int at = taps[t] * LANES;
+      FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + t]);
+      a0 = FloatVector.fromArray(SPECIES, in, p0 + at).fma(v, a0);
+      a1 = FloatVector.fromArray(SPECIES, in, p1 + at).fma(v, a1);
+      a2 = FloatVector.fromArray(SPECIES, in, p2 + at).fma(v, a2);
+      a3 = FloatVector.fromArray(SPECIES, in, p3 + at).fma(v, a3);
+    }
+    FloatVector zero = FloatVector.zero(SPECIES);
+    if (pool) {
+      FloatVector m = a0.max(a1).max(a2.max(a3));
+      (relu ? m.max(zero) : m).intoArray(out, o0);
+      return;
+    }
+    if (relu) {
+      a0 = a0.max(zero);
+      a1 = a1.max(zero);
+      a2 = a2.max(zero);
+      a3 = a3.max(zero);
+    }
+    a0.intoArray(out, o0);
+    a1.intoArray(out, o1);
+    a2.intoArray(out, o2);
+    a3.intoArray(out, o3);
+  }
+}
