@@ -114,7 +114,7 @@ final class BatchNormFoldCode {
         .beginControlFlow("if (fold)")
         .add("// $L folded into $L: one convolution on the folded weight$L.\n", b.name(), c.name(),
             reluInKernel ? ", with " + b.name() + "'s ReLU in its kernel" : "")
-        .add(ConvCode.forwardCall(fold.conv(), refreshName(c) + "()", biasField(c), target, reluInKernel));
+        .add(ConvCode.forwardCall(fold.conv(), refreshName(c) + "()", biasField(c), target, reluInKernel, "0"));
     if (!reluInKernel) {
       code.add(ActivationCode.fusedForward(fold.norm()));
     }

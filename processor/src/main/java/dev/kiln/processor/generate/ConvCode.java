@@ -128,26 +128,37 @@ final class ConvCode implements LayerCode {
 
   @Override
   public CodeBlock forward(LayerPlan plan) {
+    return forwardFrom(plan, "0");
+  }
+
+  /**
+   * {@link #forward} for the samples from {@code first} (an expression) on: a convolution that the Vector API
+   * kernels ran in lanes for the samples before ({@link dev.kiln.processor.plan.NetworkPlan#laneChain}).
+   */
+  static CodeBlock forwardFrom(LayerPlan plan, String first) {
     ConvModel c = (ConvModel) plan.layer();
     String n = c.name();
     CodeBlock.Builder code = CodeBlock.builder().add(forwardCall(plan, n + "Weight", c.bias() ? n + "Bias" : "null",
-        ActivationCode.producerTarget(plan), plan.activationInKernel()));
+        ActivationCode.producerTarget(plan), plan.activationInKernel(), first));
     code.add(ActivationCode.fusedForward(plan));
     return code.build();
   }
 
   /**
    * The call of the layer's forward kernel with the given weight and bias expressions (the layer's own, or the
-   * copies with a batch norm folded in), writing into {@code target}, with the ReLU applied in the kernel or not.
+   * copies with a batch norm folded in), writing into {@code target}, with the ReLU applied in the kernel or not,
+   * for the batch's samples from {@code first} (an expression) on.
    */
-  static CodeBlock forwardCall(LayerPlan plan, String weight, String bias, String target, boolean relu) {
+  static CodeBlock forwardCall(LayerPlan plan, String weight, String bias, String target, boolean relu,
+      String first) {
     String n = plan.layer().name();
     // A max pool after the layer: the kernel writes its output too, and in training its winners.
     String pooled = plan.poolInKernel() == null ? ""
         : ", " + LayerCode.buffer(plan.poolInKernel().output()) + ", training ? "
             + LayerCode.buffer(plan.poolInKernel().argmax()) + " : null";
-    return CodeBlock.of("$L($L, $L, $L, $L, ws.$LPadded, ws.$LColumns, ws.$LSums, batch, $L$L);\n",
-        Methods.pass(n, "Forward"), LayerCode.buffer(plan.input()), weight, bias, target, n, n, n, relu, pooled);
+    return CodeBlock.of("$L($L, $L, $L, $L, ws.$LPadded, ws.$LColumns, ws.$LSums, $L, batch, $L$L);\n",
+        Methods.pass(n, "Forward"), LayerCode.buffer(plan.input()), weight, bias, target, n, n, n, first, relu,
+        pooled);
   }
 
   @Override
@@ -517,7 +528,7 @@ final class ConvCode implements LayerCode {
     int samples = c.samplesPerPass();
     int block = c.filtersPerPass();
     CodeBlock.Builder b = CodeBlock.builder()
-        .beginControlFlow("for (int n0 = 0; n0 < batch; n0 += $L)", samples)
+        .beginControlFlow("for (int n0 = first; n0 < batch; n0 += $L)", samples)
         .addStatement("int nb = Math.min($L, batch - n0)", samples)
         .addStatement("int len = nb * $L", positions)
         .beginControlFlow("for (int grp = 0; grp < $L; grp++)", c.groups())
@@ -602,6 +613,7 @@ final class ConvCode implements LayerCode {
         .addParameter(Methods.FLOATS, "padded")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "cols")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "sums")
+        .addParameter(TypeName.INT, "first")
         .addParameter(TypeName.INT, "batch")
         .addParameter(TypeName.BOOLEAN, "relu")
         .addParameters(pool == null ? List.of() : List.of(ParameterSpec.builder(Methods.FLOATS, "pooled").build(),

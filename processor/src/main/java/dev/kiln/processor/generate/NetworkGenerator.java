@@ -124,6 +124,7 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
       type.addMethods(code(layer.layer()).methods(layer));
     }
     type.addMethods(repackMethods(plan));
+    type.addFields(LaneChainCode.fields(plan));
     for (NetworkPlan.Fold fold : plan.folds()) {
       type.addFields(BatchNormFoldCode.fields(fold));
       type.addMethod(BatchNormFoldCode.refreshMethod(fold));
@@ -340,24 +341,43 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
     }
     m.addComment("Backward follows the mode of this forward pass.")
         .addStatement("ws.training = training");
-    if (plan.folds().isEmpty()) {
+    boolean folds = !plan.folds().isEmpty();
+    boolean lanes = !plan.laneChain().isEmpty();
+    if (!folds && !lanes) {
       return List.of(m.addCode(forwardLayers(plan)).build());
     }
-    m.addComment("Inference folds batch norms into the convolutions before them (unless -Dkiln.fold=false); a")
-        .addComment("backward pass after it will run the layers again unfolded.")
-        .addStatement("ws.folded = !training && $T.ENABLED", BatchNormFoldCode.FOLDING)
-        .addStatement("forwardLayers(ws, input, batch, training, ws.folded)");
-    MethodSpec layers = MethodSpec.methodBuilder("forwardLayers")
+    if (folds) {
+      m.addComment("Inference folds batch norms into the convolutions before them (unless -Dkiln.fold=false); a")
+          .addComment("backward pass after it will run the layers again unfolded.")
+          .addStatement("ws.folded = !training && $T.ENABLED", BatchNormFoldCode.FOLDING);
+    }
+    if (lanes) {
+      m.addComment("Inference with the Vector API kernels runs whole groups of samples through the leading")
+          .addComment("convolutions in lanes; a backward pass after it will run the layers again as written.")
+          .addStatement("ws.$L = !training && $T.ENABLED && batch >= $T.lanes()", LaneChainCode.FLAG,
+              Methods.VECTOR_BACKEND, Methods.VECTOR_BACKEND);
+    }
+    m.addStatement("forwardLayers(ws, input, batch, training$L$L)", folds ? ", ws.folded" : "",
+        lanes ? ", ws." + LaneChainCode.FLAG : "");
+    MethodSpec.Builder layers = MethodSpec.methodBuilder("forwardLayers")
         .addModifiers(Modifier.PRIVATE)
-        .addJavadoc("The layers' forward statements, with the batch norms folded into their convolutions or not.\n")
+        .addJavadoc("The layers' forward statements: with the batch norms folded into their convolutions or not, "
+            + "the leading convolutions in lanes or not.\n")
         .addParameter(BUFFERS, "ws")
         .addParameter(Methods.FLOATS, "input")
         .addParameter(TypeName.INT, "batch")
-        .addParameter(TypeName.BOOLEAN, "training")
-        .addParameter(TypeName.BOOLEAN, "fold")
-        .addCode(forwardLayers(plan))
-        .build();
-    return List.of(m.build(), layers);
+        .addParameter(TypeName.BOOLEAN, "training");
+    if (folds) {
+      layers.addParameter(TypeName.BOOLEAN, "fold");
+    }
+    if (lanes) {
+      layers.addParameter(TypeName.BOOLEAN, "lanes");
+    }
+    layers.addCode(forwardLayers(plan));
+    if (!lanes) {
+      return List.of(m.build(), layers.build());
+    }
+    return List.of(m.build(), layers.build(), LaneChainCode.method(plan));
   }
 
   /** Every layer's forward statements and residual sums, in order; a fold's pair as one choice. */
@@ -365,10 +385,16 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
     CodeBlock.Builder m = CodeBlock.builder();
     Map<LayerPlan, NetworkPlan.Fold> foldsByConv = plan.folds().stream()
         .collect(Collectors.toMap(NetworkPlan.Fold::conv, f -> f));
+    List<LayerPlan> chain = plan.laneChain();
+    if (!chain.isEmpty()) {
+      m.add(LaneChainCode.head(plan));
+    }
     for (int i = 0; i < plan.layers().size(); i++) {
       LayerPlan layer = plan.layers().get(i);
       NetworkPlan.Fold fold = foldsByConv.get(layer);
-      if (fold != null) {
+      if (chain.contains(layer)) {
+        m.add(ConvCode.forwardFrom(layer, LaneChainCode.IN_LANES));
+      } else if (fold != null) {
         // The convolution has no residual (a fold's condition); the batch norm's is added after the pair.
         m.add(BatchNormFoldCode.forward(fold, unfoldedForward(fold)));
         layer = fold.norm();
@@ -406,13 +432,22 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
         .addComment("Layers change their output gradient in place (fused activations): work on a copy.")
         .addStatement("System.arraycopy(gradOutput, 0, $L, 0, batch * OUTPUT_SIZE)",
             LayerCode.buffer(plan.last().outputGrad()));
-    if (!plan.folds().isEmpty()) {
-      m.beginControlFlow("if (ws.folded)")
+    boolean folds = !plan.folds().isEmpty();
+    boolean lanes = !plan.laneChain().isEmpty();
+    if (folds || lanes) {
+      m.beginControlFlow("if ($L)", folds && lanes ? "ws.folded || ws." + LaneChainCode.FLAG
+              : folds ? "ws.folded" : "ws." + LaneChainCode.FLAG)
           .addComment("The forward pass folded batch norms, so it kept neither their inputs nor their statistics,")
-          .addComment("and the layers after them saw other roundings: run it again as written (inference mode).")
-          .addStatement("forwardLayers(ws, input, batch, false, false)")
-          .addStatement("ws.folded = false")
-          .endControlFlow();
+          .addComment("and the layers after them saw other roundings; or it ran the leading convolutions in lanes,")
+          .addComment("which keep neither their outputs nor their winners: run it again as written (inference mode).")
+          .addStatement("forwardLayers(ws, input, batch, false$L$L)", folds ? ", false" : "", lanes ? ", false" : "");
+      if (folds) {
+        m.addStatement("ws.folded = false");
+      }
+      if (lanes) {
+        m.addStatement("ws.$L = false", LaneChainCode.FLAG);
+      }
+      m.endControlFlow();
     }
     int[] first = new int[plan.layers().size()];
     int index = 0;
@@ -488,6 +523,7 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
     type.addField(FieldSpec.builder(TypeName.BOOLEAN, "training")
         .addJavadoc("The mode of the last forward pass, which its backward pass follows.\n")
         .build());
+    LaneChainCode.addBuffers(plan, type, constructor);
     if (!plan.folds().isEmpty()) {
       type.addField(FieldSpec.builder(TypeName.BOOLEAN, "folded")
           .addJavadoc("Whether the last forward pass folded batch norms into convolutions, so that backward must "

@@ -314,6 +314,41 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
     return folds;
   }
 
+  /**
+   * The convolutions that the opt-in Vector API kernels run batch-in-lanes at inference (a group of samples one per
+   * vector lane, {@code VectorLanes} in the runtime): the network's leading convolutions, each with its 2x2 max pool
+   * if its kernel writes one ({@link LayerPlan#poolInKernel}), for as long as each reads the one before's result and
+   * has no activation after its kernel (none, or a ReLU in the kernel). A network with a residual anywhere runs none
+   * in lanes (their intermediate outputs stay in lanes, where a residual could not read them), and a convolution
+   * that folds a batch norm ends the chain. Empty when the first layer does not qualify.
+   */
+  public List<LayerPlan> laneChain() {
+    List<LayerPlan> chain = new ArrayList<>();
+    if (layers.stream().anyMatch(l -> l.skip() != null)) {
+      return chain;
+    }
+    java.util.Set<LayerPlan> folded = new java.util.HashSet<>();
+    for (Fold f : folds()) {
+      folded.add(f.conv());
+    }
+    String reads = LayerPlan.INPUT;
+    for (int i = 0; i < layers.size(); i++) {
+      LayerPlan l = layers.get(i);
+      if (!(l.layer() instanceof ConvModel) || folded.contains(l) || l.preActivation() != null
+          || !l.input().equals(reads)) {
+        break;
+      }
+      chain.add(l);
+      if (l.poolInKernel() != null) {
+        i++; // the pool's own forward is the convolution's
+        reads = l.poolInKernel().output();
+      } else {
+        reads = l.output();
+      }
+    }
+    return chain;
+  }
+
   public LayerPlan last() {
     return layers.get(layers.size() - 1);
   }

@@ -1,0 +1,171 @@
+package dev.kiln.processor.generate;
+
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeName;
+import com.palantir.javapoet.TypeSpec;
+import dev.kiln.processor.model.ConvModel;
+import dev.kiln.processor.model.Window;
+import dev.kiln.processor.plan.LayerPlan;
+import dev.kiln.processor.plan.NetworkPlan;
+import java.util.ArrayList;
+import java.util.List;
+import javax.lang.model.element.Modifier;
+
+/**
+ * The inference path of the opt-in Vector API kernels for a network's leading convolutions ({@link
+ * NetworkPlan#laneChain}): whole groups of samples, one per vector lane, go through every convolution of the chain
+ * with its ReLU and 2x2 max pool in the runtime's {@code VectorLanes}, and come out into the buffer the layer after
+ * the chain reads; the batch's leftover samples (fewer than a group) take each layer's own kernel from sample
+ * {@code laned} on. Each sample gets the same bits either way.
+ *
+ * <p>The lanes hold only the chain's last result in the layers' buffers: the convolutions' own outputs and the
+ * results between them stay in lanes. So the workspace remembers that a forward pass ran in lanes, and a backward
+ * pass after it first runs the forward pass again as written (as after a folded batch norm).
+ */
+final class LaneChainCode {
+  /** The workspace's flag: the last forward pass ran in lanes. */
+  static final String FLAG = "laned";
+  /** The local of {@code forwardLayers} that counts the samples run in lanes. */
+  static final String IN_LANES = "inLanes";
+  private static final ClassName VECTOR = Methods.VECTOR_BACKEND;
+
+  private LaneChainCode() {}
+
+  private static String tapsField(ConvModel c) {
+    return c.name() + "LaneTaps";
+  }
+
+  private static String inputBuffer(ConvModel c) {
+    return c.name() + "LaneInput";
+  }
+
+  private static String outputBuffer(List<LayerPlan> chain) {
+    return chain.get(chain.size() - 1).layer().name() + "LaneOutput";
+  }
+
+  /** Each chain convolution's tap table over its padded input's planes, made once per class. */
+  static List<FieldSpec> fields(NetworkPlan plan) {
+    List<FieldSpec> fields = new ArrayList<>();
+    for (LayerPlan l : plan.laneChain()) {
+      ConvModel c = (ConvModel) l.layer();
+      Window w = c.window();
+      fields.add(FieldSpec.builder(Methods.INTS, tapsField(c), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+          .addJavadoc("$L: where each tap reads its padded input in lanes, in pixels (the Vector API kernels).\n",
+              c.name())
+          .initializer("$T.tapOffsets($L, $L, $L, $L, $L, $L, $L)", VECTOR, c.channelsPerGroup(), w.kh(), w.kw(),
+              w.dh(), w.dw(), c.sourceHeight(), c.sourceWidth())
+          .build());
+    }
+    return fields;
+  }
+
+  /**
+   * The workspace's lane images: each chain convolution's padded input and the chain's last result, for one group
+   * (empty arrays with the Vector API kernels off).
+   */
+  static void addBuffers(NetworkPlan plan, TypeSpec.Builder type, MethodSpec.Builder constructor) {
+    List<LayerPlan> chain = plan.laneChain();
+    if (chain.isEmpty()) {
+      return;
+    }
+    for (LayerPlan l : chain) {
+      ConvModel c = (ConvModel) l.layer();
+      type.addField(Methods.FLOATS, inputBuffer(c), Modifier.FINAL);
+      constructor.addStatement("this.$L = new float[$L * $T.lanes()]", inputBuffer(c),
+          c.input().channels() * c.sourceHeight() * c.sourceWidth(), VECTOR);
+    }
+    type.addField(Methods.FLOATS, outputBuffer(chain), Modifier.FINAL);
+    constructor.addStatement("this.$L = new float[$L * $T.lanes()]", outputBuffer(chain), resultSize(chain), VECTOR);
+    type.addField(FieldSpec.builder(TypeName.BOOLEAN, FLAG)
+        .addJavadoc("Whether the last forward pass ran the leading convolutions in lanes, so that backward must run "
+            + "it again as written first.\n")
+        .build());
+  }
+
+  private static int resultSize(List<LayerPlan> chain) {
+    LayerPlan last = chain.get(chain.size() - 1);
+    return last.poolInKernel() != null ? last.poolInKernel().layer().output().size() : last.layer().output().size();
+  }
+
+  private static String resultBuffer(List<LayerPlan> chain) {
+    LayerPlan last = chain.get(chain.size() - 1);
+    return LayerCode.buffer(last.poolInKernel() != null ? last.poolInKernel().output() : last.output());
+  }
+
+  /**
+   * {@code forwardInLanes(ws, input, laned)}: the chain for samples {@code 0..laned-1}, a group at a time; {@code
+   * laned} is a multiple of the group size.
+   */
+  static MethodSpec method(NetworkPlan plan) {
+    List<LayerPlan> chain = plan.laneChain();
+    CodeBlock.Builder b = CodeBlock.builder()
+        .addStatement("int group = $T.lanes()", VECTOR)
+        .beginControlFlow("for (int n0 = 0; n0 < laned; n0 += group)");
+    ConvModel first = (ConvModel) chain.get(0).layer();
+    b.addStatement("$T.toLanes(input, n0, $L, $L, $L, $L, $L, ws.$L)", VECTOR, first.input().channels(),
+        first.input().height(), first.input().width(), first.window().ph(), first.window().pw(), inputBuffer(first));
+    for (int i = 0; i < chain.size(); i++) {
+      LayerPlan l = chain.get(i);
+      ConvModel c = (ConvModel) l.layer();
+      Window w = c.window();
+      String target;
+      int padH = 0;
+      int padW = 0;
+      if (i + 1 < chain.size()) {
+        ConvModel next = (ConvModel) chain.get(i + 1).layer();
+        target = inputBuffer(next);
+        padH = next.window().ph();
+        padW = next.window().pw();
+      } else {
+        target = outputBuffer(chain);
+      }
+      b.addStatement("$T.convLanes(ws.$L, $L, $L, $L, this.$LWeight, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, ws.$L, "
+              + "$L, $L)", VECTOR, inputBuffer(c), c.sourceHeight(), c.sourceWidth(), c.channelsPerGroup(), c.name(),
+          c.bias() ? "this." + c.name() + "Bias" : "null", tapsField(c), c.filters(), c.groups(), w.sh(), w.sw(),
+          c.output().height(), c.output().width(), l.activationInKernel(), l.poolInKernel() != null, target, padH,
+          padW);
+    }
+    b.addStatement("$T.fromLanes(ws.$L, $L, $L, n0)", VECTOR, outputBuffer(chain), resultSize(chain),
+        resultBuffer(chain));
+    b.endControlFlow();
+    return MethodSpec.methodBuilder("forwardInLanes")
+        .addModifiers(Modifier.PRIVATE)
+        .addJavadoc("Inference with the Vector API kernels: $L for samples {@code 0..laned-1}, a group of samples "
+            + "in lanes at a time.\n", names(chain))
+        .addParameter(ClassName.get("", "Buffers"), "ws")
+        .addParameter(Methods.FLOATS, "input")
+        .addParameter(TypeName.INT, "laned")
+        .addCode(b.build())
+        .build();
+  }
+
+  private static String names(List<LayerPlan> chain) {
+    StringBuilder s = new StringBuilder();
+    for (LayerPlan l : chain) {
+      s.append(s.length() == 0 ? "" : ", ").append(l.layer().name());
+      if (l.poolInKernel() != null) {
+        s.append(" with ").append(l.poolInKernel().layer().name());
+      }
+    }
+    return s.toString();
+  }
+
+  /**
+   * The head of {@code forwardLayers}: how many samples run in lanes (a multiple of the group size; none unless the
+   * parameter {@code lanes} says so), and those samples' pass.
+   */
+  static CodeBlock head(NetworkPlan plan) {
+    return CodeBlock.builder()
+        .add("// Whole groups of samples through $L in lanes (the Vector API kernels, at inference); the\n",
+            names(plan.laneChain()))
+        .add("// leftover samples through those layers' own kernels below.\n")
+        .addStatement("int $L = lanes ? batch - batch % $T.lanes() : 0", IN_LANES, VECTOR)
+        .beginControlFlow("if ($L > 0)", IN_LANES)
+        .addStatement("forwardInLanes(ws, input, $L)", IN_LANES)
+        .endControlFlow()
+        .build();
+  }
+}

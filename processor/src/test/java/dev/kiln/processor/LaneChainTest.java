@@ -1,0 +1,137 @@
+package dev.kiln.processor;
+
+import static com.google.common.truth.Truth.assertThat;
+import static com.google.common.truth.Truth.assertWithMessage;
+
+import dev.kiln.runtime.Model;
+import dev.kiln.runtime.Workspace;
+import dev.kiln.runtime.kernel.VectorBackend;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The leading convolutions run batch-in-lanes at inference with the Vector API kernels on: which networks get that
+ * path, and, in the build's Vector API test execution, that a batch gives each sample the bits it gets alone (whole
+ * groups in lanes, leftover samples and lone samples through the layers' own kernels), and that a backward pass after
+ * such an inference pass gives the gradients of one after a training pass (it runs the layers again as written).
+ */
+class LaneChainTest {
+  static Stream<Arguments> chained() {
+    return Stream.of(
+        // LeNet-5's convolutions: blocks of six and of four filters, each with its pool.
+        Arguments.of("lenet", "{1, 28, 28}",
+            "@Conv(filters = 6, kernel = 5, padding = 2, activation = Activation.RELU) ConvLayer c1();\n"
+                + "@Pool(size = 2) PoolLayer p1();\n"
+                + "@Conv(filters = 16, kernel = 5, activation = Activation.RELU) ConvLayer c2();\n"
+                + "@Pool(size = 2) PoolLayer p2();\n"
+                + "@Dense(units = 10) DenseLayer out();"),
+        // No pools: groups, padding into the next layer's padded input, a stride of 2, single filters.
+        Arguments.of("groups_stride", "{4, 9, 11}",
+            "@Conv(filters = 6, kernel = 3, padding = 1, groups = 2) ConvLayer c1();\n"
+                + "@Conv(filters = 3, kernel = 3, stride = 2, padding = 1, activation = Activation.RELU)"
+                + " ConvLayer c2();\n"
+                + "@Dense(units = 4) DenseLayer out();"),
+        // Dilation; the chain ends before a convolution whose activation runs after its kernel.
+        Arguments.of("dilation_then_tanh", "{2, 12, 12}",
+            "@Conv(filters = 5, kernel = 3, dilation = 2, activation = Activation.RELU) ConvLayer c1();\n"
+                + "@Conv(filters = 4, kernel = 3, activation = Activation.TANH) ConvLayer c2();\n"
+                + "@Dense(units = 3) DenseLayer out();"));
+  }
+
+  private static Model network(String input, String layers) {
+    String source = "package test;\n"
+        + "import dev.kiln.annotations.*;\n"
+        + "import dev.kiln.runtime.layer.*;\n"
+        + "@Network(input = " + input + ", seed = 3)\n"
+        + "public interface Net {\n"
+        + layers + "\n"
+        + "}\n";
+    return TestNetworks.instantiate("test.Net", source, "test.Kiln_Net");
+  }
+
+  private static boolean runsInLanes(Model model) {
+    return Arrays.stream(model.getClass().getDeclaredMethods()).anyMatch(m -> m.getName().equals("forwardInLanes"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("chained")
+  void leadingConvolutionsGetTheLanePath(String name, String input, String layers) {
+    assertThat(runsInLanes(network(input, layers))).isTrue();
+  }
+
+  @Test
+  void networksWhoseFirstLayerCannotRunInLanesDoNot() {
+    // A dense first layer; a convolution with its activation after the kernel; a residual anywhere; a convolution
+    // that folds the batch norm after it.
+    assertThat(runsInLanes(network("{20}", "@Dense(units = 4) DenseLayer a();"))).isFalse();
+    assertThat(runsInLanes(network("{1, 8, 8}",
+        "@Conv(filters = 4, kernel = 3, activation = Activation.SIGMOID) ConvLayer a();"))).isFalse();
+    assertThat(runsInLanes(network("{2, 8, 8}",
+        "@Conv(filters = 2, kernel = 3, padding = 1, activation = Activation.RELU) ConvLayer a();\n"
+            + "@Conv(filters = 2, kernel = 3, padding = 1) @Residual(from = \"a\") ConvLayer b();"))).isFalse();
+    assertThat(runsInLanes(network("{1, 8, 8}",
+        "@Conv(filters = 4, kernel = 3) ConvLayer a();\n@BatchNorm BatchNormLayer n();"))).isFalse();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("chained")
+  @EnabledIfSystemProperty(named = VectorBackend.PROPERTY, matches = "true")
+  void aSampleGetsTheSameBitsInLanesAsAlone(String name, String input, String layers) {
+    Model model = network(input, layers).eval();
+    int lanes = VectorBackend.lanes();
+    int in = model.inputShape().size();
+    int out = model.outputShape().size();
+    for (int batch : new int[] {lanes, 2 * lanes + 3}) {
+      float[] x = gaussian(new Random(batch), batch * in);
+      Workspace all = model.newWorkspace(batch);
+      float[] y = model.forward(all, x, batch).clone();
+      Workspace one = model.newWorkspace(1);
+      for (int n = 0; n < batch; n++) {
+        float[] yn = model.forward(one, Arrays.copyOfRange(x, n * in, (n + 1) * in), 1);
+        for (int k = 0; k < out; k++) {
+          assertWithMessage("%s batch %s sample %s output %s", name, batch, n, k)
+              .that(Float.floatToRawIntBits(y[n * out + k])).isEqualTo(Float.floatToRawIntBits(yn[k]));
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("chained")
+  @EnabledIfSystemProperty(named = VectorBackend.PROPERTY, matches = "true")
+  void backwardAfterInferenceInLanesGivesTheGradientsOfTraining(String name, String input, String layers) {
+    Model model = network(input, layers);
+    int batch = 2 * VectorBackend.lanes() + 1;
+    float[] x = gaussian(new Random(7), batch * model.inputShape().size());
+    float[] g = gaussian(new Random(8), batch * model.outputShape().size());
+
+    Workspace trained = model.newPrivateWorkspace(batch);
+    trained.zeroGradients();
+    model.train().forward(trained, x, batch);
+    float[] expectedInputGrad = model.backward(trained, g).clone();
+
+    Workspace inferred = model.newPrivateWorkspace(batch);
+    inferred.zeroGradients();
+    model.eval().forward(inferred, x, batch);
+    float[] inputGrad = model.backward(inferred, g);
+    assertWithMessage("%s input gradient", name).that(inputGrad).isEqualTo(expectedInputGrad);
+    for (int p = 0; p < trained.gradients().length; p++) {
+      assertWithMessage("%s gradient of parameter %s", name, p).that(inferred.gradients()[p])
+          .isEqualTo(trained.gradients()[p]);
+    }
+  }
+
+  private static float[] gaussian(Random random, int n) {
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = (float) random.nextGaussian();
+    }
+    return a;
+  }
+}
