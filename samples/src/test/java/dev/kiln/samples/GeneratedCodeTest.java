@@ -65,7 +65,7 @@ class GeneratedCodeTest {
    * blocks above all, whose 24-accumulator bodies are the longest methods the runtime has (about 1,300 bytes).
    */
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"VectorDense", "VectorConv", "VectorPool", "VectorBackend", "Packing", "Activations",
+  @ValueSource(strings = {"VectorDense", "VectorConv", "VectorPool", "VectorLanes", "VectorBackend", "Packing", "Activations",
       "Elementwise", "MultiplyAdd", "FloatBits", "ConvWindows", "BatchNormFolding"})
   void everyRuntimeKernelMethodIsUnderTheJitLimit(String name) throws Exception {
     assertEveryMethodUnderTheJitLimit(dev.kiln.runtime.kernel.Packing.class, name + ".class");

@@ -221,48 +221,48 @@ final class VectorLanes {
       g2 = x2.fma(v, g2);
       g3 = x3.fma(v, g3);
     }
-    FloatVector zero = FloatVector.zero(SPECIES);
+    // The ReLU as a maximum with zero, or with minus infinity (which changes nothing, NaN and -0 included): choosing
+    // between two vectors would merge them in a phi, which C2 (JDK 17) keeps as objects allocated on every call.
+    FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
     if (pool) {
       FloatVector m = a0.max(a1).max(a2.max(a3));
-      (relu ? m.max(zero) : m).intoArray(out, o0);
+      m.max(floor).intoArray(out, o0);
       m = b0.max(b1).max(b2.max(b3));
-      (relu ? m.max(zero) : m).intoArray(out, o0 + plane);
+      m.max(floor).intoArray(out, o0 + plane);
       m = c0.max(c1).max(c2.max(c3));
-      (relu ? m.max(zero) : m).intoArray(out, o0 + 2 * plane);
+      m.max(floor).intoArray(out, o0 + 2 * plane);
       m = d0.max(d1).max(d2.max(d3));
-      (relu ? m.max(zero) : m).intoArray(out, o0 + 3 * plane);
+      m.max(floor).intoArray(out, o0 + 3 * plane);
       m = e0.max(e1).max(e2.max(e3));
-      (relu ? m.max(zero) : m).intoArray(out, o0 + 4 * plane);
+      m.max(floor).intoArray(out, o0 + 4 * plane);
       m = g0.max(g1).max(g2.max(g3));
-      (relu ? m.max(zero) : m).intoArray(out, o0 + 5 * plane);
+      m.max(floor).intoArray(out, o0 + 5 * plane);
       return;
     }
-    if (relu) {
-      a0 = a0.max(zero);
-      a1 = a1.max(zero);
-      a2 = a2.max(zero);
-      a3 = a3.max(zero);
-      b0 = b0.max(zero);
-      b1 = b1.max(zero);
-      b2 = b2.max(zero);
-      b3 = b3.max(zero);
-      c0 = c0.max(zero);
-      c1 = c1.max(zero);
-      c2 = c2.max(zero);
-      c3 = c3.max(zero);
-      d0 = d0.max(zero);
-      d1 = d1.max(zero);
-      d2 = d2.max(zero);
-      d3 = d3.max(zero);
-      e0 = e0.max(zero);
-      e1 = e1.max(zero);
-      e2 = e2.max(zero);
-      e3 = e3.max(zero);
-      g0 = g0.max(zero);
-      g1 = g1.max(zero);
-      g2 = g2.max(zero);
-      g3 = g3.max(zero);
-    }
+    a0 = a0.max(floor);
+    a1 = a1.max(floor);
+    a2 = a2.max(floor);
+    a3 = a3.max(floor);
+    b0 = b0.max(floor);
+    b1 = b1.max(floor);
+    b2 = b2.max(floor);
+    b3 = b3.max(floor);
+    c0 = c0.max(floor);
+    c1 = c1.max(floor);
+    c2 = c2.max(floor);
+    c3 = c3.max(floor);
+    d0 = d0.max(floor);
+    d1 = d1.max(floor);
+    d2 = d2.max(floor);
+    d3 = d3.max(floor);
+    e0 = e0.max(floor);
+    e1 = e1.max(floor);
+    e2 = e2.max(floor);
+    e3 = e3.max(floor);
+    g0 = g0.max(floor);
+    g1 = g1.max(floor);
+    g2 = g2.max(floor);
+    g3 = g3.max(floor);
     a0.intoArray(out, o0);
     a1.intoArray(out, o1);
     a2.intoArray(out, o2);
@@ -329,36 +329,36 @@ final class VectorLanes {
       d2 = x2.fma(v, d2);
       d3 = x3.fma(v, d3);
     }
-    FloatVector zero = FloatVector.zero(SPECIES);
+    // The ReLU as a maximum with zero, or with minus infinity (which changes nothing, NaN and -0 included): choosing
+    // between two vectors would merge them in a phi, which C2 (JDK 17) keeps as objects allocated on every call.
+    FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
     if (pool) {
       FloatVector m = a0.max(a1).max(a2.max(a3));
-      (relu ? m.max(zero) : m).intoArray(out, o0);
+      m.max(floor).intoArray(out, o0);
       m = b0.max(b1).max(b2.max(b3));
-      (relu ? m.max(zero) : m).intoArray(out, o0 + plane);
+      m.max(floor).intoArray(out, o0 + plane);
       m = c0.max(c1).max(c2.max(c3));
-      (relu ? m.max(zero) : m).intoArray(out, o0 + 2 * plane);
+      m.max(floor).intoArray(out, o0 + 2 * plane);
       m = d0.max(d1).max(d2.max(d3));
-      (relu ? m.max(zero) : m).intoArray(out, o0 + 3 * plane);
+      m.max(floor).intoArray(out, o0 + 3 * plane);
       return;
     }
-    if (relu) {
-      a0 = a0.max(zero);
-      a1 = a1.max(zero);
-      a2 = a2.max(zero);
-      a3 = a3.max(zero);
-      b0 = b0.max(zero);
-      b1 = b1.max(zero);
-      b2 = b2.max(zero);
-      b3 = b3.max(zero);
-      c0 = c0.max(zero);
-      c1 = c1.max(zero);
-      c2 = c2.max(zero);
-      c3 = c3.max(zero);
-      d0 = d0.max(zero);
-      d1 = d1.max(zero);
-      d2 = d2.max(zero);
-      d3 = d3.max(zero);
-    }
+    a0 = a0.max(floor);
+    a1 = a1.max(floor);
+    a2 = a2.max(floor);
+    a3 = a3.max(floor);
+    b0 = b0.max(floor);
+    b1 = b1.max(floor);
+    b2 = b2.max(floor);
+    b3 = b3.max(floor);
+    c0 = c0.max(floor);
+    c1 = c1.max(floor);
+    c2 = c2.max(floor);
+    c3 = c3.max(floor);
+    d0 = d0.max(floor);
+    d1 = d1.max(floor);
+    d2 = d2.max(floor);
+    d3 = d3.max(floor);
     a0.intoArray(out, o0);
     a1.intoArray(out, o1);
     a2.intoArray(out, o2);
@@ -392,18 +392,18 @@ final class VectorLanes {
       a2 = FloatVector.fromArray(SPECIES, in, p2 + at).fma(v, a2);
       a3 = FloatVector.fromArray(SPECIES, in, p3 + at).fma(v, a3);
     }
-    FloatVector zero = FloatVector.zero(SPECIES);
+    // The ReLU as a maximum with zero, or with minus infinity (which changes nothing, NaN and -0 included): choosing
+    // between two vectors would merge them in a phi, which C2 (JDK 17) keeps as objects allocated on every call.
+    FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
     if (pool) {
       FloatVector m = a0.max(a1).max(a2.max(a3));
-      (relu ? m.max(zero) : m).intoArray(out, o0);
+      m.max(floor).intoArray(out, o0);
       return;
     }
-    if (relu) {
-      a0 = a0.max(zero);
-      a1 = a1.max(zero);
-      a2 = a2.max(zero);
-      a3 = a3.max(zero);
-    }
+    a0 = a0.max(floor);
+    a1 = a1.max(floor);
+    a2 = a2.max(floor);
+    a3 = a3.max(floor);
     a0.intoArray(out, o0);
     a1.intoArray(out, o1);
     a2.intoArray(out, o2);
