@@ -436,10 +436,16 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
     boolean lanes = !plan.laneChain().isEmpty();
     if (folds || lanes) {
       m.beginControlFlow("if ($L)", folds && lanes ? "ws.folded || ws." + LaneChainCode.FLAG
-              : folds ? "ws.folded" : "ws." + LaneChainCode.FLAG)
-          .addComment("The forward pass folded batch norms, so it kept neither their inputs nor their statistics,")
-          .addComment("and the layers after them saw other roundings; or it ran the leading convolutions in lanes,")
-          .addComment("which keep neither their outputs nor their winners: run it again as written (inference mode).")
+          : folds ? "ws.folded" : "ws." + LaneChainCode.FLAG);
+      if (folds) {
+        m.addComment("A forward pass that folded batch norms kept neither their inputs nor their statistics, and the")
+            .addComment("layers after them saw other roundings.");
+      }
+      if (lanes) {
+        m.addComment("A forward pass that ran the leading convolutions in lanes kept neither their outputs nor their")
+            .addComment("pools' winners.");
+      }
+      m.addComment("Run it again as written (inference mode).")
           .addStatement("forwardLayers(ws, input, batch, false$L$L)", folds ? ", false" : "", lanes ? ", false" : "");
       if (folds) {
         m.addStatement("ws.folded = false");
