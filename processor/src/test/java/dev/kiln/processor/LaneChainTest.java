@@ -17,9 +17,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The leading convolutions run batch-in-lanes at inference with the Vector API kernels on: which networks get that
- * path, and, in the build's Vector API test execution, that a batch gives each sample the bits it gets alone (whole
- * groups in lanes, leftover samples and lone samples through the layers' own kernels), and that a backward pass after
- * such an inference pass gives the gradients of one after a training pass (it runs the layers again as written).
+ * path, and, in the build's Vector API test execution, that each sample gets the bits of the layers as written (a
+ * training pass of the sample alone) in a batch (whole groups in lanes, leftover samples through the layers' own
+ * kernels) and alone, and that a backward pass after such an inference pass gives the gradients of one after a
+ * training pass (it runs the layers again as written).
  */
 class LaneChainTest {
   static Stream<Arguments> chained() {
@@ -37,6 +38,11 @@ class LaneChainTest {
                 + "@Conv(filters = 3, kernel = 3, stride = 2, padding = 1, activation = Activation.RELU)"
                 + " ConvLayer c2();\n"
                 + "@Dense(units = 4) DenseLayer out();"),
+        // A pool without a ReLU before it, four filters, rows of 56.
+        Arguments.of("wide_rows", "{2, 56, 56}",
+            "@Conv(filters = 4, kernel = 3, padding = 1) ConvLayer c1();\n"
+                + "@Pool(size = 2) PoolLayer p1();\n"
+                + "@Dense(units = 3) DenseLayer out();"),
         // Dilation; the chain ends before a convolution whose activation runs after its kernel.
         Arguments.of("dilation_then_tanh", "{2, 12, 12}",
             "@Conv(filters = 5, kernel = 3, dilation = 2, activation = Activation.RELU) ConvLayer c1();\n"
@@ -83,20 +89,30 @@ class LaneChainTest {
   @MethodSource("chained")
   @EnabledIfSystemProperty(named = VectorBackend.PROPERTY, matches = "true")
   void aSampleGetsTheSameBitsInLanesAsAlone(String name, String input, String layers) {
-    Model model = network(input, layers).eval();
+    Model model = network(input, layers);
     int lanes = VectorBackend.lanes();
     int in = model.inputShape().size();
     int out = model.outputShape().size();
-    for (int batch : new int[] {lanes, 2 * lanes + 3}) {
+    Workspace one = model.newWorkspace(1);
+    for (int batch : new int[] {1, lanes, 2 * lanes + 3}) {
       float[] x = gaussian(new Random(batch), batch * in);
+      // Each sample alone in a training pass: the layers as written (never in lanes; these networks have no dropout
+      // or batch norm, so training computes what inference does).
+      float[][] expected = new float[batch][];
+      model.train();
+      for (int n = 0; n < batch; n++) {
+        expected[n] = model.forward(one, Arrays.copyOfRange(x, n * in, (n + 1) * in), 1).clone();
+      }
+      model.eval();
       Workspace all = model.newWorkspace(batch);
       float[] y = model.forward(all, x, batch).clone();
-      Workspace one = model.newWorkspace(1);
       for (int n = 0; n < batch; n++) {
-        float[] yn = model.forward(one, Arrays.copyOfRange(x, n * in, (n + 1) * in), 1);
+        float[] alone = model.forward(one, Arrays.copyOfRange(x, n * in, (n + 1) * in), 1);
         for (int k = 0; k < out; k++) {
           assertWithMessage("%s batch %s sample %s output %s", name, batch, n, k)
-              .that(Float.floatToRawIntBits(y[n * out + k])).isEqualTo(Float.floatToRawIntBits(yn[k]));
+              .that(Float.floatToRawIntBits(y[n * out + k])).isEqualTo(Float.floatToRawIntBits(expected[n][k]));
+          assertWithMessage("%s sample %s alone, output %s", name, n, k)
+              .that(Float.floatToRawIntBits(alone[k])).isEqualTo(Float.floatToRawIntBits(expected[n][k]));
         }
       }
     }
