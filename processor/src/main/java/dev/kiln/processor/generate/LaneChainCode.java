@@ -18,8 +18,9 @@ import javax.lang.model.element.Modifier;
  * The inference path of the opt-in Vector API kernels for a network's leading convolutions ({@link
  * NetworkPlan#laneChain}): whole groups of samples, one per vector lane, go through every convolution of the chain
  * with its ReLU and 2x2 max pool in the runtime's {@code VectorLanes}, and come out into the buffer the layer after
- * the chain reads; the batch's leftover samples (fewer than a group) take each layer's own kernel from sample
- * {@code laned} on. Each sample gets the same bits either way.
+ * the chain reads; the batch's leftover samples (fewer than a group, and every sample of a batch smaller than a
+ * group) take each layer's own kernel from the first sample past the groups on. Each sample gets the same bits
+ * either way.
  *
  * <p>The lanes hold only the chain's last result in the layers' buffers: the convolutions' own outputs and the
  * results between them stay in lanes. So the workspace remembers that a forward pass ran in lanes, and a backward
@@ -135,7 +136,7 @@ final class LaneChainCode {
         .addModifiers(Modifier.PRIVATE)
         .addJavadoc("Inference with the Vector API kernels: $L for samples {@code 0..laned-1}, a group of samples "
             + "in lanes at a time.\n", names(chain))
-        .addParameter(ClassName.get("", "Buffers"), "ws")
+        .addParameter(NetworkGenerator.BUFFERS, "ws")
         .addParameter(Methods.FLOATS, "input")
         .addParameter(TypeName.INT, "laned")
         .addCode(b.build())

@@ -54,7 +54,8 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
   private static final ClassName PARAMETER = ClassName.get(RUNTIME, "Parameter");
   private static final ClassName WEIGHT_INIT = ClassName.get(RUNTIME + ".init", "WeightInit");
   private static final ClassName LAYER = ClassName.get(LayerKind.VIEW_PACKAGE, "Layer");
-  private static final ClassName BUFFERS = ClassName.get("", "Buffers");
+  /** The generated class's nested workspace class. */
+  static final ClassName BUFFERS = ClassName.get("", "Buffers");
   private static final ClassName ELEMENTWISE = Methods.ELEMENTWISE;
   /** Activations after which a weight should start with He's variance rather than Glorot's. */
   private static final Set<Activation> RELU_FAMILY =
@@ -324,8 +325,9 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
 
   /**
    * {@code forwardPass}: the mode checks, then the layers. A network that folds batch norms into convolutions at
-   * inference ({@link NetworkPlan#folds}) runs its layers in {@code forwardLayers}, folded or not, so that a
-   * backward pass after a folded forward can first run them again as written.
+   * inference ({@link NetworkPlan#folds}), or whose leading convolutions the Vector API kernels run in lanes at
+   * inference ({@link NetworkPlan#laneChain}), runs its layers in {@code forwardLayers}, folded or not, in lanes or
+   * not, so that a backward pass after such a forward pass can first run them again as written.
    */
   private static List<MethodSpec> forwardPass(NetworkPlan plan) {
     MethodSpec.Builder m = MethodSpec.methodBuilder("forwardPass")
