@@ -25,9 +25,21 @@ public abstract class WeightedLayer extends Layer {
     return parameters().get(0);
   }
 
-  /** The bias ({@code <layer>.bias}), or null when the layer has none. */
+  /**
+   * The bias ({@code <layer>.bias}), or null when the layer has none. Allocates nothing: generated inference code
+   * reads the bias's version on every call where a batch norm is folded into the layer.
+   */
   public Parameter bias() {
     List<Parameter> p = parameters();
-    return p.size() > 1 && p.get(1).name().equals(name() + ".bias") ? p.get(1) : null;
+    if (p.size() < 2) {
+      return null;
+    }
+    String tensor = p.get(1).name();
+    String layer = name();
+    boolean isBias = tensor.length() == layer.length() + BIAS.length() && tensor.startsWith(layer)
+        && tensor.endsWith(BIAS);
+    return isBias ? p.get(1) : null;
   }
+
+  private static final String BIAS = ".bias";
 }
