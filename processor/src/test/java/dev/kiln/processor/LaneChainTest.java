@@ -50,17 +50,6 @@ class LaneChainTest {
                 + "@Dense(units = 3) DenseLayer out();"));
   }
 
-  private static Model network(String input, String layers) {
-    String source = "package test;\n"
-        + "import dev.kiln.annotations.*;\n"
-        + "import dev.kiln.runtime.layer.*;\n"
-        + "@Network(input = " + input + ", seed = 3)\n"
-        + "public interface Net {\n"
-        + layers + "\n"
-        + "}\n";
-    return TestNetworks.instantiate("test.Net", source, "test.Kiln_Net");
-  }
-
   private static boolean runsInLanes(Model model) {
     return Arrays.stream(model.getClass().getDeclaredMethods()).anyMatch(m -> m.getName().equals("forwardInLanes"));
   }
@@ -68,20 +57,20 @@ class LaneChainTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("chained")
   void leadingConvolutionsGetTheLanePath(String name, String input, String layers) {
-    assertThat(runsInLanes(network(input, layers))).isTrue();
+    assertThat(runsInLanes(TestNetworks.network(input, layers))).isTrue();
   }
 
   @Test
   void networksWhoseFirstLayerCannotRunInLanesDoNot() {
     // A dense first layer; a convolution with its activation after the kernel; a residual anywhere; a convolution
     // that folds the batch norm after it.
-    assertThat(runsInLanes(network("{20}", "@Dense(units = 4) DenseLayer a();"))).isFalse();
-    assertThat(runsInLanes(network("{1, 8, 8}",
+    assertThat(runsInLanes(TestNetworks.network("{20}", "@Dense(units = 4) DenseLayer a();"))).isFalse();
+    assertThat(runsInLanes(TestNetworks.network("{1, 8, 8}",
         "@Conv(filters = 4, kernel = 3, activation = Activation.SIGMOID) ConvLayer a();"))).isFalse();
-    assertThat(runsInLanes(network("{2, 8, 8}",
+    assertThat(runsInLanes(TestNetworks.network("{2, 8, 8}",
         "@Conv(filters = 2, kernel = 3, padding = 1, activation = Activation.RELU) ConvLayer a();\n"
             + "@Conv(filters = 2, kernel = 3, padding = 1) @Residual(from = \"a\") ConvLayer b();"))).isFalse();
-    assertThat(runsInLanes(network("{1, 8, 8}",
+    assertThat(runsInLanes(TestNetworks.network("{1, 8, 8}",
         "@Conv(filters = 4, kernel = 3) ConvLayer a();\n@BatchNorm BatchNormLayer n();"))).isFalse();
   }
 
@@ -89,7 +78,7 @@ class LaneChainTest {
   @MethodSource("chained")
   @EnabledIfSystemProperty(named = VectorBackend.PROPERTY, matches = "true")
   void aSampleGetsTheSameBitsInLanesAsAlone(String name, String input, String layers) {
-    Model model = network(input, layers);
+    Model model = TestNetworks.network(input, layers);
     int lanes = VectorBackend.lanes();
     int in = model.inputShape().size();
     int out = model.outputShape().size();
@@ -122,7 +111,7 @@ class LaneChainTest {
   @MethodSource("chained")
   @EnabledIfSystemProperty(named = VectorBackend.PROPERTY, matches = "true")
   void backwardAfterInferenceInLanesGivesTheGradientsOfTraining(String name, String input, String layers) {
-    Model model = network(input, layers);
+    Model model = TestNetworks.network(input, layers);
     int batch = 2 * VectorBackend.lanes() + 1;
     float[] x = gaussian(new Random(7), batch * model.inputShape().size());
     float[] g = gaussian(new Random(8), batch * model.outputShape().size());

@@ -36,7 +36,7 @@ class PoolInKernelTest {
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("fused")
   void inferenceWritesThePoolFromTheKernelWithTheSameBits(String input, String conv) throws Exception {
-    Model model = network(input, conv + "\n  @Pool(size = 2) PoolLayer p();");
+    Model model = TestNetworks.network(input, conv + "\n  @Pool(size = 2) PoolLayer p();");
     // The fused kernel exists: conv "a" writes pool "p" outside training.
     assertThat(model.getClass().getDeclaredMethod("aPool", float[].class, int.class, float[].class, int.class))
         .isNotNull();
@@ -46,8 +46,8 @@ class PoolInKernelTest {
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("fused")
   void trainingMatchesTheLayersAsWritten(String input, String conv) {
-    Model pooled = network(input, conv + "\n  @Pool(size = 2) PoolLayer p();");
-    Model plain = network(input, conv);
+    Model pooled = TestNetworks.network(input, conv + "\n  @Pool(size = 2) PoolLayer p();");
+    Model plain = TestNetworks.network(input, conv);
     for (int p = 0; p < plain.parameters().size(); p++) {
       float[] from = plain.parameters().get(p).value();
       System.arraycopy(from, 0, pooled.parameters().get(p).value(), 0, from.length);
@@ -110,7 +110,7 @@ class PoolInKernelTest {
 
   @org.junit.jupiter.api.Test
   void aConvolutionThatIsAlsoAResidualSourceKeepsItsOutput() {
-    Model model = network("{2, 6, 6}", "@Conv(filters = 2, kernel = 3, padding = 1) ConvLayer a();\n"
+    Model model = TestNetworks.network("{2, 6, 6}", "@Conv(filters = 2, kernel = 3, padding = 1) ConvLayer a();\n"
         + "  @Pool(size = 2) PoolLayer p();\n"
         + "  @ConvTranspose(filters = 2, kernel = {2}, stride = {2}) @Residual(from = \"a\") ConvTransposeLayer u();");
     // Training first, on a fresh workspace: an output left from an earlier pass must not stand in for it.
@@ -144,7 +144,7 @@ class PoolInKernelTest {
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("unfused")
   void poolsThatCannotBeFusedKeepTheirKernel(String input, String layers) throws Exception {
-    Model model = network(input, layers);
+    Model model = TestNetworks.network(input, layers);
     assertThrows(NoSuchMethodException.class,
         () -> model.getClass().getDeclaredMethod("aPool", float[].class, int.class, float[].class, int.class));
     compareModes(model);
@@ -157,17 +157,6 @@ class PoolInKernelTest {
             + "  @Pool(size = 2) PoolLayer p();"),
         Arguments.of("{2, 9, 9}", "@Conv(filters = 3, kernel = 2) ConvLayer a();\n"
             + "  @Pool(size = 2, mode = PoolMode.AVG) PoolLayer p();"));
-  }
-
-  private static Model network(String input, String layers) {
-    String source = "package test;\n"
-        + "import dev.kiln.annotations.*;\n"
-        + "import dev.kiln.runtime.layer.*;\n"
-        + "@Network(input = " + input + ", seed = 3)\n"
-        + "public interface Net {\n"
-        + "  " + layers + "\n"
-        + "}\n";
-    return TestNetworks.instantiate("test.Net", source, "test.Kiln_Net");
   }
 
   /** Inference and training outputs bit for bit, and the gradients after each. */

@@ -53,6 +53,21 @@ final class TestNetworks {
     return instantiate("test.Net", source, "test.Kiln_Net");
   }
 
+  /**
+   * A network {@code test.Net} (seed 3) with the given input shape and layer declarations, one or more lines of
+   * annotated methods.
+   */
+  static Model network(String input, String layers) {
+    String source = "package test;\n"
+        + "import dev.kiln.annotations.*;\n"
+        + "import dev.kiln.runtime.layer.*;\n"
+        + "@Network(input = " + input + ", seed = 3)\n"
+        + "public interface Net {\n"
+        + "  " + layers + "\n"
+        + "}\n";
+    return instantiate("test.Net", source, "test.Kiln_Net");
+  }
+
   /** Loads classes from a compilation's output, delegating the runtime's classes to the test class path. */
   static final class GeneratedClassLoader extends ClassLoader {
     private final Compilation compilation;
