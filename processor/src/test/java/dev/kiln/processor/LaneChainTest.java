@@ -38,6 +38,12 @@ class LaneChainTest {
                 + "@Conv(filters = 3, kernel = 3, stride = 2, padding = 1, activation = Activation.RELU)"
                 + " ConvLayer c2();\n"
                 + "@Dense(units = 4) DenseLayer out();"),
+        // A convolution whose backward runs on the wide grid (36 taps, six filters): it and the lanes share one tap
+        // table.
+        Arguments.of("wide_grid", "{4, 10, 10}",
+            "@Conv(filters = 6, kernel = 3, padding = 1, activation = Activation.RELU) ConvLayer c1();\n"
+                + "@Pool(size = 2) PoolLayer p1();\n"
+                + "@Dense(units = 3) DenseLayer out();"),
         // A pool without a ReLU before it, four filters, rows of 56.
         Arguments.of("wide_rows", "{2, 56, 56}",
             "@Conv(filters = 4, kernel = 3, padding = 1) ConvLayer c1();\n"

@@ -85,12 +85,7 @@ final class ConvCode implements LayerCode {
     Window w = c.window();
     List<FieldSpec> fields = new java.util.ArrayList<>();
     if (c.wideGrid()) {
-      fields.add(FieldSpec.builder(Methods.INTS, tapsField(c), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-          .addJavadoc("$L: where each kernel tap reads the source image (the Vector API backend's wide grid).\n",
-              c.name())
-          .initializer("$T.tapOffsets($L, $L, $L, $L, $L, $L, $L)", Methods.VECTOR_BACKEND, c.channelsPerGroup(),
-              w.kh(), w.kw(), w.dh(), w.dw(), c.sourceHeight(), c.sourceWidth())
-          .build());
+      fields.add(tapsFieldSpec(c));
     }
     if (plan.poolInKernel() != null) {
       PoolModel pool = (PoolModel) plan.poolInKernel().layer();
@@ -122,8 +117,23 @@ final class ConvCode implements LayerCode {
     return c.name() + "WindowStarts";
   }
 
-  private static String tapsField(ConvModel c) {
+  /**
+   * The name of the table of where each kernel tap reads the source image, relative to the output position ({@code
+   * VectorBackend.tapOffsets}): read by the wide grid ({@link ConvModel#wideGrid}) and by the lanes ({@code
+   * LaneChainCode}), whose lane images have the source image's planes.
+   */
+  static String tapsField(ConvModel c) {
     return c.name() + "Taps";
+  }
+
+  /** The tap table {@link #tapsField} names, made once per class. */
+  static FieldSpec tapsFieldSpec(ConvModel c) {
+    Window w = c.window();
+    return FieldSpec.builder(Methods.INTS, tapsField(c), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+        .addJavadoc("$L: where each kernel tap reads the source image (the Vector API kernels).\n", c.name())
+        .initializer("$T.tapOffsets($L, $L, $L, $L, $L, $L, $L)", Methods.VECTOR_BACKEND, c.channelsPerGroup(),
+            w.kh(), w.kw(), w.dh(), w.dw(), c.sourceHeight(), c.sourceWidth())
+        .build();
   }
 
   @Override

@@ -35,10 +35,6 @@ final class LaneChainCode {
 
   private LaneChainCode() {}
 
-  private static String tapsField(ConvModel c) {
-    return c.name() + "LaneTaps";
-  }
-
   private static String inputBuffer(ConvModel c) {
     return c.name() + "LaneInput";
   }
@@ -47,18 +43,17 @@ final class LaneChainCode {
     return chain.get(chain.size() - 1).layer().name() + "LaneOutput";
   }
 
-  /** Each chain convolution's tap table over its padded input's planes, made once per class. */
+  /**
+   * Each chain convolution's tap table ({@link ConvCode#tapsField}; a lane image's planes are the source image's, in
+   * pixels), made once per class, unless the convolution's own code makes it already (for the wide grid).
+   */
   static List<FieldSpec> fields(NetworkPlan plan) {
     List<FieldSpec> fields = new ArrayList<>();
     for (LayerPlan l : plan.laneChain()) {
       ConvModel c = (ConvModel) l.layer();
-      Window w = c.window();
-      fields.add(FieldSpec.builder(Methods.INTS, tapsField(c), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-          .addJavadoc("$L: where each tap reads its padded input in lanes, in pixels (the Vector API kernels).\n",
-              c.name())
-          .initializer("$T.tapOffsets($L, $L, $L, $L, $L, $L, $L)", VECTOR, c.channelsPerGroup(), w.kh(), w.kw(),
-              w.dh(), w.dw(), c.sourceHeight(), c.sourceWidth())
-          .build());
+      if (!c.wideGrid()) {
+        fields.add(ConvCode.tapsFieldSpec(c));
+      }
     }
     return fields;
   }
@@ -125,7 +120,7 @@ final class LaneChainCode {
       }
       b.addStatement("$T.convLanes(ws.$L, $L, $L, $L, this.$LWeight, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, ws.$L, "
               + "$L, $L)", VECTOR, inputBuffer(c), c.sourceHeight(), c.sourceWidth(), c.channelsPerGroup(), c.name(),
-          c.bias() ? "this." + c.name() + "Bias" : "null", tapsField(c), c.filters(), c.groups(), w.sh(), w.sw(),
+          c.bias() ? "this." + c.name() + "Bias" : "null", ConvCode.tapsField(c), c.filters(), c.groups(), w.sh(), w.sw(),
           c.output().height(), c.output().width(), l.activationInKernel(), l.poolInKernel() != null, target, padH,
           padW);
     }

@@ -69,9 +69,8 @@ final class VectorLanes {
   }
 
   /**
-   * One convolution of the group: {@code in} is {@code [groups * channelsPerGroup][inHeight][inWidth][LANES]}, already
-   * padded;
-   * output position {@code (oh, ow)} of filter {@code f} is {@code b[f] + sum over k of w[f * K + k] * in[base +
+   * One convolution of the group: {@code in} is {@code [groups * channelsPerGroup][inHeight][inWidth][LANES]},
+   * already padded; output position {@code (oh, ow)} of filter {@code f} is {@code b[f] + sum over k of w[f * K + k] * in[base +
    * taps[k]]} with {@code base} the position {@code (oh * strideH, ow * strideW)} of its group's first channel and
    * {@code taps} from {@link VectorBackend#tapOffsets} over {@code in}'s planes ({@code K = taps.length}), clamped at
    * zero if {@code relu}; with {@code pool}, the maximum of each 2x2 window moved by 2 instead. The result, {@code
@@ -95,9 +94,10 @@ final class VectorLanes {
       int gin = g * groupStride;
       for (int f = 0; ; f += block) {
         int fb = g * perGroup + Math.min(f, perGroup - block);
+        // The block's first filter's interior in out.
+        int o = fb * outPlane + outPadH * outRow + outPadW * LANES;
         for (int r = 0; r < height; r++) {
           for (int c = 0; c < width; c += pool ? 1 : 4) {
-            int o = outPadH * outRow + outPadW * LANES + fb * outPlane;
             int p0;
             int p1;
             int p2;

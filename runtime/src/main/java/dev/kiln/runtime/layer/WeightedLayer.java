@@ -9,6 +9,8 @@ import java.util.List;
  * PyTorch's layouts: Dense, Conv, ConvTranspose, the normalisations (their scale and shift) and PReLU.
  */
 public abstract class WeightedLayer extends Layer {
+  private static final String BIAS = ".bias";
+
   protected WeightedLayer(
       String name,
       String description,
@@ -40,6 +42,4 @@ public abstract class WeightedLayer extends Layer {
         && tensor.endsWith(BIAS);
     return isBias ? p.get(1) : null;
   }
-
-  private static final String BIAS = ".bias";
 }
