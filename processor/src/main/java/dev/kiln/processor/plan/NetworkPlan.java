@@ -89,12 +89,12 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         ints.put(argmax, layer.output().size());
       }
       if (layer instanceof DenseModel d) {
-        // An accumulator row per sample for the forward pass; for backward a scratch row of the input's width,
+        // An accumulator row per sample for the forward pass; for backward four scratch rows of the input's width,
         // per-sample rows of the input and the weight's rows; the list of one sample's non-zero inputs (forward) or
         // outputs (backward) and of the samples with a non-zero gradient for one output (backward): see DenseCode.
         // A row count of -1 means the workspace's maximum batch.
         matrices.put(layer.name() + "OutRows", List.of(-1, d.units()));
-        matrices.put(layer.name() + "Sums", List.of(1, d.inFeatures()));
+        matrices.put(layer.name() + "Sums", List.of(4, d.inFeatures()));
         matrices.put(layer.name() + "InputRows", List.of(-1, d.inFeatures()));
         matrices.put(layer.name() + "WeightRows", List.of(d.units(), d.inFeatures()));
         fixedInts.put(layer.name() + "Nonzero", Math.max(d.inFeatures(), d.units()));
