@@ -8,6 +8,7 @@ import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
 import dev.kiln.processor.model.DenseModel;
 import dev.kiln.processor.plan.LayerPlan;
+import java.util.ArrayList;
 import java.util.List;
 import javax.lang.model.element.Modifier;
 
@@ -350,7 +351,8 @@ final class DenseCode implements LayerCode {
    * these rows come from L2: on the MLP's first layer at batch 64, 64 input rows of 784 floats): with three quarters
    * of the gradients non-zero, the first layer's weight gradient took 236 µs in groups against 302 one by one, and
    * with half of them 233 against 224 (scratch harness, AMD Zen 5). 1.6 rather than the break-even 1.8 leaves room
-   * for hosts where the group gains less (on an AMD Zen 4 it lost with half the gradients non-zero).
+   * for hosts where the group gains less (on an AMD Zen 4, with the union 1.6 times each output's own list, groups
+   * lost).
    */
   static final String GROUP_PAYS = "5 * union <= 2 * each";
 
@@ -381,9 +383,7 @@ final class DenseCode implements LayerCode {
           .addStatement("int g0 = n * $L + o0", out)
           .addStatement("$L", declarations("int ", "b", "Float.floatToRawIntBits(g[g0 + %d])"))
           .addStatement("active[union] = n")
-          .addStatement("union += $T.isNonZero(b0 | b1 | b2 | b3)", ConvCode.FLOAT_BITS)
-          .addStatement("each += $T.isNonZero(b0) + $T.isNonZero(b1) + $T.isNonZero(b2) + $T.isNonZero(b3)",
-              ConvCode.FLOAT_BITS, ConvCode.FLOAT_BITS, ConvCode.FLOAT_BITS, ConvCode.FLOAT_BITS)
+          .add(countUnionAndEach())
           .endControlFlow()
           .endControlFlow();
     }
@@ -393,16 +393,15 @@ final class DenseCode implements LayerCode {
       body.addStatement("System.arraycopy(gw, $L, a$L, 0, $L)", outputStart(t, in), t, in);
     }
     if (d.bias()) {
-      body.addStatement("float sum0 = 0f, sum1 = 0f, sum2 = 0f, sum3 = 0f")
+      body.addStatement("$L", declarations("float ", "sum", "0f"))
           .beginControlFlow("for (int j = 0; j < count; j++)")
-          .addStatement("int g0 = active[j] * $L + o0", out)
-          .addStatement("sum0 += g[g0]")
-          .addStatement("sum1 += g[g0 + 1]")
-          .addStatement("sum2 += g[g0 + 2]")
-          .addStatement("sum3 += g[g0 + 3]")
-          .endControlFlow();
+          .addStatement("int g0 = active[j] * $L + o0", out);
       for (int t = 0; t < group; t++) {
-        body.addStatement("gb[$L] += sum$L", t == 0 ? "o0" : "o0 + " + t, t);
+        body.addStatement("sum$L += g[$L]", t, Methods.linear("g0", 1, t));
+      }
+      body.endControlFlow();
+      for (int t = 0; t < group; t++) {
+        body.addStatement("gb[$L] += sum$L", Methods.linear("o0", 1, t), t);
       }
     }
     body.add("// Two samples' input rows per pass over the four weight-gradient rows.\n")
@@ -466,9 +465,7 @@ final class DenseCode implements LayerCode {
         .beginControlFlow("for (int o = 0; o < $L; o++)", out)
         .addStatement("$L", declarations("int ", "b", "Float.floatToRawIntBits(g[g%d + o])"))
         .addStatement("outputs[union] = o")
-        .addStatement("union += $T.isNonZero(b0 | b1 | b2 | b3)", ConvCode.FLOAT_BITS)
-        .addStatement("each += $T.isNonZero(b0) + $T.isNonZero(b1) + $T.isNonZero(b2) + $T.isNonZero(b3)",
-            ConvCode.FLOAT_BITS, ConvCode.FLOAT_BITS, ConvCode.FLOAT_BITS, ConvCode.FLOAT_BITS)
+        .add(countUnionAndEach())
         .endControlFlow()
         .endControlFlow()
         .beginControlFlow("if (width == $L && $L)", group, GROUP_PAYS)
@@ -503,6 +500,23 @@ final class DenseCode implements LayerCode {
         .addParameter(Methods.INTS, "outputs")
         .addParameter(TypeName.INT, "batch")
         .addCode(body.build())
+        .build();
+  }
+
+  /**
+   * Counts, from the bits {@code b0, b1, ...} of a group's values for one entry, whether the entry is non-zero in any
+   * of them ({@code union}, which also moves the list on) and in how many ({@code each}).
+   */
+  private static CodeBlock countUnionAndEach() {
+    List<CodeBlock> any = new ArrayList<>();
+    List<CodeBlock> each = new ArrayList<>();
+    for (int t = 0; t < Methods.TARGETS_PER_GROUP; t++) {
+      any.add(CodeBlock.of("b$L", t));
+      each.add(CodeBlock.of("$T.isNonZero(b$L)", ConvCode.FLOAT_BITS, t));
+    }
+    return CodeBlock.builder()
+        .addStatement("union += $T.isNonZero($L)", ConvCode.FLOAT_BITS, CodeBlock.join(any, " | "))
+        .addStatement("each += $L", CodeBlock.join(each, " + "))
         .build();
   }
 
