@@ -48,7 +48,20 @@ import javax.lang.model.element.Modifier;
  */
 final class ConvCode implements LayerCode {
   static final ClassName FLOAT_BITS = ClassName.get("dev.kiln.runtime.kernel", "FloatBits");
+
+  /**
+   * The most tap sums {@link #directWeightGradient} keeps in locals at once where C2 has 32 float registers
+   * ({@code Registers.MANY}): the rest hold the listed value and the addresses. With 16 registers it keeps two
+   * kernel rows (ten sums for a 5x5 kernel, which fit: LeNet-5's training step 4,868 -> 4,728 µs against one row a
+   * pass on an AMD Zen 4, and five rows a pass were no faster there). On an AMD Zen 5 with AVX-512, the first
+   * convolution of LeNet-5 with all five rows in one pass: its weight gradient at batch 64 183 µs against 262 µs in
+   * three passes (scratch harness), and 307 µs in a JVM held to 16 registers ({@code -XX:UseAVX=2}); the training
+   * step 2,094-2,109 against 2,139-2,207 µs (JMH, three JVMs each, alternating builds).
+   */
+  static final int SUMS_IN_MANY_REGISTERS = 25;
+
   static final ClassName CONV_WINDOWS = ClassName.get("dev.kiln.runtime.kernel", "ConvWindows");
+  private static final ClassName REGISTERS = ClassName.get("dev.kiln.runtime.kernel", "Registers");
 
   @Override
   public List<MethodSpec> methods(LayerPlan plan) {
@@ -910,10 +923,24 @@ final class ConvCode implements LayerCode {
           .endControlFlow();
     }
     b.beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup());
-    // Two kernel rows per pass over the list: ten sums for a 5x5 kernel, which still fit the registers, for half
-    // the loads of the list (LeNet-5's training step 4,868 -> 4,728 µs against one row a pass; five rows a pass
-    // were no faster).
-    int rows = Math.min(w.kh(), 2);
+    int few = Math.min(w.kh(), 2);
+    int many = Math.min(w.kh(), Math.max(1, SUMS_IN_MANY_REGISTERS / w.kw()));
+    if (many > few) {
+      b.add("// As many kernel rows a pass as the registers hold: every row of a 5x5 kernel where there are 32.\n")
+          .beginControlFlow("if ($T.MANY)", REGISTERS);
+      kernelRowPasses(b, c, many);
+      b.nextControlFlow("else");
+      kernelRowPasses(b, c, few);
+      b.endControlFlow();
+    } else {
+      kernelRowPasses(b, c, few);
+    }
+    return b.endControlFlow().build();
+  }
+
+  /** The passes of {@link #kernelRowsPass} over one channel's kernel rows, {@code rows} at a time. */
+  private static void kernelRowPasses(CodeBlock.Builder b, ConvModel c, int rows) {
+    Window w = c.window();
     int whole = w.kh() - w.kh() % rows;
     if (whole > 0) {
       b.beginControlFlow("for (int kh = 0; kh < $L; kh += $L)", whole, rows);
@@ -925,7 +952,6 @@ final class ConvCode implements LayerCode {
       kernelRowsPass(b, c, w.kh() - whole, c.bias() && whole == 0);
       b.endControlFlow();
     }
-    return b.endControlFlow().build();
   }
 
   /**
