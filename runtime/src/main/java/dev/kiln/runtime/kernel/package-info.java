@@ -1,10 +1,12 @@
 /**
  * Small numeric kernels that generated code calls: the multiply-add of every row update ({@link
- * dev.kiln.runtime.kernel.MultiplyAdd}, fused where the processor can), activations and their derivatives, and the elementwise sums of
- * residual connections, over flat arrays; weight rearrangements ({@link dev.kiln.runtime.kernel.Packing}, and
- * {@link dev.kiln.runtime.kernel.BatchNormFolding}, which folds a batch norm into a convolution), and index tables
- * that generated classes build once ({@link dev.kiln.runtime.kernel.ConvWindows}). They are static,
- * allocation-free and short, so HotSpot inlines them into the generated passes. {@link dev.kiln.runtime.kernel.VectorBackend} holds the opt-in kernels written with the
- * JDK's incubating Vector API ({@code -Dkiln.vector=true} with {@code --add-modules jdk.incubator.vector}).
+ * dev.kiln.runtime.kernel.MultiplyAdd}, fused where the processor can), activations and their derivatives, and the
+ * elementwise sums of residual connections, over flat arrays; weight rearrangements ({@link
+ * dev.kiln.runtime.kernel.Packing}, and {@link dev.kiln.runtime.kernel.BatchNormFolding}, which folds a batch norm into
+ * a convolution), index tables that generated classes build once ({@link dev.kiln.runtime.kernel.ConvWindows}), and
+ * what the JVM offers that changes which kernel shape is fastest ({@link dev.kiln.runtime.kernel.Registers}: how many
+ * float registers C2 has). They are static, allocation-free and short, so HotSpot inlines them into the generated
+ * passes. {@link dev.kiln.runtime.kernel.VectorBackend} holds the opt-in kernels written with the JDK's incubating
+ * Vector API ({@code -Dkiln.vector=true} with {@code --add-modules jdk.incubator.vector}).
  */
 package dev.kiln.runtime.kernel;
