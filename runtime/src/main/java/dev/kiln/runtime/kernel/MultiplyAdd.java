@@ -1,8 +1,5 @@
 package dev.kiln.runtime.kernel;
 
-import com.sun.management.HotSpotDiagnosticMXBean;
-import java.lang.management.ManagementFactory;
-
 /**
  * The multiply-add of the generated kernels' inner loops: {@code a * b + c}, fused into one instruction where the
  * processor has one.
@@ -43,12 +40,7 @@ public final class MultiplyAdd {
       }
       return forced.equals("true");
     }
-    try {
-      HotSpotDiagnosticMXBean hotSpot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-      return hotSpot != null && Boolean.parseBoolean(hotSpot.getVMOption("UseFMA").getValue());
-    } catch (RuntimeException | LinkageError e) {
-      // No such bean or option on this JVM: the plain multiply and add is right everywhere.
-      return false;
-    }
+    // Where the JVM does not say (not HotSpot), the plain multiply and add is right everywhere.
+    return Boolean.parseBoolean(HotSpotOptions.value("UseFMA"));
   }
 }

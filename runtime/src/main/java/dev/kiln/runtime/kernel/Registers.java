@@ -1,8 +1,5 @@
 package dev.kiln.runtime.kernel;
 
-import com.sun.management.HotSpotDiagnosticMXBean;
-import java.lang.management.ManagementFactory;
-
 /**
  * How many float registers C2 has, for kernels that keep many sums in locals: 32 on x86 with AVX-512 (EVEX encodes
  * {@code xmm16} to {@code xmm31}) and on AArch64, 16 on x86 without it. A kernel that keeps more sums than there are
@@ -33,12 +30,8 @@ public final class Registers {
     if (!arch.equals("amd64") && !arch.equals("x86_64")) {
       return false;
     }
-    try {
-      HotSpotDiagnosticMXBean hotSpot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-      return hotSpot != null && Integer.parseInt(hotSpot.getVMOption("UseAVX").getValue()) >= 3;
-    } catch (RuntimeException | LinkageError e) {
-      // No such bean or option on this JVM: sixteen registers is the safe guess (more sums would spill).
-      return false;
-    }
+    // Where the JVM does not say (not HotSpot), sixteen is the safe guess: more sums would spill.
+    String avx = HotSpotOptions.value("UseAVX");
+    return avx != null && avx.matches("[0-9]+") && Integer.parseInt(avx) >= 3;
   }
 }
