@@ -358,8 +358,9 @@ final class DenseCode implements LayerCode {
 
   /**
    * The weight and bias gradients, four outputs at a time. The samples with a non-zero gradient for any of the four
-   * (after a ReLU about three quarters at batch 64) are listed without a branch, and counted, as are each output's
-   * own; where the group pays ({@link #GROUP_PAYS}), the four outputs' weight-gradient rows are copied into scratch
+   * are listed without a branch, and counted, as are each output's own (in the benchmark's MLP, after its first ReLU,
+   * three quarters of the samples for each output and nearly all for a group); where the group pays
+   * ({@link #GROUP_PAYS}), the four outputs' weight-gradient rows are copied into scratch
    * rows and every listed sample's input row is added into all four, two samples a pass: one load of the input row
    * for four outputs (a sample whose gradient is zero for an output adds {@code 0 * x} there, which leaves the sum
    * as it was, so the sums are the same bits either way, a zero's sign aside). Otherwise each output goes alone as
