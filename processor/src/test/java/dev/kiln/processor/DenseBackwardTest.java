@@ -15,32 +15,37 @@ import org.junit.jupiter.api.Test;
  * same bits whether a group of four outputs (or samples) goes together over the union of their non-zero entries or
  * each goes alone over its own. Which of the two runs depends on how many gradients are zero
  * ({@code DenseCode.GROUP_PAYS}), so the patterns below make each run: every gradient non-zero (groups), one output
- * in four non-zero per sample (alone), and both kinds of group in one pass. Ten units and batches
- * of 9 and 13 leave groups of fewer than four, which always go alone.
+ * in four non-zero per sample (alone), and both kinds of group in one pass. Ten units and batches of 9 and 13
+ * leave groups of fewer than four, which always go alone, and a layer of three units has no group of outputs.
  */
 class DenseBackwardTest {
   private static final int IN = 37;
-  private static final int UNITS = 10;
 
   @Test
   void everyGradientNonZeroGoesInGroups() {
-    check("dense", (n, o) -> 1);
+    check("dense", 10, (n, o) -> 1);
   }
 
   @Test
   void oneOutputInFourPerSampleGoesAlone() {
-    check("one in four", (n, o) -> (n + o) % 4 == 0 ? 1 : 0);
+    check("one in four", 10, (n, o) -> (n + o) % 4 == 0 ? 1 : 0);
   }
 
   @Test
   void groupsOfBothKindsInOnePass() {
     // Outputs 0-3 and samples 0-3 every gradient non-zero (their groups go together); outputs 4-7 and samples
     // 4-7 mostly one in four (alone).
-    check("mixed", (n, o) -> o < 4 || n < 4 || (n + o) % 4 == 0 ? 1 : 0);
+    check("mixed", 10, (n, o) -> o < 4 || n < 4 || (n + o) % 4 == 0 ? 1 : 0);
   }
 
-  private static void check(String pattern, IntBinaryOperator live) {
-    Model model = TestNetworks.oneLayer("{" + IN + "}", "", "@Dense(units = " + UNITS + ") DenseLayer a();").train();
+  @Test
+  void fewerOutputsThanAGroupGoAlone() {
+    // Three units: the weight gradient has no group code at all; the input gradient's samples still group.
+    check("three units", 3, (n, o) -> 1);
+  }
+
+  private static void check(String pattern, int units, IntBinaryOperator live) {
+    Model model = TestNetworks.oneLayer("{" + IN + "}", "", "@Dense(units = " + units + ") DenseLayer a();").train();
     float[] w = model.parameters().get(0).value();
     for (int batch : new int[] {9, 13, 16}) {
       Random random = new Random(batch);
@@ -48,10 +53,10 @@ class DenseBackwardTest {
       for (int i = 0; i < x.length; i++) {
         x[i] = random.nextInt(4) == 0 ? 0f : (float) random.nextGaussian();
       }
-      float[] g = new float[batch * UNITS];
+      float[] g = new float[batch * units];
       for (int n = 0; n < batch; n++) {
-        for (int o = 0; o < UNITS; o++) {
-          g[n * UNITS + o] = live.applyAsInt(n, o) == 1 ? (float) random.nextGaussian() : 0f;
+        for (int o = 0; o < units; o++) {
+          g[n * units + o] = live.applyAsInt(n, o) == 1 ? (float) random.nextGaussian() : 0f;
         }
       }
       Workspace ws = model.newPrivateWorkspace(batch);
@@ -62,15 +67,15 @@ class DenseBackwardTest {
       for (int i = 0; i < gw.length; i++) {
         gw[i] = (float) random.nextGaussian();
       }
-      for (int o = 0; o < UNITS; o++) {
+      for (int o = 0; o < units; o++) {
         gb[o] = (float) random.nextGaussian();
       }
       float[] expectedW = gw.clone();
       float[] expectedB = gb.clone();
-      for (int o = 0; o < UNITS; o++) {
+      for (int o = 0; o < units; o++) {
         float sum = 0f;
         for (int n = 0; n < batch; n++) {
-          float v = g[n * UNITS + o];
+          float v = g[n * units + o];
           if (v != 0f) {
             sum += v;
             for (int i = 0; i < IN; i++) {
@@ -82,8 +87,8 @@ class DenseBackwardTest {
       }
       float[] expectedX = new float[batch * IN];
       for (int n = 0; n < batch; n++) {
-        for (int o = 0; o < UNITS; o++) {
-          float v = g[n * UNITS + o];
+        for (int o = 0; o < units; o++) {
+          float v = g[n * units + o];
           if (v != 0f) {
             for (int i = 0; i < IN; i++) {
               expectedX[n * IN + i] = MultiplyAdd.madd(v, w[o * IN + i], expectedX[n * IN + i]);

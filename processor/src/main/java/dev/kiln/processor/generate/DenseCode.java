@@ -370,15 +370,18 @@ final class DenseCode implements LayerCode {
     int in = d.inFeatures();
     int out = d.units();
     int group = Methods.TARGETS_PER_GROUP;
-    CodeBlock.Builder body = CodeBlock.builder()
-        .addStatement("float[] acc = sums[0]")
-        .addStatement("$L", declarations("float[] ", "a", "sums[%d]"))
-        .beginControlFlow("for (int o0 = 0; o0 < $L; o0 += $L)", out, group)
-        .addStatement("int width = Math.min($L, $L - o0)", group, out)
-        .addStatement("int union = 0")
-        .addStatement("int each = 0");
-    if (out >= group) {
-      body.beginControlFlow("if (width == $L)", group)
+    // Fewer outputs than a group: every output goes alone, and the group's code would be dead.
+    boolean groups = out >= group;
+    CodeBlock.Builder body = CodeBlock.builder().addStatement("float[] acc = sums[0]");
+    if (groups) {
+      body.addStatement("$L", declarations("float[] ", "a", "sums[%d]"));
+    }
+    body.beginControlFlow("for (int o0 = 0; o0 < $L; o0 += $L)", out, group)
+        .addStatement("int width = Math.min($L, $L - o0)", group, out);
+    if (groups) {
+      body.addStatement("int union = 0")
+          .addStatement("int each = 0")
+          .beginControlFlow("if (width == $L)", group)
           .add("// The samples with a non-zero gradient for any of the four outputs, and the count for each.\n")
           .beginControlFlow("for (int n = 0; n < batch; n++)")
           .addStatement("int g0 = n * $L + o0", out)
@@ -386,33 +389,33 @@ final class DenseCode implements LayerCode {
           .addStatement("active[union] = n")
           .add(countUnionAndEach())
           .endControlFlow()
-          .endControlFlow();
-    }
-    body.beginControlFlow("if (width == $L && $L)", group, GROUP_PAYS)
-        .addStatement("int count = union");
-    for (int t = 0; t < group; t++) {
-      body.addStatement("System.arraycopy(gw, $L, a$L, 0, $L)", outputStart(t, in), t, in);
-    }
-    if (d.bias()) {
-      body.addStatement("$L", declarations("float ", "sum", "0f"))
-          .beginControlFlow("for (int j = 0; j < count; j++)")
-          .addStatement("int g0 = active[j] * $L + o0", out);
+          .endControlFlow()
+          .beginControlFlow("if (width == $L && $L)", group, GROUP_PAYS)
+          .addStatement("int count = union");
       for (int t = 0; t < group; t++) {
-        body.addStatement("sum$L += g[$L]", t, Methods.linear("g0", 1, t));
+        body.addStatement("System.arraycopy(gw, $L, a$L, 0, $L)", outputStart(t, in), t, in);
       }
-      body.endControlFlow();
+      if (d.bias()) {
+        body.addStatement("$L", declarations("float ", "sum", "0f"))
+            .beginControlFlow("for (int j = 0; j < count; j++)")
+            .addStatement("int g0 = active[j] * $L + o0", out);
+        for (int t = 0; t < group; t++) {
+          body.addStatement("sum$L += g[$L]", t, Methods.linear("g0", 1, t));
+        }
+        body.endControlFlow();
+        for (int t = 0; t < group; t++) {
+          body.addStatement("gb[$L] += sum$L", Methods.linear("o0", 1, t), t);
+        }
+      }
+      body.add("// Two samples' input rows per pass over the four weight-gradient rows.\n")
+          .add(Methods.addListedRowsToGroup("active", indexed("g[%%s * " + out + " + o0 + %d]"), "xRows[%s]",
+              indexed("a%d"), in));
       for (int t = 0; t < group; t++) {
-        body.addStatement("gb[$L] += sum$L", Methods.linear("o0", 1, t), t);
+        body.addStatement("System.arraycopy(a$L, 0, gw, $L, $L)", t, outputStart(t, in), in);
       }
+      body.nextControlFlow("else");
     }
-    body.add("// Two samples' input rows per pass over the four weight-gradient rows.\n")
-        .add(Methods.addListedRowsToGroup("active", indexed("g[%%s * " + out + " + o0 + %d]"), "xRows[%s]",
-            indexed("a%d"), in));
-    for (int t = 0; t < group; t++) {
-      body.addStatement("System.arraycopy(a$L, 0, gw, $L, $L)", t, outputStart(t, in), in);
-    }
-    body.nextControlFlow("else")
-        .beginControlFlow("for (int o = o0; o < o0 + width; o++)")
+    body.beginControlFlow("for (int o = o0; o < o0 + width; o++)")
         .addStatement("int wo = o * $L", in)
         .addStatement("System.arraycopy(gw, wo, acc, 0, $L)", in)
         .add("// The samples with a non-zero gradient for this output, listed without a branch.\n")
@@ -427,9 +430,11 @@ final class DenseCode implements LayerCode {
     body.add("// Eight samples' input rows per pass over the weight-gradient row.\n")
         .add(Methods.addListedRows("active", "g[%s * " + out + " + o]", "xRows[%s]", "acc", in))
         .addStatement("System.arraycopy(acc, 0, gw, wo, $L)", in)
-        .endControlFlow()
-        .endControlFlow()
         .endControlFlow();
+    if (groups) {
+      body.endControlFlow();
+    }
+    body.endControlFlow();
     return Methods.kernel(Methods.pass(d.name(), "WeightGradient"),
             "$L's weight and bias gradients, added to {@code gw} and {@code gb}.\n", d.name())
         .addParameter(Methods.FLOATS, "g")
@@ -460,9 +465,9 @@ final class DenseCode implements LayerCode {
         .addStatement("int width = Math.min($L, batch - n0)", group)
         .addStatement("int union = 0")
         .addStatement("int each = 0")
+        .addStatement("$L", sampleOffsets(out))
         .beginControlFlow("if (width == $L)", group)
         .add("// The outputs with a non-zero gradient in any of the four samples, and the count for each.\n")
-        .addStatement("$L", sampleOffsets(out))
         .beginControlFlow("for (int o = 0; o < $L; o++)", out)
         .addStatement("$L", declarations("int ", "b", "Float.floatToRawIntBits(g[g%d + o])"))
         .addStatement("outputs[union] = o")
@@ -470,8 +475,7 @@ final class DenseCode implements LayerCode {
         .endControlFlow()
         .endControlFlow()
         .beginControlFlow("if (width == $L && $L)", group, GROUP_PAYS)
-        .addStatement("int count = union")
-        .addStatement("$L", sampleOffsets(out));
+        .addStatement("int count = union");
     for (int t = 0; t < group; t++) {
       body.addStatement("java.util.Arrays.fill(a$L, 0, $L, 0f)", t, in);
     }
@@ -484,10 +488,10 @@ final class DenseCode implements LayerCode {
     body.nextControlFlow("else")
         .beginControlFlow("for (int n = n0; n < n0 + width; n++)")
         .addStatement("java.util.Arrays.fill(acc, 0, $L, 0f)", in)
-        .addStatement("int g0 = n * $L", out)
+        .addStatement("int gn = n * $L", out)
         .add("// This sample's outputs with a non-zero gradient; eight of their weight rows per pass.\n")
-        .add(Methods.listNonZero("outputs", "o", "0", String.valueOf(out), "g[g0 + o]"))
-        .add(Methods.addListedRows("outputs", "g[g0 + %s]", "wRows[%s]", "acc", in))
+        .add(Methods.listNonZero("outputs", "o", "0", String.valueOf(out), "g[gn + o]"))
+        .add(Methods.addListedRows("outputs", "g[gn + %s]", "wRows[%s]", "acc", in))
         .addStatement("System.arraycopy(acc, 0, gx, n * $L, $L)", in, in)
         .endControlFlow()
         .endControlFlow()
@@ -526,7 +530,10 @@ final class DenseCode implements LayerCode {
     return Methods.linear("o0", in, t * in);
   }
 
-  /** Where each of four samples' gradients start: {@code int g0 = n0 * 10, g1 = g0 + 10, ...}. */
+  /**
+   * Where each of four samples' gradients start: {@code int g0 = n0 * 10, g1 = g0 + 10, ...} (past the batch for a
+   * last group of fewer than four, which reads none of them).
+   */
   private static String sampleOffsets(int out) {
     StringBuilder offsets = new StringBuilder("int g0 = n0 * " + out);
     for (int t = 1; t < Methods.TARGETS_PER_GROUP; t++) {
