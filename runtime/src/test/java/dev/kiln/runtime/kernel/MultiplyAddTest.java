@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.management.HotSpotDiagnosticMXBean;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class MultiplyAddTest {
@@ -44,16 +41,9 @@ class MultiplyAddTest {
     assertTrue(refused.contains("-Dkiln.fma takes true or false, not 'yes'"), refused);
   }
 
-  /** Runs {@link Probe} in a fresh JVM with {@code -Dkiln.fma=value}: its output, or its error's. */
+  /** Runs {@link Probe} in a fresh JVM with the property set to {@code value}: its output, or its error's. */
   private static String runWith(String value) throws IOException, InterruptedException {
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process process = new ProcessBuilder(List.of(java.toString(), "-D" + MultiplyAdd.PROPERTY + "=" + value,
-            "-cp", System.getProperty("java.class.path"), Probe.class.getName()))
-        .redirectErrorStream(true)
-        .start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-    process.waitFor();
-    return output;
+    return FreshJvm.run(Probe.class, MultiplyAdd.PROPERTY, value);
   }
 
   /** Prints whether {@code madd} is fused and its value for the test's operands. */

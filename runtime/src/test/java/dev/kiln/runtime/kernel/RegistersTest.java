@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -37,16 +35,9 @@ class RegistersTest {
     assertNull(HotSpotOptions.value("NoSuchKilnOption"));
   }
 
-  /** Runs {@link Probe} in a fresh JVM with {@code -Dkiln.registers=value}: its output, or its error's. */
+  /** Runs {@link Probe} in a fresh JVM with the property set to {@code value}: its output, or its error's. */
   private static String runWith(String value) throws IOException, InterruptedException {
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process process = new ProcessBuilder(List.of(java.toString(), "-D" + Registers.PROPERTY + "=" + value,
-            "-cp", System.getProperty("java.class.path"), Probe.class.getName()))
-        .redirectErrorStream(true)
-        .start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-    process.waitFor();
-    return output;
+    return FreshJvm.run(Probe.class, Registers.PROPERTY, value);
   }
 
   /** Prints whether the kernels choose for 32 registers. */
