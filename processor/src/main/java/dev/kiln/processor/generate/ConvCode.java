@@ -56,7 +56,7 @@ final class ConvCode implements LayerCode {
    * pass on an AMD Zen 4, and five rows a pass were no faster there). On an AMD Zen 5 with AVX-512, the first
    * convolution of LeNet-5 with all five rows in one pass: its weight gradient at batch 64 183 µs against 262 µs in
    * three passes (scratch harness), and 307 µs in a JVM held to 16 registers ({@code -XX:UseAVX=2}); the training
-   * step 2,094-2,109 against 2,139-2,207 µs (JMH, three JVMs each, alternating builds).
+   * step 2,094-2,228 against 2,139-2,264 µs (JMH, five pairs of JVMs alternating between the builds: about 2%).
    */
   static final int SUMS_IN_MANY_REGISTERS = 25;
 
