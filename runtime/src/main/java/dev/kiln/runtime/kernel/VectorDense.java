@@ -162,11 +162,15 @@ final class VectorDense {
       int o = 0;
       if (WIDE_BLOCKS) {
         // Sixteen or eight vectors of outputs a pass: the MLP's first layer (256 outputs) then streams its weight
-        // row by row, front to back (784 x 256 at batch 1: 8.0 -> 6.7-7.0 us, scratch harness).
+        // row by row, front to back (784 x 256 at batch 1: 8.0 -> 6.7-7.0 us, scratch harness). More than seven
+        // vectors left take one pass of eight, the last moved back to end at the last output (it computes some
+        // sums again, in the same order, so they come out the same bits): LeNet-5's 400 x 120 layer at batch 1 was
+        // three passes (four vectors, two, two) and took 1.60-1.74 us, and takes 1.29-1.36 us in one (scratch
+        // harness, three JVMs each).
         for (; o + 16 * LANES <= out; o += 16 * LANES) {
           oneBySixteen(x, wt, b, y, n, o, in, out);
         }
-        for (; o + 8 * LANES <= out; o += 8 * LANES) {
+        for (; out - o > 7 * LANES; o += 8 * LANES) {
           oneByEight(x, wt, b, y, n, o, in, out);
         }
       }
@@ -610,8 +614,14 @@ final class VectorDense {
     a15.intoArray(y, y0 + 15 * LANES);
   }
 
-  /** Sample n, outputs o..o+8*LANES-1 (see {@link #WIDE_BLOCKS}). */
+  /**
+   * Sample n, outputs o..o+8*LANES-1 (see {@link #WIDE_BLOCKS}), of which at least o..o+7*LANES exist: the last vector
+   * moves back to end at the last output where fewer are left. (Every vector's offset a variable of its own, to
+   * move several back, ran short of registers: a 120 x 84 layer took 302 ns in one such pass against 209 in two,
+   * scratch harness.)
+   */
   private static void oneByEight(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
+    int last = Math.min(o + 7 * LANES, out - LANES) - o;
     FloatVector a0 = FloatVector.fromArray(SPECIES, b, o);
     FloatVector a1 = FloatVector.fromArray(SPECIES, b, o + LANES);
     FloatVector a2 = FloatVector.fromArray(SPECIES, b, o + 2 * LANES);
@@ -619,7 +629,7 @@ final class VectorDense {
     FloatVector a4 = FloatVector.fromArray(SPECIES, b, o + 4 * LANES);
     FloatVector a5 = FloatVector.fromArray(SPECIES, b, o + 5 * LANES);
     FloatVector a6 = FloatVector.fromArray(SPECIES, b, o + 6 * LANES);
-    FloatVector a7 = FloatVector.fromArray(SPECIES, b, o + 7 * LANES);
+    FloatVector a7 = FloatVector.fromArray(SPECIES, b, o + last);
     int x0 = n * in;
     for (int k = 0, w = o; k < in; k++, w += out) {
       FloatVector v = FloatVector.broadcast(SPECIES, x[x0 + k]);
@@ -630,7 +640,7 @@ final class VectorDense {
       a4 = FloatVector.fromArray(SPECIES, wt, w + 4 * LANES).fma(v, a4);
       a5 = FloatVector.fromArray(SPECIES, wt, w + 5 * LANES).fma(v, a5);
       a6 = FloatVector.fromArray(SPECIES, wt, w + 6 * LANES).fma(v, a6);
-      a7 = FloatVector.fromArray(SPECIES, wt, w + 7 * LANES).fma(v, a7);
+      a7 = FloatVector.fromArray(SPECIES, wt, w + last).fma(v, a7);
     }
     int y0 = n * out + o;
     a0.intoArray(y, y0);
@@ -640,7 +650,7 @@ final class VectorDense {
     a4.intoArray(y, y0 + 4 * LANES);
     a5.intoArray(y, y0 + 5 * LANES);
     a6.intoArray(y, y0 + 6 * LANES);
-    a7.intoArray(y, y0 + 7 * LANES);
+    a7.intoArray(y, y0 + last);
   }
 
   /** Sample n, outputs o..o+2*LANES-1. */

@@ -7,10 +7,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Vector API dense kernel against the sum written out in double precision, for shapes that exercise its blocks
- * of six samples, fewer samples one at a time (four vectors, pairs, single vectors), and layers narrower than a
- * vector (dot products in blocks of four by four, or one at a time) (the surefire
- * configuration adds the incubating module, as a user turning the kernel on would); the backward kernels the same
- * way; and the flat transpose the forward kernel reads.
+ * of six samples, fewer samples one at a time (sixteen, eight or four vectors, pairs, single vectors, the last of
+ * them moved back to end at the last output), and layers narrower than a vector (dot products in blocks of four by
+ * four, or one at a time) (the surefire configuration adds the incubating module, as a user turning the kernel on
+ * would); the backward kernels the same way; and the flat transpose the forward kernel reads.
  */
 class VectorDenseTest {
   @Test
@@ -20,9 +20,10 @@ class VectorDenseTest {
         // the wide blocks where vectors hold 16 floats: eight by three for 784 and 84 outputs at batch 64 and, its
         // last block of outputs moved back, 50 at batch 8; six by four (256 at batch 64 above) with the last blocks
         // moved back both ways for 120 outputs at batch 7 and 100 at 13; one sample by sixteen or eight vectors with
-        // the rest after them
+        // the rest after them; more than seven vectors left in one pass of eight, the last moved back (LeNet-5's 120
+        // outputs at batch 1, and 250: sixteen vectors, then eight), fewer in fours and pairs (84, and 72)
         {64, 256, 784}, {64, 120, 84}, {8, 10, 50}, {7, 30, 120}, {13, 20, 100}, {1, 30, 300}, {2, 20, 150},
-        {1, 10, 200}};
+        {1, 10, 200}, {1, 400, 120}, {1, 120, 84}, {2, 50, 72}, {1, 30, 250}};
     Random random = new Random(3);
     for (int[] shape : shapes) {
       int batch = shape[0];
@@ -147,7 +148,8 @@ class VectorDenseTest {
    */
   @Test
   void aSampleGetsTheSameBitsInAnyBatch() {
-    int[][] shapes = {{64, 784, 256}, {64, 256, 784}, {64, 120, 84}, {13, 30, 100}, {9, 40, 50}, {64, 84, 10}};
+    int[][] shapes = {{64, 784, 256}, {64, 256, 784}, {64, 120, 84}, {13, 30, 100}, {9, 40, 50}, {64, 84, 10},
+        {64, 400, 120}, {8, 50, 72}};
     Random random = new Random(11);
     for (int[] shape : shapes) {
       int batch = shape[0];
