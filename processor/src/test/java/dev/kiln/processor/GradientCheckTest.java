@@ -28,6 +28,9 @@ class GradientCheckTest {
         Arguments.of("conv_stride_dilation", "{2, 9, 8}",
             "@Conv(filters = 3, kernel = {3, 2}, stride = {2, 3}, padding = {2, 1}, dilation = 2) ConvLayer a();"),
         Arguments.of("conv_groups", "{4, 5, 5}", "@Conv(filters = 6, kernel = 3, groups = 2) ConvLayer a();"),
+        // One tap per filter: the forward pass's only pass over the columns is its first, which starts from the bias,
+        // for a group of four filters; the fifth starts from a row filled with its bias.
+        Arguments.of("conv_single_tap", "{1, 4, 5}", "@Conv(filters = 5, kernel = 1) ConvLayer a();"),
         // More than 32 taps per filter: the weight gradient goes through im2row rows, each window but a row's first
         // copied from the one before where the horizontal stride equals the dilation (1 and 1, 2 and 2), not so
         // where they differ.

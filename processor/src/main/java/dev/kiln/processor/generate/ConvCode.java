@@ -538,8 +538,9 @@ final class ConvCode implements LayerCode {
   /**
    * Forward: a few samples' columns side by side (see {@link ConvModel#samplesPerPass}), then, for each block of
    * filters whose accumulator rows fit in L1 ({@link ConvModel#filtersPerPass}), two column rows per pass over four
-   * filters' accumulator rows at a time ({@link #groupedColumnPasses}), the two or three filters left over of a block
-   * the same way together, a lone one eight per pass ({@link #columnPasses}). Every array in the innermost loop is
+   * filters' accumulator rows at a time ({@link #groupedColumnPasses}; the first pass starts from the bias), the two
+   * or three filters left over of a block the same way together, a lone one eight per pass ({@link #columnPasses}),
+   * both from rows filled with the bias. Every array in the innermost loop is
    * indexed from 0 by the same counter, which is what lets C2 vectorise it (with arrays at unrelated offsets it
    * cannot align them and stays scalar). The bias may be null (none), and {@code relu} clamps the accumulator rows
    * before they are stored: the layer's own ReLU, or that of a batch norm folded into the layer at inference.
@@ -564,18 +565,18 @@ final class ConvCode implements LayerCode {
         .add("// The opt-in Vector API kernel (-Dkiln.vector=true); ENABLED is a constant to C2.\n")
         .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
         .addStatement("$T.convForward(w, b, cols, sums, f0, f1 - f0, len, $L)", Methods.VECTOR_BACKEND, k)
-        .nextControlFlow("else")
-        .beginControlFlow("for (int f = f0; f < f1; f++)")
+        .nextControlFlow("else");
+    // Two column rows per pass over four filters' accumulator rows at a time (then a last single row), the first
+    // pass starting from the bias; the filters left over, fewer than four, start from rows filled with their bias:
+    // two or three of them together the same way, a lone one eight column rows per pass, then four, then one.
+    int group = Methods.TARGETS_PER_GROUP;
+    b.addStatement("int fg = f0 + (f1 - f0) / $L * $L", group, group)
+        .beginControlFlow("for (int f = fg; f < f1; f++)")
         .addStatement("java.util.Arrays.fill(sums[f - f0], 0, len, b == null ? 0f : b[f])")
         .endControlFlow();
-    // Two column rows per pass over four filters' accumulator rows at a time (then a last single row); the
-    // filters left over, fewer than four: two or three of them together the same way, a lone one eight column
-    // rows per pass, then four, then one.
-    int group = Methods.TARGETS_PER_GROUP;
-    b.addStatement("int fg = f0 + (f1 - f0) / $L * $L", group, group);
     int pairs = k - k % Methods.ROWS_PER_GROUP_PASS;
-    groupedColumnPasses(b, 0, pairs, Methods.ROWS_PER_GROUP_PASS, k, group, "f0", "fg");
-    groupedColumnPasses(b, pairs, k, 1, k, group, "f0", "fg");
+    groupedColumnPasses(b, 0, pairs, Methods.ROWS_PER_GROUP_PASS, k, group, "f0", "fg", true);
+    groupedColumnPasses(b, pairs, k, 1, k, group, "f0", "fg", pairs == 0);
     for (int left : leftoverFilters(c)) {
       b.beginControlFlow("if (f1 - fg == $L)", left);
       if (left == 1) {
@@ -585,8 +586,8 @@ final class ConvCode implements LayerCode {
         columnPasses(b, wide, four, 4, k);
         columnPasses(b, four, k, 1, k);
       } else {
-        groupedColumnPasses(b, 0, pairs, Methods.ROWS_PER_GROUP_PASS, k, left, "fg", "f1");
-        groupedColumnPasses(b, pairs, k, 1, k, left, "fg", "f1");
+        groupedColumnPasses(b, 0, pairs, Methods.ROWS_PER_GROUP_PASS, k, left, "fg", "f1", false);
+        groupedColumnPasses(b, pairs, k, 1, k, left, "fg", "f1", false);
       }
       b.endControlFlow();
     }
@@ -656,24 +657,47 @@ final class ConvCode implements LayerCode {
    * with eight rows a pass (scratch harness); two filters with four rows a pass stayed scalar (2.7).
    */
   private static void groupedColumnPasses(CodeBlock.Builder b, int from, int to, int width, int taps, int group,
-      String first, String end) {
+      String first, String end, boolean fromBias) {
     if (from >= to) {
       return;
     }
+    if (fromBias) {
+      // The first pass on its own: it starts each sum from the filter's bias instead of reading a row filled with it
+      // (the same value, so the same bits), which saves the fill's pass over the rows and this pass's loads of them.
+      groupedColumnPass(b, from, width, taps, group, first, end, true);
+      from += width;
+    }
+    if (from < to) {
+      b.beginControlFlow("for (int k = $L; k < $L; k += $L)", from, to, width);
+      groupedColumnPass(b, -1, width, taps, group, first, end, false);
+      b.endControlFlow();
+    }
+  }
+
+  /**
+   * One pass of {@link #groupedColumnPasses}: column rows {@code k..k+width-1} ({@code k} the constant {@code at}, or
+   * the enclosing loop's counter where {@code at} is negative), each sum starting from the filter's bias ({@code
+   * fromBias}; none where {@code b} is null) or from its accumulator row.
+   */
+  private static void groupedColumnPass(CodeBlock.Builder b, int at, int width, int taps, int group, String first,
+      String end, boolean fromBias) {
     String[] columns = new String[width];
     String[] elements = new String[width];
     for (int e = 0; e < width; e++) {
-      columns[e] = "c" + e + " = cols[k" + (e == 0 ? "" : " + " + e) + "]";
+      columns[e] = "c" + e + " = cols[" + (at >= 0 ? String.valueOf(at + e) : "k" + (e == 0 ? "" : " + " + e)) + "]";
       elements[e] = "v" + e + " = c" + e + "[p]";
     }
     String[] rows = new String[group];
     String[] offsets = new String[group];
+    String tap = at < 0 ? " + k" : at == 0 ? "" : " + " + at;
     for (int t = 0; t < group; t++) {
       rows[t] = "s" + t + " = sums[f - f0" + (t == 0 ? "" : " + " + t) + "]";
-      offsets[t] = "wf" + t + " = " + (t == 0 ? "f * " + taps + " + k" : "wf" + (t - 1) + " + " + taps);
+      offsets[t] = "wf" + t + " = " + (t == 0 ? "f * " + taps + tap : "wf" + (t - 1) + " + " + taps);
     }
-    b.beginControlFlow("for (int k = $L; k < $L; k += $L)", from, to, width)
-        .addStatement("float[] $L", String.join(", ", columns))
+    if (at >= 0) {
+      b.add("{\n").indent(); // a block of its own, so that the passes after it can declare the same names
+    }
+    b.addStatement("float[] $L", String.join(", ", columns))
         .beginControlFlow("for (int f = $L; f < $L; f += $L)", first, end, group)
         .addStatement("float[] $L", String.join(", ", rows))
         .addStatement("int $L", String.join(", ", offsets));
@@ -684,14 +708,24 @@ final class ConvCode implements LayerCode {
       }
       b.addStatement("float $L", String.join(", ", filterWeights));
     }
+    if (fromBias) {
+      String[] biases = new String[group];
+      for (int t = 0; t < group; t++) {
+        biases[t] = "b" + t + " = b == null ? 0f : b[f" + (t == 0 ? "" : " + " + t) + "]";
+      }
+      b.addStatement("float $L", String.join(", ", biases));
+    }
     b.beginControlFlow("for (int p = 0; p < len; p++)")
         .addStatement("float $L", String.join(", ", elements));
     for (int t = 0; t < group; t++) {
-      b.addStatement("s$L[p] = $L", t, Methods.maddChain("s" + t + "[p]", "a" + t, "v", "", width));
+      String start = fromBias ? "b" + t : "s" + t + "[p]";
+      b.addStatement("s$L[p] = $L", t, Methods.maddChain(start, "a" + t, "v", "", width));
     }
     b.endControlFlow()
-        .endControlFlow()
         .endControlFlow();
+    if (at >= 0) {
+      b.unindent().add("}\n");
+    }
   }
 
   /**
@@ -765,8 +799,8 @@ final class ConvCode implements LayerCode {
 
   /**
    * With the opt-in Vector API kernels on, the fused pool runs there instead ({@code VectorBackend.maxPool2x2} or
-   * {@code maxPool2x2Winners}, whose results are the same bits), gathering each tap through the layer's table of
-   * window starts; {@code rest} the call's arguments after the table.
+   * {@code maxPool2x2Winners}, whose results are the same bits), which reads the rows of windows in chunks, or
+   * gathers each tap through the layer's table of window starts; {@code rest} the call's arguments after the table.
    */
   private static CodeBlock vectorPool(ConvModel c, String kernel, String rest) {
     return CodeBlock.builder()
