@@ -104,10 +104,15 @@ final class VectorPool {
     }
   }
 
-  /** {@link #maxPool} gathering, from window {@code i} to the end of the plane. */
+  /**
+   * {@link #maxPool} gathering, from window {@code i} to the end of the plane, a vector of windows at a time; the
+   * last vector moves back to end at the plane's last window (those it computes again come out the same), so only a
+   * plane smaller than a vector goes through scalar code.
+   */
   private static void gatherMaxima(float[] s, int so, int width, int[] starts, float[] pooled, int po, int i) {
     int plane = starts.length;
-    for (; i + LANES <= plane; i += LANES) {
+    for (; i < plane && plane >= LANES; i += LANES) {
+      i = Math.min(i, plane - LANES);
       FloatVector v0 = FloatVector.fromArray(FLOATS, s, so, starts, i);
       FloatVector v1 = FloatVector.fromArray(FLOATS, s, so + 1, starts, i);
       FloatVector v2 = FloatVector.fromArray(FLOATS, s, so + width, starts, i);
@@ -177,11 +182,12 @@ final class VectorPool {
     }
   }
 
-  /** {@link #maxPoolWinners} gathering, from window {@code i} to the end of the plane. */
+  /** {@link #maxPoolWinners} gathering, from window {@code i} to the end of the plane, as {@link #gatherMaxima}. */
   private static void gatherWinners(float[] s, int so, int width, int[] starts, float[] pooled, int[] arg,
       int po, int yo, int i) {
     int plane = starts.length;
-    for (; i + LANES <= plane; i += LANES) {
+    for (; i < plane && plane >= LANES; i += LANES) {
+      i = Math.min(i, plane - LANES);
       FloatVector v0 = FloatVector.fromArray(FLOATS, s, so, starts, i);
       FloatVector v1 = FloatVector.fromArray(FLOATS, s, so + 1, starts, i);
       FloatVector v2 = FloatVector.fromArray(FLOATS, s, so + width, starts, i);
