@@ -799,8 +799,8 @@ final class ConvCode implements LayerCode {
 
   /**
    * With the opt-in Vector API kernels on, the fused pool runs there instead ({@code VectorBackend.maxPool2x2} or
-   * {@code maxPool2x2Winners}, whose results are the same bits), which reads the rows of windows in chunks, or
-   * gathers each tap through the layer's table of window starts; {@code rest} the call's arguments after the table.
+   * {@code maxPool2x2Winners}, whose results are the same bits), gathering each tap through the layer's table of
+   * window starts; {@code rest} the call's arguments after the table.
    */
   private static CodeBlock vectorPool(ConvModel c, String kernel, String rest) {
     return CodeBlock.builder()

@@ -71,7 +71,7 @@ class VectorKernelsAllocationTest {
         () -> VectorBackend.maxPool2x2(plane, 0, 28, poolWindows, pooled, 0));
     assertReachesZeroAllocation("maxPool2x2Winners",
         () -> VectorBackend.maxPool2x2Winners(plane, 0, 28, poolWindows, pooled, winners, 0, 0));
-    // Rows of five windows (LeNet-5's second pool), narrower than a chunk: gathered.
+    // LeNet-5's second pool: 25 windows, the last vector moved back.
     int[] narrowWindows = ConvWindows.starts(5, 5, 20, 2);
     assertReachesZeroAllocation("maxPool2x2, narrow rows",
         () -> VectorBackend.maxPool2x2(plane, 0, 10, narrowWindows, pooled, 0));

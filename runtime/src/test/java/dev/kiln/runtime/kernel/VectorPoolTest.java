@@ -7,16 +7,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Vector API's 2x2 max pool against the generated kernels' scalar rule ({@code PoolCode.twoByTwoWinner}, written
- * out below): the same maxima to the bit and the same winners, on planes whose rows of windows the kernel splits into
- * chunks and on narrower ones, which it gathers, with the ties a ReLU makes (many windows all zero), signed zeros,
- * infinities and NaN (the last NaN wins, as PyTorch's rule gives), in planes that start part-way into their arrays.
+ * out below): the same maxima to the bit and the same winners, on planes whose windows fill whole vectors, leave a
+ * last vector to move back, or are fewer than a vector, with the ties a ReLU makes (many windows all zero), signed
+ * zeros, infinities and NaN (the last NaN wins, as PyTorch's rule gives), in planes that start part-way into their
+ * arrays.
  */
 class VectorPoolTest {
   /**
-   * {pooled height, pooled width, plane width, plane height}: rows of windows that chunks of half a vector (eight
-   * windows with AVX-512, four with AVX2) fill exactly (8, 16), or with a last chunk moved back (14, 9, 20, 7 with
-   * AVX2), and rows narrower than a chunk, which gather (5, 1, 7 with AVX-512); planes an odd number wide, whose last
-   * column no window takes.
+   * {pooled height, pooled width, plane width, plane height}: planes of 196, 25, 1, 21, 64, 36, 40 and 48 windows
+   * (with vectors of 16: a last vector moved back, one window alone, whole vectors); planes an odd number wide, whose
+   * last column no window takes.
    */
   private static final int[][] PLANES = {{14, 14, 28, 28}, {5, 5, 10, 10}, {5, 5, 11, 11}, {1, 1, 2, 2},
       {3, 7, 15, 7}, {8, 8, 16, 16}, {4, 9, 18, 9}, {2, 20, 40, 4}, {3, 16, 33, 7}};
