@@ -20,9 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Not kept: reading each row of windows with plain loads, split into even and odd taps by a permutation within
  * the vector ({@code rearrange}). LeNet-5's first pool at batch 64 took 50 against 90 µs that way (118 -> 91 with
  * winners, scratch harness; this round's Zen 5 microcodes the gathers), but in some JVMs with two threads calling
- * the network it allocated 1,152 B per LeNet-5 image at batch 1 (JMH's GC profiler; the cause not traced, most
- * likely the permutations' constant shuffles, whose indexes JDK 17 checks on every call), and zero allocation is
- * the rule here.
+ * the network it allocated 1,152 B per LeNet-5 image at batch 1 (JMH's GC profiler; in 7 of 14 fresh JVMs, and in
+ * none of 8 with JDK 17's index checks of the shuffles off, which also drops every vector access's bounds check, so
+ * it is no fix), and zero allocation is the rule here.
  *
  * <p>As in {@link VectorDense}, no vector leaves the method that makes it.
  */
