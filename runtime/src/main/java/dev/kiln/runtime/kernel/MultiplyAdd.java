@@ -33,11 +33,8 @@ public final class MultiplyAdd {
   }
 
   private static boolean fused() {
-    String forced = System.getProperty(PROPERTY);
+    String forced = HotSpotOptions.forcedChoice(PROPERTY, "true", "false");
     if (forced != null) {
-      if (!forced.equals("true") && !forced.equals("false")) {
-        throw new IllegalArgumentException("-D" + PROPERTY + " takes true or false, not '" + forced + "'");
-      }
       return forced.equals("true");
     }
     // Where the JVM does not say (not HotSpot), the plain multiply and add is right everywhere.

@@ -16,11 +16,8 @@ public final class Registers {
   private Registers() {}
 
   private static boolean many() {
-    String forced = System.getProperty(PROPERTY);
+    String forced = HotSpotOptions.forcedChoice(PROPERTY, "16", "32");
     if (forced != null) {
-      if (!forced.equals("16") && !forced.equals("32")) {
-        throw new IllegalArgumentException("-D" + PROPERTY + " takes 16 or 32, not '" + forced + "'");
-      }
       return forced.equals("32");
     }
     String arch = System.getProperty("os.arch", "");
