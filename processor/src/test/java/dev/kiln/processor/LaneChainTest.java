@@ -18,8 +18,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The leading convolutions run batch-in-lanes at inference with the Vector API kernels on: which networks get that
  * path, and, in the build's Vector API test execution, that each sample gets the bits of the layers as written (a
- * training pass of the sample alone) in a batch (whole groups in lanes, leftover samples through the layers' own
- * kernels) and alone, and that a backward pass after such an inference pass gives the gradients of one after a
+ * training pass of the sample alone) in a batch (whole groups in lanes, leftover samples one at a time on the pooled
+ * kernels where every chain convolution is pooled with stride 1, else through the layers' own kernels) and alone,
+ * and that a backward pass after such an inference pass gives the gradients of one after a
  * training pass (it runs the layers again as written).
  */
 class LaneChainTest {
@@ -49,6 +50,14 @@ class LaneChainTest {
             "@Conv(filters = 4, kernel = 3, padding = 1) ConvLayer c1();\n"
                 + "@Pool(size = 2) PoolLayer p1();\n"
                 + "@Dense(units = 3) DenseLayer out();"),
+        // Padding into filters in lanes (16 and 32 filters, rows of six), then pooled rows of two: the one-sample
+        // pooled kernels' other blocks.
+        Arguments.of("pooled_filters_in_lanes", "{3, 12, 12}",
+            "@Conv(filters = 16, kernel = 3, padding = 1, activation = Activation.RELU) ConvLayer c1();\n"
+                + "@Pool(size = 2) PoolLayer p1();\n"
+                + "@Conv(filters = 32, kernel = 3, activation = Activation.RELU) ConvLayer c2();\n"
+                + "@Pool(size = 2) PoolLayer p2();\n"
+                + "@Dense(units = 3) DenseLayer out();"),
         // Dilation; the chain ends before a convolution whose activation runs after its kernel.
         Arguments.of("dilation_then_tanh", "{2, 12, 12}",
             "@Conv(filters = 5, kernel = 3, dilation = 2, activation = Activation.RELU) ConvLayer c1();\n"
@@ -64,6 +73,28 @@ class LaneChainTest {
   @MethodSource("chained")
   void leadingConvolutionsGetTheLanePath(String name, String input, String layers) {
     assertThat(runsInLanes(TestNetworks.network(input, layers))).isTrue();
+  }
+
+  private static boolean runsPooled(Model model) {
+    return Arrays.stream(model.getClass().getDeclaredMethods()).anyMatch(m -> m.getName().equals("forwardPooled"));
+  }
+
+  @Test
+  void loneSamplesTakeThePooledKernelsWhereEveryChainConvolutionIsPooledWithStrideOne() {
+    assertThat(runsPooled(TestNetworks.network("{1, 28, 28}", (String) chained().findFirst().get().get()[2])))
+        .isTrue();
+    // No pool; a stride of 2 and groups; dilation.
+    assertThat(runsPooled(TestNetworks.network("{4, 9, 11}",
+        "@Conv(filters = 6, kernel = 3, padding = 1, groups = 2) ConvLayer c1();\n"
+            + "@Dense(units = 4) DenseLayer out();"))).isFalse();
+    assertThat(runsPooled(TestNetworks.network("{2, 12, 12}",
+        "@Conv(filters = 4, kernel = 3, stride = 2, activation = Activation.RELU) ConvLayer c1();\n"
+            + "@Pool(size = 2) PoolLayer p1();\n"
+            + "@Dense(units = 3) DenseLayer out();"))).isFalse();
+    assertThat(runsPooled(TestNetworks.network("{2, 12, 12}",
+        "@Conv(filters = 4, kernel = 3, dilation = 2, activation = Activation.RELU) ConvLayer c1();\n"
+            + "@Pool(size = 2) PoolLayer p1();\n"
+            + "@Dense(units = 3) DenseLayer out();"))).isFalse();
   }
 
   @Test
@@ -118,7 +149,13 @@ class LaneChainTest {
   @EnabledIfSystemProperty(named = VectorBackend.PROPERTY, matches = "true")
   void backwardAfterInferenceInLanesGivesTheGradientsOfTraining(String name, String input, String layers) {
     Model model = TestNetworks.network(input, layers);
-    int batch = 2 * VectorBackend.lanes() + 1;
+    // A lone sample (the pooled kernels where the chain takes them) and groups with a leftover sample.
+    for (int batch : new int[] {1, 2 * VectorBackend.lanes() + 1}) {
+      checkBackwardAfterInference(name, model, batch);
+    }
+  }
+
+  private static void checkBackwardAfterInference(String name, Model model, int batch) {
     float[] x = gaussian(new Random(7), batch * model.inputShape().size());
     float[] g = gaussian(new Random(8), batch * model.outputShape().size());
 
@@ -131,9 +168,9 @@ class LaneChainTest {
     inferred.zeroGradients();
     model.eval().forward(inferred, x, batch);
     float[] inputGrad = model.backward(inferred, g);
-    assertWithMessage("%s input gradient", name).that(inputGrad).isEqualTo(expectedInputGrad);
+    assertWithMessage("%s batch %s input gradient", name, batch).that(inputGrad).isEqualTo(expectedInputGrad);
     for (int p = 0; p < trained.gradients().length; p++) {
-      assertWithMessage("%s gradient of parameter %s", name, p).that(inferred.gradients()[p])
+      assertWithMessage("%s batch %s gradient of parameter %s", name, batch, p).that(inferred.gradients()[p])
           .isEqualTo(trained.gradients()[p]);
     }
   }

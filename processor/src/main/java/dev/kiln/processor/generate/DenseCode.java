@@ -187,7 +187,8 @@ final class DenseCode implements LayerCode {
         .addStatement("$T.transposeFlat($L, $L, $L, $L)", PACKING, LayerCode.field(d.name(), "weight"), d.units(),
             d.inFeatures(), field)
         .build();
-    return versionedCopyMethod(d, flatMethod(d), field, Methods.FLOATS, "transposed into one array", refresh);
+    return Methods.versionedCopy(d.name(), lockField(d), flatMethod(d), field, Methods.FLOATS, "transposed into one array",
+        refresh);
   }
 
   /**
@@ -204,31 +205,8 @@ final class DenseCode implements LayerCode {
         .addStatement("$T.transpose($L, $L, $L, $L)", PACKING, LayerCode.field(d.name(), "weight"), d.units(),
             d.inFeatures(), field)
         .build();
-    return versionedCopyMethod(d, packedMethod(d), field, ArrayTypeName.of(Methods.FLOATS), "transposed", refresh);
-  }
-
-  /**
-   * A copy of the weight that {@code refresh} remakes when the weight's version has moved (after a load, an
-   * optimizer step or {@code markModified}). Threads that see a stale version serialise on the layer's copy lock;
-   * the rest read the copy freely (its version field is volatile and written after the copy and its field).
-   */
-  private static MethodSpec versionedCopyMethod(DenseModel d, String method, String field, TypeName type,
-      String what, CodeBlock refresh) {
-    return MethodSpec.methodBuilder(method)
-        .addModifiers(Modifier.PRIVATE)
-        .returns(type)
-        .addJavadoc("$L's weight $L, current with the weight's values.\n", d.name(), what)
-        .addStatement("int version = $L.weight().version()", d.name())
-        .beginControlFlow("if (version != $LVersion)", field)
-        .beginControlFlow("synchronized ($L)", lockField(d))
-        .beginControlFlow("if (version != $LVersion)", field)
-        .addCode(refresh)
-        .addStatement("$LVersion = version", field)
-        .endControlFlow()
-        .endControlFlow()
-        .endControlFlow()
-        .addStatement("return $L", field)
-        .build();
+    return Methods.versionedCopy(d.name(), lockField(d), packedMethod(d), field, ArrayTypeName.of(Methods.FLOATS),
+        "transposed", refresh);
   }
 
   /**

@@ -49,13 +49,88 @@ final class LaneChainCode {
    */
   static List<FieldSpec> fields(NetworkPlan plan) {
     List<FieldSpec> fields = new ArrayList<>();
+    boolean pooled = plan.laneChainPooled();
     for (LayerPlan l : plan.laneChain()) {
       ConvModel c = (ConvModel) l.layer();
       if (!c.wideGrid()) {
         fields.add(ConvCode.tapsFieldSpec(c));
       }
+      if (pooled) {
+        fields.addAll(pooledFields(c));
+      }
     }
     return fields;
+  }
+
+  private static String pooledTaps(ConvModel c) {
+    return c.name() + "PooledTaps";
+  }
+
+  private static String pooledWeight(ConvModel c) {
+    return c.name() + "PooledWeight";
+  }
+
+  private static String pooledLock(ConvModel c) {
+    return c.name() + "PooledLock";
+  }
+
+  private static String pooledScratch(ConvModel c) {
+    return c.name() + "PooledScratch";
+  }
+
+  /** The runtime's description of a chain convolution for the pooled kernels, as arguments. */
+  private static String pooledGeometry(ConvModel c) {
+    Window w = c.window();
+    return c.input().channels() + ", " + c.input().height() + ", " + c.input().width() + ", " + w.ph() + ", "
+        + w.pw() + ", " + c.filters() + ", " + w.kh() + ", " + w.kw();
+  }
+
+  /**
+   * A chain convolution's tap table for the one-sample pooled kernels, and its weight transposed ({@code
+   * [taps][filters]}) for the kernel that puts the filters in lanes, made on first use with its version and lock.
+   */
+  private static List<FieldSpec> pooledFields(ConvModel c) {
+    return List.of(
+        FieldSpec.builder(Methods.INTS, pooledTaps(c), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+            .addJavadoc("$L: where each tap reads its input in the one-sample pooled kernels (the Vector API "
+                + "kernels).\n", c.name())
+            .initializer("$T.pooledTaps($L)", VECTOR, pooledGeometry(c))
+            .build(),
+        FieldSpec.builder(Methods.FLOATS, pooledWeight(c), Modifier.PRIVATE)
+            .addJavadoc("$L's weight transposed, for the one-sample pooled kernel with filters in lanes; made on first "
+                + "use.\n", c.name())
+            .build(),
+        FieldSpec.builder(TypeName.INT, pooledWeight(c) + "Version", Modifier.PRIVATE, Modifier.VOLATILE)
+            .addJavadoc("The weight's version the transposed copy was made from.\n")
+            .initializer("-1")
+            .build(),
+        FieldSpec.builder(ClassName.OBJECT, pooledLock(c), Modifier.PRIVATE, Modifier.FINAL)
+            .addJavadoc("Serialises remaking $L's transposed copy.\n", c.name())
+            .initializer("new Object()")
+            .build());
+  }
+
+  /** Each chain convolution's transposed-weight method, for the pooled kernels; none unless the chain takes them. */
+  static List<MethodSpec> pooledWeightMethods(NetworkPlan plan) {
+    List<MethodSpec> methods = new ArrayList<>();
+    if (!plan.laneChainPooled()) {
+      return methods;
+    }
+    for (LayerPlan l : plan.laneChain()) {
+      ConvModel c = (ConvModel) l.layer();
+      String field = pooledWeight(c);
+      int taps = ConvModel.rowLength(c);
+      CodeBlock refresh = CodeBlock.builder()
+          .beginControlFlow("if ($L == null)", field)
+          .addStatement("$L = new float[$L]", field, c.filters() * taps)
+          .endControlFlow()
+          .addStatement("$T.transposeFlat($L, $L, $L, $L)", Methods.PACKING, LayerCode.field(c.name(), "weight"),
+              c.filters(), taps, field)
+          .build();
+      methods.add(Methods.versionedCopy(c.name(), pooledLock(c), field, field, Methods.FLOATS,
+          "transposed into one array", refresh));
+    }
+    return methods;
   }
 
   /**
@@ -75,6 +150,14 @@ final class LaneChainCode {
     }
     type.addField(Methods.FLOATS, outputBuffer(chain), Modifier.FINAL);
     constructor.addStatement("this.$L = new float[$L * $T.lanes()]", outputBuffer(chain), resultSize(chain), VECTOR);
+    if (plan.laneChainPooled()) {
+      for (LayerPlan l : chain) {
+        ConvModel c = (ConvModel) l.layer();
+        type.addField(Methods.FLOATS, pooledScratch(c), Modifier.FINAL);
+        constructor.addStatement("this.$L = new float[$T.pooledScratchSize($L)]", pooledScratch(c), VECTOR,
+            pooledGeometry(c));
+      }
+    }
     type.addField(FieldSpec.builder(TypeName.BOOLEAN, FLAG)
         .addJavadoc("Whether the last forward pass ran the leading convolutions in lanes, so that backward must run "
             + "it again as written first.\n")
@@ -138,6 +221,47 @@ final class LaneChainCode {
         .build();
   }
 
+  /**
+   * {@code forwardPooled(ws, input, first, batch)}: the chain for samples {@code first..batch-1}, one at a time on the
+   * pooled kernels, each convolution's pooled result into the buffer its pool writes.
+   */
+  static MethodSpec pooledMethod(NetworkPlan plan) {
+    List<LayerPlan> chain = plan.laneChain();
+    CodeBlock.Builder b = CodeBlock.builder();
+    for (LayerPlan l : chain) {
+      ConvModel c = (ConvModel) l.layer();
+      int pooledWidth = l.poolInKernel().layer().output().width();
+      b.addStatement("float[] $LTransposed = $T.pooledReadsTransposed($L, $L) ? $L() : null", c.name(), VECTOR,
+          c.filters(), pooledWidth, pooledWeight(c));
+    }
+    b.beginControlFlow("for (int n = first; n < batch; n++)");
+    String source = "input";
+    int sourceSize = chain.get(0).layer().input().size();
+    for (LayerPlan l : chain) {
+      ConvModel c = (ConvModel) l.layer();
+      String target = LayerCode.buffer(l.poolInKernel().output());
+      int targetSize = l.poolInKernel().layer().output().size();
+      b.addStatement("$T.convPooled($L, n * $L, $L, $L, this.$LWeight, $LTransposed, $L, $L, $L, $L, $L, $L, $L)",
+          VECTOR, source, sourceSize, c.input().channels() + ", " + c.input().height() + ", " + c.input().width(),
+          c.window().ph() + ", " + c.window().pw(), c.name(), c.name(), c.bias() ? "this." + c.name() + "Bias" : "null",
+          c.filters(), c.window().kh() + ", " + c.window().kw(), pooledTaps(c), l.activationInKernel(),
+          "ws." + pooledScratch(c), target + ", n * " + targetSize);
+      source = target;
+      sourceSize = targetSize;
+    }
+    b.endControlFlow();
+    return MethodSpec.methodBuilder("forwardPooled")
+        .addModifiers(Modifier.PRIVATE)
+        .addJavadoc("Inference with the Vector API kernels: $L for samples {@code first..batch-1}, one at a time "
+            + "straight from the image (the samples that do not fill a group of lanes).\n", names(chain))
+        .addParameter(NetworkGenerator.BUFFERS, "ws")
+        .addParameter(Methods.FLOATS, "input")
+        .addParameter(TypeName.INT, "first")
+        .addParameter(TypeName.INT, "batch")
+        .addCode(b.build())
+        .build();
+  }
+
   private static String names(List<LayerPlan> chain) {
     StringBuilder s = new StringBuilder();
     for (LayerPlan l : chain) {
@@ -154,14 +278,25 @@ final class LaneChainCode {
    * parameter {@code lanes} says so), and those samples' pass.
    */
   static CodeBlock head(NetworkPlan plan) {
-    return CodeBlock.builder()
+    CodeBlock.Builder b = CodeBlock.builder()
         .add("// Whole groups of samples through $L in lanes (the Vector API kernels, at inference); the\n",
-            names(plan.laneChain()))
-        .add("// leftover samples through those layers' own kernels below.\n")
-        .addStatement("int $L = lanes ? batch - batch % $T.lanes() : 0", IN_LANES, VECTOR)
+            names(plan.laneChain()));
+    if (plan.laneChainPooled()) {
+      b.add("// leftover samples one at a time on the pooled kernels, so that those layers' own kernels below run\n")
+          .add("// no sample.\n");
+    } else {
+      b.add("// leftover samples through those layers' own kernels below.\n");
+    }
+    b.addStatement("int $L = lanes ? batch - batch % $T.lanes() : 0", IN_LANES, VECTOR)
         .beginControlFlow("if ($L > 0)", IN_LANES)
         .addStatement("forwardInLanes(ws, input, $L)", IN_LANES)
-        .endControlFlow()
-        .build();
+        .endControlFlow();
+    if (plan.laneChainPooled()) {
+      b.beginControlFlow("if (lanes && $L < batch)", IN_LANES)
+          .addStatement("forwardPooled(ws, input, $L, batch)", IN_LANES)
+          .addStatement("$L = batch", IN_LANES)
+          .endControlFlow();
+    }
+    return b.build();
   }
 }

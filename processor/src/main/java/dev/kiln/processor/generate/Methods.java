@@ -252,4 +252,29 @@ final class Methods {
   static String pass(String layer, String pass) {
     return layer + pass;
   }
+
+  /**
+   * {@code method}: a copy of layer {@code layer}'s weight in {@code field} that {@code refresh} remakes when the
+   * weight's version has moved (after a load, an optimizer step or {@code markModified}); {@code field + "Version"}
+   * holds the version it was made from. Threads that see a stale version serialise on {@code lock}; the rest read the
+   * copy freely (its version field is volatile and written after the copy and its field).
+   */
+  static MethodSpec versionedCopy(String layer, String lock, String method, String field, TypeName type, String what,
+      CodeBlock refresh) {
+    return MethodSpec.methodBuilder(method)
+        .addModifiers(Modifier.PRIVATE)
+        .returns(type)
+        .addJavadoc("$L's weight $L, current with the weight's values.\n", layer, what)
+        .addStatement("int version = $L.weight().version()", layer)
+        .beginControlFlow("if (version != $LVersion)", field)
+        .beginControlFlow("synchronized ($L)", lock)
+        .beginControlFlow("if (version != $LVersion)", field)
+        .addCode(refresh)
+        .addStatement("$LVersion = version", field)
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .addStatement("return $L", field)
+        .build();
+  }
 }

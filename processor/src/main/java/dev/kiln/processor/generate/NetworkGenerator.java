@@ -353,7 +353,11 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
           .addComment("backward pass after it will run the layers again unfolded.")
           .addStatement("ws.folded = !training && $T.ENABLED", BatchNormFoldCode.FOLDING);
     }
-    if (lanes) {
+    if (lanes && plan.laneChainPooled()) {
+      m.addComment("Inference with the Vector API kernels runs every sample through the leading convolutions in")
+          .addComment("lanes or on the pooled kernels; a backward pass after it will run the layers again as written.")
+          .addStatement("ws.$L = !training && $T.ENABLED", LaneChainCode.FLAG, Methods.VECTOR_BACKEND);
+    } else if (lanes) {
       m.addComment("Inference with the Vector API kernels runs whole groups of samples through the leading")
           .addComment("convolutions in lanes; a backward pass after it will run the layers again as written.")
           .addStatement("ws.$L = !training && $T.ENABLED && batch >= $T.lanes()", LaneChainCode.FLAG,
@@ -379,7 +383,12 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
     if (!lanes) {
       return List.of(m.build(), layers.build());
     }
-    return List.of(m.build(), layers.build(), LaneChainCode.method(plan));
+    List<MethodSpec> methods = new ArrayList<>(List.of(m.build(), layers.build(), LaneChainCode.method(plan)));
+    if (plan.laneChainPooled()) {
+      methods.add(LaneChainCode.pooledMethod(plan));
+      methods.addAll(LaneChainCode.pooledWeightMethods(plan));
+    }
+    return methods;
   }
 
   /** Every layer's forward statements and residual sums, in order; a fold's pair as one choice. */

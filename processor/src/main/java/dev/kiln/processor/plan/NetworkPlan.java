@@ -14,6 +14,7 @@ import dev.kiln.processor.model.PReluModel;
 import dev.kiln.processor.model.PoolModel;
 import dev.kiln.processor.model.RReluModel;
 import dev.kiln.processor.model.Residual;
+import dev.kiln.processor.model.Window;
 import dev.kiln.annotations.Activation;
 import dev.kiln.annotations.PoolMode;
 import java.util.ArrayList;
@@ -347,6 +348,28 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
       }
     }
     return chain;
+  }
+
+  /**
+   * Whether the Vector API kernels run the {@link #laneChain} one sample at a time straight from the image when a
+   * sample does not fill a group of lanes (batch 1, a batch's leftover samples; {@code VectorPooledConv} in the
+   * runtime): every convolution of the chain has stride 1, no dilation and one group, and its 2x2 max pool in its
+   * kernel. Otherwise those samples take the layers' own kernels.
+   */
+  public boolean laneChainPooled() {
+    List<LayerPlan> chain = laneChain();
+    if (chain.isEmpty()) {
+      return false;
+    }
+    for (LayerPlan l : chain) {
+      ConvModel c = (ConvModel) l.layer();
+      Window w = c.window();
+      if (l.poolInKernel() == null || c.groups() != 1 || w.sh() != 1 || w.sw() != 1 || w.dh() != 1
+          || w.dw() != 1) {
+        return false;
+      }
+    }
+    return true;
   }
 
   public LayerPlan last() {

@@ -110,6 +110,51 @@ public final class VectorBackend {
   }
 
   /**
+   * Whether {@link #convPooled} reads a layer's weight transposed ({@code [taps][filters]}, see {@link
+   * Packing#transposeFlat}): with the kernels on, where it puts the filters in lanes ({@code filters} a multiple of the
+   * vector's floats, a pooled row at least four wide). Otherwise the caller need not make the copy.
+   */
+  public static boolean pooledReadsTransposed(int filters, int pooledWidth) {
+    return ENABLED && VectorPooledConv.filtersInLanes(filters, pooledWidth);
+  }
+
+  /**
+   * The tap table {@link #convPooled} reads for a layer of {@code filters} filters of {@code kernelHeight x
+   * kernelWidth} over {@code channels} planes of {@code height x width}, padded by {@code padH x padW}; empty with the
+   * kernels off.
+   */
+  public static int[] pooledTaps(int channels, int height, int width, int padH, int padW, int filters,
+      int kernelHeight, int kernelWidth) {
+    return ENABLED
+        ? VectorPooledConv.taps(channels, height, width, padH, padW, filters, kernelHeight, kernelWidth)
+        : new int[0];
+  }
+
+  /** Floats of scratch {@link #convPooled} needs for the layer {@link #pooledTaps} describes; 0 with the kernels off. */
+  public static int pooledScratchSize(int channels, int height, int width, int padH, int padW, int filters,
+      int kernelHeight, int kernelWidth) {
+    return ENABLED
+        ? VectorPooledConv.scratchSize(channels, height, width, padH, padW, filters, kernelHeight, kernelWidth)
+        : 0;
+  }
+
+  /**
+   * One sample {@code x[xo..]} ({@code [channels][height][width]}) through a stride-1 convolution (no dilation, one
+   * group) with its ReLU if {@code relu} and the 2x2 max pool moved by 2 after it, straight from the image: the pooled
+   * result, {@code [filters][pooledHeight][pooledWidth]}, into {@code out[oo..]}, the bits {@link #convForward} and
+   * {@link #maxPool2x2} give it. {@code w} is the weight as it is, {@code wt} its transposed copy where {@link
+   * #pooledReadsTransposed} says it is read (else may be null), {@code b} null for no bias, {@code taps} from {@link
+   * #pooledTaps}, {@code scratch} a zeroed array of {@link #pooledScratchSize} floats kept for this layer (its padding
+   * is never written).
+   */
+  public static void convPooled(float[] x, int xo, int channels, int height, int width, int padH, int padW,
+      float[] w, float[] wt, float[] b, int filters, int kernelHeight, int kernelWidth, int[] taps, boolean relu,
+      float[] scratch, float[] out, int oo) {
+    VectorPooledConv.forward(x, xo, channels, height, width, padH, padW, w, wt, b, filters, kernelHeight,
+        kernelWidth, taps, relu, scratch, out, oo);
+  }
+
+  /**
    * A dense layer's backward pass over a batch, weight {@code w} row-major {@code [out][in]} as PyTorch keeps it: adds
    * {@code sum over n of g[n][o] * x[n][k]} to {@code gw[o * in + k]} and, unless {@code gb} is null, {@code sum over
    * n of g[n][o]} to {@code gb[o]}; if {@code inputGrad}, writes {@code gx[n][k] = sum over o of g[n][o] * w[o][k]}.

@@ -144,5 +144,26 @@ class VectorKernelsAllocationTest {
     assertReachesZeroAllocation("convLanes, one filter, not pooled",
         () -> VectorBackend.convLanes(in1, 32, 32, 1, w, gb, taps, 3, 1, 1, 1, 28, 28, false, false, rows, 0, 0));
     assertReachesZeroAllocation("fromLanes", () -> VectorBackend.fromLanes(result, 400, features, 0));
+    // One sample on the pooled kernels: LeNet-5's first convolution (pooled positions in lanes, blocks of four
+    // filters) and second (filters in lanes, five windows a block), and rows of six (four windows a block).
+    int[] pooledTaps1 = VectorPooledConv.taps(1, 28, 28, 2, 2, 6, 5, 5);
+    float[] scratch1 = new float[VectorPooledConv.scratchSize(1, 28, 28, 2, 2, 6, 5, 5)];
+    float[] pooled1 = new float[6 * 196];
+    assertReachesZeroAllocation("convPooled, positions in lanes",
+        () -> VectorBackend.convPooled(images, 0, 1, 28, 28, 2, 2, w, null, gb, 6, 5, 5, pooledTaps1, true,
+            scratch1, pooled1, 0));
+    int[] pooledTaps2 = VectorPooledConv.taps(6, 14, 14, 0, 0, 16, 5, 5);
+    float[] scratch2 = new float[VectorPooledConv.scratchSize(6, 14, 14, 0, 0, 16, 5, 5)];
+    float[] w2t = new float[150 * 16];
+    float[] pooled2 = new float[400];
+    assertReachesZeroAllocation("convPooled, filters in lanes, five windows",
+        () -> VectorBackend.convPooled(pooled1, 0, 6, 14, 14, 0, 0, w2, w2t, wideBias, 16, 5, 5, pooledTaps2, true,
+            scratch2, pooled2, 0));
+    int[] pooledTaps3 = VectorPooledConv.taps(6, 12, 12, 0, 0, 16, 1, 1);
+    float[] scratch3 = new float[VectorPooledConv.scratchSize(6, 12, 12, 0, 0, 16, 1, 1)];
+    float[] pooled3 = new float[16 * 36];
+    assertReachesZeroAllocation("convPooled, filters in lanes, four windows",
+        () -> VectorBackend.convPooled(in2, 0, 6, 12, 12, 0, 0, w2, w2t, null, 16, 1, 1, pooledTaps3, false,
+            scratch3, pooled3, 0));
   }
 }
