@@ -24,7 +24,8 @@ import jdk.incubator.vector.VectorSpecies;
  *       one contiguous vector of a phase image. The windows run along a "wide grid": row {@code r} of the pooled
  *       output starts at {@code r * phaseWidth}, a few more than the pooled width, so the runs cross rows freely and
  *       the positions past a row's end, computed in vain, are dropped when the result is copied out. A block is four
- *       filters by the four places, 16 accumulators (not six filters: see {@link VectorLanes#filterBlock}).
+ *       or three filters ({@link #filterBlock}) by the four places, 16 or 12 accumulators (not six filters: see
+ *       {@link VectorLanes#filterBlock}).
  * </ul>
  *
  * <p>Every output sums its taps in PyTorch's weight order from the bias with fused multiply-adds and pools in the same
@@ -163,12 +164,15 @@ final class VectorPooledConv {
       for (int r = 0; r < height; r++) {
         int pr = r + padH;
         int from = xo + (ch * height + r) * width;
-        // Even padded columns to one phase, odd to the other.
+        // Even padded columns to one phase, odd to the other, each a loop of its own (no branch per pixel).
         int even = ((pr & 1) * 2 * channels + ch) * phasePlane + (pr >> 1) * phaseWidth;
         int odd = even + channels * phasePlane;
-        for (int c = 0; c < width; c++) {
-          int pc = c + padW;
-          phases[((pc & 1) == 0 ? even : odd) + (pc >> 1)] = x[from + c];
+        int firstEven = padW & 1;
+        for (int c = firstEven, to = even + ((firstEven + padW) >> 1); c < width; c += 2) {
+          phases[to++] = x[from + c];
+        }
+        for (int c = 1 - firstEven, to = odd + ((1 - firstEven + padW) >> 1); c < width; c += 2) {
+          phases[to++] = x[from + c];
         }
       }
     }
@@ -299,13 +303,15 @@ final class VectorPooledConv {
       int pooledHeight, int pooledWidth, int phaseWidth, int wide, float[] out, int oo) {
     int len = wideLength(pooledHeight, pooledWidth, phaseWidth);
     if (len >= LANES) {
-      int block = filters >= 4 ? 4 : 1;
+      int block = filterBlock(filters);
       for (int q = 0; ; q += LANES) {
         int qb = Math.min(q, len - LANES);
         for (int f = 0; ; f += block) {
           int fb = Math.min(f, filters - block);
           if (block == 4) {
             fourFilters(phases, qb, taps, w, b, fb, relu, phases, wide + fb * len + qb, len);
+          } else if (block == 3) {
+            threeFilters(phases, qb, taps, w, b, fb, relu, phases, wide + fb * len + qb, len);
           } else {
             oneFilter(phases, qb, taps, w, b, fb, relu, phases, wide + fb * len + qb);
           }
@@ -327,6 +333,20 @@ final class VectorPooledConv {
             pooledWidth);
       }
     }
+  }
+
+  /**
+   * Filters per block with pooled positions in lanes: four, or three where blocks of three compute fewer filters
+   * (the last block moved back included; LeNet-5's six filters take two blocks of three, not two of four that
+   * overlap by two), one below three.
+   */
+  static int filterBlock(int filters) {
+    if (filters < 3) {
+      return 1;
+    }
+    int four = filters < 4 ? Integer.MAX_VALUE : (filters + 3) / 4 * 4;
+    int three = (filters + 2) / 3 * 3;
+    return three < four ? 3 : 4;
   }
 
   private static FloatVector start(float[] b, int f) {
@@ -382,7 +402,45 @@ final class VectorPooledConv {
     d0.max(d1).max(d2.max(d3)).max(floor).intoArray(result, ro + 3 * len);
   }
 
-  /** {@link #fourFilters} for one filter (layers of fewer than four). */
+  /** {@link #fourFilters} for three filters: 12 accumulators. */
+  private static void threeFilters(float[] phases, int q, int[] taps, float[] w, float[] b, int f, boolean relu,
+      float[] result, int ro, int len) {
+    int k = taps.length / 4;
+    FloatVector a0 = start(b, f);
+    FloatVector a1 = a0, a2 = a0, a3 = a0;
+    FloatVector b0 = start(b, f + 1);
+    FloatVector b1 = b0, b2 = b0, b3 = b0;
+    FloatVector c0 = start(b, f + 2);
+    FloatVector c1 = c0, c2 = c0, c3 = c0;
+    int w0 = f * k;
+    for (int t = 0; t < k; t++) {
+      FloatVector x0 = FloatVector.fromArray(SPECIES, phases, q + taps[4 * t]);
+      FloatVector x1 = FloatVector.fromArray(SPECIES, phases, q + taps[4 * t + 1]);
+      FloatVector x2 = FloatVector.fromArray(SPECIES, phases, q + taps[4 * t + 2]);
+      FloatVector x3 = FloatVector.fromArray(SPECIES, phases, q + taps[4 * t + 3]);
+      FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + t]);
+      a0 = x0.fma(v, a0);
+      a1 = x1.fma(v, a1);
+      a2 = x2.fma(v, a2);
+      a3 = x3.fma(v, a3);
+      v = FloatVector.broadcast(SPECIES, w[w0 + k + t]);
+      b0 = x0.fma(v, b0);
+      b1 = x1.fma(v, b1);
+      b2 = x2.fma(v, b2);
+      b3 = x3.fma(v, b3);
+      v = FloatVector.broadcast(SPECIES, w[w0 + 2 * k + t]);
+      c0 = x0.fma(v, c0);
+      c1 = x1.fma(v, c1);
+      c2 = x2.fma(v, c2);
+      c3 = x3.fma(v, c3);
+    }
+    FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
+    a0.max(a1).max(a2.max(a3)).max(floor).intoArray(result, ro);
+    b0.max(b1).max(b2.max(b3)).max(floor).intoArray(result, ro + len);
+    c0.max(c1).max(c2.max(c3)).max(floor).intoArray(result, ro + 2 * len);
+  }
+
+  /** {@link #fourFilters} for one filter (layers of fewer than three). */
   private static void oneFilter(float[] phases, int q, int[] taps, float[] w, float[] b, int f, boolean relu,
       float[] result, int ro) {
     int k = taps.length / 4;

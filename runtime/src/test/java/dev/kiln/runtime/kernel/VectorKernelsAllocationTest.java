@@ -144,8 +144,9 @@ class VectorKernelsAllocationTest {
     assertReachesZeroAllocation("convLanes, one filter, not pooled",
         () -> VectorBackend.convLanes(in1, 32, 32, 1, w, gb, taps, 3, 1, 1, 1, 28, 28, false, false, rows, 0, 0));
     assertReachesZeroAllocation("fromLanes", () -> VectorBackend.fromLanes(result, 400, features, 0));
-    // One sample on the pooled kernels: LeNet-5's first convolution (pooled positions in lanes, blocks of four
-    // filters) and second (filters in lanes, five windows a block), and rows of six (four windows a block).
+    // One sample on the pooled kernels: LeNet-5's first convolution (pooled positions in lanes, blocks of three
+    // filters) and second (filters in lanes, five windows a block), rows of six (four windows a block), and blocks
+    // of four filters (seven filters) and of one (two filters) with pooled positions in lanes.
     int[] pooledTaps1 = VectorPooledConv.taps(1, 28, 28, 2, 2, 6, 5, 5);
     float[] scratch1 = new float[VectorPooledConv.scratchSize(1, 28, 28, 2, 2, 6, 5, 5)];
     float[] pooled1 = new float[6 * 196];
@@ -165,5 +166,16 @@ class VectorKernelsAllocationTest {
     assertReachesZeroAllocation("convPooled, filters in lanes, four windows",
         () -> VectorBackend.convPooled(in2, 0, 6, 12, 12, 0, 0, w2, w2t, null, 16, 1, 1, pooledTaps3, false,
             scratch3, pooled3, 0));
+    int[] pooledTaps4 = VectorPooledConv.taps(1, 28, 28, 2, 2, 7, 5, 5);
+    float[] scratch4 = new float[VectorPooledConv.scratchSize(1, 28, 28, 2, 2, 7, 5, 5)];
+    float[] pooled4 = new float[7 * 196];
+    assertReachesZeroAllocation("convPooled, positions in lanes, four filters",
+        () -> VectorBackend.convPooled(images, 0, 1, 28, 28, 2, 2, w2, null, null, 7, 5, 5, pooledTaps4, true,
+            scratch4, pooled4, 0));
+    int[] pooledTaps5 = VectorPooledConv.taps(1, 28, 28, 2, 2, 2, 5, 5);
+    float[] scratch5 = new float[VectorPooledConv.scratchSize(1, 28, 28, 2, 2, 2, 5, 5)];
+    assertReachesZeroAllocation("convPooled, positions in lanes, one filter",
+        () -> VectorBackend.convPooled(images, 0, 1, 28, 28, 2, 2, w2, null, gb, 2, 5, 5, pooledTaps5, false,
+            scratch5, pooled4, 0));
   }
 }

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
  * The one-sample pooled convolution kernels against the convolution written out as the im2col kernels compute it
  * (from the bias, one fused multiply-add per tap in weight order, ReLU then {@code Math.max} pooling row by row): the
  * same bits, on geometries that take every block. Filters in lanes: five windows a block, four, the last block moved
- * back, two filter vectors. Pooled positions in lanes: blocks of four filters moved back, single filters, a wide grid
+ * back, two filter vectors. Pooled positions in lanes: blocks of four and of three filters, each moved back, single
+ * filters, a wide grid
  * narrower than a vector (scalar), pooled rows narrower than four. With padding, odd outputs (the pool drops the last
  * row or column), no bias, no ReLU, NaN in the input, and samples at offsets of their arrays one after another on one
  * scratch array.
@@ -93,13 +94,14 @@ class VectorPooledConvTest {
   @Test
   void eachSampleGetsTheBitsOfTheConvolutionWrittenOut() {
     Geometry[] geometries = {
-      new Geometry(1, 28, 28, 2, 6, 5), // LeNet-5's first: positions in lanes, four filters moved back
+      new Geometry(1, 28, 28, 2, 6, 5), // LeNet-5's first: positions in lanes, two blocks of three filters
+      new Geometry(2, 10, 12, 1, 7, 3), // seven filters: blocks of four, the last moved back
       new Geometry(6, 14, 14, 0, 16, 5), // LeNet-5's second: filters in lanes, five windows a block
       new Geometry(1, 28, 28, 2, 16, 5), // filters in lanes, rows of 14: blocks of five, the last moved back
       new Geometry(2, 11, 13, 1, 32, 3), // two filter vectors; rows of six: blocks of four, the last moved back
       new Geometry(3, 8, 8, 0, 16, 1), // a 1x1 kernel; rows of four: one block of four
-      new Geometry(2, 9, 11, 0, 5, 2), // odd outputs (8 x 10 -> 4 x 5); five filters, blocks of four moved back
-      new Geometry(1, 8, 9, 0, 3, 2), // single filters; a wide grid of 14 positions (scalar on 16 lanes)
+      new Geometry(2, 9, 11, 0, 5, 2), // odd outputs (8 x 10 -> 4 x 5); five filters, blocks of three moved back
+      new Geometry(1, 8, 9, 0, 2, 2), // single filters; a wide grid of 14 positions (scalar on 16 lanes)
       new Geometry(2, 6, 6, 1, 16, 3) // filters fill a vector but rows of three: positions in lanes
     };
     for (Geometry g : geometries) {
@@ -139,6 +141,15 @@ class VectorPooledConvTest {
       }
     }
     assertThat(Float.isNaN(out[3 + 2 * pooled])).isTrue();
+  }
+
+  @Test
+  void positionsInLanesTakeBlocksOfFourOrThreeFiltersWhicheverComputesFewer() {
+    assertThat(VectorPooledConv.filterBlock(6)).isEqualTo(3);
+    assertThat(VectorPooledConv.filterBlock(5)).isEqualTo(3);
+    assertThat(VectorPooledConv.filterBlock(7)).isEqualTo(4);
+    assertThat(VectorPooledConv.filterBlock(16)).isEqualTo(4);
+    assertThat(VectorPooledConv.filterBlock(2)).isEqualTo(1);
   }
 
   @Test
