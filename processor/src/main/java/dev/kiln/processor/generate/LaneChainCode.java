@@ -18,12 +18,14 @@ import javax.lang.model.element.Modifier;
  * The inference path of the opt-in Vector API kernels for a network's leading convolutions ({@link
  * NetworkPlan#laneChain}): whole groups of samples, one per vector lane, go through every convolution of the chain
  * with its ReLU and 2x2 max pool in the runtime's {@code VectorLanes}, and come out into the buffer the layer after
- * the chain reads; the batch's leftover samples (fewer than a group, and every sample of a batch smaller than a
- * group) take each layer's own kernel from the first sample past the groups on. Each sample gets the same bits
- * either way.
+ * the chain reads. The batch's leftover samples (fewer than a group, and every sample of a batch smaller than a
+ * group) go one at a time through the runtime's {@code VectorPooledConv}, straight from the image, where every chain
+ * convolution takes it ({@link NetworkPlan#laneChainPooled}); otherwise they take each layer's own kernel from the
+ * first sample past the groups on. Each sample gets the same bits every way.
  *
  * <p>The lanes hold only the chain's last result in the layers' buffers: the convolutions' own outputs and the
- * results between them stay in lanes. So the workspace remembers that a forward pass ran in lanes, and a backward
+ * results between them stay in lanes (the pooled kernels write the pools' results, but never the convolutions'
+ * outputs). So the workspace remembers that a forward pass ran in lanes, and a backward
  * pass after it first runs the forward pass again as written (as after a folded batch norm).
  */
 final class LaneChainCode {
@@ -159,8 +161,8 @@ final class LaneChainCode {
       }
     }
     type.addField(FieldSpec.builder(TypeName.BOOLEAN, FLAG)
-        .addJavadoc("Whether the last forward pass ran the leading convolutions in lanes, so that backward must run "
-            + "it again as written first.\n")
+        .addJavadoc("Whether the last forward pass ran the leading convolutions in lanes (or on the pooled kernels), "
+            + "so that backward must run it again as written first.\n")
         .build());
   }
 

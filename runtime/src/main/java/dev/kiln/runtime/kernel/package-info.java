@@ -7,6 +7,8 @@
  * what the JVM offers that changes which kernel shape is fastest ({@link dev.kiln.runtime.kernel.Registers}: how many
  * float registers C2 has). They are static, allocation-free and short, so HotSpot inlines them into the generated
  * passes. {@link dev.kiln.runtime.kernel.VectorBackend} holds the opt-in kernels written with the JDK's incubating
- * Vector API ({@code -Dkiln.vector=true} with {@code --add-modules jdk.incubator.vector}).
+ * Vector API ({@code -Dkiln.vector=true} with {@code --add-modules jdk.incubator.vector}): register-blocked dense and
+ * im2col products, a batch's convolutions with samples in lanes, and one sample's convolutions with their pools
+ * straight from the image.
  */
 package dev.kiln.runtime.kernel;
