@@ -147,35 +147,31 @@ class VectorKernelsAllocationTest {
     // One sample on the pooled kernels: LeNet-5's first convolution (pooled positions in lanes, blocks of three
     // filters) and second (filters in lanes, five windows a block), rows of six (four windows a block), and blocks
     // of four filters (seven filters) and of one (two filters) with pooled positions in lanes.
-    int[] pooledTaps1 = VectorPooledConv.taps(1, 28, 28, 2, 2, 6, 5, 5);
-    float[] scratch1 = new float[VectorPooledConv.scratchSize(1, 28, 28, 2, 2, 6, 5, 5)];
-    float[] pooled1 = new float[6 * 196];
-    assertReachesZeroAllocation("convPooled, positions in lanes",
-        () -> VectorBackend.convPooled(images, 0, 1, 28, 28, 2, 2, w, null, gb, 6, 5, 5, pooledTaps1, true,
-            scratch1, pooled1, 0));
-    int[] pooledTaps2 = VectorPooledConv.taps(6, 14, 14, 0, 0, 16, 5, 5);
-    float[] scratch2 = new float[VectorPooledConv.scratchSize(6, 14, 14, 0, 0, 16, 5, 5)];
-    float[] w2t = new float[150 * 16];
-    float[] pooled2 = new float[400];
-    assertReachesZeroAllocation("convPooled, filters in lanes, five windows",
-        () -> VectorBackend.convPooled(pooled1, 0, 6, 14, 14, 0, 0, w2, w2t, wideBias, 16, 5, 5, pooledTaps2, true,
-            scratch2, pooled2, 0));
-    int[] pooledTaps3 = VectorPooledConv.taps(6, 12, 12, 0, 0, 16, 1, 1);
-    float[] scratch3 = new float[VectorPooledConv.scratchSize(6, 12, 12, 0, 0, 16, 1, 1)];
-    float[] pooled3 = new float[16 * 36];
-    assertReachesZeroAllocation("convPooled, filters in lanes, four windows",
-        () -> VectorBackend.convPooled(in2, 0, 6, 12, 12, 0, 0, w2, w2t, null, 16, 1, 1, pooledTaps3, false,
-            scratch3, pooled3, 0));
-    int[] pooledTaps4 = VectorPooledConv.taps(1, 28, 28, 2, 2, 7, 5, 5);
-    float[] scratch4 = new float[VectorPooledConv.scratchSize(1, 28, 28, 2, 2, 7, 5, 5)];
-    float[] pooled4 = new float[7 * 196];
-    assertReachesZeroAllocation("convPooled, positions in lanes, four filters",
-        () -> VectorBackend.convPooled(images, 0, 1, 28, 28, 2, 2, w2, null, null, 7, 5, 5, pooledTaps4, true,
-            scratch4, pooled4, 0));
-    int[] pooledTaps5 = VectorPooledConv.taps(1, 28, 28, 2, 2, 2, 5, 5);
-    float[] scratch5 = new float[VectorPooledConv.scratchSize(1, 28, 28, 2, 2, 2, 5, 5)];
-    assertReachesZeroAllocation("convPooled, positions in lanes, one filter",
-        () -> VectorBackend.convPooled(images, 0, 1, 28, 28, 2, 2, w2, null, gb, 2, 5, 5, pooledTaps5, false,
-            scratch5, pooled4, 0));
+    // (2,400 floats of weight and 48 of bias cover every one; the image stands in for every input.)
+    float[] pooledWeight = new float[2_400];
+    float[] pooledBias = new float[48];
+    assertPooledReachesZeroAllocation("positions in lanes", 1, 28, 28, 2, 6, 5, images, pooledWeight, pooledBias);
+    assertPooledReachesZeroAllocation("filters in lanes, five windows", 6, 14, 14, 0, 16, 5, images, pooledWeight,
+        pooledBias);
+    assertPooledReachesZeroAllocation("filters in lanes, four windows", 6, 12, 12, 0, 16, 1, images, pooledWeight,
+        null);
+    assertPooledReachesZeroAllocation("positions in lanes, four filters", 1, 28, 28, 2, 7, 5, images, pooledWeight,
+        null);
+    assertPooledReachesZeroAllocation("positions in lanes, one filter", 1, 28, 28, 2, 2, 5, images, pooledWeight,
+        pooledBias);
+  }
+
+  /** One sample through the pooled kernels, a square kernel over a padded image of the given geometry. */
+  private static void assertPooledReachesZeroAllocation(String blocks, int channels, int height, int width, int pad,
+      int filters, int kernel, float[] x, float[] w, float[] b) {
+    int[] taps = VectorPooledConv.taps(channels, height, width, pad, pad, filters, kernel, kernel);
+    float[] scratch =
+        new float[VectorPooledConv.scratchSize(channels, height, width, pad, pad, filters, kernel, kernel)];
+    int pooledHeight = (height + 2 * pad - kernel + 1) / 2;
+    int pooledWidth = (width + 2 * pad - kernel + 1) / 2;
+    float[] out = new float[filters * pooledHeight * pooledWidth];
+    assertReachesZeroAllocation("convPooled, " + blocks,
+        () -> VectorBackend.convPooled(x, 0, channels, height, width, pad, pad, w, w, b, filters, kernel, kernel, taps,
+            true, scratch, out, 0));
   }
 }
