@@ -195,12 +195,12 @@ final class VectorPooledConv {
           } else {
             fourWindows(x, at, rowWidth, taps, wt, filters, fv, b, relu, scratch, tile);
           }
-          // Filters in lanes to the filters' planes.
+          // Filters in lanes to the filters' planes, filter by filter, each filter's windows one run (window by
+          // window, the stores would be a plane apart, where planes of 4 KB share their L1 sets).
           int o = oo + fv * plane + r * pooledWidth + cb;
-          for (int i = 0; i < block; i++) {
-            int from = tile + i * LANES;
-            for (int l = 0; l < LANES; l++) {
-              out[o + l * plane + i] = scratch[from + l];
+          for (int l = 0; l < LANES; l++) {
+            for (int i = 0; i < block; i++) {
+              out[o + l * plane + i] = scratch[tile + i * LANES + l];
             }
           }
           if (c + block >= pooledWidth) {
