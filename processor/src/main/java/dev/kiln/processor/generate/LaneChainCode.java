@@ -80,7 +80,11 @@ final class LaneChainCode {
     return c.name() + "PooledScratch";
   }
 
-  /** The runtime's description of a chain convolution for the pooled kernels, as arguments. */
+  /**
+   * The runtime's description of a chain convolution for the pooled kernels, as arguments in the order {@code
+   * VectorBackend.pooledTaps}, {@code pooledScratchSize} and {@code convPooled} take them: its input's channels,
+   * height and width, its padding, filters and kernel.
+   */
   private static String pooledGeometry(ConvModel c) {
     Window w = c.window();
     return c.input().channels() + ", " + c.input().height() + ", " + c.input().width() + ", " + w.ph() + ", "
@@ -243,11 +247,10 @@ final class LaneChainCode {
       ConvModel c = (ConvModel) l.layer();
       String target = LayerCode.buffer(l.poolInKernel().output());
       int targetSize = l.poolInKernel().layer().output().size();
-      b.addStatement("$T.convPooled($L, n * $L, $L, $L, this.$LWeight, $LTransposed, $L, $L, $L, $L, $L, $L, $L)",
-          VECTOR, source, sourceSize, c.input().channels() + ", " + c.input().height() + ", " + c.input().width(),
-          c.window().ph() + ", " + c.window().pw(), c.name(), c.name(), c.bias() ? "this." + c.name() + "Bias" : "null",
-          c.filters(), c.window().kh() + ", " + c.window().kw(), pooledTaps(c), l.activationInKernel(),
-          "ws." + pooledScratch(c), target + ", n * " + targetSize);
+      b.addStatement("$T.convPooled($L, n * $L, $L, this.$LWeight, $LTransposed, $L, $L, $L, ws.$L, $L, n * $L)",
+          VECTOR, source, sourceSize, pooledGeometry(c), c.name(), c.name(),
+          c.bias() ? "this." + c.name() + "Bias" : "null", pooledTaps(c), l.activationInKernel(), pooledScratch(c),
+          target, targetSize);
       source = target;
       sourceSize = targetSize;
     }

@@ -140,7 +140,7 @@ public final class VectorBackend {
 
   /**
    * One sample {@code x[xo..]} ({@code [channels][height][width]}) through a stride-1 convolution (no dilation, one
-   * group) with its ReLU if {@code relu} and the 2x2 max pool moved by 2 after it, straight from the image: the pooled
+   * group; its geometry in {@link #pooledTaps}'s order) with its ReLU if {@code relu} and the 2x2 max pool moved by 2 after it, straight from the image: the pooled
    * result, {@code [filters][pooledHeight][pooledWidth]}, into {@code out[oo..]}, the bits {@link #convForward} and
    * {@link #maxPool2x2} give it. {@code w} is the weight as it is, {@code wt} its transposed copy where {@link
    * #pooledReadsTransposed} says it is read (else may be null), {@code b} null for no bias, {@code taps} from {@link
@@ -148,10 +148,10 @@ public final class VectorBackend {
    * is never written).
    */
   public static void convPooled(float[] x, int xo, int channels, int height, int width, int padH, int padW,
-      float[] w, float[] wt, float[] b, int filters, int kernelHeight, int kernelWidth, int[] taps, boolean relu,
+      int filters, int kernelHeight, int kernelWidth, float[] w, float[] wt, float[] b, int[] taps, boolean relu,
       float[] scratch, float[] out, int oo) {
-    VectorPooledConv.forward(x, xo, channels, height, width, padH, padW, w, wt, b, filters, kernelHeight,
-        kernelWidth, taps, relu, scratch, out, oo);
+    VectorPooledConv.forward(x, xo, channels, height, width, padH, padW, filters, kernelHeight, kernelWidth, w, wt,
+        b, taps, relu, scratch, out, oo);
   }
 
   /**

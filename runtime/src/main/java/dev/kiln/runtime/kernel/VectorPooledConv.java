@@ -18,7 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  *       neighbouring pool windows along a pooled row, 20 (16) accumulators; each tap is one vector of the transposed
  *       weight ({@code [taps][filters]}) times each position's input, broadcast from the image. The pooled results,
  *       filters in lanes, are written out filter by filter.
- *   <li><b>Pooled positions</b> ({@link #positionsInLanes}) otherwise (LeNet-5's first convolution: 6 filters, 14 x 14
+ *   <li><b>Pooled positions</b> ({@link #forwardPositionsInLanes}) otherwise (LeNet-5's first convolution: 6 filters, 14 x 14
  *       pooled). The padded image is first split into its four phase images (even and odd rows by even and odd
  *       columns), so that a tap's input for a run of neighbouring pool windows at one of the window's four places is
  *       one contiguous vector of a phase image. The windows run along a "wide grid": row {@code r} of the pooled
@@ -112,9 +112,9 @@ final class VectorPooledConv {
    * #taps}, {@code scratch} at least {@link #scratchSize} floats, whose padding the caller keeps zero (nothing here
    * writes there).
    */
-  static void forward(float[] x, int xo, int channels, int height, int width, int padH, int padW, float[] w,
-      float[] wt, float[] b, int filters, int kernelHeight, int kernelWidth, int[] taps, boolean relu,
-      float[] scratch, float[] out, int oo) {
+  static void forward(float[] x, int xo, int channels, int height, int width, int padH, int padW, int filters,
+      int kernelHeight, int kernelWidth, float[] w, float[] wt, float[] b, int[] taps, boolean relu, float[] scratch,
+      float[] out, int oo) {
     int paddedHeight = height + 2 * padH;
     int paddedWidth = width + 2 * padW;
     int pooledHeight = (paddedHeight - kernelHeight + 1) / 2;
@@ -128,14 +128,15 @@ final class VectorPooledConv {
         po = 0;
       }
       int tile = channels * paddedHeight * paddedWidth;
-      filtersInLanes(padded, po, paddedWidth, wt, b, filters, taps, relu, pooledHeight, pooledWidth, scratch, tile,
-          out, oo);
+      forwardFiltersInLanes(padded, po, paddedWidth, wt, b, filters, taps, relu, pooledHeight, pooledWidth, scratch,
+          tile, out, oo);
     } else {
       int phaseWidth = (paddedWidth + 1) / 2;
       int phaseHeight = (paddedHeight + 1) / 2;
       split(x, xo, channels, height, width, padH, padW, phaseHeight, phaseWidth, scratch);
       int wide = 4 * channels * phaseHeight * phaseWidth;
-      positionsInLanes(scratch, taps, w, b, filters, relu, pooledHeight, pooledWidth, phaseWidth, wide, out, oo);
+      forwardPositionsInLanes(scratch, taps, w, b, filters, relu, pooledHeight, pooledWidth, phaseWidth, wide, out,
+          oo);
     }
   }
 
@@ -178,7 +179,7 @@ final class VectorPooledConv {
     }
   }
 
-  private static void filtersInLanes(float[] x, int xo, int rowWidth, float[] wt, float[] b, int filters,
+  private static void forwardFiltersInLanes(float[] x, int xo, int rowWidth, float[] wt, float[] b, int filters,
       int[] taps, boolean relu, int pooledHeight, int pooledWidth, float[] scratch, int tile, float[] out, int oo) {
     // Five windows a block where that computes no more windows than four would, else four.
     int five = (pooledWidth + 4) / 5 * 5;
@@ -299,7 +300,7 @@ final class VectorPooledConv {
     d0.max(d1).max(d2.max(d3)).max(floor).intoArray(tile, to + 3 * LANES);
   }
 
-  private static void positionsInLanes(float[] phases, int[] taps, float[] w, float[] b, int filters, boolean relu,
+  private static void forwardPositionsInLanes(float[] phases, int[] taps, float[] w, float[] b, int filters, boolean relu,
       int pooledHeight, int pooledWidth, int phaseWidth, int wide, float[] out, int oo) {
     int len = wideLength(pooledHeight, pooledWidth, phaseWidth);
     if (len >= LANES) {

@@ -171,7 +171,7 @@ class VectorKernelsAllocationTest {
     int pooledWidth = (width + 2 * pad - kernel + 1) / 2;
     float[] out = new float[filters * pooledHeight * pooledWidth];
     assertReachesZeroAllocation("convPooled, " + blocks,
-        () -> VectorBackend.convPooled(x, 0, channels, height, width, pad, pad, w, w, b, filters, kernel, kernel, taps,
+        () -> VectorBackend.convPooled(x, 0, channels, height, width, pad, pad, filters, kernel, kernel, w, w, b, taps,
             true, scratch, out, 0));
   }
 }

@@ -132,8 +132,8 @@ class VectorPooledConvTest {
     for (int n = 0; n < samples; n++) {
       int xo = 2 + n * sample;
       int oo = 3 + n * pooled;
-      VectorPooledConv.forward(x, xo, g.channels(), g.height(), g.width(), g.pad(), g.pad(), w, wt, b, g.filters(),
-          g.kernel(), g.kernel(), taps, relu, scratch, out, oo);
+      VectorPooledConv.forward(x, xo, g.channels(), g.height(), g.width(), g.pad(), g.pad(), g.filters(),
+          g.kernel(), g.kernel(), w, wt, b, taps, relu, scratch, out, oo);
       float[] want = expected(g, x, xo, w, b, relu);
       for (int i = 0; i < pooled; i++) {
         assertWithMessage("%s bias %s relu %s sample %s output %s", g, bias, relu, n, i)
