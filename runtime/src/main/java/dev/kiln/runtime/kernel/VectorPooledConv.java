@@ -212,8 +212,16 @@ final class VectorPooledConv {
     }
   }
 
+  /** Zeros to start from where a layer has no bias; never written. */
+  private static final float[] NO_BIAS = new float[LANES];
+
+  /**
+   * Filters {@code f..f+LANES-1}'s biases as one vector. The choice is between arrays, not between a zero vector and a
+   * loaded one: a choice of vectors merges them in a phi, which C2 (JDK 17) may keep as objects (see {@link
+   * VectorLanes}). It did not remove the allocation the probe saw in some JVMs (README).
+   */
   private static FloatVector bias(float[] b, int f) {
-    return b == null ? FloatVector.zero(SPECIES) : FloatVector.fromArray(SPECIES, b, f);
+    return FloatVector.fromArray(SPECIES, b == null ? NO_BIAS : b, b == null ? 0 : f);
   }
 
   /**
