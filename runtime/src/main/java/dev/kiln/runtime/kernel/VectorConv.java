@@ -1,5 +1,7 @@
 package dev.kiln.runtime.kernel;
 
+import static dev.kiln.runtime.kernel.VectorClass.EXACT;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -178,14 +180,14 @@ final class VectorConv {
       d0 = lo.fma(v, d0);
       d1 = hi.fma(v, d1);
     }
-    a0.intoArray(sums[f], p);
-    a1.intoArray(sums[f], p + LANES);
-    b0.intoArray(sums[f + 1], p);
-    b1.intoArray(sums[f + 1], p + LANES);
-    c0.intoArray(sums[f + 2], p);
-    c1.intoArray(sums[f + 2], p + LANES);
-    d0.intoArray(sums[f + 3], p);
-    d1.intoArray(sums[f + 3], p + LANES);
+    EXACT.cast(a0).intoArray(sums[f], p);
+    EXACT.cast(a1).intoArray(sums[f], p + LANES);
+    EXACT.cast(b0).intoArray(sums[f + 1], p);
+    EXACT.cast(b1).intoArray(sums[f + 1], p + LANES);
+    EXACT.cast(c0).intoArray(sums[f + 2], p);
+    EXACT.cast(c1).intoArray(sums[f + 2], p + LANES);
+    EXACT.cast(d0).intoArray(sums[f + 3], p);
+    EXACT.cast(d1).intoArray(sums[f + 3], p + LANES);
   }
 
   /**
@@ -231,18 +233,18 @@ final class VectorConv {
       g0 = lo.fma(v, g0);
       g1 = hi.fma(v, g1);
     }
-    a0.intoArray(sums[f], p);
-    a1.intoArray(sums[f], p + LANES);
-    b0.intoArray(sums[f + 1], p);
-    b1.intoArray(sums[f + 1], p + LANES);
-    c0.intoArray(sums[f + 2], p);
-    c1.intoArray(sums[f + 2], p + LANES);
-    d0.intoArray(sums[f + 3], p);
-    d1.intoArray(sums[f + 3], p + LANES);
-    e0.intoArray(sums[f + 4], p);
-    e1.intoArray(sums[f + 4], p + LANES);
-    g0.intoArray(sums[f + 5], p);
-    g1.intoArray(sums[f + 5], p + LANES);
+    EXACT.cast(a0).intoArray(sums[f], p);
+    EXACT.cast(a1).intoArray(sums[f], p + LANES);
+    EXACT.cast(b0).intoArray(sums[f + 1], p);
+    EXACT.cast(b1).intoArray(sums[f + 1], p + LANES);
+    EXACT.cast(c0).intoArray(sums[f + 2], p);
+    EXACT.cast(c1).intoArray(sums[f + 2], p + LANES);
+    EXACT.cast(d0).intoArray(sums[f + 3], p);
+    EXACT.cast(d1).intoArray(sums[f + 3], p + LANES);
+    EXACT.cast(e0).intoArray(sums[f + 4], p);
+    EXACT.cast(e1).intoArray(sums[f + 4], p + LANES);
+    EXACT.cast(g0).intoArray(sums[f + 5], p);
+    EXACT.cast(g1).intoArray(sums[f + 5], p + LANES);
   }
 
   /** Filters f0+f..f0+f+5 (block rows f..f+5), positions p..p+4*LANES-1: 24 accumulators (see {@link #WIDE_BLOCKS}). */
@@ -298,30 +300,30 @@ final class VectorConv {
       g2 = col2.fma(v, g2);
       g3 = col3.fma(v, g3);
     }
-    a0.intoArray(sums[f], p);
-    a1.intoArray(sums[f], p + LANES);
-    a2.intoArray(sums[f], p + 2 * LANES);
-    a3.intoArray(sums[f], p + 3 * LANES);
-    b0.intoArray(sums[f + 1], p);
-    b1.intoArray(sums[f + 1], p + LANES);
-    b2.intoArray(sums[f + 1], p + 2 * LANES);
-    b3.intoArray(sums[f + 1], p + 3 * LANES);
-    c0.intoArray(sums[f + 2], p);
-    c1.intoArray(sums[f + 2], p + LANES);
-    c2.intoArray(sums[f + 2], p + 2 * LANES);
-    c3.intoArray(sums[f + 2], p + 3 * LANES);
-    d0.intoArray(sums[f + 3], p);
-    d1.intoArray(sums[f + 3], p + LANES);
-    d2.intoArray(sums[f + 3], p + 2 * LANES);
-    d3.intoArray(sums[f + 3], p + 3 * LANES);
-    e0.intoArray(sums[f + 4], p);
-    e1.intoArray(sums[f + 4], p + LANES);
-    e2.intoArray(sums[f + 4], p + 2 * LANES);
-    e3.intoArray(sums[f + 4], p + 3 * LANES);
-    g0.intoArray(sums[f + 5], p);
-    g1.intoArray(sums[f + 5], p + LANES);
-    g2.intoArray(sums[f + 5], p + 2 * LANES);
-    g3.intoArray(sums[f + 5], p + 3 * LANES);
+    EXACT.cast(a0).intoArray(sums[f], p);
+    EXACT.cast(a1).intoArray(sums[f], p + LANES);
+    EXACT.cast(a2).intoArray(sums[f], p + 2 * LANES);
+    EXACT.cast(a3).intoArray(sums[f], p + 3 * LANES);
+    EXACT.cast(b0).intoArray(sums[f + 1], p);
+    EXACT.cast(b1).intoArray(sums[f + 1], p + LANES);
+    EXACT.cast(b2).intoArray(sums[f + 1], p + 2 * LANES);
+    EXACT.cast(b3).intoArray(sums[f + 1], p + 3 * LANES);
+    EXACT.cast(c0).intoArray(sums[f + 2], p);
+    EXACT.cast(c1).intoArray(sums[f + 2], p + LANES);
+    EXACT.cast(c2).intoArray(sums[f + 2], p + 2 * LANES);
+    EXACT.cast(c3).intoArray(sums[f + 2], p + 3 * LANES);
+    EXACT.cast(d0).intoArray(sums[f + 3], p);
+    EXACT.cast(d1).intoArray(sums[f + 3], p + LANES);
+    EXACT.cast(d2).intoArray(sums[f + 3], p + 2 * LANES);
+    EXACT.cast(d3).intoArray(sums[f + 3], p + 3 * LANES);
+    EXACT.cast(e0).intoArray(sums[f + 4], p);
+    EXACT.cast(e1).intoArray(sums[f + 4], p + LANES);
+    EXACT.cast(e2).intoArray(sums[f + 4], p + 2 * LANES);
+    EXACT.cast(e3).intoArray(sums[f + 4], p + 3 * LANES);
+    EXACT.cast(g0).intoArray(sums[f + 5], p);
+    EXACT.cast(g1).intoArray(sums[f + 5], p + LANES);
+    EXACT.cast(g2).intoArray(sums[f + 5], p + 2 * LANES);
+    EXACT.cast(g3).intoArray(sums[f + 5], p + 3 * LANES);
   }
 
   /** Filters f0+f..f0+f+7 (block rows f..f+7), positions p..p+3*LANES-1: 24 accumulators (see {@link #WIDE_BLOCKS}). */
@@ -382,30 +384,30 @@ final class VectorConv {
       i1 = col1.fma(v, i1);
       i2 = col2.fma(v, i2);
     }
-    a0.intoArray(sums[f], p);
-    a1.intoArray(sums[f], p + LANES);
-    a2.intoArray(sums[f], p + 2 * LANES);
-    b0.intoArray(sums[f + 1], p);
-    b1.intoArray(sums[f + 1], p + LANES);
-    b2.intoArray(sums[f + 1], p + 2 * LANES);
-    c0.intoArray(sums[f + 2], p);
-    c1.intoArray(sums[f + 2], p + LANES);
-    c2.intoArray(sums[f + 2], p + 2 * LANES);
-    d0.intoArray(sums[f + 3], p);
-    d1.intoArray(sums[f + 3], p + LANES);
-    d2.intoArray(sums[f + 3], p + 2 * LANES);
-    e0.intoArray(sums[f + 4], p);
-    e1.intoArray(sums[f + 4], p + LANES);
-    e2.intoArray(sums[f + 4], p + 2 * LANES);
-    g0.intoArray(sums[f + 5], p);
-    g1.intoArray(sums[f + 5], p + LANES);
-    g2.intoArray(sums[f + 5], p + 2 * LANES);
-    h0.intoArray(sums[f + 6], p);
-    h1.intoArray(sums[f + 6], p + LANES);
-    h2.intoArray(sums[f + 6], p + 2 * LANES);
-    i0.intoArray(sums[f + 7], p);
-    i1.intoArray(sums[f + 7], p + LANES);
-    i2.intoArray(sums[f + 7], p + 2 * LANES);
+    EXACT.cast(a0).intoArray(sums[f], p);
+    EXACT.cast(a1).intoArray(sums[f], p + LANES);
+    EXACT.cast(a2).intoArray(sums[f], p + 2 * LANES);
+    EXACT.cast(b0).intoArray(sums[f + 1], p);
+    EXACT.cast(b1).intoArray(sums[f + 1], p + LANES);
+    EXACT.cast(b2).intoArray(sums[f + 1], p + 2 * LANES);
+    EXACT.cast(c0).intoArray(sums[f + 2], p);
+    EXACT.cast(c1).intoArray(sums[f + 2], p + LANES);
+    EXACT.cast(c2).intoArray(sums[f + 2], p + 2 * LANES);
+    EXACT.cast(d0).intoArray(sums[f + 3], p);
+    EXACT.cast(d1).intoArray(sums[f + 3], p + LANES);
+    EXACT.cast(d2).intoArray(sums[f + 3], p + 2 * LANES);
+    EXACT.cast(e0).intoArray(sums[f + 4], p);
+    EXACT.cast(e1).intoArray(sums[f + 4], p + LANES);
+    EXACT.cast(e2).intoArray(sums[f + 4], p + 2 * LANES);
+    EXACT.cast(g0).intoArray(sums[f + 5], p);
+    EXACT.cast(g1).intoArray(sums[f + 5], p + LANES);
+    EXACT.cast(g2).intoArray(sums[f + 5], p + 2 * LANES);
+    EXACT.cast(h0).intoArray(sums[f + 6], p);
+    EXACT.cast(h1).intoArray(sums[f + 6], p + LANES);
+    EXACT.cast(h2).intoArray(sums[f + 6], p + 2 * LANES);
+    EXACT.cast(i0).intoArray(sums[f + 7], p);
+    EXACT.cast(i1).intoArray(sums[f + 7], p + LANES);
+    EXACT.cast(i2).intoArray(sums[f + 7], p + 2 * LANES);
   }
 
   /** Filter f, positions p..p+LANES-1. */
@@ -415,7 +417,7 @@ final class VectorConv {
     for (int k = 0; k < taps; k++) {
       a = FloatVector.fromArray(SPECIES, cols[k], p).fma(FloatVector.broadcast(SPECIES, w[w0 + k]), a);
     }
-    a.intoArray(s, p);
+    EXACT.cast(a).intoArray(s, p);
   }
 
   // ---- Backward, on the wide grid ----
@@ -457,10 +459,10 @@ final class VectorConv {
     for (; i + LANES <= len; i += LANES) {
       FloatVector v = FloatVector.fromArray(SPECIES, g, from + i);
       if (relu) {
-        v = FloatVector.zero(SPECIES).blend(v,
-            FloatVector.fromArray(SPECIES, y, from + i).compare(VectorOperators.GT, 0f));
+        v = EXACT.cast(FloatVector.zero(SPECIES)).blend(v,
+            EXACT.cast(FloatVector.fromArray(SPECIES, y, from + i)).compare(VectorOperators.GT, 0f));
       }
-      v.intoArray(wide, to + i);
+      EXACT.cast(v).intoArray(wide, to + i);
     }
     for (; i < len; i++) {
       float v = g[from + i];
@@ -478,9 +480,9 @@ final class VectorConv {
     FloatVector acc = FloatVector.zero(SPECIES);
     int p = 0;
     for (; p + LANES <= len; p += LANES) {
-      acc = acc.add(FloatVector.fromArray(SPECIES, a, ao + p));
+      acc = EXACT.cast(acc).add(FloatVector.fromArray(SPECIES, a, ao + p));
     }
-    float sum = acc.reduceLanes(VectorOperators.ADD);
+    float sum = EXACT.cast(acc).reduceLanes(VectorOperators.ADD);
     for (; p < len; p++) {
       sum += a[ao + p];
     }
@@ -521,9 +523,9 @@ final class VectorConv {
       int at = i * MAX_LANES;
       FloatVector v = FloatVector.fromArray(SPECIES, lanes, at);
       for (int j = LANES; j < MAX_LANES; j += LANES) {
-        v = v.add(FloatVector.fromArray(SPECIES, lanes, at + j));
+        v = EXACT.cast(v).add(FloatVector.fromArray(SPECIES, lanes, at + j));
       }
-      gw[i] += v.reduceLanes(VectorOperators.ADD);
+      gw[i] += EXACT.cast(v).reduceLanes(VectorOperators.ADD);
       java.util.Arrays.fill(lanes, at, at + MAX_LANES, 0f);
     }
   }
@@ -566,14 +568,14 @@ final class VectorConv {
       b2 = h.fma(x2, b2);
       b3 = h.fma(x3, b3);
     }
-    a0.intoArray(lanes, l0);
-    a1.intoArray(lanes, l0 + MAX_LANES);
-    a2.intoArray(lanes, l0 + 2 * MAX_LANES);
-    a3.intoArray(lanes, l0 + 3 * MAX_LANES);
-    b0.intoArray(lanes, l1);
-    b1.intoArray(lanes, l1 + MAX_LANES);
-    b2.intoArray(lanes, l1 + 2 * MAX_LANES);
-    b3.intoArray(lanes, l1 + 3 * MAX_LANES);
+    EXACT.cast(a0).intoArray(lanes, l0);
+    EXACT.cast(a1).intoArray(lanes, l0 + MAX_LANES);
+    EXACT.cast(a2).intoArray(lanes, l0 + 2 * MAX_LANES);
+    EXACT.cast(a3).intoArray(lanes, l0 + 3 * MAX_LANES);
+    EXACT.cast(b0).intoArray(lanes, l1);
+    EXACT.cast(b1).intoArray(lanes, l1 + MAX_LANES);
+    EXACT.cast(b2).intoArray(lanes, l1 + 2 * MAX_LANES);
+    EXACT.cast(b3).intoArray(lanes, l1 + 3 * MAX_LANES);
     for (; p < pw; p++) {
       float h0 = wide[g0 + p];
       float h1 = wide[g1 + p];
@@ -595,7 +597,7 @@ final class VectorConv {
     for (; p + LANES <= len; p += LANES) {
       acc = FloatVector.fromArray(SPECIES, a, ao + p).fma(FloatVector.fromArray(SPECIES, b, bo + p), acc);
     }
-    float sum = acc.reduceLanes(VectorOperators.ADD);
+    float sum = EXACT.cast(acc).reduceLanes(VectorOperators.ADD);
     for (; p < len; p++) {
       sum = Math.fma(a[ao + p], b[bo + p], sum);
     }
@@ -665,8 +667,8 @@ final class VectorConv {
   }
 
   private static void addInto(float[] target, int at, FloatVector lo, FloatVector hi) {
-    FloatVector.fromArray(SPECIES, target, at).add(lo).intoArray(target, at);
-    FloatVector.fromArray(SPECIES, target, at + LANES).add(hi).intoArray(target, at + LANES);
+    EXACT.cast(EXACT.cast(FloatVector.fromArray(SPECIES, target, at)).add(lo)).intoArray(target, at);
+    EXACT.cast(EXACT.cast(FloatVector.fromArray(SPECIES, target, at + LANES)).add(hi)).intoArray(target, at + LANES);
   }
 
   /** Tap k at positions p..p+LANES-1. */
@@ -678,6 +680,6 @@ final class VectorConv {
       a = FloatVector.fromArray(SPECIES, wide, g).fma(FloatVector.broadcast(SPECIES, w[wf]), a);
     }
     int at = to + taps[k] + p;
-    FloatVector.fromArray(SPECIES, target, at).add(a).intoArray(target, at);
+    EXACT.cast(EXACT.cast(FloatVector.fromArray(SPECIES, target, at)).add(a)).intoArray(target, at);
   }
 }

@@ -1,5 +1,7 @@
 package dev.kiln.runtime.kernel;
 
+import static dev.kiln.runtime.kernel.VectorClass.EXACT;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -206,10 +208,10 @@ final class VectorDense {
       a3 = FloatVector.fromArray(SPECIES, wt, w + 3 * LANES).fma(v, a3);
     }
     int y0 = n * out + o;
-    a0.intoArray(y, y0);
-    a1.intoArray(y, y0 + LANES);
-    a2.intoArray(y, y0 + 2 * LANES);
-    a3.intoArray(y, y0 + 3 * LANES);
+    EXACT.cast(a0).intoArray(y, y0);
+    EXACT.cast(a1).intoArray(y, y0 + LANES);
+    EXACT.cast(a2).intoArray(y, y0 + 2 * LANES);
+    EXACT.cast(a3).intoArray(y, y0 + 3 * LANES);
   }
 
   /**
@@ -271,7 +273,7 @@ final class VectorDense {
     for (int k = 0; k < whole; k += LANES) {
       acc = FloatVector.fromArray(SPECIES, x, xo + k).fma(FloatVector.fromArray(SPECIES, w, wo + k), acc);
     }
-    float sum = acc.reduceLanes(VectorOperators.ADD);
+    float sum = EXACT.cast(acc).reduceLanes(VectorOperators.ADD);
     for (int k = whole; k < in; k++) {
       sum = Math.fma(x[xo + k], w[wo + k], sum);
     }
@@ -312,22 +314,22 @@ final class VectorDense {
       d2 = v.fma(u2, d2);
       d3 = v.fma(u3, d3);
     }
-    finishDot(x, w, b, y, n, o, in, out, whole, a0.reduceLanes(VectorOperators.ADD));
-    finishDot(x, w, b, y, n, o + 1, in, out, whole, a1.reduceLanes(VectorOperators.ADD));
-    finishDot(x, w, b, y, n, o + 2, in, out, whole, a2.reduceLanes(VectorOperators.ADD));
-    finishDot(x, w, b, y, n, o + 3, in, out, whole, a3.reduceLanes(VectorOperators.ADD));
-    finishDot(x, w, b, y, n + 1, o, in, out, whole, b0.reduceLanes(VectorOperators.ADD));
-    finishDot(x, w, b, y, n + 1, o + 1, in, out, whole, b1.reduceLanes(VectorOperators.ADD));
-    finishDot(x, w, b, y, n + 1, o + 2, in, out, whole, b2.reduceLanes(VectorOperators.ADD));
-    finishDot(x, w, b, y, n + 1, o + 3, in, out, whole, b3.reduceLanes(VectorOperators.ADD));
-    finishDot(x, w, b, y, n + 2, o, in, out, whole, c0.reduceLanes(VectorOperators.ADD));
-    finishDot(x, w, b, y, n + 2, o + 1, in, out, whole, c1.reduceLanes(VectorOperators.ADD));
-    finishDot(x, w, b, y, n + 2, o + 2, in, out, whole, c2.reduceLanes(VectorOperators.ADD));
-    finishDot(x, w, b, y, n + 2, o + 3, in, out, whole, c3.reduceLanes(VectorOperators.ADD));
-    finishDot(x, w, b, y, n + 3, o, in, out, whole, d0.reduceLanes(VectorOperators.ADD));
-    finishDot(x, w, b, y, n + 3, o + 1, in, out, whole, d1.reduceLanes(VectorOperators.ADD));
-    finishDot(x, w, b, y, n + 3, o + 2, in, out, whole, d2.reduceLanes(VectorOperators.ADD));
-    finishDot(x, w, b, y, n + 3, o + 3, in, out, whole, d3.reduceLanes(VectorOperators.ADD));
+    finishDot(x, w, b, y, n, o, in, out, whole, EXACT.cast(a0).reduceLanes(VectorOperators.ADD));
+    finishDot(x, w, b, y, n, o + 1, in, out, whole, EXACT.cast(a1).reduceLanes(VectorOperators.ADD));
+    finishDot(x, w, b, y, n, o + 2, in, out, whole, EXACT.cast(a2).reduceLanes(VectorOperators.ADD));
+    finishDot(x, w, b, y, n, o + 3, in, out, whole, EXACT.cast(a3).reduceLanes(VectorOperators.ADD));
+    finishDot(x, w, b, y, n + 1, o, in, out, whole, EXACT.cast(b0).reduceLanes(VectorOperators.ADD));
+    finishDot(x, w, b, y, n + 1, o + 1, in, out, whole, EXACT.cast(b1).reduceLanes(VectorOperators.ADD));
+    finishDot(x, w, b, y, n + 1, o + 2, in, out, whole, EXACT.cast(b2).reduceLanes(VectorOperators.ADD));
+    finishDot(x, w, b, y, n + 1, o + 3, in, out, whole, EXACT.cast(b3).reduceLanes(VectorOperators.ADD));
+    finishDot(x, w, b, y, n + 2, o, in, out, whole, EXACT.cast(c0).reduceLanes(VectorOperators.ADD));
+    finishDot(x, w, b, y, n + 2, o + 1, in, out, whole, EXACT.cast(c1).reduceLanes(VectorOperators.ADD));
+    finishDot(x, w, b, y, n + 2, o + 2, in, out, whole, EXACT.cast(c2).reduceLanes(VectorOperators.ADD));
+    finishDot(x, w, b, y, n + 2, o + 3, in, out, whole, EXACT.cast(c3).reduceLanes(VectorOperators.ADD));
+    finishDot(x, w, b, y, n + 3, o, in, out, whole, EXACT.cast(d0).reduceLanes(VectorOperators.ADD));
+    finishDot(x, w, b, y, n + 3, o + 1, in, out, whole, EXACT.cast(d1).reduceLanes(VectorOperators.ADD));
+    finishDot(x, w, b, y, n + 3, o + 2, in, out, whole, EXACT.cast(d2).reduceLanes(VectorOperators.ADD));
+    finishDot(x, w, b, y, n + 3, o + 3, in, out, whole, EXACT.cast(d3).reduceLanes(VectorOperators.ADD));
   }
 
   /**
@@ -389,18 +391,18 @@ final class VectorDense {
       f1 = w1.fma(v, f1);
     }
     int y0 = n * out + o;
-    a0.intoArray(y, y0);
-    a1.intoArray(y, y0 + LANES);
-    b0.intoArray(y, y0 + out);
-    b1.intoArray(y, y0 + out + LANES);
-    c0.intoArray(y, y0 + 2 * out);
-    c1.intoArray(y, y0 + 2 * out + LANES);
-    d0.intoArray(y, y0 + 3 * out);
-    d1.intoArray(y, y0 + 3 * out + LANES);
-    e0.intoArray(y, y0 + 4 * out);
-    e1.intoArray(y, y0 + 4 * out + LANES);
-    f0.intoArray(y, y0 + 5 * out);
-    f1.intoArray(y, y0 + 5 * out + LANES);
+    EXACT.cast(a0).intoArray(y, y0);
+    EXACT.cast(a1).intoArray(y, y0 + LANES);
+    EXACT.cast(b0).intoArray(y, y0 + out);
+    EXACT.cast(b1).intoArray(y, y0 + out + LANES);
+    EXACT.cast(c0).intoArray(y, y0 + 2 * out);
+    EXACT.cast(c1).intoArray(y, y0 + 2 * out + LANES);
+    EXACT.cast(d0).intoArray(y, y0 + 3 * out);
+    EXACT.cast(d1).intoArray(y, y0 + 3 * out + LANES);
+    EXACT.cast(e0).intoArray(y, y0 + 4 * out);
+    EXACT.cast(e1).intoArray(y, y0 + 4 * out + LANES);
+    EXACT.cast(f0).intoArray(y, y0 + 5 * out);
+    EXACT.cast(f1).intoArray(y, y0 + 5 * out + LANES);
   }
 
   /** Samples n..n+5, outputs o..o+4*LANES-1 (24 accumulators: see {@link #WIDE_BLOCKS}). */
@@ -453,30 +455,30 @@ final class VectorDense {
       f3 = w3.fma(v, f3);
     }
     int y0 = n * out + o;
-    a0.intoArray(y, y0);
-    a1.intoArray(y, y0 + LANES);
-    a2.intoArray(y, y0 + 2 * LANES);
-    a3.intoArray(y, y0 + 3 * LANES);
-    b0.intoArray(y, y0 + out);
-    b1.intoArray(y, y0 + out + LANES);
-    b2.intoArray(y, y0 + out + 2 * LANES);
-    b3.intoArray(y, y0 + out + 3 * LANES);
-    c0.intoArray(y, y0 + 2 * out);
-    c1.intoArray(y, y0 + 2 * out + LANES);
-    c2.intoArray(y, y0 + 2 * out + 2 * LANES);
-    c3.intoArray(y, y0 + 2 * out + 3 * LANES);
-    d0.intoArray(y, y0 + 3 * out);
-    d1.intoArray(y, y0 + 3 * out + LANES);
-    d2.intoArray(y, y0 + 3 * out + 2 * LANES);
-    d3.intoArray(y, y0 + 3 * out + 3 * LANES);
-    e0.intoArray(y, y0 + 4 * out);
-    e1.intoArray(y, y0 + 4 * out + LANES);
-    e2.intoArray(y, y0 + 4 * out + 2 * LANES);
-    e3.intoArray(y, y0 + 4 * out + 3 * LANES);
-    f0.intoArray(y, y0 + 5 * out);
-    f1.intoArray(y, y0 + 5 * out + LANES);
-    f2.intoArray(y, y0 + 5 * out + 2 * LANES);
-    f3.intoArray(y, y0 + 5 * out + 3 * LANES);
+    EXACT.cast(a0).intoArray(y, y0);
+    EXACT.cast(a1).intoArray(y, y0 + LANES);
+    EXACT.cast(a2).intoArray(y, y0 + 2 * LANES);
+    EXACT.cast(a3).intoArray(y, y0 + 3 * LANES);
+    EXACT.cast(b0).intoArray(y, y0 + out);
+    EXACT.cast(b1).intoArray(y, y0 + out + LANES);
+    EXACT.cast(b2).intoArray(y, y0 + out + 2 * LANES);
+    EXACT.cast(b3).intoArray(y, y0 + out + 3 * LANES);
+    EXACT.cast(c0).intoArray(y, y0 + 2 * out);
+    EXACT.cast(c1).intoArray(y, y0 + 2 * out + LANES);
+    EXACT.cast(c2).intoArray(y, y0 + 2 * out + 2 * LANES);
+    EXACT.cast(c3).intoArray(y, y0 + 2 * out + 3 * LANES);
+    EXACT.cast(d0).intoArray(y, y0 + 3 * out);
+    EXACT.cast(d1).intoArray(y, y0 + 3 * out + LANES);
+    EXACT.cast(d2).intoArray(y, y0 + 3 * out + 2 * LANES);
+    EXACT.cast(d3).intoArray(y, y0 + 3 * out + 3 * LANES);
+    EXACT.cast(e0).intoArray(y, y0 + 4 * out);
+    EXACT.cast(e1).intoArray(y, y0 + 4 * out + LANES);
+    EXACT.cast(e2).intoArray(y, y0 + 4 * out + 2 * LANES);
+    EXACT.cast(e3).intoArray(y, y0 + 4 * out + 3 * LANES);
+    EXACT.cast(f0).intoArray(y, y0 + 5 * out);
+    EXACT.cast(f1).intoArray(y, y0 + 5 * out + LANES);
+    EXACT.cast(f2).intoArray(y, y0 + 5 * out + 2 * LANES);
+    EXACT.cast(f3).intoArray(y, y0 + 5 * out + 3 * LANES);
   }
 
   /** Samples n..n+7, outputs o..o+3*LANES-1 (24 accumulators: see {@link #WIDE_BLOCKS}). */
@@ -531,30 +533,30 @@ final class VectorDense {
       h2 = w2.fma(v, h2);
     }
     int y0 = n * out + o;
-    a0.intoArray(y, y0);
-    a1.intoArray(y, y0 + LANES);
-    a2.intoArray(y, y0 + 2 * LANES);
-    b0.intoArray(y, y0 + out);
-    b1.intoArray(y, y0 + out + LANES);
-    b2.intoArray(y, y0 + out + 2 * LANES);
-    c0.intoArray(y, y0 + 2 * out);
-    c1.intoArray(y, y0 + 2 * out + LANES);
-    c2.intoArray(y, y0 + 2 * out + 2 * LANES);
-    d0.intoArray(y, y0 + 3 * out);
-    d1.intoArray(y, y0 + 3 * out + LANES);
-    d2.intoArray(y, y0 + 3 * out + 2 * LANES);
-    e0.intoArray(y, y0 + 4 * out);
-    e1.intoArray(y, y0 + 4 * out + LANES);
-    e2.intoArray(y, y0 + 4 * out + 2 * LANES);
-    f0.intoArray(y, y0 + 5 * out);
-    f1.intoArray(y, y0 + 5 * out + LANES);
-    f2.intoArray(y, y0 + 5 * out + 2 * LANES);
-    g0.intoArray(y, y0 + 6 * out);
-    g1.intoArray(y, y0 + 6 * out + LANES);
-    g2.intoArray(y, y0 + 6 * out + 2 * LANES);
-    h0.intoArray(y, y0 + 7 * out);
-    h1.intoArray(y, y0 + 7 * out + LANES);
-    h2.intoArray(y, y0 + 7 * out + 2 * LANES);
+    EXACT.cast(a0).intoArray(y, y0);
+    EXACT.cast(a1).intoArray(y, y0 + LANES);
+    EXACT.cast(a2).intoArray(y, y0 + 2 * LANES);
+    EXACT.cast(b0).intoArray(y, y0 + out);
+    EXACT.cast(b1).intoArray(y, y0 + out + LANES);
+    EXACT.cast(b2).intoArray(y, y0 + out + 2 * LANES);
+    EXACT.cast(c0).intoArray(y, y0 + 2 * out);
+    EXACT.cast(c1).intoArray(y, y0 + 2 * out + LANES);
+    EXACT.cast(c2).intoArray(y, y0 + 2 * out + 2 * LANES);
+    EXACT.cast(d0).intoArray(y, y0 + 3 * out);
+    EXACT.cast(d1).intoArray(y, y0 + 3 * out + LANES);
+    EXACT.cast(d2).intoArray(y, y0 + 3 * out + 2 * LANES);
+    EXACT.cast(e0).intoArray(y, y0 + 4 * out);
+    EXACT.cast(e1).intoArray(y, y0 + 4 * out + LANES);
+    EXACT.cast(e2).intoArray(y, y0 + 4 * out + 2 * LANES);
+    EXACT.cast(f0).intoArray(y, y0 + 5 * out);
+    EXACT.cast(f1).intoArray(y, y0 + 5 * out + LANES);
+    EXACT.cast(f2).intoArray(y, y0 + 5 * out + 2 * LANES);
+    EXACT.cast(g0).intoArray(y, y0 + 6 * out);
+    EXACT.cast(g1).intoArray(y, y0 + 6 * out + LANES);
+    EXACT.cast(g2).intoArray(y, y0 + 6 * out + 2 * LANES);
+    EXACT.cast(h0).intoArray(y, y0 + 7 * out);
+    EXACT.cast(h1).intoArray(y, y0 + 7 * out + LANES);
+    EXACT.cast(h2).intoArray(y, y0 + 7 * out + 2 * LANES);
   }
 
   /** Sample n, outputs o..o+16*LANES-1 (see {@link #WIDE_BLOCKS}). */
@@ -596,22 +598,22 @@ final class VectorDense {
       a15 = FloatVector.fromArray(SPECIES, wt, w + 15 * LANES).fma(v, a15);
     }
     int y0 = n * out + o;
-    a0.intoArray(y, y0);
-    a1.intoArray(y, y0 + LANES);
-    a2.intoArray(y, y0 + 2 * LANES);
-    a3.intoArray(y, y0 + 3 * LANES);
-    a4.intoArray(y, y0 + 4 * LANES);
-    a5.intoArray(y, y0 + 5 * LANES);
-    a6.intoArray(y, y0 + 6 * LANES);
-    a7.intoArray(y, y0 + 7 * LANES);
-    a8.intoArray(y, y0 + 8 * LANES);
-    a9.intoArray(y, y0 + 9 * LANES);
-    a10.intoArray(y, y0 + 10 * LANES);
-    a11.intoArray(y, y0 + 11 * LANES);
-    a12.intoArray(y, y0 + 12 * LANES);
-    a13.intoArray(y, y0 + 13 * LANES);
-    a14.intoArray(y, y0 + 14 * LANES);
-    a15.intoArray(y, y0 + 15 * LANES);
+    EXACT.cast(a0).intoArray(y, y0);
+    EXACT.cast(a1).intoArray(y, y0 + LANES);
+    EXACT.cast(a2).intoArray(y, y0 + 2 * LANES);
+    EXACT.cast(a3).intoArray(y, y0 + 3 * LANES);
+    EXACT.cast(a4).intoArray(y, y0 + 4 * LANES);
+    EXACT.cast(a5).intoArray(y, y0 + 5 * LANES);
+    EXACT.cast(a6).intoArray(y, y0 + 6 * LANES);
+    EXACT.cast(a7).intoArray(y, y0 + 7 * LANES);
+    EXACT.cast(a8).intoArray(y, y0 + 8 * LANES);
+    EXACT.cast(a9).intoArray(y, y0 + 9 * LANES);
+    EXACT.cast(a10).intoArray(y, y0 + 10 * LANES);
+    EXACT.cast(a11).intoArray(y, y0 + 11 * LANES);
+    EXACT.cast(a12).intoArray(y, y0 + 12 * LANES);
+    EXACT.cast(a13).intoArray(y, y0 + 13 * LANES);
+    EXACT.cast(a14).intoArray(y, y0 + 14 * LANES);
+    EXACT.cast(a15).intoArray(y, y0 + 15 * LANES);
   }
 
   /**
@@ -643,14 +645,14 @@ final class VectorDense {
       a7 = FloatVector.fromArray(SPECIES, wt, w + last).fma(v, a7);
     }
     int y0 = n * out + o;
-    a0.intoArray(y, y0);
-    a1.intoArray(y, y0 + LANES);
-    a2.intoArray(y, y0 + 2 * LANES);
-    a3.intoArray(y, y0 + 3 * LANES);
-    a4.intoArray(y, y0 + 4 * LANES);
-    a5.intoArray(y, y0 + 5 * LANES);
-    a6.intoArray(y, y0 + 6 * LANES);
-    a7.intoArray(y, y0 + last);
+    EXACT.cast(a0).intoArray(y, y0);
+    EXACT.cast(a1).intoArray(y, y0 + LANES);
+    EXACT.cast(a2).intoArray(y, y0 + 2 * LANES);
+    EXACT.cast(a3).intoArray(y, y0 + 3 * LANES);
+    EXACT.cast(a4).intoArray(y, y0 + 4 * LANES);
+    EXACT.cast(a5).intoArray(y, y0 + 5 * LANES);
+    EXACT.cast(a6).intoArray(y, y0 + 6 * LANES);
+    EXACT.cast(a7).intoArray(y, y0 + last);
   }
 
   /** Sample n, outputs o..o+2*LANES-1. */
@@ -664,8 +666,8 @@ final class VectorDense {
       a1 = FloatVector.fromArray(SPECIES, wt, w + LANES).fma(v, a1);
     }
     int y0 = n * out + o;
-    a0.intoArray(y, y0);
-    a1.intoArray(y, y0 + LANES);
+    EXACT.cast(a0).intoArray(y, y0);
+    EXACT.cast(a1).intoArray(y, y0 + LANES);
   }
 
   /** Samples n..n+5, outputs o..o+LANES-1. */
@@ -683,12 +685,12 @@ final class VectorDense {
       a5 = w0.fma(FloatVector.broadcast(SPECIES, x[x0 + 5 * in + k]), a5);
     }
     int y0 = n * out + o;
-    a0.intoArray(y, y0);
-    a1.intoArray(y, y0 + out);
-    a2.intoArray(y, y0 + 2 * out);
-    a3.intoArray(y, y0 + 3 * out);
-    a4.intoArray(y, y0 + 4 * out);
-    a5.intoArray(y, y0 + 5 * out);
+    EXACT.cast(a0).intoArray(y, y0);
+    EXACT.cast(a1).intoArray(y, y0 + out);
+    EXACT.cast(a2).intoArray(y, y0 + 2 * out);
+    EXACT.cast(a3).intoArray(y, y0 + 3 * out);
+    EXACT.cast(a4).intoArray(y, y0 + 4 * out);
+    EXACT.cast(a5).intoArray(y, y0 + 5 * out);
   }
 
   /** Sample n, outputs o..o+LANES-1. */
@@ -698,7 +700,7 @@ final class VectorDense {
     for (int k = 0, w = o; k < in; k++, w += out) {
       a = FloatVector.fromArray(SPECIES, wt, w).fma(FloatVector.broadcast(SPECIES, x[x0 + k]), a);
     }
-    a.intoArray(y, n * out + o);
+    EXACT.cast(a).intoArray(y, n * out + o);
   }
 
   /**
@@ -777,9 +779,9 @@ final class VectorDense {
   private static void biasGradientBlock(float[] g, float[] gb, int batch, int out, int o) {
     FloatVector sum = FloatVector.zero(SPECIES);
     for (int n = 0, at = o; n < batch; n++, at += out) {
-      sum = sum.add(FloatVector.fromArray(SPECIES, g, at));
+      sum = EXACT.cast(sum).add(FloatVector.fromArray(SPECIES, g, at));
     }
-    FloatVector.fromArray(SPECIES, gb, o).add(sum).intoArray(gb, o);
+    EXACT.cast(EXACT.cast(FloatVector.fromArray(SPECIES, gb, o)).add(sum)).intoArray(gb, o);
   }
 
   /**
@@ -866,18 +868,18 @@ final class VectorDense {
       f0 = u0.fma(v, f0);
       f1 = u1.fma(v, f1);
     }
-    a0.intoArray(gw, w0);
-    a1.intoArray(gw, w0 + LANES);
-    b0.intoArray(gw, w0 + in);
-    b1.intoArray(gw, w0 + in + LANES);
-    c0.intoArray(gw, w0 + 2 * in);
-    c1.intoArray(gw, w0 + 2 * in + LANES);
-    d0.intoArray(gw, w0 + 3 * in);
-    d1.intoArray(gw, w0 + 3 * in + LANES);
-    e0.intoArray(gw, w0 + 4 * in);
-    e1.intoArray(gw, w0 + 4 * in + LANES);
-    f0.intoArray(gw, w0 + 5 * in);
-    f1.intoArray(gw, w0 + 5 * in + LANES);
+    EXACT.cast(a0).intoArray(gw, w0);
+    EXACT.cast(a1).intoArray(gw, w0 + LANES);
+    EXACT.cast(b0).intoArray(gw, w0 + in);
+    EXACT.cast(b1).intoArray(gw, w0 + in + LANES);
+    EXACT.cast(c0).intoArray(gw, w0 + 2 * in);
+    EXACT.cast(c1).intoArray(gw, w0 + 2 * in + LANES);
+    EXACT.cast(d0).intoArray(gw, w0 + 3 * in);
+    EXACT.cast(d1).intoArray(gw, w0 + 3 * in + LANES);
+    EXACT.cast(e0).intoArray(gw, w0 + 4 * in);
+    EXACT.cast(e1).intoArray(gw, w0 + 4 * in + LANES);
+    EXACT.cast(f0).intoArray(gw, w0 + 5 * in);
+    EXACT.cast(f1).intoArray(gw, w0 + 5 * in + LANES);
   }
 
   /** Outputs o..o+5, inputs k..k+4*LANES-1 (24 accumulators: see {@link #WIDE_BLOCKS}). */
@@ -943,30 +945,30 @@ final class VectorDense {
       f2 = u2.fma(v, f2);
       f3 = u3.fma(v, f3);
     }
-    a0.intoArray(gw, w0);
-    a1.intoArray(gw, w0 + LANES);
-    a2.intoArray(gw, w0 + 2 * LANES);
-    a3.intoArray(gw, w0 + 3 * LANES);
-    b0.intoArray(gw, w0 + in);
-    b1.intoArray(gw, w0 + in + LANES);
-    b2.intoArray(gw, w0 + in + 2 * LANES);
-    b3.intoArray(gw, w0 + in + 3 * LANES);
-    c0.intoArray(gw, w0 + 2 * in);
-    c1.intoArray(gw, w0 + 2 * in + LANES);
-    c2.intoArray(gw, w0 + 2 * in + 2 * LANES);
-    c3.intoArray(gw, w0 + 2 * in + 3 * LANES);
-    d0.intoArray(gw, w0 + 3 * in);
-    d1.intoArray(gw, w0 + 3 * in + LANES);
-    d2.intoArray(gw, w0 + 3 * in + 2 * LANES);
-    d3.intoArray(gw, w0 + 3 * in + 3 * LANES);
-    e0.intoArray(gw, w0 + 4 * in);
-    e1.intoArray(gw, w0 + 4 * in + LANES);
-    e2.intoArray(gw, w0 + 4 * in + 2 * LANES);
-    e3.intoArray(gw, w0 + 4 * in + 3 * LANES);
-    f0.intoArray(gw, w0 + 5 * in);
-    f1.intoArray(gw, w0 + 5 * in + LANES);
-    f2.intoArray(gw, w0 + 5 * in + 2 * LANES);
-    f3.intoArray(gw, w0 + 5 * in + 3 * LANES);
+    EXACT.cast(a0).intoArray(gw, w0);
+    EXACT.cast(a1).intoArray(gw, w0 + LANES);
+    EXACT.cast(a2).intoArray(gw, w0 + 2 * LANES);
+    EXACT.cast(a3).intoArray(gw, w0 + 3 * LANES);
+    EXACT.cast(b0).intoArray(gw, w0 + in);
+    EXACT.cast(b1).intoArray(gw, w0 + in + LANES);
+    EXACT.cast(b2).intoArray(gw, w0 + in + 2 * LANES);
+    EXACT.cast(b3).intoArray(gw, w0 + in + 3 * LANES);
+    EXACT.cast(c0).intoArray(gw, w0 + 2 * in);
+    EXACT.cast(c1).intoArray(gw, w0 + 2 * in + LANES);
+    EXACT.cast(c2).intoArray(gw, w0 + 2 * in + 2 * LANES);
+    EXACT.cast(c3).intoArray(gw, w0 + 2 * in + 3 * LANES);
+    EXACT.cast(d0).intoArray(gw, w0 + 3 * in);
+    EXACT.cast(d1).intoArray(gw, w0 + 3 * in + LANES);
+    EXACT.cast(d2).intoArray(gw, w0 + 3 * in + 2 * LANES);
+    EXACT.cast(d3).intoArray(gw, w0 + 3 * in + 3 * LANES);
+    EXACT.cast(e0).intoArray(gw, w0 + 4 * in);
+    EXACT.cast(e1).intoArray(gw, w0 + 4 * in + LANES);
+    EXACT.cast(e2).intoArray(gw, w0 + 4 * in + 2 * LANES);
+    EXACT.cast(e3).intoArray(gw, w0 + 4 * in + 3 * LANES);
+    EXACT.cast(f0).intoArray(gw, w0 + 5 * in);
+    EXACT.cast(f1).intoArray(gw, w0 + 5 * in + LANES);
+    EXACT.cast(f2).intoArray(gw, w0 + 5 * in + 2 * LANES);
+    EXACT.cast(f3).intoArray(gw, w0 + 5 * in + 3 * LANES);
   }
 
   /** Output o, inputs k..k+2*LANES-1: the outputs left over after the blocks of six. */
@@ -979,8 +981,8 @@ final class VectorDense {
       a0 = FloatVector.fromArray(SPECIES, x, xn).fma(v, a0);
       a1 = FloatVector.fromArray(SPECIES, x, xn + LANES).fma(v, a1);
     }
-    a0.intoArray(gw, w0);
-    a1.intoArray(gw, w0 + LANES);
+    EXACT.cast(a0).intoArray(gw, w0);
+    EXACT.cast(a1).intoArray(gw, w0 + LANES);
   }
 
   /** Outputs o..o+5, inputs k..k+LANES-1. */
@@ -1001,12 +1003,12 @@ final class VectorDense {
       a4 = u.fma(FloatVector.broadcast(SPECIES, g[gn + 4]), a4);
       a5 = u.fma(FloatVector.broadcast(SPECIES, g[gn + 5]), a5);
     }
-    a0.intoArray(gw, w0);
-    a1.intoArray(gw, w0 + in);
-    a2.intoArray(gw, w0 + 2 * in);
-    a3.intoArray(gw, w0 + 3 * in);
-    a4.intoArray(gw, w0 + 4 * in);
-    a5.intoArray(gw, w0 + 5 * in);
+    EXACT.cast(a0).intoArray(gw, w0);
+    EXACT.cast(a1).intoArray(gw, w0 + in);
+    EXACT.cast(a2).intoArray(gw, w0 + 2 * in);
+    EXACT.cast(a3).intoArray(gw, w0 + 3 * in);
+    EXACT.cast(a4).intoArray(gw, w0 + 4 * in);
+    EXACT.cast(a5).intoArray(gw, w0 + 5 * in);
   }
 
   /** Output o, inputs k..k+LANES-1. */
@@ -1016,6 +1018,6 @@ final class VectorDense {
     for (int n = 0, xn = k, gn = o; n < batch; n++, xn += in, gn += out) {
       a = FloatVector.fromArray(SPECIES, x, xn).fma(FloatVector.broadcast(SPECIES, g[gn]), a);
     }
-    a.intoArray(gw, w0);
+    EXACT.cast(a).intoArray(gw, w0);
   }
 }

@@ -1,5 +1,7 @@
 package dev.kiln.runtime.kernel;
 
+import static dev.kiln.runtime.kernel.VectorClass.EXACT;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -206,48 +208,48 @@ final class VectorLanes {
     // between two vectors would merge them in a phi, which C2 (JDK 17) keeps as objects allocated on every call.
     FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
     if (pool) {
-      FloatVector m = a0.max(a1).max(a2.max(a3));
-      m.max(floor).intoArray(out, o0);
-      m = b0.max(b1).max(b2.max(b3));
-      m.max(floor).intoArray(out, o0 + plane);
-      m = c0.max(c1).max(c2.max(c3));
-      m.max(floor).intoArray(out, o0 + 2 * plane);
-      m = d0.max(d1).max(d2.max(d3));
-      m.max(floor).intoArray(out, o0 + 3 * plane);
+      FloatVector m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
+      EXACT.cast(EXACT.cast(m).max(floor)).intoArray(out, o0);
+      m = EXACT.cast(EXACT.cast(b0).max(b1)).max(EXACT.cast(b2).max(b3));
+      EXACT.cast(EXACT.cast(m).max(floor)).intoArray(out, o0 + plane);
+      m = EXACT.cast(EXACT.cast(c0).max(c1)).max(EXACT.cast(c2).max(c3));
+      EXACT.cast(EXACT.cast(m).max(floor)).intoArray(out, o0 + 2 * plane);
+      m = EXACT.cast(EXACT.cast(d0).max(d1)).max(EXACT.cast(d2).max(d3));
+      EXACT.cast(EXACT.cast(m).max(floor)).intoArray(out, o0 + 3 * plane);
       return;
     }
-    a0 = a0.max(floor);
-    a1 = a1.max(floor);
-    a2 = a2.max(floor);
-    a3 = a3.max(floor);
-    b0 = b0.max(floor);
-    b1 = b1.max(floor);
-    b2 = b2.max(floor);
-    b3 = b3.max(floor);
-    c0 = c0.max(floor);
-    c1 = c1.max(floor);
-    c2 = c2.max(floor);
-    c3 = c3.max(floor);
-    d0 = d0.max(floor);
-    d1 = d1.max(floor);
-    d2 = d2.max(floor);
-    d3 = d3.max(floor);
-    a0.intoArray(out, o0);
-    a1.intoArray(out, o1);
-    a2.intoArray(out, o2);
-    a3.intoArray(out, o3);
-    b0.intoArray(out, o0 + plane);
-    b1.intoArray(out, o1 + plane);
-    b2.intoArray(out, o2 + plane);
-    b3.intoArray(out, o3 + plane);
-    c0.intoArray(out, o0 + 2 * plane);
-    c1.intoArray(out, o1 + 2 * plane);
-    c2.intoArray(out, o2 + 2 * plane);
-    c3.intoArray(out, o3 + 2 * plane);
-    d0.intoArray(out, o0 + 3 * plane);
-    d1.intoArray(out, o1 + 3 * plane);
-    d2.intoArray(out, o2 + 3 * plane);
-    d3.intoArray(out, o3 + 3 * plane);
+    a0 = EXACT.cast(a0).max(floor);
+    a1 = EXACT.cast(a1).max(floor);
+    a2 = EXACT.cast(a2).max(floor);
+    a3 = EXACT.cast(a3).max(floor);
+    b0 = EXACT.cast(b0).max(floor);
+    b1 = EXACT.cast(b1).max(floor);
+    b2 = EXACT.cast(b2).max(floor);
+    b3 = EXACT.cast(b3).max(floor);
+    c0 = EXACT.cast(c0).max(floor);
+    c1 = EXACT.cast(c1).max(floor);
+    c2 = EXACT.cast(c2).max(floor);
+    c3 = EXACT.cast(c3).max(floor);
+    d0 = EXACT.cast(d0).max(floor);
+    d1 = EXACT.cast(d1).max(floor);
+    d2 = EXACT.cast(d2).max(floor);
+    d3 = EXACT.cast(d3).max(floor);
+    EXACT.cast(a0).intoArray(out, o0);
+    EXACT.cast(a1).intoArray(out, o1);
+    EXACT.cast(a2).intoArray(out, o2);
+    EXACT.cast(a3).intoArray(out, o3);
+    EXACT.cast(b0).intoArray(out, o0 + plane);
+    EXACT.cast(b1).intoArray(out, o1 + plane);
+    EXACT.cast(b2).intoArray(out, o2 + plane);
+    EXACT.cast(b3).intoArray(out, o3 + plane);
+    EXACT.cast(c0).intoArray(out, o0 + 2 * plane);
+    EXACT.cast(c1).intoArray(out, o1 + 2 * plane);
+    EXACT.cast(c2).intoArray(out, o2 + 2 * plane);
+    EXACT.cast(c3).intoArray(out, o3 + 2 * plane);
+    EXACT.cast(d0).intoArray(out, o0 + 3 * plane);
+    EXACT.cast(d1).intoArray(out, o1 + 3 * plane);
+    EXACT.cast(d2).intoArray(out, o2 + 3 * plane);
+    EXACT.cast(d3).intoArray(out, o3 + 3 * plane);
   }
 
   /** Filter f at the four positions p0..p3 of the group's input (groups of fewer than four filters). */
@@ -269,17 +271,17 @@ final class VectorLanes {
     // between two vectors would merge them in a phi, which C2 (JDK 17) keeps as objects allocated on every call.
     FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
     if (pool) {
-      FloatVector m = a0.max(a1).max(a2.max(a3));
-      m.max(floor).intoArray(out, o0);
+      FloatVector m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
+      EXACT.cast(EXACT.cast(m).max(floor)).intoArray(out, o0);
       return;
     }
-    a0 = a0.max(floor);
-    a1 = a1.max(floor);
-    a2 = a2.max(floor);
-    a3 = a3.max(floor);
-    a0.intoArray(out, o0);
-    a1.intoArray(out, o1);
-    a2.intoArray(out, o2);
-    a3.intoArray(out, o3);
+    a0 = EXACT.cast(a0).max(floor);
+    a1 = EXACT.cast(a1).max(floor);
+    a2 = EXACT.cast(a2).max(floor);
+    a3 = EXACT.cast(a3).max(floor);
+    EXACT.cast(a0).intoArray(out, o0);
+    EXACT.cast(a1).intoArray(out, o1);
+    EXACT.cast(a2).intoArray(out, o2);
+    EXACT.cast(a3).intoArray(out, o3);
   }
 }

@@ -1,5 +1,7 @@
 package dev.kiln.runtime.kernel;
 
+import static dev.kiln.runtime.kernel.VectorClass.EXACT;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -45,7 +47,7 @@ final class VectorPool {
       FloatVector v1 = FloatVector.fromArray(FLOATS, s, so + 1, starts, i);
       FloatVector v2 = FloatVector.fromArray(FLOATS, s, so + width, starts, i);
       FloatVector v3 = FloatVector.fromArray(FLOATS, s, so + width + 1, starts, i);
-      v0.max(v1).max(v2.max(v3)).intoArray(pooled, po + i);
+      EXACT.cast(EXACT.cast(EXACT.cast(v0).max(v1)).max(EXACT.cast(v2).max(v3))).intoArray(pooled, po + i);
     }
     for (; i < plane; i++) {
       int c0 = so + starts[i];
@@ -67,7 +69,7 @@ final class VectorPool {
       FloatVector v1 = FloatVector.fromArray(FLOATS, s, so + 1, starts, i);
       FloatVector v2 = FloatVector.fromArray(FLOATS, s, so + width, starts, i);
       FloatVector v3 = FloatVector.fromArray(FLOATS, s, so + width + 1, starts, i);
-      FloatVector best = v0.max(v1).max(v2.max(v3));
+      FloatVector best = EXACT.cast(EXACT.cast(EXACT.cast(v0).max(v1)).max(EXACT.cast(v2).max(v3)));
       if (best.test(VectorOperators.IS_NAN).anyTrue()) {
         scalarWinners(s, so, width, starts, pooled, arg, po, yo, i, i + LANES);
         continue;

@@ -1,5 +1,7 @@
 package dev.kiln.runtime.kernel;
 
+import static dev.kiln.runtime.kernel.VectorClass.EXACT;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -264,11 +266,18 @@ final class VectorPooledConv {
     }
     // The ReLU as a maximum with zero, or with minus infinity (see VectorLanes: no phi of two vectors).
     FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
-    a0.max(a1).max(a2.max(a3)).max(floor).intoArray(tile, to);
-    b0.max(b1).max(b2.max(b3)).max(floor).intoArray(tile, to + LANES);
-    c0.max(c1).max(c2.max(c3)).max(floor).intoArray(tile, to + 2 * LANES);
-    d0.max(d1).max(d2.max(d3)).max(floor).intoArray(tile, to + 3 * LANES);
-    e0.max(e1).max(e2.max(e3)).max(floor).intoArray(tile, to + 4 * LANES);
+    // Every receiver cast to the vectors' exact class (see VectorClass).
+    FloatVector m;
+    m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
+    EXACT.cast(EXACT.cast(m).max(floor)).intoArray(tile, to);
+    m = EXACT.cast(EXACT.cast(b0).max(b1)).max(EXACT.cast(b2).max(b3));
+    EXACT.cast(EXACT.cast(m).max(floor)).intoArray(tile, to + LANES);
+    m = EXACT.cast(EXACT.cast(c0).max(c1)).max(EXACT.cast(c2).max(c3));
+    EXACT.cast(EXACT.cast(m).max(floor)).intoArray(tile, to + 2 * LANES);
+    m = EXACT.cast(EXACT.cast(d0).max(d1)).max(EXACT.cast(d2).max(d3));
+    EXACT.cast(EXACT.cast(m).max(floor)).intoArray(tile, to + 3 * LANES);
+    m = EXACT.cast(EXACT.cast(e0).max(e1)).max(EXACT.cast(e2).max(e3));
+    EXACT.cast(EXACT.cast(m).max(floor)).intoArray(tile, to + 4 * LANES);
   }
 
   /** {@link #fiveWindows} for four windows: 16 accumulators. */
@@ -302,10 +311,16 @@ final class VectorPooledConv {
       d3 = FloatVector.broadcast(SPECIES, x[q + 7]).fma(v, d3);
     }
     FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
-    a0.max(a1).max(a2.max(a3)).max(floor).intoArray(tile, to);
-    b0.max(b1).max(b2.max(b3)).max(floor).intoArray(tile, to + LANES);
-    c0.max(c1).max(c2.max(c3)).max(floor).intoArray(tile, to + 2 * LANES);
-    d0.max(d1).max(d2.max(d3)).max(floor).intoArray(tile, to + 3 * LANES);
+    // Every receiver cast to the vectors' exact class (see VectorClass).
+    FloatVector m;
+    m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
+    EXACT.cast(EXACT.cast(m).max(floor)).intoArray(tile, to);
+    m = EXACT.cast(EXACT.cast(b0).max(b1)).max(EXACT.cast(b2).max(b3));
+    EXACT.cast(EXACT.cast(m).max(floor)).intoArray(tile, to + LANES);
+    m = EXACT.cast(EXACT.cast(c0).max(c1)).max(EXACT.cast(c2).max(c3));
+    EXACT.cast(EXACT.cast(m).max(floor)).intoArray(tile, to + 2 * LANES);
+    m = EXACT.cast(EXACT.cast(d0).max(d1)).max(EXACT.cast(d2).max(d3));
+    EXACT.cast(EXACT.cast(m).max(floor)).intoArray(tile, to + 3 * LANES);
   }
 
   private static void forwardPositionsInLanes(float[] phases, int[] taps, float[] w, float[] b, int filters, boolean relu,
@@ -405,10 +420,16 @@ final class VectorPooledConv {
       d3 = x3.fma(v, d3);
     }
     FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
-    a0.max(a1).max(a2.max(a3)).max(floor).intoArray(result, ro);
-    b0.max(b1).max(b2.max(b3)).max(floor).intoArray(result, ro + len);
-    c0.max(c1).max(c2.max(c3)).max(floor).intoArray(result, ro + 2 * len);
-    d0.max(d1).max(d2.max(d3)).max(floor).intoArray(result, ro + 3 * len);
+    // Every receiver cast to the vectors' exact class (see VectorClass).
+    FloatVector m;
+    m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
+    EXACT.cast(EXACT.cast(m).max(floor)).intoArray(result, ro);
+    m = EXACT.cast(EXACT.cast(b0).max(b1)).max(EXACT.cast(b2).max(b3));
+    EXACT.cast(EXACT.cast(m).max(floor)).intoArray(result, ro + len);
+    m = EXACT.cast(EXACT.cast(c0).max(c1)).max(EXACT.cast(c2).max(c3));
+    EXACT.cast(EXACT.cast(m).max(floor)).intoArray(result, ro + 2 * len);
+    m = EXACT.cast(EXACT.cast(d0).max(d1)).max(EXACT.cast(d2).max(d3));
+    EXACT.cast(EXACT.cast(m).max(floor)).intoArray(result, ro + 3 * len);
   }
 
   /** {@link #fourFilters} for three filters: 12 accumulators. */
@@ -444,9 +465,14 @@ final class VectorPooledConv {
       c3 = x3.fma(v, c3);
     }
     FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
-    a0.max(a1).max(a2.max(a3)).max(floor).intoArray(result, ro);
-    b0.max(b1).max(b2.max(b3)).max(floor).intoArray(result, ro + len);
-    c0.max(c1).max(c2.max(c3)).max(floor).intoArray(result, ro + 2 * len);
+    // Every receiver cast to the vectors' exact class (see VectorClass).
+    FloatVector m;
+    m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
+    EXACT.cast(EXACT.cast(m).max(floor)).intoArray(result, ro);
+    m = EXACT.cast(EXACT.cast(b0).max(b1)).max(EXACT.cast(b2).max(b3));
+    EXACT.cast(EXACT.cast(m).max(floor)).intoArray(result, ro + len);
+    m = EXACT.cast(EXACT.cast(c0).max(c1)).max(EXACT.cast(c2).max(c3));
+    EXACT.cast(EXACT.cast(m).max(floor)).intoArray(result, ro + 2 * len);
   }
 
   /** {@link #fourFilters} for one filter (layers of fewer than three). */
@@ -464,7 +490,10 @@ final class VectorPooledConv {
       a3 = FloatVector.fromArray(SPECIES, phases, q + taps[4 * t + 3]).fma(v, a3);
     }
     FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
-    a0.max(a1).max(a2.max(a3)).max(floor).intoArray(result, ro);
+    // Every receiver cast to the vectors' exact class (see VectorClass).
+    FloatVector m;
+    m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
+    EXACT.cast(EXACT.cast(m).max(floor)).intoArray(result, ro);
   }
 
   /** A wide grid narrower than a vector, one position at a time: the same sums and maxima, scalar. */

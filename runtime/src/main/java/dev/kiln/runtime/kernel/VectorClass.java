@@ -1,0 +1,29 @@
+package dev.kiln.runtime.kernel;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The class of the preferred float species' vectors ({@code Float512Vector} on AVX-512), for the Vector API kernels to
+ * cast a vector to before they call a method on it: {@code EXACT.cast(m).max(floor)}, {@code
+ * EXACT.cast(v).intoArray(out, o)}.
+ *
+ * <p>Why: a vector operation's method is virtual ({@code FloatVector} is abstract), and C2 (JDK 17) delays inlining the
+ * vector operations of a large method ("late inline"), so at the time it parses a call such as {@code
+ * a0.max(a1).max(...)}, the receiver is the result of a call not yet inlined and of no exact class. C2 then inlines the
+ * callee under a guard on the type profile of the JDK's own call site, which every caller in the JVM shares. Where that
+ * site's history makes C2 give the guard a real virtual call as its other branch instead of a trap, the vector's
+ * species is no longer a constant after the merge: the store's intrinsic fails ({@code missing constant:
+ * vclass=DecodeN} under {@code -XX:+PrintIntrinsics}) and the vector is boxed, 96 bytes per store. That is what the
+ * allocation probe caught in about a third of its JVMs on LeNet-5's batch-1 path (the last three of the five pooled
+ * stores of {@link VectorPooledConv}'s five-window block, 1,440 bytes a call; traced with JFR's allocation samples and
+ * {@code -XX:+PrintInlining}). {@link Class#cast} on a constant class is an intrinsic, inlined whatever the method's
+ * size, and its result has the exact (final) class: the call after it binds statically, with no profile and no guard,
+ * and once the operation before it is inlined the check folds away.
+ */
+final class VectorClass {
+  /** {@code FloatVector.SPECIES_PREFERRED.vectorType()}, typed so that {@code cast} returns a {@code FloatVector}. */
+  @SuppressWarnings("unchecked")
+  static final Class<FloatVector> EXACT = (Class<FloatVector>) (Class<?>) FloatVector.SPECIES_PREFERRED.vectorType();
+
+  private VectorClass() {}
+}
