@@ -9,6 +9,8 @@
  * passes. {@link dev.kiln.runtime.kernel.VectorBackend} holds the opt-in kernels written with the JDK's incubating
  * Vector API ({@code -Dkiln.vector=true} with {@code --add-modules jdk.incubator.vector}): register-blocked dense and
  * im2col products, a batch's convolutions with samples in lanes, and one sample's convolutions with their pools
- * straight from the image.
+ * straight from the image. Those kernels cast every vector they call a method on to its exact class ({@link
+ * dev.kiln.runtime.kernel.VectorClass}), so that C2 compiles them without boxing whatever other vector code runs in
+ * the same JVM.
  */
 package dev.kiln.runtime.kernel;
