@@ -14,9 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  * once, read straight from the image. The im2col kernels ({@link VectorConv}) first copy every tap's window into a
  * column row, and their fused 2x2 max pool gathers each window's taps from four places of a plane; on LeNet-5 at
  * batch 64 those copies and gathers took more time than the products. Here an output position's accumulators for a
- * block of filters stay in registers from the bias to the pool: a block of four filters over the four positions of
- * one 2x2 pool window, 16 accumulators (see {@link #filterBlock} on why not six), max-pooled, clamped by the ReLU and
- * stored as one vector per filter. Without a pool, the four positions are four neighbours along a row, each stored.
+ * block of filters stay in registers from the bias to the pool: a block of six (or four) filters over the four
+ * positions of one 2x2 pool window, 24 (or 16) accumulators, max-pooled, clamped by the ReLU and stored as one vector
+ * per filter. Without a pool, the four positions are four neighbours along a row, each stored.
  *
  * <p>Every lane sums its taps in PyTorch's weight order (channel, kernel row, kernel column) from the bias with
  * fused multiply-adds, as {@link VectorConv} does for one position, and pools with {@code Math.max}'s rules in the
@@ -133,7 +133,9 @@ final class VectorLanes {
               o2 = o + r * outRow + c2 * LANES;
               o3 = o + r * outRow + c3 * LANES;
             }
-            if (block == 4) {
+            if (block == 6) {
+              six(in, p0, p1, p2, p3, taps, w, b, fb, relu, pool, out, o0, o1, o2, o3, outPlane);
+            } else if (block == 4) {
               four(in, p0, p1, p2, p3, taps, w, b, fb, relu, pool, out, o0, o1, o2, o3, outPlane);
             } else {
               one(in, p0, p1, p2, p3, taps, w, b, fb, relu, pool, out, o0, o1, o2, o3);
@@ -148,20 +150,150 @@ final class VectorLanes {
   }
 
   /**
-   * Filters per block for {@code perGroup} filters: four (the last block moved back to overlap the one before when
-   * four do not divide them), one below four. Not six: a block of six filters' 24 accumulators compiled, in about one
-   * JVM in four, with some of its stores left as calls that box their vectors (C2 in JDK 17 found the vector species
-   * not constant there: 376 KB allocated per LeNet-5 batch of 64, and 20% slower), while blocks of four never did (0
-   * of 14 JVMs against 5 of 12; JMH's GC profiler, one short fork each). Six would have spared LeNet-5's first
-   * convolution a third of its products: its batch-64 inference 271-293 µs with six filters a block (in the JVMs
-   * that compiled it whole) against 282-315 µs with four.
+   * Filters per block for {@code perGroup} filters: six or four, whichever computes fewer outputs once the last
+   * block overlaps the one before (six on a tie: fewer loads per product); one below four. Blocks of six were once
+   * dropped: in about one JVM in four their 24 accumulators compiled with some stores left as calls that boxed their
+   * vectors (376 KB per LeNet-5 batch of 64). That was C2 binding the calls on late-inlined results by the JDK's
+   * shared type profiles; with every receiver cast to its exact class ({@link VectorClass}) no JVM has done so, and a
+   * block of six spares LeNet-5's first convolution the two filters a second block of four computes again (its
+   * batch-64 inference 281-295 against 300-311 µs, JMH, three JVMs each, alternating).
    */
   static int filterBlock(int perGroup) {
-    return perGroup < 4 ? 1 : 4;
+    if (perGroup < 4) {
+      return 1;
+    }
+    if (perGroup < 6) {
+      return 4;
+    }
+    int six = (perGroup + 5) / 6 * 6;
+    int four = (perGroup + 3) / 4 * 4;
+    return six <= four ? 6 : 4;
   }
 
   private static FloatVector start(float[] b, int f) {
     return FloatVector.broadcast(SPECIES, b == null ? 0f : b[f]);
+  }
+
+  /** Filters f..f+5 at the four positions p0..p3 of the group's input: 24 accumulators. */
+  private static void six(float[] in, int p0, int p1, int p2, int p3, int[] taps, float[] w, float[] b, int f,
+      boolean relu, boolean pool, float[] out, int o0, int o1, int o2, int o3, int plane) {
+    int k = taps.length;
+    FloatVector a0 = start(b, f);
+    FloatVector a1 = a0, a2 = a0, a3 = a0;
+    FloatVector b0 = start(b, f + 1);
+    FloatVector b1 = b0, b2 = b0, b3 = b0;
+    FloatVector c0 = start(b, f + 2);
+    FloatVector c1 = c0, c2 = c0, c3 = c0;
+    FloatVector d0 = start(b, f + 3);
+    FloatVector d1 = d0, d2 = d0, d3 = d0;
+    FloatVector e0 = start(b, f + 4);
+    FloatVector e1 = e0, e2 = e0, e3 = e0;
+    FloatVector g0 = start(b, f + 5);
+    FloatVector g1 = g0, g2 = g0, g3 = g0;
+    int w0 = f * k;
+    for (int t = 0; t < k; t++) {
+      int at = taps[t] * LANES;
+      FloatVector x0 = FloatVector.fromArray(SPECIES, in, p0 + at);
+      FloatVector x1 = FloatVector.fromArray(SPECIES, in, p1 + at);
+      FloatVector x2 = FloatVector.fromArray(SPECIES, in, p2 + at);
+      FloatVector x3 = FloatVector.fromArray(SPECIES, in, p3 + at);
+      FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + t]);
+      a0 = x0.fma(v, a0);
+      a1 = x1.fma(v, a1);
+      a2 = x2.fma(v, a2);
+      a3 = x3.fma(v, a3);
+      v = FloatVector.broadcast(SPECIES, w[w0 + k + t]);
+      b0 = x0.fma(v, b0);
+      b1 = x1.fma(v, b1);
+      b2 = x2.fma(v, b2);
+      b3 = x3.fma(v, b3);
+      v = FloatVector.broadcast(SPECIES, w[w0 + 2 * k + t]);
+      c0 = x0.fma(v, c0);
+      c1 = x1.fma(v, c1);
+      c2 = x2.fma(v, c2);
+      c3 = x3.fma(v, c3);
+      v = FloatVector.broadcast(SPECIES, w[w0 + 3 * k + t]);
+      d0 = x0.fma(v, d0);
+      d1 = x1.fma(v, d1);
+      d2 = x2.fma(v, d2);
+      d3 = x3.fma(v, d3);
+      v = FloatVector.broadcast(SPECIES, w[w0 + 4 * k + t]);
+      e0 = x0.fma(v, e0);
+      e1 = x1.fma(v, e1);
+      e2 = x2.fma(v, e2);
+      e3 = x3.fma(v, e3);
+      v = FloatVector.broadcast(SPECIES, w[w0 + 5 * k + t]);
+      g0 = x0.fma(v, g0);
+      g1 = x1.fma(v, g1);
+      g2 = x2.fma(v, g2);
+      g3 = x3.fma(v, g3);
+    }
+    // The ReLU as a maximum with zero, or with minus infinity (which changes nothing, NaN and -0 included): choosing
+    // between two vectors would merge them in a phi, which C2 (JDK 17) keeps as objects allocated on every call.
+    FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
+    if (pool) {
+      FloatVector m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
+      EXACT.cast(EXACT.cast(m).max(floor)).intoArray(out, o0);
+      m = EXACT.cast(EXACT.cast(b0).max(b1)).max(EXACT.cast(b2).max(b3));
+      EXACT.cast(EXACT.cast(m).max(floor)).intoArray(out, o0 + plane);
+      m = EXACT.cast(EXACT.cast(c0).max(c1)).max(EXACT.cast(c2).max(c3));
+      EXACT.cast(EXACT.cast(m).max(floor)).intoArray(out, o0 + 2 * plane);
+      m = EXACT.cast(EXACT.cast(d0).max(d1)).max(EXACT.cast(d2).max(d3));
+      EXACT.cast(EXACT.cast(m).max(floor)).intoArray(out, o0 + 3 * plane);
+      m = EXACT.cast(EXACT.cast(e0).max(e1)).max(EXACT.cast(e2).max(e3));
+      EXACT.cast(EXACT.cast(m).max(floor)).intoArray(out, o0 + 4 * plane);
+      m = EXACT.cast(EXACT.cast(g0).max(g1)).max(EXACT.cast(g2).max(g3));
+      EXACT.cast(EXACT.cast(m).max(floor)).intoArray(out, o0 + 5 * plane);
+      return;
+    }
+    a0 = EXACT.cast(a0).max(floor);
+    a1 = EXACT.cast(a1).max(floor);
+    a2 = EXACT.cast(a2).max(floor);
+    a3 = EXACT.cast(a3).max(floor);
+    b0 = EXACT.cast(b0).max(floor);
+    b1 = EXACT.cast(b1).max(floor);
+    b2 = EXACT.cast(b2).max(floor);
+    b3 = EXACT.cast(b3).max(floor);
+    c0 = EXACT.cast(c0).max(floor);
+    c1 = EXACT.cast(c1).max(floor);
+    c2 = EXACT.cast(c2).max(floor);
+    c3 = EXACT.cast(c3).max(floor);
+    d0 = EXACT.cast(d0).max(floor);
+    d1 = EXACT.cast(d1).max(floor);
+    d2 = EXACT.cast(d2).max(floor);
+    d3 = EXACT.cast(d3).max(floor);
+    e0 = EXACT.cast(e0).max(floor);
+    e1 = EXACT.cast(e1).max(floor);
+    e2 = EXACT.cast(e2).max(floor);
+    e3 = EXACT.cast(e3).max(floor);
+    g0 = EXACT.cast(g0).max(floor);
+    g1 = EXACT.cast(g1).max(floor);
+    g2 = EXACT.cast(g2).max(floor);
+    g3 = EXACT.cast(g3).max(floor);
+    EXACT.cast(a0).intoArray(out, o0);
+    EXACT.cast(a1).intoArray(out, o1);
+    EXACT.cast(a2).intoArray(out, o2);
+    EXACT.cast(a3).intoArray(out, o3);
+    EXACT.cast(b0).intoArray(out, o0 + plane);
+    EXACT.cast(b1).intoArray(out, o1 + plane);
+    EXACT.cast(b2).intoArray(out, o2 + plane);
+    EXACT.cast(b3).intoArray(out, o3 + plane);
+    EXACT.cast(c0).intoArray(out, o0 + 2 * plane);
+    EXACT.cast(c1).intoArray(out, o1 + 2 * plane);
+    EXACT.cast(c2).intoArray(out, o2 + 2 * plane);
+    EXACT.cast(c3).intoArray(out, o3 + 2 * plane);
+    EXACT.cast(d0).intoArray(out, o0 + 3 * plane);
+    EXACT.cast(d1).intoArray(out, o1 + 3 * plane);
+    EXACT.cast(d2).intoArray(out, o2 + 3 * plane);
+    EXACT.cast(d3).intoArray(out, o3 + 3 * plane);
+    EXACT.cast(e0).intoArray(out, o0 + 4 * plane);
+    EXACT.cast(e1).intoArray(out, o1 + 4 * plane);
+    EXACT.cast(e2).intoArray(out, o2 + 4 * plane);
+    EXACT.cast(e3).intoArray(out, o3 + 4 * plane);
+    EXACT.cast(g0).intoArray(out, o0 + 5 * plane);
+    EXACT.cast(g1).intoArray(out, o1 + 5 * plane);
+    EXACT.cast(g2).intoArray(out, o2 + 5 * plane);
+    EXACT.cast(g3).intoArray(out, o3 + 5 * plane);
   }
 
   /** Filters f..f+3 at the four positions p0..p3 of the group's input: 16 accumulators. */

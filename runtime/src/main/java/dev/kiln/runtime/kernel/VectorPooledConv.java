@@ -26,8 +26,9 @@ import jdk.incubator.vector.VectorSpecies;
  *       one contiguous vector of a phase image. The windows run along a "wide grid": row {@code r} of the pooled
  *       output starts at {@code r * phaseWidth}, a few more than the pooled width, so the runs cross rows freely and
  *       the positions past a row's end, computed in vain, are dropped when the result is copied out. A block is four
- *       or three filters ({@link #filterBlock}) by the four places, 16 or 12 accumulators (not six filters: see
- *       {@link VectorLanes#filterBlock}).
+ *       or three filters ({@link #filterBlock}) by the four places, 16 or 12 accumulators. (One block of six was
+ *       about 3% faster on LeNet-5's first convolution in a scratch harness, but was left out while 24-accumulator
+ *       blocks risked boxing; see {@link VectorLanes#filterBlock}. Not retried since.)
  * </ul>
  *
  * <p>Every output sums its taps in PyTorch's weight order from the bias with fused multiply-adds and pools in the same

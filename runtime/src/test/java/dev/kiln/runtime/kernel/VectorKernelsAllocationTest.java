@@ -190,8 +190,8 @@ class VectorKernelsAllocationTest {
     float[] inputGrad = new float[13 * 40];
     assertReachesZeroAllocation("denseBackward",
         () -> VectorBackend.denseBackward(x, dense, out, inputGrad, denseGrad, bias, 13, 40, 37, true));
-    // Batch-in-lanes: LeNet-5's two convolutions with their pools (blocks of four filters), one without a
-    // pool (four positions along a row) over three filters (single-filter blocks), and the moves in and out.
+    // Batch-in-lanes: LeNet-5's two convolutions with their pools (a block of six filters, blocks of four), one
+    // without a pool (four positions along a row) over three filters (single-filter blocks), and the moves in and out.
     int group = VectorLanes.LANES;
     float[] images = new float[group * 784];
     float[] in1 = new float[32 * 32 * group];
@@ -201,7 +201,7 @@ class VectorKernelsAllocationTest {
     int[] taps2 = VectorBackend.tapOffsets(6, 5, 5, 1, 1, 14, 14);
     float[] features = new float[group * 400];
     assertReachesZeroAllocation("toLanes", () -> VectorBackend.toLanes(images, 0, 1, 28, 28, 2, 2, in1));
-    assertReachesZeroAllocation("convLanes, six filters, pooled (overlapping blocks)",
+    assertReachesZeroAllocation("convLanes, six filters, pooled (a block of six)",
         () -> VectorBackend.convLanes(in1, 32, 32, 1, w, gb, taps, 6, 1, 1, 1, 28, 28, true, true, in2, 0, 0));
     assertReachesZeroAllocation("convLanes, four filters, pooled",
         () -> VectorBackend.convLanes(in2, 14, 14, 6, w2, null, taps2, 16, 1, 1, 1, 10, 10, true, true, result, 0,

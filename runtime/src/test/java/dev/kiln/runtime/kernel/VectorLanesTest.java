@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The batch-in-lanes convolution kernels against each sample's convolution written out as the im2col kernels compute
  * it (from the bias, one fused multiply-add per tap in weight order, ReLU then {@code Math.max} pooling): the same
- * bits, on geometries that take every block (four and one filters; pool windows; four positions along a row,
+ * bits, on geometries that take every block (six, four and one filters; pool windows; four positions along a row,
  * the last block moved back, rows narrower than four) with padding, stride, dilation and groups.
  */
 class VectorLanesTest {
@@ -58,12 +58,12 @@ class VectorLanesTest {
   @Test
   void eachLaneGetsTheBitsOfItsSampleAlone() {
     Geometry[] geometries = {
-      new Geometry(1, 28, 28, 2, 6, 5, 1, 1, 1, true), // LeNet-5's first: blocks of four overlapping, pooled
+      new Geometry(1, 28, 28, 2, 6, 5, 1, 1, 1, true), // LeNet-5's first: a block of six, pooled
       new Geometry(6, 14, 14, 0, 16, 5, 1, 1, 1, true), // LeNet-5's second: blocks of four, pooled
       new Geometry(3, 9, 11, 1, 5, 3, 1, 1, 1, false), // four filters moved back; a row of 11, last block moved back
       new Geometry(2, 7, 5, 0, 3, 3, 1, 1, 1, false), // single filters; rows of three, positions repeated
       new Geometry(4, 12, 13, 1, 8, 3, 2, 1, 2, true), // groups of four filters, stride 2, odd conv output pooled
-      new Geometry(2, 11, 12, 2, 18, 3, 1, 2, 1, false), // dilation 2, eighteen filters, the last block moved back
+      new Geometry(2, 11, 12, 2, 18, 3, 1, 2, 1, false), // dilation 2, eighteen filters in sixes
       new Geometry(6, 10, 10, 1, 12, 3, 1, 1, 3, false) // groups of four filters over two channels each
     };
     for (Geometry g : geometries) {
@@ -174,12 +174,15 @@ class VectorLanesTest {
   }
 
   @Test
-  void blocksOfFourFiltersAndOfOneBelowFour() {
+  void blocksOfSixOrFourFiltersWhicheverComputesFewer() {
     assertThat(VectorLanes.filterBlock(1)).isEqualTo(1);
     assertThat(VectorLanes.filterBlock(3)).isEqualTo(1);
-    assertThat(VectorLanes.filterBlock(4)).isEqualTo(4);
-    assertThat(VectorLanes.filterBlock(6)).isEqualTo(4); // LeNet-5's first: two blocks overlapping by two
-    assertThat(VectorLanes.filterBlock(16)).isEqualTo(4);
+    assertThat(VectorLanes.filterBlock(5)).isEqualTo(4);
+    assertThat(VectorLanes.filterBlock(6)).isEqualTo(6); // LeNet-5's first: one block
+    assertThat(VectorLanes.filterBlock(16)).isEqualTo(4); // 16 in fours, 18 in sixes
+    assertThat(VectorLanes.filterBlock(12)).isEqualTo(6); // a tie
+    assertThat(VectorLanes.filterBlock(7)).isEqualTo(4); // eight in fours, twelve in sixes
+    assertThat(VectorLanes.filterBlock(18)).isEqualTo(6);
   }
 
 }
