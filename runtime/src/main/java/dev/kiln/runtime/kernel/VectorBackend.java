@@ -130,7 +130,9 @@ public final class VectorBackend {
         : new int[0];
   }
 
-  /** Floats of scratch {@link #convPooled} needs for the layer {@link #pooledTaps} describes; 0 with the kernels off. */
+  /**
+   * Floats of scratch {@link #convPooled} needs for the layer {@link #pooledTaps} describes; 0 with the kernels off.
+   */
   public static int pooledScratchSize(int channels, int height, int width, int padH, int padW, int filters,
       int kernelHeight, int kernelWidth) {
     return ENABLED
@@ -140,12 +142,12 @@ public final class VectorBackend {
 
   /**
    * One sample {@code x[xo..]} ({@code [channels][height][width]}) through a stride-1 convolution (no dilation, one
-   * group; its geometry in {@link #pooledTaps}'s order) with its ReLU if {@code relu} and the 2x2 max pool moved by 2 after it, straight from the image: the pooled
-   * result, {@code [filters][pooledHeight][pooledWidth]}, into {@code out[oo..]}, the bits {@link #convForward} and
-   * {@link #maxPool2x2} give it. {@code w} is the weight as it is, {@code wt} its transposed copy where {@link
-   * #pooledReadsTransposed} says it is read (else may be null), {@code b} null for no bias, {@code taps} from {@link
-   * #pooledTaps}, {@code scratch} a zeroed array of {@link #pooledScratchSize} floats kept for this layer (its padding
-   * is never written).
+   * group; its geometry in {@link #pooledTaps}'s order) with its ReLU if {@code relu} and the 2x2 max pool moved by 2
+   * after it, straight from the image: the pooled result, {@code [filters][pooledHeight][pooledWidth]}, into {@code
+   * out[oo..]}, the bits {@link #convForward} and {@link #maxPool2x2} give it. {@code w} is the weight as it is,
+   * {@code wt} its transposed copy where {@link #pooledReadsTransposed} says it is read (else may be null), {@code b}
+   * null for no bias, {@code taps} from {@link #pooledTaps}, {@code scratch} a zeroed array of {@link
+   * #pooledScratchSize} floats kept for this layer (its padding is never written).
    */
   public static void convPooled(float[] x, int xo, int channels, int height, int width, int padH, int padW,
       int filters, int kernelHeight, int kernelWidth, float[] w, float[] wt, float[] b, int[] taps, boolean relu,

@@ -71,9 +71,9 @@ final class VectorLanes {
   }
 
   /**
-   * One convolution of the group: {@code in} is {@code [groups * channelsPerGroup][inHeight][inWidth][LANES]},
-   * already padded; output position {@code (oh, ow)} of filter {@code f} is {@code b[f] + sum over k of w[f * K + k] * in[base +
-   * taps[k]]} with {@code base} the position {@code (oh * strideH, ow * strideW)} of its group's first channel and
+   * One convolution of the group: {@code in} is {@code [groups * channelsPerGroup][inHeight][inWidth][LANES]}, already
+   * padded; output position {@code (oh, ow)} of filter {@code f} is {@code b[f] + sum over k of w[f * K + k] * in[base
+   * + taps[k]]} with {@code base} the position {@code (oh * strideH, ow * strideW)} of its group's first channel and
    * {@code taps} from {@link VectorBackend#tapOffsets} over {@code in}'s planes ({@code K = taps.length}), clamped at
    * zero if {@code relu}; with {@code pool}, the maximum of each 2x2 window moved by 2 instead. The result, {@code
    * outHeight x outWidth} positions (halved, rounded down, with {@code pool}), goes into the interior of {@code out},
@@ -159,15 +159,25 @@ final class VectorLanes {
    * batch-64 inference 281-295 against 300-311 µs, JMH, three JVMs each, alternating).
    */
   static int filterBlock(int perGroup) {
-    if (perGroup < 4) {
+    return blockComputingFewer(perGroup, 6, 4);
+  }
+
+  /**
+   * Of blocks of {@code large} and of {@code small} filters, the one that computes fewer filters over {@code
+   * filters} once the last block is moved back to overlap the one before, {@code large} on a tie (fewer loads per
+   * product); a block size only where the filters fill at least one block, and 1 where they fill neither. Both the
+   * lanes ({@link #filterBlock}) and the pooled kernels ({@link VectorPooledConv#filterBlock}) choose by it.
+   */
+  static int blockComputingFewer(int filters, int large, int small) {
+    if (filters < small) {
       return 1;
     }
-    if (perGroup < 6) {
-      return 4;
+    if (filters < large) {
+      return small;
     }
-    int six = (perGroup + 5) / 6 * 6;
-    int four = (perGroup + 3) / 4 * 4;
-    return six <= four ? 6 : 4;
+    int inLarge = (filters + large - 1) / large * large;
+    int inSmall = (filters + small - 1) / small * small;
+    return inLarge <= inSmall ? large : small;
   }
 
   private static FloatVector start(float[] b, int f) {

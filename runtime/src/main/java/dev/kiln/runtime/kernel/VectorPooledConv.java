@@ -20,20 +20,20 @@ import jdk.incubator.vector.VectorSpecies;
  *       neighbouring pool windows along a pooled row, 20 (16) accumulators; each tap is one vector of the transposed
  *       weight ({@code [taps][filters]}) times each position's input, broadcast from the image. The pooled results,
  *       filters in lanes, are written out filter by filter.
- *   <li><b>Pooled positions</b> ({@link #forwardPositionsInLanes}) otherwise (LeNet-5's first convolution: 6 filters, 14 x 14
- *       pooled). The padded image is first split into its four phase images (even and odd rows by even and odd
- *       columns), so that a tap's input for a run of neighbouring pool windows at one of the window's four places is
- *       one contiguous vector of a phase image. The windows run along a "wide grid": row {@code r} of the pooled
- *       output starts at {@code r * phaseWidth}, a few more than the pooled width, so the runs cross rows freely and
- *       the positions past a row's end, computed in vain, are dropped when the result is copied out. A block is four
- *       or three filters ({@link #filterBlock}) by the four places, 16 or 12 accumulators. (One block of six was
+ *   <li><b>Pooled positions</b> ({@link #forwardPositionsInLanes}) otherwise (LeNet-5's first convolution: 6
+ *       filters, 14 x 14 pooled). The padded image is first split into its four phase images (even and odd rows by even
+ *       and odd columns), so that a tap's input for a run of neighbouring pool windows at one of the window's four
+ *       places is one contiguous vector of a phase image. The windows run along a "wide grid": row {@code r} of the
+ *       pooled output starts at {@code r * phaseWidth}, a few more than the pooled width, so the runs cross rows freely
+ *       and the positions past a row's end, computed in vain, are dropped when the result is copied out. A block is
+ *       four or three filters ({@link #filterBlock}) by the four places, 16 or 12 accumulators. (One block of six was
  *       about 3% faster on LeNet-5's first convolution in a scratch harness, but was left out while 24-accumulator
  *       blocks risked boxing; see {@link VectorLanes#filterBlock}. Not retried since.)
  * </ul>
  *
  * <p>Every output sums its taps in PyTorch's weight order from the bias with fused multiply-adds and pools in the same
- * order with {@code Math.max}'s rules, clamping after the pool, as {@link VectorLanes} does: a sample gets the same bits
- * here as in the lanes or the im2col kernels. Blocks that do not divide evenly are moved back to overlap the one
+ * order with {@code Math.max}'s rules, clamping after the pool, as {@link VectorLanes} does: a sample gets the same
+ * bits here as in the lanes or the im2col kernels. Blocks that do not divide evenly are moved back to overlap the one
  * before, and no vector leaves the method that makes it.
  */
 final class VectorPooledConv {
@@ -221,7 +221,7 @@ final class VectorPooledConv {
   /**
    * Filters {@code f..f+LANES-1}'s biases as one vector. The choice is between arrays, not between a zero vector and a
    * loaded one: a choice of vectors merges them in a phi, which C2 (JDK 17) may keep as objects (see {@link
-   * VectorLanes}). It did not remove the allocation the probe saw in some JVMs (README).
+   * VectorLanes}).
    */
   private static FloatVector bias(float[] b, int f) {
     return FloatVector.fromArray(SPECIES, b == null ? NO_BIAS : b, b == null ? 0 : f);
@@ -268,8 +268,7 @@ final class VectorPooledConv {
     // The ReLU as a maximum with zero, or with minus infinity (see VectorLanes: no phi of two vectors).
     FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
     // Every receiver cast to the vectors' exact class (see VectorClass).
-    FloatVector m;
-    m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
+    FloatVector m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
     EXACT.cast(EXACT.cast(m).max(floor)).intoArray(tile, to);
     m = EXACT.cast(EXACT.cast(b0).max(b1)).max(EXACT.cast(b2).max(b3));
     EXACT.cast(EXACT.cast(m).max(floor)).intoArray(tile, to + LANES);
@@ -313,8 +312,7 @@ final class VectorPooledConv {
     }
     FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
     // Every receiver cast to the vectors' exact class (see VectorClass).
-    FloatVector m;
-    m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
+    FloatVector m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
     EXACT.cast(EXACT.cast(m).max(floor)).intoArray(tile, to);
     m = EXACT.cast(EXACT.cast(b0).max(b1)).max(EXACT.cast(b2).max(b3));
     EXACT.cast(EXACT.cast(m).max(floor)).intoArray(tile, to + LANES);
@@ -324,8 +322,8 @@ final class VectorPooledConv {
     EXACT.cast(EXACT.cast(m).max(floor)).intoArray(tile, to + 3 * LANES);
   }
 
-  private static void forwardPositionsInLanes(float[] phases, int[] taps, float[] w, float[] b, int filters, boolean relu,
-      int pooledHeight, int pooledWidth, int phaseWidth, int wide, float[] out, int oo) {
+  private static void forwardPositionsInLanes(float[] phases, int[] taps, float[] w, float[] b, int filters,
+      boolean relu, int pooledHeight, int pooledWidth, int phaseWidth, int wide, float[] out, int oo) {
     int len = wideLength(pooledHeight, pooledWidth, phaseWidth);
     if (len >= LANES) {
       int block = filterBlock(filters);
@@ -366,12 +364,7 @@ final class VectorPooledConv {
    * overlap by two), one below three.
    */
   static int filterBlock(int filters) {
-    if (filters < 3) {
-      return 1;
-    }
-    int four = filters < 4 ? Integer.MAX_VALUE : (filters + 3) / 4 * 4;
-    int three = (filters + 2) / 3 * 3;
-    return three < four ? 3 : 4;
+    return VectorLanes.blockComputingFewer(filters, 4, 3);
   }
 
   private static FloatVector start(float[] b, int f) {
@@ -422,8 +415,7 @@ final class VectorPooledConv {
     }
     FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
     // Every receiver cast to the vectors' exact class (see VectorClass).
-    FloatVector m;
-    m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
+    FloatVector m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
     EXACT.cast(EXACT.cast(m).max(floor)).intoArray(result, ro);
     m = EXACT.cast(EXACT.cast(b0).max(b1)).max(EXACT.cast(b2).max(b3));
     EXACT.cast(EXACT.cast(m).max(floor)).intoArray(result, ro + len);
@@ -467,8 +459,7 @@ final class VectorPooledConv {
     }
     FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
     // Every receiver cast to the vectors' exact class (see VectorClass).
-    FloatVector m;
-    m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
+    FloatVector m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
     EXACT.cast(EXACT.cast(m).max(floor)).intoArray(result, ro);
     m = EXACT.cast(EXACT.cast(b0).max(b1)).max(EXACT.cast(b2).max(b3));
     EXACT.cast(EXACT.cast(m).max(floor)).intoArray(result, ro + len);
@@ -492,8 +483,7 @@ final class VectorPooledConv {
     }
     FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
     // Every receiver cast to the vectors' exact class (see VectorClass).
-    FloatVector m;
-    m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
+    FloatVector m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
     EXACT.cast(EXACT.cast(m).max(floor)).intoArray(result, ro);
   }
 

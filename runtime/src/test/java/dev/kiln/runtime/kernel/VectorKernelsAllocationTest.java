@@ -30,7 +30,11 @@ class VectorKernelsAllocationTest {
   /** The kernels that did not stop allocating, with the bytes of their last 2,000 calls. */
   private static final List<String> STILL_ALLOCATING = new ArrayList<>();
 
-  private static void assertReachesZeroAllocation(String kernel, Runnable call) {
+  /**
+   * Calls {@code call} in windows of 2,000 until a window allocates nothing; a kernel that does not get there within
+   * the limit goes into {@link #STILL_ALLOCATING}, which {@link #assertEveryKernelStopsAllocating} asserts empty.
+   */
+  private static void checkStopsAllocating(String kernel, Runnable call) {
     long thread = Thread.currentThread().getId();
     long deadline = System.nanoTime() + LIMIT_NANOS;
     long bytes = -1;
@@ -118,37 +122,37 @@ class VectorKernelsAllocationTest {
     float[] gb = new float[6];
     float[] lanes = new float[6 * 25 * VectorBackend.LANE_SLOTS];
     float[] target = new float[32 * 32];
-    assertReachesZeroAllocation("convWideGradient",
+    checkStopsAllocating("convWideGradient",
         () -> VectorBackend.convWideGradient(g, y, 0, true, wide, 6, 28, 28, 32, gb, 0));
-    assertReachesZeroAllocation("convWeightGradient",
+    checkStopsAllocating("convWeightGradient",
         () -> VectorBackend.convWeightGradient(wide, pw, src, 0, taps, lanes, gw, 0, 6));
-    assertReachesZeroAllocation("convFinishWeightGradient",
+    checkStopsAllocating("convFinishWeightGradient",
         () -> VectorBackend.convFinishWeightGradient(lanes, gw, 6 * 25));
-    assertReachesZeroAllocation("convInputGradient",
+    checkStopsAllocating("convInputGradient",
         () -> VectorBackend.convInputGradient(w, 0, 6, taps, wide, pw, target, 0));
     float[][] cols = new float[25][100];
     float[][] sums = new float[6][100];
-    assertReachesZeroAllocation("convForward", () -> VectorBackend.convForward(w, gb, cols, sums, 0, 6, 100, 25));
+    checkStopsAllocating("convForward", () -> VectorBackend.convForward(w, gb, cols, sums, 0, 6, 100, 25));
     int[] poolWindows = ConvWindows.starts(14, 14, 56, 2);
     float[] plane = new float[784];
     float[] pooled = new float[196];
     int[] winners = new int[196];
-    assertReachesZeroAllocation("maxPool2x2",
+    checkStopsAllocating("maxPool2x2",
         () -> VectorBackend.maxPool2x2(plane, 0, 28, poolWindows, pooled, 0));
-    assertReachesZeroAllocation("maxPool2x2Winners",
+    checkStopsAllocating("maxPool2x2Winners",
         () -> VectorBackend.maxPool2x2Winners(plane, 0, 28, poolWindows, pooled, winners, 0, 0));
     // LeNet-5's second pool: 25 windows, the last vector moved back.
     int[] narrowWindows = ConvWindows.starts(5, 5, 20, 2);
-    assertReachesZeroAllocation("maxPool2x2, narrow rows",
+    checkStopsAllocating("maxPool2x2, narrow rows",
         () -> VectorBackend.maxPool2x2(plane, 0, 10, narrowWindows, pooled, 0));
-    assertReachesZeroAllocation("maxPool2x2Winners, narrow rows",
+    checkStopsAllocating("maxPool2x2Winners, narrow rows",
         () -> VectorBackend.maxPool2x2Winners(plane, 0, 10, narrowWindows, pooled, winners, 0, 0));
     float[] x = new float[13 * 40];
     float[] wt = new float[40 * 37];
     float[] out = new float[13 * 37];
     float[] bias = new float[37];
     float[] dense = new float[37 * 40];
-    assertReachesZeroAllocation("denseForward",
+    checkStopsAllocating("denseForward",
         () -> VectorBackend.denseForward(x, dense, wt, bias, out, 13, 40, 37));
     // A batch of one, the MLP's first layer (one sample, four vectors of outputs at a time), with and without bias.
     float[] image = new float[784];
@@ -156,12 +160,12 @@ class VectorKernelsAllocationTest {
     float[] firstT = new float[784 * 256];
     float[] firstBias = new float[256];
     float[] hidden = new float[256];
-    assertReachesZeroAllocation("denseForward, batch of one",
+    checkStopsAllocating("denseForward, batch of one",
         () -> VectorBackend.denseForward(image, first, firstT, firstBias, hidden, 1, 784, 256));
-    assertReachesZeroAllocation("denseForward, batch of one, no bias",
+    checkStopsAllocating("denseForward, batch of one, no bias",
         () -> VectorBackend.denseForward(image, first, firstT, null, hidden, 1, 784, 256));
     float[] narrowOut = new float[13 * 5];
-    assertReachesZeroAllocation("denseForward, narrow",
+    checkStopsAllocating("denseForward, narrow",
         () -> VectorBackend.denseForward(x, dense, wt, bias, narrowOut, 13, 40, 5));
     // The 24-accumulator blocks where vectors hold 16 floats: six samples by four vectors (12 x 64), eight by three
     // (8 x 48), one sample by eight vectors (128 outputs), the weight gradient's six outputs by four vectors of inputs.
@@ -169,26 +173,26 @@ class VectorKernelsAllocationTest {
     float[] wideWeight = new float[128 * 64];
     float[] wideBias = new float[128];
     float[] wideOut = new float[12 * 128];
-    assertReachesZeroAllocation("denseForward, six by four",
+    checkStopsAllocating("denseForward, six by four",
         () -> VectorBackend.denseForward(wideIn, wideWeight, wideWeight, wideBias, wideOut, 12, 64, 64));
-    assertReachesZeroAllocation("denseForward, eight by three",
+    checkStopsAllocating("denseForward, eight by three",
         () -> VectorBackend.denseForward(wideIn, wideWeight, wideWeight, wideBias, wideOut, 8, 64, 48));
-    assertReachesZeroAllocation("denseForward, batch of one, eight vectors",
+    checkStopsAllocating("denseForward, batch of one, eight vectors",
         () -> VectorBackend.denseForward(wideIn, wideWeight, wideWeight, wideBias, wideOut, 1, 64, 128));
     float[] wideGrad = new float[128 * 64];
     float[] wideInputGrad = new float[12 * 64];
-    assertReachesZeroAllocation("denseBackward, six by four",
+    checkStopsAllocating("denseBackward, six by four",
         () -> VectorBackend.denseBackward(wideIn, wideWeight, wideOut, wideInputGrad, wideGrad, wideBias, 12, 64, 64,
             true));
     float[] convWeight = new float[16 * 25];
     float[][] convSums = new float[16][100];
-    assertReachesZeroAllocation("convForward, eight by three",
+    checkStopsAllocating("convForward, eight by three",
         () -> VectorBackend.convForward(convWeight, null, cols, convSums, 0, 16, 48, 25));
-    assertReachesZeroAllocation("convForward, six by four",
+    checkStopsAllocating("convForward, six by four",
         () -> VectorBackend.convForward(convWeight, wideBias, cols, convSums, 0, 6, 64, 25));
     float[] denseGrad = new float[37 * 40];
     float[] inputGrad = new float[13 * 40];
-    assertReachesZeroAllocation("denseBackward",
+    checkStopsAllocating("denseBackward",
         () -> VectorBackend.denseBackward(x, dense, out, inputGrad, denseGrad, bias, 13, 40, 37, true));
     // Batch-in-lanes: LeNet-5's two convolutions with their pools (a block of six filters, blocks of four), one
     // without a pool (four positions along a row) over three filters (single-filter blocks), and the moves in and out.
@@ -200,30 +204,30 @@ class VectorKernelsAllocationTest {
     float[] w2 = new float[16 * 150];
     int[] taps2 = VectorBackend.tapOffsets(6, 5, 5, 1, 1, 14, 14);
     float[] features = new float[group * 400];
-    assertReachesZeroAllocation("toLanes", () -> VectorBackend.toLanes(images, 0, 1, 28, 28, 2, 2, in1));
-    assertReachesZeroAllocation("convLanes, six filters, pooled (a block of six)",
+    checkStopsAllocating("toLanes", () -> VectorBackend.toLanes(images, 0, 1, 28, 28, 2, 2, in1));
+    checkStopsAllocating("convLanes, six filters, pooled (a block of six)",
         () -> VectorBackend.convLanes(in1, 32, 32, 1, w, gb, taps, 6, 1, 1, 1, 28, 28, true, true, in2, 0, 0));
-    assertReachesZeroAllocation("convLanes, four filters, pooled",
+    checkStopsAllocating("convLanes, four filters, pooled",
         () -> VectorBackend.convLanes(in2, 14, 14, 6, w2, null, taps2, 16, 1, 1, 1, 10, 10, true, true, result, 0,
             0));
     float[] rows = new float[3 * 28 * 28 * group];
-    assertReachesZeroAllocation("convLanes, one filter, not pooled",
+    checkStopsAllocating("convLanes, one filter, not pooled",
         () -> VectorBackend.convLanes(in1, 32, 32, 1, w, gb, taps, 3, 1, 1, 1, 28, 28, false, false, rows, 0, 0));
-    assertReachesZeroAllocation("fromLanes", () -> VectorBackend.fromLanes(result, 400, features, 0));
+    checkStopsAllocating("fromLanes", () -> VectorBackend.fromLanes(result, 400, features, 0));
     // One sample on the pooled kernels: LeNet-5's first convolution (pooled positions in lanes, blocks of three
     // filters) and second (filters in lanes, five windows a block), rows of six (four windows a block), and blocks
     // of four filters (seven filters) and of one (two filters) with pooled positions in lanes.
     // (2,400 floats of weight and 48 of bias cover every one; the image stands in for every input.)
     float[] pooledWeight = new float[2_400];
     float[] pooledBias = new float[48];
-    assertPooledReachesZeroAllocation("positions in lanes", 1, 28, 28, 2, 6, 5, images, pooledWeight, pooledBias);
-    assertPooledReachesZeroAllocation("filters in lanes, five windows", 6, 14, 14, 0, 16, 5, images, pooledWeight,
+    checkPooledStopsAllocating("positions in lanes", 1, 28, 28, 2, 6, 5, images, pooledWeight, pooledBias);
+    checkPooledStopsAllocating("filters in lanes, five windows", 6, 14, 14, 0, 16, 5, images, pooledWeight,
         pooledBias);
-    assertPooledReachesZeroAllocation("filters in lanes, four windows", 6, 12, 12, 0, 16, 1, images, pooledWeight,
+    checkPooledStopsAllocating("filters in lanes, four windows", 6, 12, 12, 0, 16, 1, images, pooledWeight,
         null);
-    assertPooledReachesZeroAllocation("positions in lanes, four filters", 1, 28, 28, 2, 7, 5, images, pooledWeight,
+    checkPooledStopsAllocating("positions in lanes, four filters", 1, 28, 28, 2, 7, 5, images, pooledWeight,
         null);
-    assertPooledReachesZeroAllocation("positions in lanes, one filter", 1, 28, 28, 2, 2, 5, images, pooledWeight,
+    checkPooledStopsAllocating("positions in lanes, one filter", 1, 28, 28, 2, 2, 5, images, pooledWeight,
         pooledBias);
     assertWithMessage("kernels still allocating after %s s of calls each", LIMIT_NANOS / 1_000_000_000L)
         .that(STILL_ALLOCATING)
@@ -231,7 +235,7 @@ class VectorKernelsAllocationTest {
   }
 
   /** One sample through the pooled kernels, a square kernel over a padded image of the given geometry. */
-  private static void assertPooledReachesZeroAllocation(String blocks, int channels, int height, int width, int pad,
+  private static void checkPooledStopsAllocating(String blocks, int channels, int height, int width, int pad,
       int filters, int kernel, float[] x, float[] w, float[] b) {
     int[] taps = VectorPooledConv.taps(channels, height, width, pad, pad, filters, kernel, kernel);
     float[] scratch =
@@ -239,7 +243,7 @@ class VectorKernelsAllocationTest {
     int pooledHeight = (height + 2 * pad - kernel + 1) / 2;
     int pooledWidth = (width + 2 * pad - kernel + 1) / 2;
     float[] out = new float[filters * pooledHeight * pooledWidth];
-    assertReachesZeroAllocation("convPooled, " + blocks,
+    checkStopsAllocating("convPooled, " + blocks,
         () -> VectorBackend.convPooled(x, 0, channels, height, width, pad, pad, filters, kernel, kernel, w, w, b, taps,
             true, scratch, out, 0));
   }

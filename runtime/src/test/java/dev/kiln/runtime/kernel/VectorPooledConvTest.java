@@ -150,6 +150,8 @@ class VectorPooledConvTest {
     assertThat(VectorPooledConv.filterBlock(7)).isEqualTo(4);
     assertThat(VectorPooledConv.filterBlock(16)).isEqualTo(4);
     assertThat(VectorPooledConv.filterBlock(2)).isEqualTo(1);
+    assertThat(VectorPooledConv.filterBlock(3)).isEqualTo(3);
+    assertThat(VectorPooledConv.filterBlock(12)).isEqualTo(4); // a tie: the larger block
   }
 
   @Test
