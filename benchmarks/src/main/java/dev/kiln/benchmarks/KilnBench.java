@@ -33,6 +33,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * that of one whole step) and zeroes it, and then remakes the same rows of the forward pass's transposed weights
  * ({@code Model.repackPart}), as the trainer does, instead of leaving that to the next forward pass on one thread.
  *
+ * <p>The MLP's first layer is split by outputs instead, as the trainer splits it ({@code Model.splitUnits}): each
+ * thread first computes its 128 of the layer's 256 outputs for all 64 samples; the halves then run the rest of their
+ * passes, leaving the layer's output gradient; and each thread sets its rows of the layer's weight gradient from all
+ * 64 samples before its slice of the reduction and of Adam's step, whose slice of that weight is the same rows. A
+ * thread then reads and writes only its own half of that weight, of its gradient and of its transposed copy.
+ *
  * <p>Nothing is allocated per operation: workspaces, inputs, gradient arrays and the team's tasks are made once.
  */
 @State(Scope.Benchmark)
@@ -49,6 +55,15 @@ public class KilnBench {
 
   @Param({"1", "2"})
   public int threads;
+
+  /**
+   * How a first layer the model lets training split by outputs ({@code Model.splitUnits}) is trained on several
+   * threads: {@code auto} as the trainer does ({@code Model.splitsForward} says whether its forward pass is split
+   * too), {@code full} forward pass and weight gradient split, {@code gradient} its weight gradient only, {@code
+   * none} not at all (the batch split by samples for every layer, the gradients reduced). For A/B runs.
+   */
+  @Param({"auto"})
+  public String firstLayerSplit;
 
   private Model inference;
   private Model training;
@@ -70,6 +85,14 @@ public class KilnBench {
   private Team.Part reducePart;
   private Team.Part reduceAndStepPart;
   private Team.Part repackPart;
+  private Team.Part splitForwardPart;
+  /** The first layer's units where it is split by outputs (the MLP on two threads), else 0. */
+  private int splitUnits;
+  /** Learnable tensors of the split layer, first in the model's parameters: left out of the reduction. */
+  private int splitParameters;
+  private float[] pixels;
+  private float[] splitOutputs;
+  private float[] splitGradients;
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -82,7 +105,26 @@ public class KilnBench {
     adam = new Adam(training.parameters(), 1e-3);
     team = new Team(threads);
     part = BATCH / threads;
-    float[] pixels = Inputs.pixels(BATCH);
+    pixels = Inputs.pixels(BATCH);
+    boolean splitForward = switch (firstLayerSplit) {
+      case "auto" -> training.splitsForward();
+      case "full" -> true;
+      case "gradient", "none" -> false;
+      default -> throw new IllegalArgumentException("firstLayerSplit: auto, full, gradient or none: " + firstLayerSplit);
+    };
+    boolean split = !firstLayerSplit.equals("none") && threads > 1 && training.splitUnits() / threads >= 32;
+    splitUnits = split ? training.splitUnits() : 0;
+    splitParameters = splitUnits > 0 ? training.splitParameters() : 0;
+    if (splitUnits > 0) {
+      splitOutputs = splitForward ? new float[BATCH * splitUnits] : null;
+      splitGradients = new float[BATCH * splitUnits];
+      int rows = training.parameters().get(0).size();
+      for (int p = 0; p <= threads; p++) {
+        if (sliceStart(rows, p) != splitStart(p) * Inputs.IMAGE) {
+          throw new IllegalStateException("Adam's slices of the split weight are not the threads' rows");
+        }
+      }
+    }
     int[] labels = Inputs.labels(BATCH);
     int in = Inputs.IMAGE;
     x = new float[threads][];
@@ -97,10 +139,17 @@ public class KilnBench {
       System.arraycopy(labels, p * part, y[p], 0, part);
       inferWs[p] = inference.newWorkspace(part);
       // The first part's backward pass adds straight into the model's gradients; the others' into private ones.
-      trainWs[p] = p == 0 ? training.newWorkspace(part) : training.newPrivateWorkspace(part);
+      // A split layer's shares run over the whole batch on each thread's workspace.
+      int rows = splitUnits > 0 ? BATCH : part;
+      trainWs[p] = p == 0 ? training.newWorkspace(rows) : training.newPrivateWorkspace(rows);
       // As in the trainer and in PyTorch, where images do not require grad: no gradient for the network's input.
       trainWs[p].setInputGradientWanted(false);
+      if (splitUnits > 0) {
+        trainWs[p].setFirstLayerSplit(splitOutputs, splitGradients, p * part);
+      }
     }
+    splitForwardPart = p -> training.splitForward(trainWs[p], pixels, BATCH, splitOutputs, splitStart(p),
+        splitStart(p + 1));
     inferPart = p -> inference.forward(inferWs[p], x[p], part);
     trainPart =
         p -> {
@@ -122,9 +171,15 @@ public class KilnBench {
     check();
   }
 
-  /** Part {@code p} of the other halves' private gradients added onto the model's, zeroing them for next time. */
+  /**
+   * Part {@code p} of the other halves' private gradients added onto the model's, zeroing them for next time; a
+   * split first layer's rows {@code p} of its weight gradient set from the whole batch instead.
+   */
   private void reduceGradients(int p) {
-    for (int i = 0; i < training.parameters().size(); i++) {
+    if (splitUnits > 0) {
+      training.splitWeightGradient(trainWs[p], pixels, splitGradients, BATCH, splitStart(p), splitStart(p + 1));
+    }
+    for (int i = splitParameters; i < training.parameters().size(); i++) {
       float[] target = training.parameters().get(i).grad();
       int from = sliceStart(target.length, p);
       int to = sliceStart(target.length, p + 1);
@@ -140,10 +195,16 @@ public class KilnBench {
 
   /** Part {@code p} of the model's gradients zeroed, after the step that read them (as Adam.zeroGrad would). */
   private void zeroGradients(int p) {
-    for (int i = 0; i < training.parameters().size(); i++) {
+    // A split layer's rows are set, not added to, by the next step's reduceGradients.
+    for (int i = splitParameters; i < training.parameters().size(); i++) {
       float[] target = training.parameters().get(i).grad();
       java.util.Arrays.fill(target, sliceStart(target.length, p), sliceStart(target.length, p + 1), 0f);
     }
+  }
+
+  /** Where thread {@code p}'s share of a split first layer's outputs starts, as the trainer splits it. */
+  private int splitStart(int p) {
+    return (int) ((long) p * splitUnits / threads);
   }
 
   /** Where part {@code p}'s slice of an array of {@code length} starts, as {@code Optimizer.stepPart} slices it. */
@@ -187,6 +248,9 @@ public class KilnBench {
       adam.zeroGrad();
       return loss;
     }
+    if (splitOutputs != null) {
+      team.run(splitForwardPart);
+    }
     team.run(trainPart);
     // Each thread adds its slice of the second half's gradients onto the model's (zeroing the private ones),
     // applies Adam to that same slice and zeroes it, so the step is split as well and no thread waits in between.
@@ -207,6 +271,9 @@ public class KilnBench {
     if (threads == 1) {
       trainPart.run(0);
     } else {
+      if (splitOutputs != null) {
+        team.run(splitForwardPart);
+      }
       team.run(trainPart);
       team.run(reducePart);
     }
@@ -219,6 +286,14 @@ public class KilnBench {
       sum += l;
     }
     return sum / threads;
+  }
+
+  /**
+   * The leading parameters whose gradients a step leaves in place: a split first layer's, which the next step sets
+   * rather than adds to (0 where nothing is split).
+   */
+  int splitParameters() {
+    return splitParameters;
   }
 
   /** The model the training step updates. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kiln.runtime.Parameter;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -14,9 +15,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class KilnBenchTest {
   private static KilnBench bench(String net, int threads) {
+    return bench(net, threads, "auto");
+  }
+
+  private static KilnBench bench(String net, int threads, String firstLayerSplit) {
     KilnBench b = new KilnBench();
     b.net = net;
     b.threads = threads;
+    b.firstLayerSplit = firstLayerSplit;
     b.setUp();
     return b;
   }
@@ -44,11 +50,12 @@ class KilnBenchTest {
     }
   }
 
+  /** Every way of splitting the MLP's first layer (see {@link KilnBench#firstLayerSplit}), and LeNet-5's batch. */
   @ParameterizedTest
-  @ValueSource(strings = {"mlp", "lenet5"})
-  void twoThreadsComputeTheGradientsOfOne(String net) {
+  @CsvSource({"mlp, auto", "mlp, full", "mlp, gradient", "mlp, none", "lenet5, auto"})
+  void twoThreadsComputeTheGradientsOfOne(String net, String split) {
     KilnBench one = bench(net, 1);
-    KilnBench two = bench(net, 2);
+    KilnBench two = bench(net, 2, split);
     try {
       // Both models hold the weights of the same seed; setUp left their gradients at zero.
       float lossOne = one.gradients();
@@ -80,10 +87,10 @@ class KilnBenchTest {
    * weight would move them by up to the learning rate (1e-3).
    */
   @ParameterizedTest
-  @ValueSource(strings = {"mlp", "lenet5"})
-  void twoThreadsTakeTheStepsOfOne(String net) {
+  @CsvSource({"mlp, auto", "mlp, full", "mlp, gradient", "mlp, none", "lenet5, auto"})
+  void twoThreadsTakeTheStepsOfOne(String net, String split) {
     KilnBench one = bench(net, 1);
-    KilnBench two = bench(net, 2);
+    KilnBench two = bench(net, 2, split);
     try {
       for (int step = 0; step < 3; step++) {
         float lossOne = one.trainStepBatch64();
@@ -97,6 +104,9 @@ class KilnBenchTest {
         float[] wb = b.get(i).value();
         for (int j = 0; j < wa.length; j++) {
           assertEquals(wa[j], wb[j], 2e-5f, a.get(i).name() + "[" + j + "]");
+        }
+        if (i < two.splitParameters()) {
+          continue; // set, not added to, by the next step: the weights above show it was not left stale
         }
         for (float g : b.get(i).grad()) {
           assertEquals(0f, g, b.get(i).name() + " gradient left after the step");

@@ -20,6 +20,10 @@ public abstract class Workspace {
   float[] input;
   private boolean inputGradientWanted = true;
   boolean forwardDone;
+  /** Where training has split the first layer by outputs (see {@link #setFirstLayerSplit}); null otherwise. */
+  private float[] splitOutputs;
+  private float[] splitGradients;
+  private int splitSample;
 
   protected Workspace(Model model, int maxBatch, boolean privateGradients) {
     if (maxBatch < 1) {
@@ -63,7 +67,65 @@ public abstract class Workspace {
    * Dense or Conv layer it costs as much as the layer's weight gradient; a trainer turns it off.
    */
   public void setInputGradientWanted(boolean wanted) {
+    if (wanted && splitGradients != null) {
+      throw new IllegalStateException("a workspace whose first layer is split computes no input gradient");
+    }
     this.inputGradientWanted = wanted;
+  }
+
+  /**
+   * For a trainer that splits the network's first layer by outputs across its threads ({@link Model#splitUnits}):
+   * the following passes on this workspace, one shard of a batch, take that layer's outputs from its rows of {@code
+   * outputs} (every thread computed its share of them for the whole batch, {@link Model#splitForward}) instead of
+   * computing them (unless {@code outputs} is null: see {@link Model#splitsForward}), and leave the layer's output gradient in its rows of {@code gradients} instead of adding the
+   * layer's weight gradient (every thread then adds its share, {@link Model#splitWeightGradient}). Both are laid out
+   * batch-major for the whole batch, {@code Model.splitUnits()} floats a sample, and this shard's rows start at
+   * sample {@code firstSample}. Training only: the input gradient must be off
+   * ({@link #setInputGradientWanted}), since the split layer's backward pass does not compute it.
+   */
+  public void setFirstLayerSplit(float[] outputs, float[] gradients, int firstSample) {
+    if (gradients == null) {
+      throw new NullPointerException("a first-layer split needs the gradients' array");
+    }
+    if (inputGradientWanted) {
+      throw new IllegalStateException("turn the input gradient off before splitting the first layer");
+    }
+    if (firstSample < 0) {
+      throw new IllegalArgumentException("firstSample must not be negative: " + firstSample);
+    }
+    this.splitOutputs = outputs;
+    this.splitGradients = gradients;
+    this.splitSample = firstSample;
+  }
+
+  /** Whether a first-layer split is set ({@link #setFirstLayerSplit}). */
+  public boolean firstLayerSplit() {
+    return splitGradients != null;
+  }
+
+  /** Ends {@link #setFirstLayerSplit}: the passes compute the first layer themselves again. */
+  public void clearFirstLayerSplit() {
+    this.splitOutputs = null;
+    this.splitGradients = null;
+    this.splitSample = 0;
+  }
+
+  /**
+   * The first layer's outputs for the whole batch under a split ({@link #setFirstLayerSplit}), else null (also
+   * under a split whose forward pass is not split).
+   */
+  public float[] firstLayerSplitOutputs() {
+    return splitOutputs;
+  }
+
+  /** Where this shard's first-layer output gradient goes under a split, else null. */
+  public float[] firstLayerSplitGradients() {
+    return splitGradients;
+  }
+
+  /** The batch's sample this shard's rows start at, under a split. */
+  public int firstLayerSplitSample() {
+    return splitSample;
   }
 
   public boolean inputGradientWanted() {
@@ -77,8 +139,16 @@ public abstract class Workspace {
 
   /** Zeroes this workspace's gradients (the model's, unless they are private). */
   public void zeroGradients() {
-    for (float[] g : gradients) {
-      java.util.Arrays.fill(g, 0f);
+    zeroGradients(0);
+  }
+
+  /**
+   * Zeroes this workspace's gradients of the parameters from index {@code first} on, in {@link Model#parameters()}
+   * order: a trainer that splits the first layer leaves that layer's gradients to the threads that own their rows.
+   */
+  public void zeroGradients(int first) {
+    for (int i = first; i < gradients.length; i++) {
+      java.util.Arrays.fill(gradients[i], 0f);
     }
   }
 

@@ -8,6 +8,7 @@ import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
 import dev.kiln.processor.model.DenseModel;
 import dev.kiln.processor.plan.LayerPlan;
+import dev.kiln.processor.plan.NetworkPlan;
 import java.util.ArrayList;
 import java.util.List;
 import javax.lang.model.element.Modifier;
@@ -33,6 +34,11 @@ final class DenseCode implements LayerCode {
 
   @Override
   public CodeBlock forward(LayerPlan plan) {
+    return CodeBlock.builder().add(kernelForward(plan)).add(ActivationCode.fusedForward(plan)).build();
+  }
+
+  /** The layer's own forward statements, its fused activation not included. */
+  private static CodeBlock kernelForward(LayerPlan plan) {
     DenseModel d = (DenseModel) plan.layer();
     String bias = d.bias() ? LayerCode.field(d.name(), "bias") : "null";
     return CodeBlock.builder()
@@ -47,12 +53,154 @@ final class DenseCode implements LayerCode {
             LayerCode.buffer(plan.input()), packedMethod(d), bias, ActivationCode.producerTarget(plan), d.name(),
             d.name())
         .endControlFlow()
-        .add(ActivationCode.fusedForward(plan))
         .build();
   }
 
   @Override
   public CodeBlock backward(LayerPlan plan, int firstGradient) {
+    return CodeBlock.builder()
+        .add(ActivationCode.fusedBackward(plan))
+        .add(kernelBackward(plan, firstGradient))
+        .build();
+  }
+
+  /**
+   * Units a dense layer needs before training splits it by outputs: at least 32 for each of two threads, so that
+   * every thread's share is a whole number of the Vector API kernels' blocks on AVX2 and AVX-512 alike.
+   */
+  static final int SPLIT_MIN_UNITS = 64;
+
+  /**
+   * Whether data-parallel training may split the network's first layer by its outputs ({@code Model.splitUnits}):
+   * a dense layer of at least {@link #SPLIT_MIN_UNITS} units that reads the network's input and has no residual of
+   * its own. Its weight is the largest of an MLP, and with the batch split by samples every thread would read all of
+   * it and add to all of its gradient, which the threads then exchange; split by outputs, each keeps its own rows.
+   */
+  static boolean splitsFirstLayer(NetworkPlan plan) {
+    LayerPlan first = plan.layers().get(0);
+    return first.layer() instanceof DenseModel d && d.units() >= SPLIT_MIN_UNITS
+        && first.input().equals(LayerPlan.INPUT) && first.skip() == null;
+  }
+
+  /**
+   * The first layer's forward statements where training may split it ({@link #splitsFirstLayer}): with a split set
+   * on the workspace, the layer's outputs were computed for the whole batch by every thread's share
+   * ({@link #splitMethods}'s {@code splitForwardPart}), and this shard copies its own rows of them.
+   */
+  static CodeBlock splitForward(LayerPlan plan) {
+    DenseModel d = (DenseModel) plan.layer();
+    return CodeBlock.builder()
+        .beginControlFlow("if (ws.firstLayerSplitOutputs() != null)")
+        .add("// Training split this layer by outputs across its threads, which computed them for the whole batch.\n")
+        .addStatement("System.arraycopy(ws.firstLayerSplitOutputs(), ws.firstLayerSplitSample() * $L, $L, 0, batch * $L)",
+            d.units(), ActivationCode.producerTarget(plan), d.units())
+        .nextControlFlow("else")
+        .add(kernelForward(plan))
+        .endControlFlow()
+        .add(ActivationCode.fusedForward(plan))
+        .build();
+  }
+
+  /**
+   * The first layer's backward statements where training may split it: with a split set on the workspace, this
+   * shard's output gradient goes to its rows of the split's gradients, from which every thread's share adds its
+   * rows of the weight gradient ({@code splitWeightGradientPart}) once all shards are done. The input gradient is
+   * never wanted then (the workspace refuses a split otherwise).
+   */
+  static CodeBlock splitBackward(LayerPlan plan, int firstGradient) {
+    DenseModel d = (DenseModel) plan.layer();
+    return CodeBlock.builder()
+        .add(ActivationCode.fusedBackward(plan))
+        .beginControlFlow("if (ws.firstLayerSplit())")
+        .add("// Training split this layer by outputs: its threads add the weight gradient together afterwards.\n")
+        .addStatement("System.arraycopy($L, 0, ws.firstLayerSplitGradients(), ws.firstLayerSplitSample() * $L, "
+                + "batch * $L)", LayerCode.buffer(plan.outputGrad()), d.units(), d.units())
+        .nextControlFlow("else")
+        .add(kernelBackward(plan, firstGradient))
+        .endControlFlow()
+        .build();
+  }
+
+  /**
+   * The model's overrides for a first layer training may split ({@link #splitsFirstLayer}): its units and learnable
+   * tensors, whether its forward pass is split too (with the Vector API kernels: see {@code Model.splitsForward}),
+   * a thread's share of its forward pass ({@code splitForwardPart}: outputs {@code from..to-1} of every
+   * sample, on the share's own rows of the weight copies its part of the split optimizer step remade) and of its
+   * weight gradient ({@code splitWeightGradientPart}: the same rows of the weight and bias gradients, over every
+   * sample). The methods of the default build run on the workspace's scratch rows, which the trainer sizes for a
+   * whole batch.
+   */
+  static List<MethodSpec> splitMethods(LayerPlan plan, ClassName workspace, ClassName buffers) {
+    DenseModel d = (DenseModel) plan.layer();
+    int in = d.inFeatures();
+    int units = d.units();
+    String weight = LayerCode.field(d.name(), "weight");
+    String bias = d.bias() ? LayerCode.field(d.name(), "bias") : "null";
+    MethodSpec splitUnits = MethodSpec.methodBuilder("splitUnits")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PUBLIC)
+        .returns(TypeName.INT)
+        .addStatement("return $L", units)
+        .build();
+    MethodSpec splitsForward = MethodSpec.methodBuilder("splitsForward")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PUBLIC)
+        .returns(TypeName.BOOLEAN)
+        .addStatement("return $T.ENABLED", Methods.VECTOR_BACKEND)
+        .build();
+    MethodSpec splitParameters = MethodSpec.methodBuilder("splitParameters")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PUBLIC)
+        .returns(TypeName.INT)
+        .addStatement("return $L", d.bias() ? 2 : 1)
+        .build();
+    MethodSpec forwardPart = MethodSpec.methodBuilder("splitForwardPart")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PROTECTED)
+        .addParameter(workspace, "workspace")
+        .addParameter(Methods.FLOATS, "input")
+        .addParameter(TypeName.INT, "batch")
+        .addParameter(Methods.FLOATS, "outputs")
+        .addParameter(TypeName.INT, "from")
+        .addParameter(TypeName.INT, "to")
+        .addStatement("$T ws = ($T) workspace", buffers, buffers)
+        .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
+        .addStatement("$T.denseForwardPart(input, $L, $T.readsTransposed($L) ? $L() : null, $L, outputs, batch, $L, "
+                + "$L, from, to)", Methods.VECTOR_BACKEND, weight, Methods.VECTOR_BACKEND, units, flatMethod(d), bias,
+            in, units)
+        .nextControlFlow("else")
+        .addStatement("$L(input, $L(), $L, outputs, ws.$LOutRows, ws.$LNonzero, batch, from, to)",
+            Methods.pass(d.name(), "ForwardPart"), packedMethod(d), bias, d.name(), d.name())
+        .endControlFlow()
+        .build();
+    MethodSpec gradientPart = MethodSpec.methodBuilder("splitWeightGradientPart")
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PROTECTED)
+        .addParameter(workspace, "workspace")
+        .addParameter(Methods.FLOATS, "input")
+        .addParameter(Methods.FLOATS, "gradients")
+        .addParameter(TypeName.INT, "batch")
+        .addParameter(Methods.FLOATS, "gw")
+        .addParameter(Methods.FLOATS, "gb")
+        .addParameter(TypeName.INT, "from")
+        .addParameter(TypeName.INT, "to")
+        .addStatement("$T ws = ($T) workspace", buffers, buffers)
+        .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
+        .addStatement("$T.denseWeightGradientPart(input, gradients, gw, gb, batch, $L, $L, from, to)",
+            Methods.VECTOR_BACKEND, in, units)
+        .nextControlFlow("else")
+        .beginControlFlow("for (int n = 0; n < batch; n++)")
+        .addStatement("System.arraycopy(input, n * $L, ws.$LInputRows[n], 0, $L)", in, d.name(), in)
+        .endControlFlow()
+        .addStatement("$L(gradients, gw, gb, ws.$LInputRows, ws.$LSums, ws.$LActive, batch, from, to)",
+            Methods.pass(d.name(), "WeightGradient"), d.name(), d.name(), d.name())
+        .endControlFlow()
+        .build();
+    return List.of(splitUnits, splitsForward, splitParameters, forwardPart, gradientPart, forwardMethod(d, true));
+  }
+
+  /** The layer's own backward statements, after its fused activation's. */
+  private static CodeBlock kernelBackward(LayerPlan plan, int firstGradient) {
     DenseModel d = (DenseModel) plan.layer();
     String input = LayerCode.buffer(plan.input());
     String weight = LayerCode.field(d.name(), "weight");
@@ -61,7 +209,6 @@ final class DenseCode implements LayerCode {
     String biasGrad = d.bias() ? "grads[" + (firstGradient + 1) + "]" : "null";
     String inputGradWanted = LayerCode.inputGradientWanted(plan);
     return CodeBlock.builder()
-        .add(ActivationCode.fusedBackward(plan))
         .add("// The opt-in Vector API kernels, on the weight as it is (no transposed copy).\n")
         .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
         .addStatement("$T.denseBackward($L, $L, $L, $L, grads[$L], $L, batch, $L, $L, $L)", Methods.VECTOR_BACKEND,
@@ -240,13 +387,27 @@ final class DenseCode implements LayerCode {
    * share, and fewer leftover single rows.
    */
   private static MethodSpec forwardMethod(DenseModel d) {
+    return forwardMethod(d, false);
+  }
+
+  /**
+   * {@link #forwardMethod}, or with {@code part} its copy for outputs {@code from..to-1} only (a thread's share where
+   * training splits the network's first layer by outputs: {@link #splitForward}): the same passes over a range of
+   * each row, which C2 vectorises in the groups of four samples (see {@code Methods.addListedRowsToGroup}); the
+   * samples left over from the groups, at most three, run scalar there.
+   */
+  private static MethodSpec forwardMethod(DenseModel d, boolean part) {
     int group = Methods.TARGETS_PER_GROUP;
     int in = d.inFeatures();
     int out = d.units();
-    String fill = d.bias() ? "System.arraycopy(b, 0, rows[n], 0, $L)" : "java.util.Arrays.fill(rows[n], 0, $L, 0f)";
+    String from = part ? "from" : "0";
+    String to = part ? "to" : String.valueOf(out);
+    String fill = d.bias()
+        ? part ? "System.arraycopy(b, from, rows[n], from, to - from)" : "System.arraycopy(b, 0, rows[n], 0, " + out + ")"
+        : "java.util.Arrays.fill(rows[n], " + from + ", " + to + ", 0f)";
     CodeBlock.Builder body = CodeBlock.builder()
         .beginControlFlow("for (int n = 0; n < batch; n++)")
-        .addStatement(fill, out)
+        .addStatement(fill)
         .endControlFlow()
         .addStatement("int block = batch > 1 ? $L : $L", inputBlock(d), in)
         .beginControlFlow("for (int k0 = 0; k0 < $L; k0 += block)", in)
@@ -257,30 +418,39 @@ final class DenseCode implements LayerCode {
         .addStatement("$L", declarations("float[] ", "s", "rows[n + %d]"))
         .addStatement("$L", declarations("int ", "x", "(n + %d) * " + in))
         .add(Methods.listNonZeroInAny("nonzero", "i", "k0", "k1", indexed("x[x%d + i]")))
-        .add(Methods.addListedRowsToGroup("nonzero", indexed("x[x%d + %%s]"), "wt[%s]", indexed("s%d"), out))
+        .add(Methods.addListedRowsToGroup("nonzero", indexed("x[x%d + %%s]"), "wt[%s]", indexed("s%d"), from, to))
         .endControlFlow()
         .add("// The samples left over, one at a time.\n")
         .beginControlFlow("for (; n < batch; n++)")
         .addStatement("float[] s = rows[n]")
         .addStatement("int x0 = n * $L", in)
         .add(Methods.listNonZero("nonzero", "i", "k0", "k1", "x[x0 + i]"))
-        .add(Methods.addListedRows("nonzero", "x[x0 + %s]", "wt[%s]", "s", out))
+        .add(part ? Methods.addListedRows("nonzero", "x[x0 + %s]", "wt[%s]", "s", from, to)
+            : Methods.addListedRows("nonzero", "x[x0 + %s]", "wt[%s]", "s", out))
         .endControlFlow()
         .endControlFlow()
-        .beginControlFlow("for (int n = 0; n < batch; n++)")
-        .addStatement("System.arraycopy(rows[n], 0, y, n * $L, $L)", out, out)
-        .endControlFlow();
-    return Methods.kernel(Methods.pass(d.name(), "Forward"), "$L forward: $L -> $L.\n", d.name(), d.input(),
-            d.output())
-        .addParameter(Methods.FLOATS, "x")
+        .beginControlFlow("for (int n = 0; n < batch; n++)");
+    if (part) {
+      body.addStatement("System.arraycopy(rows[n], from, y, n * $L + from, to - from)", out);
+    } else {
+      body.addStatement("System.arraycopy(rows[n], 0, y, n * $L, $L)", out, out);
+    }
+    body.endControlFlow();
+    MethodSpec.Builder method = part
+        ? Methods.kernel(Methods.pass(d.name(), "ForwardPart"),
+            "$L forward, outputs {@code from..to-1} of every sample only: $L -> $L.\n", d.name(), d.input(), d.output())
+        : Methods.kernel(Methods.pass(d.name(), "Forward"), "$L forward: $L -> $L.\n", d.name(), d.input(), d.output());
+    method.addParameter(Methods.FLOATS, "x")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "wt")
         .addParameter(Methods.FLOATS, "b")
         .addParameter(Methods.FLOATS, "y")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "rows")
         .addParameter(Methods.INTS, "nonzero")
-        .addParameter(TypeName.INT, "batch")
-        .addCode(body.build())
-        .build();
+        .addParameter(TypeName.INT, "batch");
+    if (part) {
+      method.addParameter(TypeName.INT, "from").addParameter(TypeName.INT, "to");
+    }
+    return method.addCode(body.build()).build();
   }
 
   /**
@@ -295,7 +465,8 @@ final class DenseCode implements LayerCode {
         .beginControlFlow("for (int n = 0; n < batch; n++)")
         .addStatement("System.arraycopy(x, n * $L, xRows[n], 0, $L)", in, in)
         .endControlFlow()
-        .addStatement("$L(g, gw, gb, xRows, sums, active, batch)", Methods.pass(d.name(), "WeightGradient"))
+        .addStatement("$L(g, gw, gb, xRows, sums, active, batch, 0, $L)", Methods.pass(d.name(), "WeightGradient"),
+            out)
         .beginControlFlow("if (inputGrad)")
         .beginControlFlow("for (int o = 0; o < $L; o++)", out)
         .addStatement("System.arraycopy(w, o * $L, wRows[o], 0, $L)", in, in)
@@ -354,8 +525,8 @@ final class DenseCode implements LayerCode {
     if (groups) {
       body.addStatement("$L", declarations("float[] ", "a", "sums[%d]"));
     }
-    body.beginControlFlow("for (int o0 = 0; o0 < $L; o0 += $L)", out, group)
-        .addStatement("int width = Math.min($L, $L - o0)", group, out);
+    body.beginControlFlow("for (int o0 = from; o0 < to; o0 += $L)", group)
+        .addStatement("int width = Math.min($L, to - o0)", group);
     if (groups) {
       body.addStatement("int union = 0")
           .addStatement("int each = 0")
@@ -414,7 +585,8 @@ final class DenseCode implements LayerCode {
     }
     body.endControlFlow();
     return Methods.kernel(Methods.pass(d.name(), "WeightGradient"),
-            "$L's weight and bias gradients, added to {@code gw} and {@code gb}.\n", d.name())
+            "$L's weight and bias gradients for outputs {@code from..to-1} (all of them in its backward pass, a\n"
+                + "thread's share where training splits the layer), added to {@code gw} and {@code gb}.\n", d.name())
         .addParameter(Methods.FLOATS, "g")
         .addParameter(Methods.FLOATS, "gw")
         .addParameter(Methods.FLOATS, "gb")
@@ -422,6 +594,8 @@ final class DenseCode implements LayerCode {
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "sums")
         .addParameter(Methods.INTS, "active")
         .addParameter(TypeName.INT, "batch")
+        .addParameter(TypeName.INT, "from")
+        .addParameter(TypeName.INT, "to")
         .addCode(body.build())
         .build();
   }

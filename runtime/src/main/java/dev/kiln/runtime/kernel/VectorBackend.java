@@ -44,6 +44,25 @@ public final class VectorBackend {
   }
 
   /**
+   * {@link #denseForward} for outputs {@code from..to-1} of every sample, the rest of {@code y}'s rows left as they
+   * were: one thread's share when training splits a layer by its outputs. The values are the same bits as
+   * {@link #denseForward}'s.
+   */
+  public static void denseForwardPart(float[] x, float[] w, float[] wt, float[] b, float[] y, int batch, int in,
+      int out, int from, int to) {
+    VectorDense.forwardPart(x, w, wt, b, y, batch, in, out, from, to);
+  }
+
+  /**
+   * A dense layer's weight and bias gradients (as in {@link #denseBackward}) for outputs {@code from..to-1} only:
+   * adds to those rows of {@code gw} and entries of {@code gb} (null for no bias), the same bits as a whole pass.
+   */
+  public static void denseWeightGradientPart(float[] x, float[] g, float[] gw, float[] gb, int batch, int in, int out,
+      int from, int to) {
+    VectorDense.weightGradient(x, g, gw, gb, batch, in, out, from, to);
+  }
+
+  /**
    * Whether {@link #denseForward} reads the transposed copy for a layer of {@code out} outputs: with the kernels on,
    * for a layer at least a vector wide. A narrower one runs on the weight as it is, so its caller need not make the
    * copy (nor remake it after every optimizer step). The vector width is known only at run time; with {@code out} a

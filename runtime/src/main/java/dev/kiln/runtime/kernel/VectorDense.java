@@ -77,8 +77,41 @@ final class VectorDense {
       }
       return;
     }
+    forwardOutputs(x, wt, b, y, batch, in, out, 0, out);
+  }
+
+  /**
+   * {@link #forward} for outputs {@code from..to-1} only, of every sample: what one thread computes when training
+   * splits a layer by its outputs. {@code y} keeps its whole rows ({@code out} floats a sample); the other outputs
+   * are left as they were. Each output's sum goes in the same order as in {@link #forward}, so the values are the
+   * same bits. {@code w}, the weight as it is, is read only for a range narrower than a vector.
+   */
+  static void forwardPart(float[] x, float[] w, float[] wt, float[] b, float[] y, int batch, int in, int out,
+      int from, int to) {
+    if (b == null) {
+      b = zeros(out);
+    }
+    if (!readsTransposed(out) || to - from < LANES) {
+      // Not a case the trainer splits (it splits layers of at least 64 outputs into at least 32 each); kept correct.
+      for (int n = 0; n < batch; n++) {
+        for (int o = from; o < to; o++) {
+          float sum = b[o];
+          for (int k = 0; k < in; k++) {
+            sum = Math.fma(x[n * in + k], w[o * in + k], sum);
+          }
+          y[n * out + o] = sum;
+        }
+      }
+      return;
+    }
+    forwardOutputs(x, wt, b, y, batch, in, out, from, to);
+  }
+
+  /** {@link #forward}'s blocks over outputs {@code from..to-1}, a range at least a vector wide. */
+  private static void forwardOutputs(float[] x, float[] wt, float[] b, float[] y, int batch, int in, int out,
+      int from, int to) {
     if (batch < ROWS) {
-      fewSamples(x, wt, b, y, batch, in, out);
+      fewSamples(x, wt, b, y, batch, in, out, from, to);
       return;
     }
     // Blocks that do not divide the outputs or samples are moved back to end at the last one, overlapping the block
@@ -86,11 +119,11 @@ final class VectorDense {
     // on the MLP's first layer at batch 64: the four samples left over from blocks of six, one at a time, cost
     // more than a tenth of the layer.) Every block sums each output in the same order, so the block's shape does
     // not change the bits either.
-    int vectors = blockVectors(batch, out);
+    int vectors = blockVectors(batch, to - from);
     int rows = vectors == 3 ? 8 : ROWS;
     int width = vectors * LANES;
-    for (int o = 0; ; o += width) {
-      int ob = Math.min(o, out - width);
+    for (int o = from; ; o += width) {
+      int ob = Math.min(o, to - width);
       for (int n = 0; ; n += rows) {
         int nb = Math.min(n, batch - rows);
         switch (vectors) {
@@ -110,7 +143,7 @@ final class VectorDense {
           break;
         }
       }
-      if (o + width >= out) {
+      if (o + width >= to) {
         break;
       }
     }
@@ -159,9 +192,10 @@ final class VectorDense {
    * of {@code in} dependent steps per pair), then the outputs left over as in the blocks of six. Every sample's sums
    * go in the same order as in those blocks, so a sample gets the same bits alone as in any batch.
    */
-  private static void fewSamples(float[] x, float[] wt, float[] b, float[] y, int batch, int in, int out) {
+  private static void fewSamples(float[] x, float[] wt, float[] b, float[] y, int batch, int in, int out, int from,
+      int to) {
     for (int n = 0; n < batch; n++) {
-      int o = 0;
+      int o = from;
       if (WIDE_BLOCKS) {
         // Sixteen or eight vectors of outputs a pass: the MLP's first layer (256 outputs) then streams its weight
         // row by row, front to back (784 x 256 at batch 1: 8.0 -> 6.7-7.0 us, scratch harness). More than seven
@@ -169,21 +203,21 @@ final class VectorDense {
         // sums again, in the same order, so they come out the same bits): LeNet-5's 400 x 120 layer at batch 1 was
         // three passes (four vectors, two, two) and took 1.60-1.74 us, and takes 1.29-1.36 us in one (scratch
         // harness, three JVMs each).
-        for (; o + 16 * LANES <= out; o += 16 * LANES) {
+        for (; o + 16 * LANES <= to; o += 16 * LANES) {
           oneBySixteen(x, wt, b, y, n, o, in, out);
         }
-        for (; out - o > 7 * LANES; o += 8 * LANES) {
-          oneByEight(x, wt, b, y, n, o, in, out);
+        for (; to - o > 7 * LANES; o += 8 * LANES) {
+          oneByEight(x, wt, b, y, n, o, in, out, to);
         }
       }
-      for (; o + 4 * LANES <= out; o += 4 * LANES) {
+      for (; o + 4 * LANES <= to; o += 4 * LANES) {
         oneByFour(x, wt, b, y, n, o, in, out);
       }
       // The rest, fewer than four vectors: pairs (or single vectors, if the layer is narrower than a pair), the last
       // moved back to overlap the one before (same sums again, same bits).
-      int width = out >= 2 * LANES ? 2 * LANES : LANES;
-      for (; o < out; o += width) {
-        int ob = Math.min(o, out - width);
+      int width = to - from >= 2 * LANES ? 2 * LANES : LANES;
+      for (; o < to; o += width) {
+        int ob = Math.min(o, to - width);
         if (width == 2 * LANES) {
           oneByTwo(x, wt, b, y, n, ob, in, out);
         } else {
@@ -617,13 +651,14 @@ final class VectorDense {
   }
 
   /**
-   * Sample n, outputs o..o+8*LANES-1 (see {@link #WIDE_BLOCKS}), of which at least o..o+7*LANES exist: the last vector
-   * moves back to end at the last output where fewer are left. (Moving several back, every vector's offset a
+   * Sample n, outputs o..o+8*LANES-1 (see {@link #WIDE_BLOCKS}), of which at least o..o+7*LANES are below {@code
+   * end}: the last vector moves back to end at {@code end} where fewer are left. (Moving several back, every vector's offset a
    * variable of its own, was slower: a 120 x 84 layer took 302 ns in one such pass against 209 in two, scratch
    * harness.)
    */
-  private static void oneByEight(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
-    int last = Math.min(o + 7 * LANES, out - LANES) - o;
+  private static void oneByEight(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out,
+      int end) {
+    int last = Math.min(o + 7 * LANES, end - LANES) - o;
     FloatVector a0 = FloatVector.fromArray(SPECIES, b, o);
     FloatVector a1 = FloatVector.fromArray(SPECIES, b, o + LANES);
     FloatVector a2 = FloatVector.fromArray(SPECIES, b, o + 2 * LANES);
@@ -717,41 +752,51 @@ final class VectorDense {
    * from the pairs of vectors one vector at a time, and fewer than a vector one by one.
    */
   static void weightGradient(float[] x, float[] g, float[] gw, float[] gb, int batch, int in, int out) {
+    weightGradient(x, g, gw, gb, batch, in, out, 0, out);
+  }
+
+  /**
+   * {@link #weightGradient} for outputs {@code from..to-1} only: their rows of {@code gw} and entries of {@code gb},
+   * what one thread adds when training splits a layer by its outputs. Each sum goes in the same order as over all
+   * outputs, so the values are the same bits.
+   */
+  static void weightGradient(float[] x, float[] g, float[] gw, float[] gb, int batch, int in, int out, int from,
+      int to) {
     if (gb != null) {
-      biasGradient(g, gb, batch, out);
+      biasGradient(g, gb, batch, out, from, to);
     }
-    int sixes = out - out % OUTPUTS;
+    int sixes = to - (to - from) % OUTPUTS;
     int k = 0;
     if (WIDE_BLOCKS) {
       // Four vectors of inputs: 16 KB of them for 64 samples, still within L1.
       for (; k + 4 * LANES <= in; k += 4 * LANES) {
-        for (int o = 0; o < sixes; o += OUTPUTS) {
+        for (int o = from; o < sixes; o += OUTPUTS) {
           gradientSixByFour(x, g, gw, batch, in, out, o, k);
         }
-        for (int o = sixes; o < out; o++) {
+        for (int o = sixes; o < to; o++) {
           gradientOneByTwo(x, g, gw, batch, in, out, o, k);
           gradientOneByTwo(x, g, gw, batch, in, out, o, k + 2 * LANES);
         }
       }
     }
     for (; k + 2 * LANES <= in; k += 2 * LANES) {
-      for (int o = 0; o < sixes; o += OUTPUTS) {
+      for (int o = from; o < sixes; o += OUTPUTS) {
         gradientSixByTwo(x, g, gw, batch, in, out, o, k);
       }
-      for (int o = sixes; o < out; o++) {
+      for (int o = sixes; o < to; o++) {
         gradientOneByTwo(x, g, gw, batch, in, out, o, k);
       }
     }
     for (; k + LANES <= in; k += LANES) {
-      for (int o = 0; o < sixes; o += OUTPUTS) {
+      for (int o = from; o < sixes; o += OUTPUTS) {
         gradientSixByOne(x, g, gw, batch, in, out, o, k);
       }
-      for (int o = sixes; o < out; o++) {
+      for (int o = sixes; o < to; o++) {
         gradientOneByOne(x, g, gw, batch, in, out, o, k);
       }
     }
     for (; k < in; k++) {
-      gradientOfInput(x, g, gw, batch, in, out, k);
+      gradientOfInput(x, g, gw, batch, in, out, k, from, to);
     }
   }
 
@@ -761,12 +806,12 @@ final class VectorDense {
    * left over one at a time. One output at a time, each sum was a chain of dependent additions down a column of
    * {@code g}.
    */
-  private static void biasGradient(float[] g, float[] gb, int batch, int out) {
-    int o = 0;
-    for (; o + LANES <= out; o += LANES) {
+  private static void biasGradient(float[] g, float[] gb, int batch, int out, int from, int to) {
+    int o = from;
+    for (; o + LANES <= to; o += LANES) {
       biasGradientBlock(g, gb, batch, out, o);
     }
-    for (; o < out; o++) {
+    for (; o < to; o++) {
       float sum = 0f;
       for (int n = 0, at = o; n < batch; n++, at += out) {
         sum += g[at];
@@ -790,9 +835,10 @@ final class VectorDense {
    * do not wait on each other (one output at a time, each waited on the one before: LeNet-5's 120 x 84 layer has
    * eight such inputs, 84 x 64 multiply-adds each).
    */
-  private static void gradientOfInput(float[] x, float[] g, float[] gw, int batch, int in, int out, int k) {
-    int o = 0;
-    for (; o + 8 <= out; o += 8) {
+  private static void gradientOfInput(float[] x, float[] g, float[] gw, int batch, int in, int out, int k, int from,
+      int to) {
+    int o = from;
+    for (; o + 8 <= to; o += 8) {
       int w = o * in + k;
       float s0 = gw[w];
       float s1 = gw[w + in];
@@ -822,7 +868,7 @@ final class VectorDense {
       gw[w + 6 * in] = s6;
       gw[w + 7 * in] = s7;
     }
-    for (; o < out; o++) {
+    for (; o < to; o++) {
       float sum = gw[o * in + k];
       for (int n = 0; n < batch; n++) {
         sum = Math.fma(g[n * out + o], x[n * in + k], sum);

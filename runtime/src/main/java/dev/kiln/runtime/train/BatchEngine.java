@@ -28,6 +28,15 @@ import java.util.function.IntConsumer;
  * zeroed arrays: the first addition onto zero is exact). Every
  * loss in {@code dev.kiln.runtime.loss} is a mean normalised by {@code 1 / batch} (times a constant), so a shard's
  * gradient is scaled by {@code m / n} to make the sum equal the whole batch's gradient.
+ *
+ * <p>A model whose first layer may be split by outputs ({@link Model#splitUnits}, an MLP's first dense layer) trains
+ * that layer split that way instead, in three phases: every thread computes its share of the layer's outputs,
+ * {@code [t u / s, (t + 1) u / s)} of {@code u}, for the whole batch; then every shard runs the rest of its forward
+ * and backward passes as above, leaving the layer's output gradient for its samples; then every thread sets its rows
+ * of the layer's weight gradient from the whole batch's, and reduces its slice of the other gradients. The optimizer
+ * step's slices of that weight, split the same way ({@link Optimizer#stepPart}), and the repacked rows of its copies
+ * are then the same thread's too: a thread reads and writes only its own rows of the largest weight and its
+ * gradient, where split by samples the threads exchanged both on every step (about 900 KB each way for the MLP).
  */
 final class BatchEngine {
   private final Model model;
@@ -49,6 +58,15 @@ final class BatchEngine {
   private final IntConsumer reduceTask = this::reduce;
   private final IntConsumer stepTask = this::stepPart;
   private final IntConsumer repackTask = this::repackPart;
+  private final IntConsumer splitForwardTask = this::splitForward;
+  private final IntConsumer splitGradientTask = this::splitGradient;
+  /** The first layer's units if it is split by outputs (see the class note), else 0. */
+  private final int splitUnits;
+  /** Parameters of the split layer, first in the model's list: their gradients are not reduced. */
+  private final int splitParameters;
+  /** The split layer's outputs and output gradients for the whole batch; null without a split. */
+  private final float[] splitOutputs;
+  private final float[] splitGradients;
   /** The optimizer of the step in progress, for {@link #stepTask}. */
   private Optimizer stepping;
 
@@ -72,6 +90,15 @@ final class BatchEngine {
     this.inWidth = model.inputShape().size();
     this.outWidth = model.outputShape().size();
     int per = (capacity + shards - 1) / shards;
+    int units = model.splitUnits();
+    // A share of at least 32 outputs each (see DenseCode.SPLIT_MIN_UNITS in the processor).
+    this.splitUnits = shards > 1 && units / shards >= 32 ? units : 0;
+    this.splitParameters = splitUnits > 0 ? model.splitParameters() : 0;
+    this.splitOutputs = splitUnits > 0 && model.splitsForward() ? new float[Math.multiplyExact(capacity, splitUnits)]
+        : null;
+    this.splitGradients = splitUnits > 0 ? new float[Math.multiplyExact(capacity, splitUnits)] : null;
+    // A split layer's shares run over the whole batch on each thread's workspace, so those hold a whole batch.
+    int rows = splitUnits > 0 ? capacity : per;
     ws = new Workspace[shards];
     inputs = new float[shards][];
     labels = new int[shards][];
@@ -82,7 +109,7 @@ final class BatchEngine {
     correct = new int[shards];
     for (int t = 0; t < shards; t++) {
       // Shard 0 accumulates straight into the model's gradients; the others get private ones, reduced onto those.
-      ws[t] = t == 0 ? model.newWorkspace(per) : model.newPrivateWorkspace(per);
+      ws[t] = t == 0 ? model.newWorkspace(rows) : model.newPrivateWorkspace(rows);
       ws[t].setInputGradientWanted(false); // training never reads the input's gradient
       gradOut[t] = new float[Math.multiplyExact(per, outWidth)];
       if (t > 0) { // shard 0 starts at row 0, so it reads the batch's own arrays
@@ -122,11 +149,44 @@ final class BatchEngine {
    */
   double train(Batch b, Loss loss, boolean useLabels) {
     begin(b, loss, useLabels, true, null);
-    run(shardTask);
-    if (shards > 1) {
-      run(reduceTask);
+    if (splitUnits > 0) {
+      if (splitOutputs != null) {
+        run(splitForwardTask);
+      }
+      run(shardTask);
+      run(splitGradientTask);
+    } else {
+      run(shardTask);
+      if (shards > 1) {
+        run(reduceTask);
+      }
     }
     return totalLoss();
+  }
+
+  /** Whether training splits the model's first layer by outputs (see the class note). */
+  boolean splitsFirstLayer() {
+    return splitUnits > 0;
+  }
+
+  /** Thread {@code t}'s share of the split first layer's outputs, for the whole batch. */
+  private void splitForward(int t) {
+    if (t < shards) {
+      model.splitForward(ws[t], batch.features(), n, splitOutputs, splitStart(t), splitStart(t + 1));
+    }
+  }
+
+  /** Thread {@code t}'s rows of the split layer's weight gradient, then its slice of the other gradients. */
+  private void splitGradient(int t) {
+    if (t < shards) {
+      model.splitWeightGradient(ws[t], batch.features(), splitGradients, n, splitStart(t), splitStart(t + 1));
+      reduce(t);
+    }
+  }
+
+  /** Where thread {@code t}'s share of the split layer's outputs starts: the optimizer's slices of its weight rows. */
+  private int splitStart(int t) {
+    return (int) ((long) t * splitUnits / shards);
   }
 
   /**
@@ -263,10 +323,17 @@ final class BatchEngine {
     active[t] = m > 0;
     lossSum[t] = 0;
     correct[t] = 0;
+    boolean split = training && splitUnits > 0;
     if (training && (t == 0 || m > 0)) {
       // Shard 0's are the model's own, which the reduction adds the others onto, so they are zeroed even when the
-      // shard is empty; another empty shard's private ones are left stale, and the reduction skips them.
-      ws[t].zeroGradients();
+      // shard is empty; another empty shard's private ones are left stale, and the reduction skips them. A split
+      // layer's are set, row range by row range, by the threads that own them.
+      ws[t].zeroGradients(split ? splitParameters : 0);
+    }
+    if (split) {
+      ws[t].setFirstLayerSplit(splitOutputs, splitGradients, from);
+    } else {
+      ws[t].clearFirstLayerSplit();
     }
     if (m == 0) {
       return;
@@ -321,7 +388,8 @@ final class BatchEngine {
     if (t >= shards) {
       return;
     }
-    for (int i = 0; i < modelGrads.length; i++) {
+    // A split layer's gradients are whole already (splitGradient).
+    for (int i = splitUnits > 0 ? splitParameters : 0; i < modelGrads.length; i++) {
       float[] dst = modelGrads[i];
       int from = (int) ((long) t * dst.length / shards);
       int to = (int) ((long) (t + 1) * dst.length / shards);

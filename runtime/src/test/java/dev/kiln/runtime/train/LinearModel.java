@@ -18,11 +18,78 @@ final class LinearModel extends Model {
   private final int out;
   /** When set, the backward pass writes NaN into this parameter's gradient, to test divergence reports. */
   volatile String poisonGradient;
+  /** Whether training may split the layer by outputs ({@link #splitUnits}), and its forward pass too. */
+  private final boolean splittable;
+  private final boolean splitsForward;
+  /** Calls of the split layer's shares, to show a trainer took that path. */
+  final java.util.concurrent.atomic.AtomicInteger splitForwardCalls = new java.util.concurrent.atomic.AtomicInteger();
+  final java.util.concurrent.atomic.AtomicInteger splitGradientCalls = new java.util.concurrent.atomic.AtomicInteger();
 
   LinearModel(Shape inputShape, int out, long seed) {
+    this(inputShape, out, seed, false, false);
+  }
+
+  /** A layer training may split by outputs, as a generated network's first dense layer. */
+  static LinearModel splittable(int in, int out, long seed, boolean splitsForward) {
+    return new LinearModel(Shape.of(in), out, seed, true, splitsForward);
+  }
+
+  private LinearModel(Shape inputShape, int out, long seed, boolean splittable, boolean splitsForward) {
     super("Linear", inputShape, Shape.of(out), seed, List.of(layer(inputShape, out)));
     this.in = inputShape.size();
     this.out = out;
+    this.splittable = splittable;
+    this.splitsForward = splitsForward;
+  }
+
+  @Override
+  public int splitUnits() {
+    return splittable ? out : 0;
+  }
+
+  @Override
+  public boolean splitsForward() {
+    return splitsForward;
+  }
+
+  @Override
+  public int splitParameters() {
+    return splittable ? 2 : 0;
+  }
+
+  @Override
+  protected void splitForwardPart(Workspace scratch, float[] x, int batch, float[] outputs, int from, int to) {
+    splitForwardCalls.incrementAndGet();
+    float[] w = weight();
+    float[] b = bias();
+    for (int n = 0; n < batch; n++) {
+      for (int o = from; o < to; o++) {
+        outputs[n * out + o] = dot(w, b, x, n, o);
+      }
+    }
+  }
+
+  @Override
+  protected void splitWeightGradientPart(Workspace scratch, float[] x, float[] g, int batch, float[] gw, float[] gb,
+      int from, int to) {
+    splitGradientCalls.incrementAndGet();
+    for (int n = 0; n < batch; n++) {
+      for (int o = from; o < to; o++) {
+        float go = g[n * out + o];
+        gb[o] += go;
+        for (int i = 0; i < in; i++) {
+          gw[o * in + i] += go * x[n * in + i];
+        }
+      }
+    }
+  }
+
+  private float dot(float[] w, float[] b, float[] x, int n, int o) {
+    float s = b[o];
+    for (int i = 0; i < in; i++) {
+      s += w[o * in + i] * x[n * in + i];
+    }
+    return s;
   }
 
   LinearModel(int in, int out, long seed) {
@@ -76,15 +143,15 @@ final class LinearModel extends Model {
   protected void forwardPass(Workspace workspace, float[] x, int batch, boolean training) {
     Ws ws = (Ws) workspace;
     ws.input = x;
+    if (ws.firstLayerSplitOutputs() != null) {
+      System.arraycopy(ws.firstLayerSplitOutputs(), ws.firstLayerSplitSample() * out, ws.output, 0, batch * out);
+      return;
+    }
     float[] w = weight();
     float[] b = bias();
     for (int n = 0; n < batch; n++) {
       for (int o = 0; o < out; o++) {
-        float s = b[o];
-        for (int i = 0; i < in; i++) {
-          s += w[o * in + i] * x[n * in + i];
-        }
-        ws.output[n * out + o] = s;
+        ws.output[n * out + o] = dot(w, b, x, n, o);
       }
     }
   }
@@ -92,6 +159,10 @@ final class LinearModel extends Model {
   @Override
   protected void backwardPass(Workspace workspace, float[] g, int batch) {
     Ws ws = (Ws) workspace;
+    if (ws.firstLayerSplit()) {
+      System.arraycopy(g, 0, ws.firstLayerSplitGradients(), ws.firstLayerSplitSample() * out, batch * out);
+      return;
+    }
     float[][] grads = ws.gradients(); // fc.weight, fc.bias
     float[] w = weight();
     for (int n = 0; n < batch; n++) {

@@ -1,6 +1,7 @@
 package dev.kiln.runtime.train;
 
 import static com.google.common.truth.Truth.assertThat;
+import static com.google.common.truth.Truth.assertWithMessage;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.kiln.runtime.Parameter;
@@ -159,6 +160,44 @@ class TrainerTest {
       for (int e = 0; e < 3; e++) {
         assertThat(h4.trainLoss()[e]).isWithin(1e-5).of(h1.trainLoss()[e]);
         assertThat(h4.trainAccuracy()[e]).isEqualTo(h1.trainAccuracy()[e]);
+      }
+    }
+  }
+
+  /**
+   * A model whose first layer may be split by outputs trains split that way on several threads (each thread a share
+   * of the layer's outputs and of its weight gradient for the whole batch) and reaches the weights of one thread:
+   * with its forward pass split or not, with 96 outputs in two or three shares, and with batches that leave shards
+   * empty. A share missed, run twice or left stale would move them by the learning rate.
+   */
+  @Test
+  void firstLayerSplitByOutputsTrainsAsOneThread() {
+    Dataset data = blobs(101, 5);
+    for (boolean splitsForward : new boolean[] {true, false}) {
+      for (int threads : new int[] {2, 3}) {
+        for (int batch : new int[] {10, 2, 101}) {
+          LinearModel one = LinearModel.splittable(2, 96, 3, splitsForward);
+          LinearModel split = LinearModel.splittable(2, 96, 3, splitsForward);
+          TrainingHistory h1;
+          TrainingHistory hs;
+          try (Trainer t = trainer(one, 0.1).epochs(3).batchSize(batch).seed(9).build()) {
+            h1 = t.fit(data);
+          }
+          try (Trainer t = trainer(split, 0.1).epochs(3).batchSize(batch).seed(9).threads(threads).build()) {
+            hs = t.fit(data);
+          }
+          String what = "forward split " + splitsForward + ", " + threads + " threads, batch " + batch;
+          assertWithMessage("one thread never splits, %s", what).that(one.splitGradientCalls.get()).isEqualTo(0);
+          assertWithMessage("split weight gradients, %s", what).that(split.splitGradientCalls.get())
+              .isEqualTo(3 * Math.min(threads, batch) * ((101 + batch - 1) / batch)); // a shard per thread or sample
+          assertWithMessage("split forward passes, %s", what).that(split.splitForwardCalls.get())
+              .isEqualTo(splitsForward ? split.splitGradientCalls.get() : 0);
+          assertClose(weights(split), weights(one), 2e-5f);
+          for (int e = 0; e < 3; e++) {
+            assertThat(hs.trainLoss()[e]).isWithin(1e-5).of(h1.trainLoss()[e]);
+            assertThat(hs.trainAccuracy()[e]).isEqualTo(h1.trainAccuracy()[e]);
+          }
+        }
       }
     }
   }

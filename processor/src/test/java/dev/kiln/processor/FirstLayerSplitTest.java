@@ -1,0 +1,154 @@
+package dev.kiln.processor;
+
+import static com.google.common.truth.Truth.assertThat;
+import static com.google.common.truth.Truth.assertWithMessage;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.kiln.runtime.Model;
+import dev.kiln.runtime.Workspace;
+import dev.kiln.runtime.kernel.VectorBackend;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A first dense layer split by outputs across training threads ({@code Model.splitUnits}) gives the bits of the
+ * layer computed whole: its outputs from the threads' shares ({@code Model.splitForward}) and its weight and bias
+ * gradients from theirs ({@code Model.splitWeightGradient}), whatever the boundaries between the shares (a block of
+ * the kernels cut in two, a group of four outputs cut in two). The build runs it with the default loops and again with
+ * the Vector API kernels.
+ */
+class FirstLayerSplitTest {
+  /** 96 units (over 300 inputs, a third of them zero), then two more layers. */
+  private static Model mlp() {
+    return TestNetworks.network("{300}",
+        "@Dense(units = 96, activation = Activation.RELU) DenseLayer a();\n"
+            + "  @Dense(units = 40, activation = Activation.RELU) DenseLayer b();\n"
+            + "  @Dense(units = 10) DenseLayer c();").train();
+  }
+
+  private static float[] inputs(int batch, int in, Random random) {
+    float[] x = new float[batch * in];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = random.nextInt(3) == 0 ? 0f : (float) random.nextGaussian();
+    }
+    return x;
+  }
+
+  @Test
+  void onlyAFirstDenseLayerOfSixtyFourUnitsOrMoreSplits() {
+    Model model = mlp();
+    assertThat(model.splitUnits()).isEqualTo(96);
+    assertThat(model.splitParameters()).isEqualTo(2);
+    assertThat(model.splitsForward()).isEqualTo(VectorBackend.ENABLED);
+    Model narrow = TestNetworks.network("{30}", "@Dense(units = 32, bias = false) DenseLayer a();");
+    assertThat(narrow.splitUnits()).isEqualTo(0);
+    Model conv = TestNetworks.network("{1, 8, 8}",
+        "@Conv(filters = 4, kernel = 3) ConvLayer a();\n  @Dense(units = 64) DenseLayer b();");
+    assertThat(conv.splitUnits()).isEqualTo(0);
+    Workspace ws = conv.newWorkspace(2);
+    assertThrows(UnsupportedOperationException.class,
+        () -> conv.splitForward(ws, new float[128], 2, new float[128], 0, 32));
+    Model noBias = TestNetworks.network("{30}", "@Dense(units = 64, bias = false) DenseLayer a();");
+    assertThat(noBias.splitUnits()).isEqualTo(64);
+    assertThat(noBias.splitParameters()).isEqualTo(1);
+  }
+
+  /**
+   * 13 samples (groups of four and one left over) and 4 (fewer than the Vector API kernels' blocks of samples), in two
+   * shards; the layer's outputs in shares cut at 37 (inside a group of four outputs and a vector block) and at 64.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {13, 4})
+  void splitPassesGiveTheBitsOfTheWholeLayer(int batch) {
+    Model model = mlp();
+    int in = 300;
+    int units = 96;
+    int[] cuts = {0, 37, 64, units};
+    Random random = new Random(batch);
+    float[] x = inputs(batch, in, random);
+    float[] g = new float[batch * 10];
+    for (int i = 0; i < g.length; i++) {
+      g[i] = (float) random.nextGaussian();
+    }
+
+    Workspace whole = model.newPrivateWorkspace(batch);
+    whole.setInputGradientWanted(false);
+    whole.zeroGradients();
+    float[] y = model.forward(whole, x, batch).clone();
+    model.backward(whole, g);
+
+    // Two shards, as two threads would run them, each on its own workspace.
+    float[] outputs = new float[batch * units];
+    float[] gradients = new float[batch * units];
+    Workspace[] shards = {model.newPrivateWorkspace(batch), model.newPrivateWorkspace(batch)};
+    for (int c = 0; c + 1 < cuts.length; c++) {
+      model.splitForward(shards[c % 2], x, batch, outputs, cuts[c], cuts[c + 1]);
+    }
+    int[] starts = {0, batch / 2, batch};
+    for (int s = 0; s < 2; s++) {
+      Workspace ws = shards[s];
+      ws.setInputGradientWanted(false);
+      ws.zeroGradients();
+      ws.setFirstLayerSplit(outputs, gradients, starts[s]);
+      int m = starts[s + 1] - starts[s];
+      float[] ys = model.forward(ws, slice(x, starts[s] * in, m * in), m);
+      compare("output of shard " + s, slice(y, starts[s] * 10, m * 10), slice(ys, 0, m * 10));
+      model.backward(ws, slice(g, starts[s] * 10, m * 10));
+    }
+    // The model's own gradients of the split layer, set share by share (they start out non-zero: set, not added).
+    java.util.Arrays.fill(model.parameters().get(0).grad(), 7f);
+    for (int c = 0; c + 1 < cuts.length; c++) {
+      model.splitWeightGradient(shards[c % 2], x, gradients, batch, cuts[c], cuts[c + 1]);
+    }
+    float[][] expected = whole.gradients();
+    compare("weight gradient", expected[0], model.parameters().get(0).grad());
+    compare("bias gradient", expected[1], model.parameters().get(1).grad());
+    // The split layer's gradients in the shards' own arrays are untouched; the other layers' are each shard's share.
+    for (int s = 0; s < 2; s++) {
+      for (float v : shards[s].gradients()[0]) {
+        assertThat(v).isEqualTo(0f);
+      }
+    }
+    for (int p = 2; p < expected.length; p++) {
+      float[] sum = shards[0].gradients()[p].clone();
+      for (int i = 0; i < sum.length; i++) {
+        sum[i] += shards[1].gradients()[p][i];
+      }
+      for (int i = 0; i < sum.length; i++) {
+        assertWithMessage("parameter %s [%s]", p, i).that(sum[i])
+            .isWithin(1e-5f * Math.max(1f, Math.abs(expected[p][i]))).of(expected[p][i]);
+      }
+    }
+  }
+
+  @Test
+  void aSplitWorkspaceRefusesAnInputGradient() {
+    Model model = mlp();
+    Workspace ws = model.newWorkspace(4);
+    assertThrows(IllegalStateException.class, () -> ws.setFirstLayerSplit(null, new float[4 * 96], 0));
+    ws.setInputGradientWanted(false);
+    ws.setFirstLayerSplit(null, new float[4 * 96], 0);
+    assertThrows(IllegalStateException.class, () -> ws.setInputGradientWanted(true));
+    ws.clearFirstLayerSplit();
+    ws.setInputGradientWanted(true);
+    assertThrows(IllegalArgumentException.class,
+        () -> model.splitForward(ws, new float[4 * 300], 4, new float[4 * 96], 50, 40));
+    assertThrows(IllegalArgumentException.class,
+        () -> model.splitForward(ws, new float[4 * 300], 5, new float[5 * 96], 0, 96));
+  }
+
+  private static float[] slice(float[] a, int from, int length) {
+    float[] s = new float[length];
+    System.arraycopy(a, from, s, 0, length);
+    return s;
+  }
+
+  private static void compare(String what, float[] expected, float[] actual) {
+    for (int i = 0; i < expected.length; i++) {
+      assertWithMessage("%s [%s]", what, i).that(Float.floatToIntBits(actual[i]))
+          .isEqualTo(Float.floatToIntBits(expected[i]));
+    }
+  }
+}
