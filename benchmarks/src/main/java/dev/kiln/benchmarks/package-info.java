@@ -17,7 +17,8 @@
  * <ul>
  *   <li>Kiln (no intra-op threading of its own): batch 64 is split into two halves of 32 run on the calling thread
  *       and one pooled worker, each with its own workspace; training is data-parallel (private gradient workspaces,
- *       gradients summed, one Adam step). Batch 1 cannot be split: {@link KilnLatencyBench} runs two callers at
+ *       gradients summed, one Adam step), but for the MLP's first layer, which is split by outputs as the trainer
+ *       splits it ({@code Model.splitUnits}). Batch 1 cannot be split: {@link KilnLatencyBench} runs two callers at
  *       once ({@code @Threads(2)}), each with its own workspace, and reports the time each call takes.
  *   <li>ONNX Runtime: {@code intraOpNumThreads = threads} (inter-op 1, sequential execution), one caller.
  *   <li>Deeplearning4j: {@code OMP_NUM_THREADS} and {@code OPENBLAS_NUM_THREADS} = threads (set before the native
@@ -27,6 +28,8 @@
  *
  * <p>The Kiln benchmarks live in {@code src/main/java} and build by default; those of the peers live in {@code
  * src/peers/java} and build only with the Maven profile {@code peers}, which also downloads the peers and makes the
- * runnable {@code target/kiln-benchmarks.jar}. {@code benchmarks/run.sh} builds, runs and reports.
+ * runnable {@code target/kiln-benchmarks.jar}. {@code benchmarks/run.sh} builds, runs and reports. {@link
+ * PairedSteps} compares configurations of the training step in one JVM, round by round, where the host's states would
+ * confound separate runs.
  */
 package dev.kiln.benchmarks;
