@@ -137,6 +137,15 @@ class FirstLayerSplitTest {
         () -> model.splitForward(ws, new float[4 * 300], 4, new float[4 * 96], 50, 40));
     assertThrows(IllegalArgumentException.class,
         () -> model.splitForward(ws, new float[4 * 300], 5, new float[5 * 96], 0, 96));
+    // A split whose arrays do not hold this shard's rows, or on a model that cannot split: refused, not half-run.
+    ws.setInputGradientWanted(false);
+    ws.setFirstLayerSplit(new float[4 * 96], new float[4 * 96], 2);
+    assertThrows(IllegalArgumentException.class, () -> model.forward(ws, new float[3 * 300], 3));
+    Model conv = TestNetworks.network("{1, 8, 8}", "@Conv(filters = 4, kernel = 3) ConvLayer a();");
+    Workspace convWs = conv.newWorkspace(1);
+    convWs.setInputGradientWanted(false);
+    convWs.setFirstLayerSplit(null, new float[96], 0);
+    assertThrows(UnsupportedOperationException.class, () -> conv.forward(convWs, new float[64], 1));
   }
 
   private static float[] slice(float[] a, int from, int length) {

@@ -156,6 +156,9 @@ public abstract class Model {
       throw new IllegalArgumentException(
           "input holds " + input.length + " values; batch " + batch + " of " + inputShape + " needs " + needed);
     }
+    if (ws.firstLayerSplit()) {
+      checkSplitRows(ws, batch);
+    }
     ws.forwardDone = false;
     ws.input = input;
     ws.batch = batch;
@@ -270,6 +273,19 @@ public abstract class Model {
       java.util.Arrays.fill(gb, from, to, 0f);
     }
     splitWeightGradientPart(scratch, input, gradients, batch, gw, gb, from, to);
+  }
+
+  /** A workspace's split ({@link Workspace#setFirstLayerSplit}) fits this model and holds its {@code batch} rows. */
+  private void checkSplitRows(Workspace ws, int batch) {
+    if (splitUnits() == 0) {
+      throw new UnsupportedOperationException(name + "'s first layer cannot be split by outputs");
+    }
+    long end = ((long) ws.firstLayerSplitSample() + batch) * splitUnits();
+    float[] outputs = ws.firstLayerSplitOutputs();
+    if (ws.firstLayerSplitGradients().length < end || (outputs != null && outputs.length < end)) {
+      throw new IllegalArgumentException("the workspace's first-layer split holds fewer than "
+          + (ws.firstLayerSplitSample() + batch) + " samples");
+    }
   }
 
   private void checkSplit(Workspace scratch, float[] input, int batch, float[] rows, int from, int to) {

@@ -77,11 +77,12 @@ public abstract class Workspace {
    * For a trainer that splits the network's first layer by outputs across its threads ({@link Model#splitUnits}):
    * the following passes on this workspace, one shard of a batch, take that layer's outputs from its rows of {@code
    * outputs} (every thread computed its share of them for the whole batch, {@link Model#splitForward}) instead of
-   * computing them (unless {@code outputs} is null: see {@link Model#splitsForward}), and leave the layer's output gradient in its rows of {@code gradients} instead of adding the
-   * layer's weight gradient (every thread then adds its share, {@link Model#splitWeightGradient}). Both are laid out
-   * batch-major for the whole batch, {@code Model.splitUnits()} floats a sample, and this shard's rows start at
-   * sample {@code firstSample}. Training only: the input gradient must be off
-   * ({@link #setInputGradientWanted}), since the split layer's backward pass does not compute it.
+   * computing them (unless {@code outputs} is null: see {@link Model#splitsForward}), and leave the layer's output
+   * gradient in its rows of {@code gradients} instead of adding the layer's weight gradient (every thread then adds
+   * its share, {@link Model#splitWeightGradient}). Both are laid out batch-major for the whole batch, {@code
+   * Model.splitUnits()} floats a sample, and this shard's rows start at sample {@code firstSample}; a forward pass
+   * checks that they fit. Training only: the input gradient must be off ({@link #setInputGradientWanted}), since the
+   * split layer's backward pass does not compute it.
    */
   public void setFirstLayerSplit(float[] outputs, float[] gradients, int firstSample) {
     if (gradients == null) {

@@ -30,13 +30,16 @@ import java.util.function.IntConsumer;
  * gradient is scaled by {@code m / n} to make the sum equal the whole batch's gradient.
  *
  * <p>A model whose first layer may be split by outputs ({@link Model#splitUnits}, an MLP's first dense layer) trains
- * that layer split that way instead, in three phases: every thread computes its share of the layer's outputs,
- * {@code [t u / s, (t + 1) u / s)} of {@code u}, for the whole batch; then every shard runs the rest of its forward
- * and backward passes as above, leaving the layer's output gradient for its samples; then every thread sets its rows
- * of the layer's weight gradient from the whole batch's, and reduces its slice of the other gradients. The optimizer
- * step's slices of that weight, split the same way ({@link Optimizer#stepPart}), and the repacked rows of its copies
- * are then the same thread's too: a thread reads and writes only its own rows of the largest weight and its
- * gradient, where split by samples the threads exchanged both on every step (about 900 KB each way for the MLP).
+ * that layer split that way instead. Thread {@code t} of {@code s} owns the layer's outputs {@code [t u / s, (t + 1)
+ * u / s)} of {@code u}. Where the model splits the layer's forward pass too ({@link Model#splitsForward}: the Vector
+ * API kernels), every thread first computes its outputs for the whole batch; then every shard runs its forward and
+ * backward passes as above (taking its rows of those outputs rather than computing the layer), leaving the layer's
+ * output gradient for its samples in one array for the batch; then every thread sets its rows of the layer's weight
+ * gradient from the whole batch, and reduces its slice of the other gradients. Where the thread count divides
+ * {@code u}, the optimizer step's slices of that weight ({@link Optimizer#stepPart}) and the rows of its copies a
+ * thread remakes ({@link Model#repackPart}) are the same rows: a thread then writes only its own rows of the largest
+ * weight and its gradient (and, with the forward pass split, reads only its own), where split by samples the threads
+ * exchanged both on every step (about 900 KB each way for the MLP).
  */
 final class BatchEngine {
   private final Model model;
@@ -164,11 +167,6 @@ final class BatchEngine {
     return totalLoss();
   }
 
-  /** Whether training splits the model's first layer by outputs (see the class note). */
-  boolean splitsFirstLayer() {
-    return splitUnits > 0;
-  }
-
   /** Thread {@code t}'s share of the split first layer's outputs, for the whole batch. */
   private void splitForward(int t) {
     if (t < shards) {
@@ -184,7 +182,7 @@ final class BatchEngine {
     }
   }
 
-  /** Where thread {@code t}'s share of the split layer's outputs starts: the optimizer's slices of its weight rows. */
+  /** Where thread {@code t}'s share of the split layer's outputs starts (as {@link Model#repackPart} splits rows). */
   private int splitStart(int t) {
     return (int) ((long) t * splitUnits / shards);
   }
