@@ -63,7 +63,7 @@ public class KilnBench {
    * none} not at all (the batch split by samples for every layer, the gradients reduced). For A/B runs.
    */
   @Param({"auto"})
-  public String firstLayerSplit;
+  public String firstLayerSplit = "auto"; // also for callers outside JMH (AllocationProbe), which set no parameter
 
   private Model inference;
   private Model training;
