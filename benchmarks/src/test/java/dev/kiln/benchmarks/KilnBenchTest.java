@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.runtime.Parameter;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -25,6 +26,23 @@ class KilnBenchTest {
     b.firstLayerSplit = firstLayerSplit;
     b.setUp();
     return b;
+  }
+
+  /**
+   * Callers outside JMH (AllocationProbe, PairedSteps) set only the parameters they name; the others must default as
+   * JMH would set them (an unset split parameter once stopped a full run at its allocation probe).
+   */
+  @Test
+  void setsUpWithTheDefaultsOutsideJmh() {
+    KilnBench b = new KilnBench();
+    b.net = "mlp";
+    b.threads = 2;
+    b.setUp();
+    try {
+      assertEquals(2, b.splitParameters(), "the MLP's first layer is split as the trainer splits it");
+    } finally {
+      b.tearDown();
+    }
   }
 
   @ParameterizedTest
