@@ -10,7 +10,7 @@ import dev.kiln.runtime.kernel.VectorBackend;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * A first dense layer split by outputs across training threads ({@code Model.splitUnits}) gives the bits of the
@@ -22,8 +22,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 class FirstLayerSplitTest {
   /** 96 units (over 300 inputs, a third of them zero), then two more layers. */
   private static Model mlp() {
-    return TestNetworks.network("{300}",
-        "@Dense(units = 96, activation = Activation.RELU) DenseLayer a();\n"
+    return mlp(false);
+  }
+
+  /** {@link #mlp()}, or the same after a flatten of a 3 x 10 x 10 input (which aliases the input). */
+  private static Model mlp(boolean flatten) {
+    return TestNetworks.network(flatten ? "{3, 10, 10}" : "{300}",
+        (flatten ? "@Flatten FlattenLayer f();\n  " : "")
+            + "@Dense(units = 96, activation = Activation.RELU) DenseLayer a();\n"
             + "  @Dense(units = 40, activation = Activation.RELU) DenseLayer b();\n"
             + "  @Dense(units = 10) DenseLayer c();").train();
   }
@@ -50,6 +56,7 @@ class FirstLayerSplitTest {
     Workspace ws = conv.newWorkspace(2);
     assertThrows(UnsupportedOperationException.class,
         () -> conv.splitForward(ws, new float[128], 2, new float[128], 0, 32));
+    assertThat(mlp(true).splitUnits()).isEqualTo(96); // after a flatten of the input
     Model noBias = TestNetworks.network("{30}", "@Dense(units = 64, bias = false) DenseLayer a();");
     assertThat(noBias.splitUnits()).isEqualTo(64);
     assertThat(noBias.splitParameters()).isEqualTo(1);
@@ -57,12 +64,13 @@ class FirstLayerSplitTest {
 
   /**
    * 13 samples (groups of four and one left over) and 4 (fewer than the Vector API kernels' blocks of samples), in two
-   * shards; the layer's outputs in shares cut at 37 (inside a group of four outputs and a vector block) and at 64.
+   * shards; the layer's outputs in shares cut at 37 (inside a group of four outputs and a vector block) and at 64;
+   * also behind a flatten of the input.
    */
   @ParameterizedTest
-  @ValueSource(ints = {13, 4})
-  void splitPassesGiveTheBitsOfTheWholeLayer(int batch) {
-    Model model = mlp();
+  @CsvSource({"13, false", "4, false", "13, true"})
+  void splitPassesGiveTheBitsOfTheWholeLayer(int batch, boolean flatten) {
+    Model model = mlp(flatten);
     int in = 300;
     int units = 96;
     int[] cuts = {0, 37, 64, units};
@@ -121,6 +129,26 @@ class FirstLayerSplitTest {
             .isWithin(1e-5f * Math.max(1f, Math.abs(expected[p][i]))).of(expected[p][i]);
       }
     }
+  }
+
+  /**
+   * A flatten of the network's input aliases it, so the dense layer after it asks the workspace whether to compute
+   * the input gradient (a trainer turns it off) instead of always computing it for a flatten's own buffer.
+   */
+  @Test
+  void aFlattenOfTheInputLeavesTheInputGradientToTheWorkspace() throws Exception {
+    String source = "package test;\n"
+        + "import dev.kiln.annotations.*;\n"
+        + "import dev.kiln.runtime.layer.*;\n"
+        + "@Network(input = {3, 10, 10})\n"
+        + "public interface Net {\n"
+        + "  @Flatten FlattenLayer f();\n"
+        + "  @Dense(units = 96) DenseLayer a();\n"
+        + "}\n";
+    String generated = TestNetworks.compile("test.Net", source).generatedSourceFile("test.Kiln_Net").orElseThrow()
+        .getCharContent(true).toString();
+    assertThat(generated).doesNotContain("fOut");
+    assertThat(generated).contains("ws.inputGrad, grads[0], grads[1], batch, 300, 96, ws.inputGradientWanted())");
   }
 
   @Test

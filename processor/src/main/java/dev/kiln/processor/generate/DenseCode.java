@@ -7,6 +7,7 @@ import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
 import dev.kiln.processor.model.DenseModel;
+import dev.kiln.processor.model.FlattenModel;
 import dev.kiln.processor.plan.LayerPlan;
 import dev.kiln.processor.plan.NetworkPlan;
 import java.util.ArrayList;
@@ -71,19 +72,29 @@ final class DenseCode implements LayerCode {
   static final int SPLIT_MIN_UNITS = 64;
 
   /**
-   * Whether data-parallel training may split the network's first layer by its outputs ({@code Model.splitUnits}):
-   * a dense layer of at least {@link #SPLIT_MIN_UNITS} units that reads the network's input and has no residual of
-   * its own. Its weight is the largest of an MLP, and with the batch split by samples every thread would read all of
-   * it and add to all of its gradient, which the threads then exchange; split by outputs, each keeps its own rows.
+   * The index of the layer data-parallel training may split by its outputs ({@code Model.splitUnits}), or -1: the
+   * network's first layer with code (flattens of the input before it only alias it), if it is a dense layer of at
+   * least {@link #SPLIT_MIN_UNITS} units that reads the network's input and has no residual of its own. Its weight is
+   * the largest of an MLP, and with the batch split by samples every thread would read all of it and add to all of
+   * its gradient, which the threads then exchange; split by outputs, each keeps its own rows.
    */
-  static boolean splitsFirstLayer(NetworkPlan plan) {
-    LayerPlan first = plan.layers().get(0);
-    return first.layer() instanceof DenseModel d && d.units() >= SPLIT_MIN_UNITS
+  static int splitLayer(NetworkPlan plan) {
+    int i = 0;
+    while (i < plan.layers().size() && plan.layers().get(i).layer() instanceof FlattenModel
+        && !plan.layers().get(i).ownsOutput()) {
+      i++;
+    }
+    if (i == plan.layers().size()) {
+      return -1;
+    }
+    LayerPlan first = plan.layers().get(i);
+    boolean splits = first.layer() instanceof DenseModel d && d.units() >= SPLIT_MIN_UNITS
         && first.input().equals(LayerPlan.INPUT) && first.skip() == null;
+    return splits ? i : -1;
   }
 
   /**
-   * The first layer's forward statements where training may split it ({@link #splitsFirstLayer}): with a split set
+   * The first layer's forward statements where training may split it ({@link #splitLayer}): with a split set
    * on the workspace, the layer's outputs were computed for the whole batch by every thread's share
    * ({@link #splitMethods}'s {@code splitForwardPart}), and this shard copies its own rows of them.
    */
@@ -122,7 +133,7 @@ final class DenseCode implements LayerCode {
   }
 
   /**
-   * The model's overrides for a first layer training may split ({@link #splitsFirstLayer}): its units and learnable
+   * The model's overrides for a first layer training may split ({@link #splitLayer}): its units and learnable
    * tensors, whether its forward pass is split too (with the Vector API kernels: see {@code Model.splitsForward}),
    * a thread's share of its forward pass ({@code splitForwardPart}: outputs {@code from..to-1} of every
    * sample, on the share's own rows of the weight copies its part of the split optimizer step remade) and of its

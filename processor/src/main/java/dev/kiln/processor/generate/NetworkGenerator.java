@@ -125,8 +125,9 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
       type.addMethods(code(layer.layer()).methods(layer));
     }
     type.addMethods(repackMethods(plan));
-    if (DenseCode.splitsFirstLayer(plan)) {
-      type.addMethods(DenseCode.splitMethods(plan.layers().get(0), WORKSPACE, BUFFERS));
+    int split = DenseCode.splitLayer(plan);
+    if (split >= 0) {
+      type.addMethods(DenseCode.splitMethods(plan.layers().get(split), WORKSPACE, BUFFERS));
     }
     type.addFields(LaneChainCode.fields(plan));
     for (NetworkPlan.Fold fold : plan.folds()) {
@@ -413,7 +414,7 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
         m.add(BatchNormFoldCode.forward(fold, unfoldedForward(fold)));
         layer = fold.norm();
         i++;
-      } else if (i == 0 && DenseCode.splitsFirstLayer(plan)) {
+      } else if (i == DenseCode.splitLayer(plan)) {
         m.add(DenseCode.splitForward(layer));
       } else {
         m.add(code(layer.layer()).forward(layer));
@@ -485,7 +486,7 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
         m.addStatement("System.arraycopy($L, 0, $L, 0, batch * $L)", LayerCode.buffer(layer.outputGrad()),
             LayerCode.buffer(layer.skip().savedGrad()), layer.layer().output().size());
       }
-      m.addCode(i == 0 && DenseCode.splitsFirstLayer(plan) ? DenseCode.splitBackward(layer, first[i])
+      m.addCode(i == DenseCode.splitLayer(plan) ? DenseCode.splitBackward(layer, first[i])
           : code(layer.layer()).backward(layer, first[i]));
       // This layer has just overwritten the gradient of the layer before it (or of the input); add the residuals
       // that layer feeds.

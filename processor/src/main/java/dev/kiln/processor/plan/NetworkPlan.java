@@ -72,7 +72,8 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
       String mean = null;
       String invStd = null;
       Optional<Residual> residual = network.residualOf(layer.name());
-      if (layer instanceof FlattenModel && !in.equals(LayerPlan.INPUT) && residual.isEmpty()) {
+      if (layer instanceof FlattenModel && residual.isEmpty()
+          && (!in.equals(LayerPlan.INPUT) || aliasesInput(network, layer))) {
         out = in;
         outGrad = inGrad;
       } else {
@@ -407,5 +408,25 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
     sb.append(String.format(java.util.Locale.ROOT, fmt, "total", "", network.output(), totalParameters(),
         totalMultiplyAdds(), activationBytes(), ""));
     return sb.toString();
+  }
+
+  /**
+   * Whether a flatten of the network's input can alias the caller's input array, as flattens of a workspace buffer
+   * alias that buffer: when it is not the last layer (whose output the workspace returns) and no residual starts from
+   * it. The layer after it then reads the input as written and writes the network's input gradient itself, which a
+   * trainer turns off; a flatten with buffers of its own made the dense layer after it compute a gradient for them
+   * on every training step (the MLP's first layer: as much work again as its weight gradient).
+   */
+  private static boolean aliasesInput(NetworkModel network, LayerModel flatten) {
+    List<LayerModel> layers = network.layers();
+    if (layers.get(layers.size() - 1) == flatten) {
+      return false;
+    }
+    for (LayerModel l : layers) {
+      if (network.residualOf(l.name()).map(r -> r.from().equals(flatten.name())).orElse(false)) {
+        return false;
+      }
+    }
+    return true;
   }
 }
