@@ -44,11 +44,15 @@ interface LayerCode {
   }
 
   /**
-   * Whether a layer's backward must write its input gradient: always, except for the layer that reads the
-   * network's input, which asks the workspace (training turns it off).
+   * Whether a layer's backward must write its input gradient: always, except where no layer before it has a
+   * learnable parameter ({@code firstGradient}, the index of its own first one, is 0): then that gradient reaches
+   * only the network's input's, and the layer asks the workspace (training turns it off). So a dense layer or
+   * convolution after a pool, a dropout or an activation of the input computes no gradient nothing reads (the
+   * parameter-free layers between still pass along what they are given, which the network's input gradient then
+   * holds only when asked for).
    */
-  static String inputGradientWanted(LayerPlan plan) {
-    return plan.inputGrad().equals(LayerPlan.INPUT_GRAD) ? "ws.inputGradientWanted()" : "true";
+  static String inputGradientWanted(LayerPlan plan, int firstGradient) {
+    return firstGradient == 0 ? "ws.inputGradientWanted()" : "true";
   }
 
   /** The buffer expression in the passes: the caller's input array, or a workspace field. */
