@@ -110,7 +110,8 @@ public class KilnBench {
       case "auto" -> training.splitsForward();
       case "full" -> true;
       case "gradient", "none" -> false;
-      default -> throw new IllegalArgumentException("firstLayerSplit: auto, full, gradient or none: " + firstLayerSplit);
+      default -> throw new IllegalArgumentException(
+          "firstLayerSplit: auto, full, gradient or none: " + firstLayerSplit);
     };
     boolean split = !firstLayerSplit.equals("none") && threads > 1 && training.splitUnits() / threads >= 32;
     splitUnits = split ? training.splitUnits() : 0;

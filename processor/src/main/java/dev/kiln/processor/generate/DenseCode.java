@@ -103,8 +103,8 @@ final class DenseCode implements LayerCode {
     return CodeBlock.builder()
         .beginControlFlow("if (ws.firstLayerSplitOutputs() != null)")
         .add("// Training split this layer by outputs across its threads, which computed them for the whole batch.\n")
-        .addStatement("System.arraycopy(ws.firstLayerSplitOutputs(), ws.firstLayerSplitSample() * $L, $L, 0, batch * $L)",
-            d.units(), ActivationCode.producerTarget(plan), d.units())
+        .addStatement("System.arraycopy(ws.firstLayerSplitOutputs(), ws.firstLayerSplitSample() * $L, $L, 0, "
+            + "batch * $L)", d.units(), ActivationCode.producerTarget(plan), d.units())
         .nextControlFlow("else")
         .add(kernelForward(plan))
         .endControlFlow()
@@ -413,9 +413,9 @@ final class DenseCode implements LayerCode {
     int out = d.units();
     String from = part ? "from" : "0";
     String to = part ? "to" : String.valueOf(out);
-    String fill = d.bias()
-        ? part ? "System.arraycopy(b, from, rows[n], from, to - from)" : "System.arraycopy(b, 0, rows[n], 0, " + out + ")"
-        : "java.util.Arrays.fill(rows[n], " + from + ", " + to + ", 0f)";
+    String fill = !d.bias() ? "java.util.Arrays.fill(rows[n], " + from + ", " + to + ", 0f)"
+        : part ? "System.arraycopy(b, from, rows[n], from, to - from)"
+        : "System.arraycopy(b, 0, rows[n], 0, " + out + ")";
     CodeBlock.Builder body = CodeBlock.builder()
         .beginControlFlow("for (int n = 0; n < batch; n++)")
         .addStatement(fill)

@@ -652,9 +652,9 @@ final class VectorDense {
 
   /**
    * Sample n, outputs o..o+8*LANES-1 (see {@link #WIDE_BLOCKS}), of which at least o..o+7*LANES are below {@code
-   * end}: the last vector moves back to end at {@code end} where fewer are left. (Moving several back, every vector's offset a
-   * variable of its own, was slower: a 120 x 84 layer took 302 ns in one such pass against 209 in two, scratch
-   * harness.)
+   * end}: the last vector moves back to end at {@code end} where fewer are left. (Moving several back, every vector's
+   * offset a variable of its own, was slower: a 120 x 84 layer took 302 ns in one such pass against 209 in two,
+   * scratch harness.)
    */
   private static void oneByEight(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out,
       int end) {

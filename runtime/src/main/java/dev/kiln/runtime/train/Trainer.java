@@ -53,10 +53,11 @@ import java.util.Objects;
  * gradients are then summed into the model's {@link Parameter#grad()} arrays before the optimizer step. A model
  * whose first layer may be split by outputs ({@link Model#splitUnits}, an MLP's first dense layer) trains that layer
  * split that way instead, each thread its share of the layer's outputs for the whole batch, so the threads do not
- * exchange its weight and gradient (see {@code BatchEngine}). The threads are created once, with the trainer; {@link #close()} ends them. Two limits follow from the sharing: a layer that
- * updates buffers during training (batch norm's running statistics) is updated by several threads at once, and
- * normalises with per-shard batch statistics (as PyTorch's data-parallel training without synchronised batch norm);
- * use one thread for such networks when exact running statistics matter.
+ * exchange its weight and gradient (see {@code BatchEngine}). The threads are created once, with the trainer;
+ * {@link #close()} ends them. Two limits follow from the sharing: a layer that updates buffers during training (batch
+ * norm's running statistics) is updated by several threads at once, and normalises with per-shard batch statistics
+ * (as PyTorch's data-parallel training without synchronised batch norm); use one thread for such networks when exact
+ * running statistics matter.
  *
  * <p>Seeds: one seed drives the validation split, the order of each epoch, augmentations and each shard's dropout
  * masks, so a run repeats exactly for the same seed and thread count. Not thread-safe: one fit at a time.
