@@ -76,10 +76,7 @@ class FirstLayerSplitTest {
     int[] cuts = {0, 37, 64, units};
     Random random = new Random(batch);
     float[] x = inputs(batch, in, random);
-    float[] g = new float[batch * 10];
-    for (int i = 0; i < g.length; i++) {
-      g[i] = (float) random.nextGaussian();
-    }
+    float[] g = TestNetworks.gaussians(batch * 10, random);
 
     Workspace whole = model.newPrivateWorkspace(batch);
     whole.setInputGradientWanted(false);

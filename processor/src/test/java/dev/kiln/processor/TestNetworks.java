@@ -68,6 +68,15 @@ final class TestNetworks {
     return instantiate("test.Net", source, "test.Kiln_Net");
   }
 
+  /** {@code count} draws of a standard normal from {@code random}: test inputs and output gradients. */
+  static float[] gaussians(int count, java.util.Random random) {
+    float[] values = new float[count];
+    for (int i = 0; i < count; i++) {
+      values[i] = (float) random.nextGaussian();
+    }
+    return values;
+  }
+
   /** Loads classes from a compilation's output, delegating the runtime's classes to the test class path. */
   static final class GeneratedClassLoader extends ClassLoader {
     private final Compilation compilation;

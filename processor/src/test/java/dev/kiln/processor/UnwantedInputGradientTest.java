@@ -30,14 +30,8 @@ class UnwantedInputGradientTest {
     int in = model.inputShape().size();
     int out = model.outputShape().size();
     Random random = new Random(7);
-    float[] x = new float[batch * in];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = (float) random.nextGaussian();
-    }
-    float[] g = new float[batch * out];
-    for (int i = 0; i < g.length; i++) {
-      g[i] = (float) random.nextGaussian();
-    }
+    float[] x = TestNetworks.gaussians(batch * in, random);
+    float[] g = TestNetworks.gaussians(batch * out, random);
     Workspace wanted = model.newPrivateWorkspace(batch);
     wanted.zeroGradients();
     model.forward(wanted, x, batch);
