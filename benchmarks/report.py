@@ -246,7 +246,8 @@ def build(args):
     w("")
     w("\"2 threads\": Kiln splits a batch of 64 into two halves on two threads (training: data-parallel, gradients "
       "summed, the Adam step split between the threads, but for the MLP's first layer, split by outputs: each thread "
-      "its half of that layer's outputs and of its weight gradient for all 64 samples); at batch 1, two callers run at once and the cell is the time of one call. ONNX Runtime "
+      "its half of that layer's weight gradient for all 64 samples, and with the Vector API kernels its half of the "
+      "layer's outputs too); at batch 1, two callers run at once and the cell is the time of one call. ONNX Runtime "
       "and PyTorch use 2 intra-op threads, DL4J 2 OpenMP/BLAS threads, each with one caller.")
     w("")
     for net, net_name in NETS:
