@@ -39,7 +39,9 @@ import java.util.function.IntConsumer;
  * {@code u}, the optimizer step's slices of that weight ({@link Optimizer#stepPart}) and the rows of its copies a
  * thread remakes ({@link Model#repackPart}) are the same rows: a thread then writes only its own rows of the largest
  * weight and its gradient (and, with the forward pass split, reads only its own), where split by samples the threads
- * exchanged both on every step (about 900 KB each way for the MLP).
+ * exchanged both on every step (about 900 KB each way for the MLP). The cost: a thread's share runs over the whole
+ * batch on its own workspace, so with a split every shard's workspace holds a whole batch, not its share of one
+ * (twice the workspace memory on two threads; for minibatches of 64, a few MB).
  */
 final class BatchEngine {
   private final Model model;
