@@ -41,9 +41,14 @@ import java.util.function.IntConsumer;
  * weight and its gradient (and, with the forward pass split, reads only its own), where split by samples the threads
  * exchanged both on every step (about 900 KB each way for the MLP). The cost: a thread's share runs over the whole
  * batch on its own workspace, so with a split every shard's workspace holds a whole batch, not its share of one
- * (twice the workspace memory on two threads; for minibatches of 64, a few MB).
+ * (twice the workspace memory on two threads). So batches of more than {@link #SPLIT_MAX_BATCH} are not split: the
+ * traffic a split saves is the same for any batch, a smaller share of a larger batch's step, while the memory grows
+ * with the batch (the MLP's workspace takes about 14 KB a sample; a full batch of 60,000 would double 1.7 GB).
  */
 final class BatchEngine {
+  /** The largest batch whose first layer is split by outputs (see the class note). */
+  static final int SPLIT_MAX_BATCH = 256;
+
   private final Model model;
   private final WorkerPool pool;
   private final int shards;
@@ -97,7 +102,7 @@ final class BatchEngine {
     int per = (capacity + shards - 1) / shards;
     int units = model.splitUnits();
     // A share of at least 32 outputs each (see DenseCode.SPLIT_MIN_UNITS in the processor).
-    this.splitUnits = shards > 1 && units / shards >= 32 ? units : 0;
+    this.splitUnits = shards > 1 && units / shards >= 32 && capacity <= SPLIT_MAX_BATCH ? units : 0;
     this.splitParameters = splitUnits > 0 ? model.splitParameters() : 0;
     this.splitOutputs = splitUnits > 0 && model.splitsForward() ? new float[Math.multiplyExact(capacity, splitUnits)]
         : null;

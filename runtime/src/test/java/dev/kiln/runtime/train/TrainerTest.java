@@ -202,6 +202,23 @@ class TrainerTest {
     }
   }
 
+  /** Batches over BatchEngine.SPLIT_MAX_BATCH are split by samples only, so shard workspaces stay a share's size. */
+  @Test
+  void largeBatchesAreNotSplitByOutputs() {
+    Dataset data = blobs(BatchEngine.SPLIT_MAX_BATCH + 44, 5);
+    LinearModel one = LinearModel.splittable(2, 96, 3, true);
+    LinearModel two = LinearModel.splittable(2, 96, 3, true);
+    try (Trainer t = trainer(one, 0.1).epochs(2).fullBatch().seed(9).build()) {
+      t.fit(data);
+    }
+    try (Trainer t = trainer(two, 0.1).epochs(2).fullBatch().seed(9).threads(2).build()) {
+      t.fit(data);
+    }
+    assertThat(two.splitGradientCalls.get()).isEqualTo(0);
+    assertThat(two.splitForwardCalls.get()).isEqualTo(0);
+    assertClose(weights(two), weights(one), 2e-5f);
+  }
+
   @Test
   void seedsRepeatRuns() {
     Dataset data = blobs(60, 6);
