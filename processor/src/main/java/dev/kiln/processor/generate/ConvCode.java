@@ -204,7 +204,7 @@ final class ConvCode implements LayerCode {
         LayerCode.buffer(plan.inputGrad()), firstGradient, c.bias() ? "grads[" + (firstGradient + 1) + "]" : "null",
         n, n, n, n, n, n, n, n, n, pool, (c.directWeightGradient() ? "ws." + n + "Listed, ws." + n + "Windows, " : "")
             + (c.wideGrid() ? "ws." + n + "Wide, ws." + n + "Lanes, " : ""),
-        LayerCode.inputGradientWanted(plan, firstGradient)).build();
+        LayerCode.inputGradientWanted(firstGradient)).build();
   }
 
   /**

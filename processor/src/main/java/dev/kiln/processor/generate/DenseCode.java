@@ -218,7 +218,7 @@ final class DenseCode implements LayerCode {
     String outputGrad = LayerCode.buffer(plan.outputGrad());
     String inputGrad = LayerCode.buffer(plan.inputGrad());
     String biasGrad = d.bias() ? "grads[" + (firstGradient + 1) + "]" : "null";
-    String inputGradWanted = LayerCode.inputGradientWanted(plan, firstGradient);
+    String inputGradWanted = LayerCode.inputGradientWanted(firstGradient);
     return CodeBlock.builder()
         .add("// The opt-in Vector API kernels, on the weight as it is (no transposed copy).\n")
         .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)

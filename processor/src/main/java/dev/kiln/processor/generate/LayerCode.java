@@ -51,7 +51,7 @@ interface LayerCode {
    * parameter-free layers between still pass along what they are given, which the network's input gradient then
    * holds only when asked for).
    */
-  static String inputGradientWanted(LayerPlan plan, int firstGradient) {
+  static String inputGradientWanted(int firstGradient) {
     return firstGradient == 0 ? "ws.inputGradientWanted()" : "true";
   }
 

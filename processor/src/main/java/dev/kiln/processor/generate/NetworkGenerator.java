@@ -404,6 +404,7 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
     if (!chain.isEmpty()) {
       m.add(LaneChainCode.head(plan));
     }
+    int split = DenseCode.splitLayer(plan);
     for (int i = 0; i < plan.layers().size(); i++) {
       LayerPlan layer = plan.layers().get(i);
       NetworkPlan.Fold fold = foldsByConv.get(layer);
@@ -414,7 +415,7 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
         m.add(BatchNormFoldCode.forward(fold, unfoldedForward(fold)));
         layer = fold.norm();
         i++;
-      } else if (i == DenseCode.splitLayer(plan)) {
+      } else if (i == split) {
         m.add(DenseCode.splitForward(layer));
       } else {
         m.add(code(layer.layer()).forward(layer));
@@ -478,6 +479,7 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
       first[i] = index;
       index += (int) learnable(plan.layers().get(i).layer());
     }
+    int split = DenseCode.splitLayer(plan);
     for (int i = plan.layers().size() - 1; i >= 0; i--) {
       LayerPlan layer = plan.layers().get(i);
       if (layer.skip() != null && layer.skip().savedGrad() != null) {
@@ -486,7 +488,7 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
         m.addStatement("System.arraycopy($L, 0, $L, 0, batch * $L)", LayerCode.buffer(layer.outputGrad()),
             LayerCode.buffer(layer.skip().savedGrad()), layer.layer().output().size());
       }
-      m.addCode(i == DenseCode.splitLayer(plan) ? DenseCode.splitBackward(layer, first[i])
+      m.addCode(i == split ? DenseCode.splitBackward(layer, first[i])
           : code(layer.layer()).backward(layer, first[i]));
       // This layer has just overwritten the gradient of the layer before it (or of the input); add the residuals
       // that layer feeds.
