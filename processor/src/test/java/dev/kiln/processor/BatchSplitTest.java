@@ -63,10 +63,10 @@ class BatchSplitTest {
       Workspace one = model.newPrivateWorkspace(1);
       one.zeroGradients();
       for (int n = 0; n < batch; n++) {
-        float[] yn = model.forward(one, slice(x, n * in, in), 1);
-        compare(name + " output, sample " + n + " of " + batch, slice(y, n * out, out), yn);
-        float[] gxn = model.backward(one, slice(g, n * out, out));
-        compare(name + " input gradient, sample " + n + " of " + batch, slice(gx, n * in, in), gxn);
+        float[] yn = model.forward(one, TestNetworks.slice(x, n * in, in), 1);
+        TestNetworks.assertSameBits(name + " output, sample " + n + " of " + batch, TestNetworks.slice(y, n * out, out), yn);
+        float[] gxn = model.backward(one, TestNetworks.slice(g, n * out, out));
+        TestNetworks.assertSameBits(name + " input gradient, sample " + n + " of " + batch, TestNetworks.slice(gx, n * in, in), gxn);
       }
       float[][] batchGrads = all.gradients();
       float[][] summedGrads = one.gradients();
@@ -81,18 +81,6 @@ class BatchSplitTest {
               .isWithin(1e-4f * Math.max(1f, Math.abs(expected[i]))).of(expected[i]);
         }
       }
-    }
-  }
-
-  private static float[] slice(float[] values, int from, int count) {
-    float[] part = new float[count];
-    System.arraycopy(values, from, part, 0, count);
-    return part;
-  }
-
-  private static void compare(String what, float[] expected, float[] actual) {
-    for (int i = 0; i < expected.length; i++) {
-      assertWithMessage("%s [%s]", what, i).that(actual[i]).isEqualTo(expected[i]);
     }
   }
 }

@@ -58,14 +58,39 @@ final class TestNetworks {
    * annotated methods.
    */
   static Model network(String input, String layers) {
-    String source = "package test;\n"
+    return instantiate("test.Net", source(input, layers), "test.Kiln_Net");
+  }
+
+  /** The source of {@link #network}'s {@code test.Net}, for tests that read what the processor generates from it. */
+  static String source(String input, String layers) {
+    return "package test;\n"
         + "import dev.kiln.annotations.*;\n"
         + "import dev.kiln.runtime.layer.*;\n"
         + "@Network(input = " + input + ", seed = 3)\n"
         + "public interface Net {\n"
         + "  " + layers + "\n"
         + "}\n";
-    return instantiate("test.Net", source, "test.Kiln_Net");
+  }
+
+  /** The source {@link #compile} generates as {@code test.Kiln_Net} from {@link #source}. */
+  static String generated(String input, String layers) throws java.io.IOException {
+    return compile("test.Net", source(input, layers)).generatedSourceFile("test.Kiln_Net").orElseThrow()
+        .getCharContent(true).toString();
+  }
+
+  /** {@code count} values of {@code values} from {@code from}, as a new array. */
+  static float[] slice(float[] values, int from, int count) {
+    float[] part = new float[count];
+    System.arraycopy(values, from, part, 0, count);
+    return part;
+  }
+
+  /** Every value of {@code actual} has the bits of {@code expected}'s (both as long as {@code expected}). */
+  static void assertSameBits(String what, float[] expected, float[] actual) {
+    for (int i = 0; i < expected.length; i++) {
+      assertWithMessage("%s [%s]", what, i).that(Float.floatToIntBits(actual[i]))
+          .isEqualTo(Float.floatToIntBits(expected[i]));
+    }
   }
 
   /** {@code count} draws of a standard normal from {@code random}: test inputs and output gradients. */

@@ -65,15 +65,7 @@ class UnwantedInputGradientTest {
           + " ws.inputGradientWanted())",
       "dense_then_dense | {12} | @Dense(units = 5) DenseLayer a(); @Dense(units = 3) DenseLayer b(); | 5, 3, true)"})
   void onlyTheFirstLayerWithWeightsAsks(String name, String input, String layers, String call) throws Exception {
-    String source = "package test;\n"
-        + "import dev.kiln.annotations.*;\n"
-        + "import dev.kiln.runtime.layer.*;\n"
-        + "@Network(input = " + input + ")\n"
-        + "public interface Net {\n"
-        + "  " + layers + "\n"
-        + "}\n";
-    String generated = TestNetworks.compile("test.Net", source).generatedSourceFile("test.Kiln_Net").orElseThrow()
-        .getCharContent(true).toString();
+    String generated = TestNetworks.generated(input, layers);
     assertThat(generated).contains("batch, " + call);
   }
 }
