@@ -156,7 +156,7 @@ public abstract class Model {
       throw new IllegalArgumentException(
           "input holds " + input.length + " values; batch " + batch + " of " + inputShape + " needs " + needed);
     }
-    if (ws.firstLayerSplit()) {
+    if (ws.firstLayerSplit() || ws.firstLayerSplitOutputs() != null) {
       checkSplitRows(ws, batch);
     }
     ws.forwardDone = false;
@@ -256,6 +256,36 @@ public abstract class Model {
   }
 
   /**
+   * A thread's share of the split first layer's forward pass when inference splits it by inputs ({@code
+   * ParallelInference}, for batches too small to share out by samples): writes into {@code sums}, {@link
+   * #splitUnits()} floats a sample, every output of each of {@code batch} samples of {@code input} summed over the
+   * layer's inputs {@code from..to-1} only (the values of the network's input, flattened), plus the layer's bias where
+   * {@code addBias} (one share carries it) and from zero otherwise. The shares' sums over ranges that cover the
+   * inputs, added together, are the layer's outputs before its activation ({@link Workspace#setFirstLayerOutputs}),
+   * rounded differently from the layer's own pass; the one share {@code 0..inputs} with its bias gives the same bits.
+   * Each thread reads its own rows of the transposed weight (one row per input). {@code scratch}, this thread's
+   * workspace, must hold {@code batch} samples.
+   */
+  public final void splitForwardInputs(Workspace scratch, float[] input, int batch, float[] sums, int from, int to,
+      boolean addBias) {
+    int inputs = inputShape.size();
+    if (splitUnits() == 0) {
+      throw new UnsupportedOperationException(name + "'s first layer cannot be split");
+    }
+    if (from < 0 || from > to || to > inputs) {
+      throw new IllegalArgumentException("inputs " + from + ".." + to + " outside 0.." + inputs);
+    }
+    checkSplit(scratch, input, batch, sums, 0, splitUnits());
+    splitForwardInputsPart(scratch, input, batch, sums, from, to, addBias);
+  }
+
+  /** The generated share of {@link #splitForwardInputs}; arguments are already checked. */
+  protected void splitForwardInputsPart(Workspace scratch, float[] input, int batch, float[] sums, int from, int to,
+      boolean addBias) {
+    throw new UnsupportedOperationException(name + "'s first layer cannot be split");
+  }
+
+  /**
    * A thread's share of the split first layer's weight gradient: sets rows {@code from..to-1} of the layer's weight
    * gradient (and those entries of its bias gradient) in the model's {@link Parameter#grad()} arrays to the sum
    * over {@code batch} samples of {@code input} and of the layer's output gradients in {@code gradients} (laid out
@@ -282,7 +312,8 @@ public abstract class Model {
     }
     long end = ((long) ws.firstLayerSplitSample() + batch) * splitUnits();
     float[] outputs = ws.firstLayerSplitOutputs();
-    if (ws.firstLayerSplitGradients().length < end || (outputs != null && outputs.length < end)) {
+    float[] gradients = ws.firstLayerSplitGradients();
+    if ((gradients != null && gradients.length < end) || (outputs != null && outputs.length < end)) {
       throw new IllegalArgumentException("the workspace's first-layer split holds fewer than "
           + (ws.firstLayerSplitSample() + batch) + " samples");
     }

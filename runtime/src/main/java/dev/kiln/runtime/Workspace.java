@@ -99,6 +99,25 @@ public abstract class Workspace {
     this.splitSample = firstSample;
   }
 
+  /**
+   * For inference that splits the network's first layer across threads ({@code ParallelInference}): the following
+   * forward passes on this workspace take that layer's outputs, before its activation, from rows {@code firstSample}
+   * on of {@code outputs} ({@link Model#splitUnits()} floats a sample, batch-major) instead of computing them. Unlike
+   * {@link #setFirstLayerSplit}, backward passes are unchanged: they compute the layer's gradients from the input as
+   * usual. A forward pass checks that the rows fit; {@link #clearFirstLayerSplit} ends it.
+   */
+  public void setFirstLayerOutputs(float[] outputs, int firstSample) {
+    if (outputs == null) {
+      throw new NullPointerException("the first layer's outputs are missing");
+    }
+    if (firstSample < 0) {
+      throw new IllegalArgumentException("firstSample must not be negative: " + firstSample);
+    }
+    this.splitOutputs = outputs;
+    this.splitGradients = null;
+    this.splitSample = firstSample;
+  }
+
   /** Whether a first-layer split is set ({@link #setFirstLayerSplit}). */
   public boolean firstLayerSplit() {
     return splitGradients != null;

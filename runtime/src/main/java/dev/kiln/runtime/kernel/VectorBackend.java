@@ -54,6 +54,17 @@ public final class VectorBackend {
   }
 
   /**
+   * The sums of {@link #denseForward} over inputs {@code from..to-1} only, for every output of every sample, plus
+   * {@code b} where it is not null (else from zero): one thread's share when inference splits a layer by its
+   * inputs. The shares' sums added together give the layer's outputs, rounded differently from {@link
+   * #denseForward}'s.
+   */
+  public static void denseForwardInputs(float[] x, float[] w, float[] wt, float[] b, float[] y, int batch, int in,
+      int out, int from, int to) {
+    VectorDense.forwardInputs(x, w, wt, b, y, batch, in, out, from, to);
+  }
+
+  /**
    * A dense layer's weight and bias gradients (as in {@link #denseBackward}) for outputs {@code from..to-1} only:
    * adds to those rows of {@code gw} and entries of {@code gb} (null for no bias), the same bits as a whole pass.
    */

@@ -107,11 +107,39 @@ final class VectorDense {
     forwardOutputs(x, wt, b, y, batch, in, out, from, to);
   }
 
+  /**
+   * The sums of {@link #forward} over inputs {@code from..to-1} only, every output of every sample: what one thread
+   * computes when inference splits a layer by its inputs ({@code Model.splitForwardInputs}). {@code b} is added
+   * where not null (one share of the split carries the bias), else the sums start from zero. Each sample goes alone
+   * through the one-sample blocks, whose multiply-adds keep their accumulators in registers over the range; the
+   * split serves batches too small to share out by samples, where the blocks of six would not fill.
+   */
+  static void forwardInputs(float[] x, float[] w, float[] wt, float[] b, float[] y, int batch, int in, int out,
+      int from, int to) {
+    if (b == null) {
+      b = zeros(out);
+    }
+    if (!readsTransposed(out)) {
+      // Not a layer the split is offered for (it needs at least 64 outputs); kept correct.
+      for (int n = 0; n < batch; n++) {
+        for (int o = 0; o < out; o++) {
+          float sum = b[o];
+          for (int k = from; k < to; k++) {
+            sum = Math.fma(x[n * in + k], w[o * in + k], sum);
+          }
+          y[n * out + o] = sum;
+        }
+      }
+      return;
+    }
+    fewSamples(x, wt, b, y, batch, in, out, 0, out, from, to);
+  }
+
   /** {@link #forward}'s blocks over outputs {@code from..to-1}, a range at least a vector wide. */
   private static void forwardOutputs(float[] x, float[] wt, float[] b, float[] y, int batch, int in, int out,
       int from, int to) {
     if (batch < ROWS) {
-      fewSamples(x, wt, b, y, batch, in, out, from, to);
+      fewSamples(x, wt, b, y, batch, in, out, from, to, 0, in);
       return;
     }
     // Blocks that do not divide the outputs or samples are moved back to end at the last one, overlapping the block
@@ -193,7 +221,7 @@ final class VectorDense {
    * go in the same order as in those blocks, so a sample gets the same bits alone as in any batch.
    */
   private static void fewSamples(float[] x, float[] wt, float[] b, float[] y, int batch, int in, int out, int from,
-      int to) {
+      int to, int k0, int k1) {
     for (int n = 0; n < batch; n++) {
       int o = from;
       if (WIDE_BLOCKS) {
@@ -204,14 +232,14 @@ final class VectorDense {
         // three passes (four vectors, two, two) and took 1.60-1.74 us, and takes 1.29-1.36 us in one (scratch
         // harness, three JVMs each).
         for (; o + 16 * LANES <= to; o += 16 * LANES) {
-          oneBySixteen(x, wt, b, y, n, o, in, out);
+          oneBySixteen(x, wt, b, y, n, o, in, out, k0, k1);
         }
         for (; to - o > 7 * LANES; o += 8 * LANES) {
-          oneByEight(x, wt, b, y, n, o, in, out, to);
+          oneByEight(x, wt, b, y, n, o, in, out, to, k0, k1);
         }
       }
       for (; o + 4 * LANES <= to; o += 4 * LANES) {
-        oneByFour(x, wt, b, y, n, o, in, out);
+        oneByFour(x, wt, b, y, n, o, in, out, k0, k1);
       }
       // The rest, fewer than four vectors: pairs (or single vectors, if the layer is narrower than a pair), the last
       // moved back to overlap the one before (same sums again, same bits).
@@ -219,22 +247,23 @@ final class VectorDense {
       for (; o < to; o += width) {
         int ob = Math.min(o, to - width);
         if (width == 2 * LANES) {
-          oneByTwo(x, wt, b, y, n, ob, in, out);
+          oneByTwo(x, wt, b, y, n, ob, in, out, k0, k1);
         } else {
-          oneByOne(x, wt, b, y, n, ob, in, out);
+          oneByOne(x, wt, b, y, n, ob, in, out, k0, k1);
         }
       }
     }
   }
 
   /** Sample n, outputs o..o+4*LANES-1. */
-  private static void oneByFour(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
+  private static void oneByFour(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out,
+      int k0, int k1) {
     FloatVector a0 = FloatVector.fromArray(SPECIES, b, o);
     FloatVector a1 = FloatVector.fromArray(SPECIES, b, o + LANES);
     FloatVector a2 = FloatVector.fromArray(SPECIES, b, o + 2 * LANES);
     FloatVector a3 = FloatVector.fromArray(SPECIES, b, o + 3 * LANES);
     int x0 = n * in;
-    for (int k = 0, w = o; k < in; k++, w += out) {
+    for (int k = k0, w = k0 * out + o; k < k1; k++, w += out) {
       FloatVector v = FloatVector.broadcast(SPECIES, x[x0 + k]);
       a0 = FloatVector.fromArray(SPECIES, wt, w).fma(v, a0);
       a1 = FloatVector.fromArray(SPECIES, wt, w + LANES).fma(v, a1);
@@ -594,7 +623,8 @@ final class VectorDense {
   }
 
   /** Sample n, outputs o..o+16*LANES-1 (see {@link #WIDE_BLOCKS}). */
-  private static void oneBySixteen(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
+  private static void oneBySixteen(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out,
+      int k0, int k1) {
     FloatVector a0 = FloatVector.fromArray(SPECIES, b, o);
     FloatVector a1 = FloatVector.fromArray(SPECIES, b, o + LANES);
     FloatVector a2 = FloatVector.fromArray(SPECIES, b, o + 2 * LANES);
@@ -612,7 +642,7 @@ final class VectorDense {
     FloatVector a14 = FloatVector.fromArray(SPECIES, b, o + 14 * LANES);
     FloatVector a15 = FloatVector.fromArray(SPECIES, b, o + 15 * LANES);
     int x0 = n * in;
-    for (int k = 0, w = o; k < in; k++, w += out) {
+    for (int k = k0, w = k0 * out + o; k < k1; k++, w += out) {
       FloatVector v = FloatVector.broadcast(SPECIES, x[x0 + k]);
       a0 = FloatVector.fromArray(SPECIES, wt, w).fma(v, a0);
       a1 = FloatVector.fromArray(SPECIES, wt, w + LANES).fma(v, a1);
@@ -657,7 +687,7 @@ final class VectorDense {
    * scratch harness.)
    */
   private static void oneByEight(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out,
-      int end) {
+      int end, int k0, int k1) {
     int last = Math.min(o + 7 * LANES, end - LANES) - o;
     FloatVector a0 = FloatVector.fromArray(SPECIES, b, o);
     FloatVector a1 = FloatVector.fromArray(SPECIES, b, o + LANES);
@@ -668,7 +698,7 @@ final class VectorDense {
     FloatVector a6 = FloatVector.fromArray(SPECIES, b, o + 6 * LANES);
     FloatVector a7 = FloatVector.fromArray(SPECIES, b, o + last);
     int x0 = n * in;
-    for (int k = 0, w = o; k < in; k++, w += out) {
+    for (int k = k0, w = k0 * out + o; k < k1; k++, w += out) {
       FloatVector v = FloatVector.broadcast(SPECIES, x[x0 + k]);
       a0 = FloatVector.fromArray(SPECIES, wt, w).fma(v, a0);
       a1 = FloatVector.fromArray(SPECIES, wt, w + LANES).fma(v, a1);
@@ -691,11 +721,12 @@ final class VectorDense {
   }
 
   /** Sample n, outputs o..o+2*LANES-1. */
-  private static void oneByTwo(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
+  private static void oneByTwo(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out,
+      int k0, int k1) {
     FloatVector a0 = FloatVector.fromArray(SPECIES, b, o);
     FloatVector a1 = FloatVector.fromArray(SPECIES, b, o + LANES);
     int x0 = n * in;
-    for (int k = 0, w = o; k < in; k++, w += out) {
+    for (int k = k0, w = k0 * out + o; k < k1; k++, w += out) {
       FloatVector v = FloatVector.broadcast(SPECIES, x[x0 + k]);
       a0 = FloatVector.fromArray(SPECIES, wt, w).fma(v, a0);
       a1 = FloatVector.fromArray(SPECIES, wt, w + LANES).fma(v, a1);
@@ -729,10 +760,11 @@ final class VectorDense {
   }
 
   /** Sample n, outputs o..o+LANES-1. */
-  private static void oneByOne(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
+  private static void oneByOne(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out,
+      int k0, int k1) {
     FloatVector a = FloatVector.fromArray(SPECIES, b, o);
     int x0 = n * in;
-    for (int k = 0, w = o; k < in; k++, w += out) {
+    for (int k = k0, w = k0 * out + o; k < k1; k++, w += out) {
       a = FloatVector.fromArray(SPECIES, wt, w).fma(FloatVector.broadcast(SPECIES, x[x0 + k]), a);
     }
     EXACT.cast(a).intoArray(y, n * out + o);

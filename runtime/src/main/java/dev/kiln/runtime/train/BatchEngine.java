@@ -12,6 +12,7 @@ import dev.kiln.runtime.loss.Loss;
 import dev.kiln.runtime.metrics.ConfusionMatrix;
 import dev.kiln.runtime.metrics.Metrics;
 import dev.kiln.runtime.optim.Optimizer;
+import dev.kiln.runtime.parallel.WorkerPool;
 import java.util.List;
 import java.util.function.IntConsumer;
 

@@ -13,6 +13,7 @@ import dev.kiln.runtime.loss.Loss;
 import dev.kiln.runtime.optim.GradientClipping;
 import dev.kiln.runtime.optim.LearningRateSchedule;
 import dev.kiln.runtime.optim.Optimizer;
+import dev.kiln.runtime.parallel.WorkerPool;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;

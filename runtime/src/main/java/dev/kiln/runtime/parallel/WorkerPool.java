@@ -1,4 +1,4 @@
-package dev.kiln.runtime.train;
+package dev.kiln.runtime.parallel;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -6,8 +6,8 @@ import java.util.function.IntConsumer;
 
 /**
  * A fixed pool of threads that runs one indexed task on all of them at once and waits for it: the fork-join step of
- * data-parallel training. The caller runs index 0 itself and {@code size - 1} daemon workers, created once, run the
- * rest.
+ * data-parallel training ({@code Trainer}) and of {@link ParallelInference}. The caller runs index 0 itself and {@code
+ * size - 1} daemon workers, created once, run the rest. One caller at a time.
  *
  * <p>Why not an {@code ExecutorService}: submitting tasks allocates futures and queue nodes on every batch, and the
  * training loop is meant to allocate nothing in its steady state. Here a batch costs a volatile write, an unpark per
@@ -15,9 +15,14 @@ import java.util.function.IntConsumer;
  *
  * <p>Waiting threads spin for a short while ({@link #SPIN_NANOS}) before they park: a training step runs the pool
  * twice (passes, then the gradient reduction) with little serial work in between, and waking a parked thread costs
- * tens of microseconds, which at a few milliseconds per step was several percent of an epoch.
+ * tens of microseconds, which at a few milliseconds per step was several percent of an epoch, and would be several
+ * times a one-sample inference.
+ *
+ * <p>Every run unparks every worker, spinning or not. Unparking only the workers that had said they park (a flag each,
+ * set before they re-check and park) was slower: a run of a trivial task on two threads took 229-275 ns against
+ * 203-217 (scratch harness, alternating, 100,000 runs a round).
  */
-final class WorkerPool implements AutoCloseable {
+public final class WorkerPool implements AutoCloseable {
   /** How long a waiting thread spins before it parks. */
   static final long SPIN_NANOS = 100_000;
 
@@ -31,7 +36,8 @@ final class WorkerPool implements AutoCloseable {
   private volatile Thread caller;
   private volatile boolean closed;
 
-  WorkerPool(int size, String name) {
+  /** Starts {@code size - 1} daemon workers named {@code name-1}, {@code name-2}, ... */
+  public WorkerPool(int size, String name) {
     if (size < 1) {
       throw new IllegalArgumentException("a pool needs at least one thread: " + size);
     }
@@ -49,7 +55,7 @@ final class WorkerPool implements AutoCloseable {
   }
 
   /** Threads taking part, the caller included. */
-  int size() {
+  public int size() {
     return size;
   }
 
@@ -57,7 +63,7 @@ final class WorkerPool implements AutoCloseable {
    * Runs {@code task.accept(i)} for every {@code i} in {@code 0..size-1}, index 0 on the calling thread, and returns
    * when all are done. A task's exception is rethrown here after every index has finished.
    */
-  void run(IntConsumer task) {
+  public void run(IntConsumer task) {
     if (closed) {
       throw new IllegalStateException("the worker pool is closed");
     }
@@ -100,7 +106,7 @@ final class WorkerPool implements AutoCloseable {
       throw e;
     }
     if (first != null) {
-      throw new IllegalStateException("a training thread failed", first);
+      throw new IllegalStateException("a worker thread failed", first);
     }
   }
 
