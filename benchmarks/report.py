@@ -36,10 +36,14 @@ OPT_IN_PEERS = ("ort", "djl")
 NETS = [("mlp", "MLP 784-256-128-10"), ("lenet5", "LeNet-5")]
 OPS = [
     ("latency", "latency, batch 1", "µs"),
+    # Kiln's one call shared with a second thread (ParallelInference); its 2-thread row beside the peers' 2-thread
+    # latency, which is one call on two intra-op threads too.
+    ("latencySplit", "latency, batch 1, one call", "µs"),
     ("throughput", "throughput, batch 64", "images/s"),
     ("train", "training step, batch 64", "ms/step"),
 ]
-METHOD_OP = {"latencyBatch1": "latency", "latencyBatch1TwoCallers": "latency", "throughputBatch64": "throughput",
+METHOD_OP = {"latencyBatch1": "latency", "latencyBatch1TwoCallers": "latency", "latencyBatch1TwoThreads": "latencySplit",
+             "throughputBatch64": "throughput",
              "trainStepBatch64": "train"}
 
 TO_US = {"s/op": 1e6, "ms/op": 1e3, "us/op": 1.0, "ns/op": 1e-3}
@@ -61,7 +65,7 @@ def load_jmh(path):
             continue
         params = run.get("params", {})
         net = params.get("net")
-        if method == "latencyBatch1TwoCallers":
+        if method in ("latencyBatch1TwoCallers", "latencyBatch1TwoThreads"):
             threads = 2
         elif method == "latencyBatch1" and cls in ("KilnLatencyBench", "KilnVectorLatencyBench",
                                                    "KilnTunedLatencyBench"):
@@ -166,7 +170,7 @@ def load_alloc(path):
 
 def shown(op, us):
     """A time per op in µs as the row's unit."""
-    if op == "latency":
+    if op.startswith("latency"):
         return f"{us:,.1f}" if us < 1000 else f"{us:,.0f}"
     if op == "throughput":
         return f"{64e6 / us:,.0f}"
@@ -247,8 +251,11 @@ def build(args):
     w("\"2 threads\": Kiln splits a batch of 64 into two halves on two threads (training: data-parallel, gradients "
       "summed, the Adam step split between the threads, but for the MLP's first layer, split by outputs: each thread "
       "its half of that layer's weight gradient for all 64 samples, and with the Vector API kernels its half of the "
-      "layer's outputs too); at batch 1, two callers run at once and the cell is the time of one call. ONNX Runtime "
-      "and PyTorch use 2 intra-op threads, DL4J 2 OpenMP/BLAS threads, each with one caller.")
+      "layer's outputs too). At batch 1, \"latency, batch 1\" on 2 threads is two callers at once, each cell the time "
+      "of one call, and \"latency, batch 1, one call\" is one caller whose call a second thread shares "
+      "(`ParallelInference`: the MLP's first layer split by its inputs; LeNet-5's first layer, a convolution, does not "
+      "split, so its call stays on the caller). ONNX Runtime and PyTorch use 2 intra-op threads, DL4J 2 OpenMP/BLAS "
+      "threads, each with one caller; their cells in the one-call row are their 2-thread latency again.")
     w("")
     for net, net_name in NETS:
         w(f"**{net_name}**")
@@ -260,16 +267,20 @@ def build(args):
         w("|---|---:|" + "---:|" * (len(LIBS) + len(ratio_heads)))
         for op, op_name, unit in OPS:
             for t in (1, 2):
+                if op == "latencySplit" and t == 1:
+                    continue
                 cells = []
                 for lib, _ in LIBS:
-                    r = get(lib, net, op, t)
+                    r = cell_result(get, lib, net, op, t)
                     cells.append("—" if r is None else with_spread(op, r))
+                if all(c == "—" for c in cells[:len(KILNS)]) and op == "latencySplit":
+                    continue
                 ratios = []
                 opt_in = [p for p in PEERS if p[0] in OPT_IN_PEERS]
                 for kiln_lib, peers in [("kiln", PEERS)] + [(lib, opt_in) for lib, _ in KILNS[1:]]:
                     kiln = get(kiln_lib, net, op, t)
                     for lib, _ in peers:
-                        r = get(lib, net, op, t)
+                        r = cell_result(get, lib, net, op, t)
                         ratios.append(ratio(r["us"] / kiln["us"]) if r and kiln else "—")
                 w(f"| {op_name} ({unit}) | {t} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
         w("")
@@ -287,6 +298,14 @@ def build(args):
         w("")
     w(allocations(res, (alloc, alloc_vector, alloc_tuned)))
     return "\n".join(lines).rstrip() + "\n"
+
+
+def cell_result(get, lib, net, op, t):
+    """A library's result for a table cell: the peers have no one-call row of their own (their 2-thread latency is
+    one call already), so theirs is their 2-thread latency."""
+    if op == "latencySplit" and not lib.startswith("kiln"):
+        return get(lib, net, "latency", t)
+    return get(lib, net, op, t)
 
 
 def targets(get, probes):
@@ -317,10 +336,16 @@ def kiln_targets(get, kiln_lib, check):
         k, p = get(kiln_lib, net, op, t), get(peer, net, op, t)
         return k["us"] / p["us"] if k and p else None
 
+    def one_call_ratio(net):
+        # Like for like with ONNX Runtime's 2 intra-op threads: Kiln's one call shared with a second thread.
+        k, p = get(kiln_lib, net, "latencySplit", 2), get("ort", net, "latency", 2)
+        return k["us"] / p["us"] if k and p else None
+
     for t in (1, 2):
         for net, net_name, limit in (("lenet5", "LeNet-5", 0.6), ("mlp", "MLP", 0.8)):
-            check(f"{net_name} batch-1 latency vs ONNX Runtime, {t} thread{'s' if t > 1 else ''}",
-                  time_ratio(net, "latency", t, "ort"), f"Kiln ≤ {limit}× ORT's latency",
+            check(f"{net_name} batch-1 latency vs ONNX Runtime, " + ("1 thread" if t == 1 else "2 threads, one call"),
+                  time_ratio(net, "latency", t, "ort") if t == 1 else one_call_ratio(net),
+                  f"Kiln ≤ {limit}× ORT's latency",
                   lambda v, limit=limit: v <= limit, lambda v: f"{v:.2f}× ORT's latency")
     for t in (1, 2):
         for net, net_name, limit in (("lenet5", "LeNet-5", 1.2), ("mlp", "MLP", 0.8)):

@@ -62,6 +62,14 @@ public final class AllocationProbe {
       KilnLatencyBench.Caller caller = new KilnLatencyBench.Caller();
       caller.setUp(shared);
       rows.add(probe("KilnLatencyBench.latencyBatch1", net, 1, () -> latency.latencyBatch1(shared, caller)));
+      KilnLatencyBench.TwoThreads call = new KilnLatencyBench.TwoThreads();
+      call.setUp(shared);
+      try {
+        rows.add(probe("KilnLatencyBench.latencyBatch1TwoThreads", net, 2,
+            () -> latency.latencyBatch1TwoThreads(call)));
+      } finally {
+        call.tearDown();
+      }
     }
     String json = "[\n  " + String.join(",\n  ", rows) + "\n]\n";
     if (args.length > 0) {

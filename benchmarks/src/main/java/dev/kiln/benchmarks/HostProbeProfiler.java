@@ -80,6 +80,6 @@ public final class HostProbeProfiler implements InternalProfiler {
     if (!cls.substring(cls.lastIndexOf('.') + 1).startsWith("Kiln")) {
       return false;
     }
-    return "2".equals(threads) || name.endsWith("TwoCallers");
+    return "2".equals(threads) || name.endsWith("TwoCallers") || name.endsWith("TwoThreads");
   }
 }

@@ -40,6 +40,8 @@ class HostProbeTest {
     assertTrue(HostProbeProfiler.probed(p + "KilnVectorBench.throughputBatch64", "2", IterationType.MEASUREMENT));
     assertTrue(HostProbeProfiler.probed(p + "KilnLatencyBench.latencyBatch1TwoCallers", null,
         IterationType.MEASUREMENT));
+    assertTrue(HostProbeProfiler.probed(p + "KilnVectorLatencyBench.latencyBatch1TwoThreads", null,
+        IterationType.MEASUREMENT));
     assertFalse(HostProbeProfiler.probed(p + "KilnBench.trainStepBatch64", "2", IterationType.WARMUP));
     assertFalse(HostProbeProfiler.probed(p + "KilnBench.trainStepBatch64", "1", IterationType.MEASUREMENT));
     assertFalse(HostProbeProfiler.probed(p + "KilnLatencyBench.latencyBatch1", null, IterationType.MEASUREMENT));
