@@ -219,7 +219,8 @@ public abstract class Model {
    * input (an MLP's first layer, its largest) return its units. Split by samples, every thread would read all of
    * that weight and add to all of its gradient, and the threads would exchange both on every step; split by outputs
    * ({@link #splitForward}, {@link #splitWeightGradient}, {@link Workspace#setFirstLayerSplit}), each thread reads
-   * and writes only its own rows.
+   * and writes only its own rows. Inference on several threads splits the same layer by its inputs instead for
+   * batches too small to share out by samples ({@link #splitForwardInputs}, {@code ParallelInference}).
    */
   public int splitUnits() {
     return 0;
