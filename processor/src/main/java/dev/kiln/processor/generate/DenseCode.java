@@ -12,6 +12,7 @@ import dev.kiln.processor.plan.LayerPlan;
 import dev.kiln.processor.plan.NetworkPlan;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -165,16 +166,7 @@ final class DenseCode implements LayerCode {
         .returns(TypeName.INT)
         .addStatement("return $L", d.bias() ? 2 : 1)
         .build();
-    MethodSpec forwardPart = MethodSpec.methodBuilder("splitForwardPart")
-        .addAnnotation(Override.class)
-        .addModifiers(Modifier.PROTECTED)
-        .addParameter(workspace, "workspace")
-        .addParameter(Methods.FLOATS, "input")
-        .addParameter(TypeName.INT, "batch")
-        .addParameter(Methods.FLOATS, "outputs")
-        .addParameter(TypeName.INT, "from")
-        .addParameter(TypeName.INT, "to")
-        .addStatement("$T ws = ($T) workspace", buffers, buffers)
+    MethodSpec forwardPart = splitOverride("splitForwardPart", workspace, buffers, "batch", "outputs", "from", "to")
         .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
         .addStatement("$T.denseForwardPart(input, $L, $T.readsTransposed($L) ? $L() : null, $L, outputs, batch, $L, "
                 + "$L, from, to)", Methods.VECTOR_BACKEND, weight, Methods.VECTOR_BACKEND, units, flatMethod(d), bias,
@@ -184,17 +176,8 @@ final class DenseCode implements LayerCode {
             Methods.pass(d.name(), "ForwardPart"), packedMethod(d), bias, d.name(), d.name())
         .endControlFlow()
         .build();
-    MethodSpec forwardInputs = MethodSpec.methodBuilder("splitForwardInputsPart")
-        .addAnnotation(Override.class)
-        .addModifiers(Modifier.PROTECTED)
-        .addParameter(workspace, "workspace")
-        .addParameter(Methods.FLOATS, "input")
-        .addParameter(TypeName.INT, "batch")
-        .addParameter(Methods.FLOATS, "sums")
-        .addParameter(TypeName.INT, "from")
-        .addParameter(TypeName.INT, "to")
-        .addParameter(TypeName.BOOLEAN, "addBias")
-        .addStatement("$T ws = ($T) workspace", buffers, buffers)
+    MethodSpec forwardInputs = splitOverride("splitForwardInputsPart", workspace, buffers, "batch", "sums", "from",
+        "to", "addBias")
         .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
         .addStatement("$T.denseForwardInputs(input, $L, $T.readsTransposed($L) ? $L() : null, $L, sums, batch, $L, "
                 + "$L, from, to)", Methods.VECTOR_BACKEND, weight, Methods.VECTOR_BACKEND, units, flatMethod(d),
@@ -204,18 +187,8 @@ final class DenseCode implements LayerCode {
             Methods.pass(d.name(), "ForwardInputs"), packedMethod(d), bias, d.name(), d.name())
         .endControlFlow()
         .build();
-    MethodSpec gradientPart = MethodSpec.methodBuilder("splitWeightGradientPart")
-        .addAnnotation(Override.class)
-        .addModifiers(Modifier.PROTECTED)
-        .addParameter(workspace, "workspace")
-        .addParameter(Methods.FLOATS, "input")
-        .addParameter(Methods.FLOATS, "gradients")
-        .addParameter(TypeName.INT, "batch")
-        .addParameter(Methods.FLOATS, "gw")
-        .addParameter(Methods.FLOATS, "gb")
-        .addParameter(TypeName.INT, "from")
-        .addParameter(TypeName.INT, "to")
-        .addStatement("$T ws = ($T) workspace", buffers, buffers)
+    MethodSpec gradientPart = splitOverride("splitWeightGradientPart", workspace, buffers, "gradients", "batch", "gw",
+        "gb", "from", "to")
         .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
         .addStatement("$T.denseWeightGradientPart(input, gradients, gw, gb, batch, $L, $L, from, to)",
             Methods.VECTOR_BACKEND, in, units)
@@ -229,6 +202,28 @@ final class DenseCode implements LayerCode {
         .build();
     return List.of(splitUnits, splitsForward, splitParameters, forwardPart, forwardInputs, gradientPart,
         forwardMethod(d, ForwardRange.OUTPUTS), forwardMethod(d, ForwardRange.INPUTS));
+  }
+
+  /** Types of the split overrides' parameters after {@code workspace} and {@code input}, by their names. */
+  private static final Map<String, TypeName> SPLIT_PARAMETERS = Map.of("batch", TypeName.INT, "from", TypeName.INT,
+      "to", TypeName.INT, "addBias", TypeName.BOOLEAN, "outputs", Methods.FLOATS, "sums", Methods.FLOATS,
+      "gradients", Methods.FLOATS, "gw", Methods.FLOATS, "gb", Methods.FLOATS);
+
+  /**
+   * The head of one of {@code Model}'s protected split methods, overridden: {@code (workspace, input, parameters...)},
+   * then the workspace cast to the generated buffers as {@code ws}.
+   */
+  private static MethodSpec.Builder splitOverride(String name, ClassName workspace, ClassName buffers,
+      String... parameters) {
+    MethodSpec.Builder method = MethodSpec.methodBuilder(name)
+        .addAnnotation(Override.class)
+        .addModifiers(Modifier.PROTECTED)
+        .addParameter(workspace, "workspace")
+        .addParameter(Methods.FLOATS, "input");
+    for (String parameter : parameters) {
+      method.addParameter(SPLIT_PARAMETERS.get(parameter), parameter);
+    }
+    return method.addStatement("$T ws = ($T) workspace", buffers, buffers);
   }
 
   /** The layer's own backward statements, after its fused activation's. */
