@@ -122,7 +122,10 @@ class ParallelInferenceTest {
     }
   }
 
-  /** A network whose first layer is a convolution, or a dense layer too small to pay for the handoff, cannot split. */
+  /**
+   * A network whose first layer is a convolution, or a dense layer too small to pay for the handoff, cannot split by
+   * inputs: a batch with a sample for every thread is split by samples, a single sample runs on the caller.
+   */
   @Test
   void networksThatCannotSplitRunSmallBatchesOnTheCaller() {
     Model conv = TestNetworks.network("{1, 8, 8}",
@@ -135,9 +138,9 @@ class ParallelInferenceTest {
       float[] x = inputs(16 * in, new Random(3));
       try (ParallelInference parallel = new ParallelInference(model, 2, 16)) {
         assertThat(parallel.splitFor(1)).isEqualTo(Split.CALLER);
-        assertThat(parallel.splitFor(7)).isEqualTo(Split.CALLER);
-        assertThat(parallel.splitFor(8)).isEqualTo(Split.SAMPLES);
-        for (int batch : new int[] {1, 7, 16}) {
+        assertThat(parallel.splitFor(2)).isEqualTo(Split.SAMPLES);
+        assertThat(parallel.splitFor(7)).isEqualTo(Split.SAMPLES);
+        for (int batch : new int[] {1, 2, 3, 7, 16}) {
           float[] expected = model.forward(model.newWorkspace(batch), x, batch).clone();
           TestNetworks.assertSameBits("batch " + batch, expected,
               TestNetworks.slice(parallel.forward(x, batch), 0, batch * out));

@@ -16,7 +16,8 @@ import java.util.function.IntConsumer;
  *   <li>{@link Split#SAMPLES}: a batch of at least {@link #MIN_SAMPLES_PER_THREAD} samples a thread is cut into one
  *       run of samples per thread, each on its own workspace. Every sample's outputs are the same bits as in a pass
  *       on one thread (no kernel mixes samples). The threads after the first copy their samples' inputs first, since
- *       a pass reads its input from the start of its array.
+ *       a pass reads its input from the start of its array. A network that cannot split by inputs (below) is cut so
+ *       down to one sample a thread.
  *   <li>{@link Split#INPUTS}: a smaller batch (one sample above all) of a network whose first layer can be split
  *       ({@link Model#splitUnits()}: an MLP's first dense layer) with at least {@link #MIN_SPLIT_PRODUCTS}
  *       multiply-adds a sample. Each thread sums that layer's outputs over its own range of the layer's inputs ({@link
@@ -26,7 +27,8 @@ import java.util.function.IntConsumer;
  *       another order), and the same bits from call to call. Split by outputs instead, each thread's loops would run
  *       over part of each weight row, which C2 leaves scalar at one sample (MLP 784-256-128-10: 21.5 µs split by
  *       outputs on two threads, 5.5 by inputs, 10.7 on one; scratch harness).
- *   <li>{@link Split#CALLER}: anything else, on the calling thread alone.
+ *   <li>{@link Split#CALLER}: anything else (fewer samples than threads, of a network that cannot split by inputs),
+ *       on the calling thread alone.
  * </ul>
  *
  * <p>Waiting threads spin for a while before they park ({@link WorkerPool}), so calls that follow each other closely
@@ -127,7 +129,10 @@ public final class ParallelInference implements AutoCloseable {
     if (batch >= threads * MIN_SAMPLES_PER_THREAD) {
       return Split.SAMPLES;
     }
-    return splitUnits > 0 ? Split.INPUTS : Split.CALLER;
+    if (splitUnits > 0) {
+      return Split.INPUTS;
+    }
+    return batch >= threads ? Split.SAMPLES : Split.CALLER;
   }
 
   /**
