@@ -218,7 +218,8 @@ final class VectorDense {
    * Fewer samples than a block of six (a batch of one above all): each sample alone, four vectors of outputs at a
    * time, so that four chains of multiply-adds run at once (two vectors wait on the multiply-add's latency: a chain
    * of {@code in} dependent steps per pair), then the outputs left over as in the blocks of six. Every sample's sums
-   * go in the same order as in those blocks, so a sample gets the same bits alone as in any batch.
+   * go in the same order as in those blocks, so a sample gets the same bits alone as in any batch. The sums run over
+   * inputs {@code k0..k1-1} ({@code 0..in} but for {@link #forwardInputs}).
    */
   private static void fewSamples(float[] x, float[] wt, float[] b, float[] y, int batch, int in, int out, int from,
       int to, int k0, int k1) {
