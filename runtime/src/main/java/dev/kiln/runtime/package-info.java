@@ -3,6 +3,7 @@
  * {@link dev.kiln.runtime.Parameter}s and the per-caller {@link dev.kiln.runtime.Workspace} a pass writes into.
  *
  * <p>The runtime depends on the JDK alone and never on the processor. Sub-packages: {@code layer} (the views a
- * network interface's methods return), {@code init} (weight initializers), and the training and I/O packages.
+ * network interface's methods return), {@code init} (weight initializers), {@code parallel} (the pool of threads that
+ * training and multi-threaded inference share), and the training and I/O packages.
  */
 package dev.kiln.runtime;
