@@ -156,7 +156,7 @@ public abstract class Model {
       throw new IllegalArgumentException(
           "input holds " + input.length + " values; batch " + batch + " of " + inputShape + " needs " + needed);
     }
-    if (ws.firstLayerSplit() || ws.firstLayerSplitOutputs() != null) {
+    if (ws.firstLayerSplitGradients() != null || ws.firstLayerSplitOutputs() != null) {
       checkSplitRows(ws, batch);
     }
     ws.forwardDone = false;
@@ -269,14 +269,11 @@ public abstract class Model {
    */
   public final void splitForwardInputs(Workspace scratch, float[] input, int batch, float[] sums, int from, int to,
       boolean addBias) {
+    checkSplit(scratch, input, batch, sums, 0, splitUnits());
     int inputs = inputShape.size();
-    if (splitUnits() == 0) {
-      throw new UnsupportedOperationException(name + "'s first layer cannot be split");
-    }
     if (from < 0 || from > to || to > inputs) {
       throw new IllegalArgumentException("inputs " + from + ".." + to + " outside 0.." + inputs);
     }
-    checkSplit(scratch, input, batch, sums, 0, splitUnits());
     splitForwardInputsPart(scratch, input, batch, sums, from, to, addBias);
   }
 
@@ -306,10 +303,13 @@ public abstract class Model {
     splitWeightGradientPart(scratch, input, gradients, batch, gw, gb, from, to);
   }
 
-  /** A workspace's split ({@link Workspace#setFirstLayerSplit}) fits this model and holds its {@code batch} rows. */
+  /**
+   * A workspace's split ({@link Workspace#setFirstLayerSplit}, {@link Workspace#setFirstLayerOutputs}) fits this
+   * model and holds its {@code batch} rows.
+   */
   private void checkSplitRows(Workspace ws, int batch) {
     if (splitUnits() == 0) {
-      throw new UnsupportedOperationException(name + "'s first layer cannot be split by outputs");
+      throw new UnsupportedOperationException(name + "'s first layer cannot be split");
     }
     long end = ((long) ws.firstLayerSplitSample() + batch) * splitUnits();
     float[] outputs = ws.firstLayerSplitOutputs();
@@ -323,7 +323,7 @@ public abstract class Model {
   private void checkSplit(Workspace scratch, float[] input, int batch, float[] rows, int from, int to) {
     int units = splitUnits();
     if (units == 0) {
-      throw new UnsupportedOperationException(name + "'s first layer cannot be split by outputs");
+      throw new UnsupportedOperationException(name + "'s first layer cannot be split");
     }
     if (from < 0 || from > to || to > units) {
       throw new IllegalArgumentException("outputs " + from + ".." + to + " outside 0.." + units);

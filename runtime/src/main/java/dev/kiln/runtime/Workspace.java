@@ -91,12 +91,7 @@ public abstract class Workspace {
     if (inputGradientWanted) {
       throw new IllegalStateException("turn the input gradient off before splitting the first layer");
     }
-    if (firstSample < 0) {
-      throw new IllegalArgumentException("firstSample must not be negative: " + firstSample);
-    }
-    this.splitOutputs = outputs;
-    this.splitGradients = gradients;
-    this.splitSample = firstSample;
+    setSplit(outputs, gradients, firstSample);
   }
 
   /**
@@ -110,20 +105,27 @@ public abstract class Workspace {
     if (outputs == null) {
       throw new NullPointerException("the first layer's outputs are missing");
     }
+    setSplit(outputs, null, firstSample);
+  }
+
+  private void setSplit(float[] outputs, float[] gradients, int firstSample) {
     if (firstSample < 0) {
       throw new IllegalArgumentException("firstSample must not be negative: " + firstSample);
     }
     this.splitOutputs = outputs;
-    this.splitGradients = null;
+    this.splitGradients = gradients;
     this.splitSample = firstSample;
   }
 
-  /** Whether a first-layer split is set ({@link #setFirstLayerSplit}). */
+  /** Whether training's first-layer split is set ({@link #setFirstLayerSplit}; not {@link #setFirstLayerOutputs}). */
   public boolean firstLayerSplit() {
     return splitGradients != null;
   }
 
-  /** Ends {@link #setFirstLayerSplit}: the passes compute the first layer themselves again. */
+  /**
+   * Ends {@link #setFirstLayerSplit} or {@link #setFirstLayerOutputs}: the passes compute the first layer themselves
+   * again.
+   */
   public void clearFirstLayerSplit() {
     this.splitOutputs = null;
     this.splitGradients = null;
@@ -131,8 +133,8 @@ public abstract class Workspace {
   }
 
   /**
-   * The first layer's outputs for the whole batch under a split ({@link #setFirstLayerSplit}), else null (also
-   * under a split whose forward pass is not split).
+   * The first layer's outputs given by {@link #setFirstLayerOutputs}, or for the whole batch under training's split
+   * ({@link #setFirstLayerSplit}); else null (also under a training split whose forward pass is not split).
    */
   public float[] firstLayerSplitOutputs() {
     return splitOutputs;

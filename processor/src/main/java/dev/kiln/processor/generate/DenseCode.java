@@ -95,15 +95,16 @@ final class DenseCode implements LayerCode {
   }
 
   /**
-   * The first layer's forward statements where training may split it ({@link #splitLayer}): with a split set
-   * on the workspace, the layer's outputs were computed for the whole batch by every thread's share
-   * ({@link #splitMethods}'s {@code splitForwardPart}), and this shard copies its own rows of them.
+   * The first layer's forward statements where it may be split ({@link #splitLayer}): with outputs set on the
+   * workspace, the layer's outputs were computed by the threads that split it, and this pass copies its own rows of
+   * them. Training splits it by outputs ({@link #splitMethods}'s {@code splitForwardPart}, every thread its outputs
+   * for the whole batch); {@code ParallelInference} by inputs ({@code splitForwardInputsPart}, whose sums it adds).
    */
   static CodeBlock splitForward(LayerPlan plan) {
     DenseModel d = (DenseModel) plan.layer();
     return CodeBlock.builder()
         .beginControlFlow("if (ws.firstLayerSplitOutputs() != null)")
-        .add("// Training split this layer by outputs across its threads, which computed them for the whole batch.\n")
+        .add("// The threads that split this layer (training by outputs, inference by inputs) computed its outputs.\n")
         .addStatement("System.arraycopy(ws.firstLayerSplitOutputs(), ws.firstLayerSplitSample() * $L, $L, 0, "
             + "batch * $L)", d.units(), ActivationCode.producerTarget(plan), d.units())
         .nextControlFlow("else")
@@ -481,8 +482,7 @@ final class DenseCode implements LayerCode {
         .addStatement("float[] s = rows[n]")
         .addStatement("int x0 = n * $L", in)
         .add(Methods.listNonZero("nonzero", "i", "k0", "k1", "x[x0 + i]"))
-        .add(outputs ? Methods.addListedRows("nonzero", "x[x0 + %s]", "wt[%s]", "s", from, to)
-            : Methods.addListedRows("nonzero", "x[x0 + %s]", "wt[%s]", "s", out))
+        .add(Methods.addListedRows("nonzero", "x[x0 + %s]", "wt[%s]", "s", from, to))
         .endControlFlow()
         .endControlFlow()
         .beginControlFlow("for (int n = 0; n < batch; n++)");
