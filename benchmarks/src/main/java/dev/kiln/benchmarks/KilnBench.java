@@ -121,7 +121,7 @@ public class KilnBench {
       splitGradients = new float[BATCH * splitUnits];
       int rows = training.parameters().get(0).size();
       for (int p = 0; p <= threads; p++) {
-        if (sliceStart(rows, p) != splitStart(p) * Inputs.IMAGE) {
+        if (sliceStart(rows, p) != sliceStart(splitUnits, p) * Inputs.IMAGE) {
           throw new IllegalStateException("Adam's slices of the split weight are not the threads' rows");
         }
       }
@@ -149,8 +149,8 @@ public class KilnBench {
         trainWs[p].setFirstLayerSplit(splitOutputs, splitGradients, p * part);
       }
     }
-    splitForwardPart = p -> training.splitForward(trainWs[p], pixels, BATCH, splitOutputs, splitStart(p),
-        splitStart(p + 1));
+    splitForwardPart = p -> training.splitForward(trainWs[p], pixels, BATCH, splitOutputs, sliceStart(splitUnits, p),
+        sliceStart(splitUnits, p + 1));
     inferPart = p -> inference.forward(inferWs[p], x[p], part);
     trainPart =
         p -> {
@@ -178,7 +178,8 @@ public class KilnBench {
    */
   private void reduceGradients(int p) {
     if (splitUnits > 0) {
-      training.splitWeightGradient(trainWs[p], pixels, splitGradients, BATCH, splitStart(p), splitStart(p + 1));
+      training.splitWeightGradient(trainWs[p], pixels, splitGradients, BATCH, sliceStart(splitUnits, p),
+          sliceStart(splitUnits, p + 1));
     }
     for (int i = splitParameters; i < training.parameters().size(); i++) {
       float[] target = training.parameters().get(i).grad();
@@ -203,12 +204,10 @@ public class KilnBench {
     }
   }
 
-  /** Where thread {@code p}'s share of a split first layer's outputs starts, as the trainer splits it. */
-  private int splitStart(int p) {
-    return (int) ((long) p * splitUnits / threads);
-  }
-
-  /** Where part {@code p}'s slice of an array of {@code length} starts, as {@code Optimizer.stepPart} slices it. */
+  /**
+   * Where part {@code p}'s slice of an array of {@code length} starts, as {@code Optimizer.stepPart} slices it; of the
+   * {@code splitUnits} outputs of a split first layer, where thread {@code p}'s share starts, as the trainer splits it.
+   */
   private int sliceStart(int length, int p) {
     return (int) ((long) length * p / threads);
   }
