@@ -253,8 +253,8 @@ def build(args):
       "its half of that layer's weight gradient for all 64 samples, and with the Vector API kernels its half of the "
       "layer's outputs too). At batch 1, \"latency, batch 1\" on 2 threads is two callers at once, each cell the time "
       "of one call, and \"latency, batch 1, one call\" is one caller whose call a second thread shares "
-      "(`ParallelInference`: the MLP's first layer split by its inputs; LeNet-5's first layer, a convolution, does not "
-      "split, so its call stays on the caller). ONNX Runtime and PyTorch use 2 intra-op threads, DL4J 2 OpenMP/BLAS "
+      "(`ParallelInference`: the MLP's first layer split by its inputs, LeNet-5's two convolutions by filters; with the "
+      "Vector API kernels LeNet-5's call stays on the caller). ONNX Runtime and PyTorch use 2 intra-op threads, DL4J 2 OpenMP/BLAS "
       "threads, each with one caller; their cells in the one-call row are their 2-thread latency again.")
     w("")
     for net, net_name in NETS:

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.kiln.runtime.Model;
 import dev.kiln.runtime.Workspace;
+import dev.kiln.runtime.kernel.VectorBackend;
 import dev.kiln.runtime.parallel.ParallelInference;
 import dev.kiln.runtime.parallel.ParallelInference.Split;
 import java.util.ArrayList;
@@ -18,8 +19,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * One caller's inference on several threads ({@code ParallelInference}) against the same model on one: a batch split
  * by samples gives every sample's bits, a small batch split by the first layer's inputs ({@code
- * Model.splitForwardInputs}) the same values up to rounding, and a network that cannot split runs small batches on
- * the caller. The build runs it with the default loops and again with the Vector API kernels.
+ * Model.splitForwardInputs}) the same values up to rounding, a sample's leading convolutions split by filters ({@code
+ * Model.splitForwardFilters}) its bits again, and a network that can split neither way runs small batches on the
+ * caller. The build runs it with the default loops and again with the Vector API kernels, which split no convolution.
  */
 class ParallelInferenceTest {
   private static final int IN = 700;
@@ -123,14 +125,139 @@ class ParallelInferenceTest {
   }
 
   /**
-   * A network whose first layer is a convolution, or a dense layer too small to pay for the handoff, cannot split by
-   * inputs: a batch with a sample for every thread is split by samples, a single sample runs on the caller.
+   * LeNet-5's shape, smaller: two convolutions with their ReLUs and 2x2 max pools in their kernels (6 and 16 filters,
+   * the first padded), then dense layers.
+   */
+  private static Model lenet() {
+    return TestNetworks.network("{1, 16, 16}",
+        "@Conv(filters = 6, kernel = 5, padding = 2, activation = Activation.RELU) ConvLayer c1();\n"
+            + "  @Pool(size = 2) PoolLayer p1();\n"
+            + "  @Conv(filters = 16, kernel = 5, activation = Activation.RELU) ConvLayer c2();\n"
+            + "  @Pool(size = 2) PoolLayer p2();\n"
+            + "  @Flatten FlattenLayer f();\n"
+            + "  @Dense(units = 32, activation = Activation.RELU) DenseLayer d1();\n"
+            + "  @Dense(units = 10) DenseLayer d2();");
+  }
+
+  /**
+   * Grouped, strided and dilated convolutions with no pool (their outputs written whole), then a convolution with a
+   * fused activation outside its kernel (tanh), which ends the leading convolutions.
+   */
+  private static Model groupedConvolutions() {
+    return TestNetworks.network("{4, 12, 12}",
+        "@Conv(filters = 10, kernel = 3, stride = 2, groups = 2, activation = Activation.RELU) ConvLayer c1();\n"
+            + "  @Conv(filters = 7, kernel = 3, dilation = 2, padding = 1) ConvLayer c2();\n"
+            + "  @Conv(filters = 5, kernel = 1, activation = Activation.TANH) ConvLayer c3();\n"
+            + "  @Flatten FlattenLayer f();\n"
+            + "  @Dense(units = 10) DenseLayer d();");
+  }
+
+  /**
+   * Shares of each leading convolution's filters, cut anywhere (a share of one filter, of three, across a group's
+   * boundary, empty), run by separate workspaces into one shared one, leave there what the layers' own passes do:
+   * the network's outputs from that workspace are its bits on one thread. With the Vector API kernels on, no
+   * convolution is offered.
+   */
+  @ParameterizedTest
+  @CsvSource({"1", "3"})
+  void sharesOfTheFiltersGiveTheConvolutionsBits(int batch) {
+    for (Model model : List.of(lenet().eval(), groupedConvolutions().eval())) {
+      if (VectorBackend.ENABLED) {
+        assertThat(model.splitConvolutions()).isEqualTo(0);
+        continue;
+      }
+      int convolutions = model.splitConvolutions();
+      assertThat(convolutions).isEqualTo(2);
+      int in = model.inputShape().size();
+      int out = model.outputShape().size();
+      float[] x = inputs(batch * in, new Random(batch));
+      float[] expected = model.forward(model.newWorkspace(batch), x, batch).clone();
+      Workspace shared = model.newWorkspace(batch);
+      for (int c = 0; c < convolutions; c++) {
+        int filters = model.splitConvolutionFilters(c);
+        int[] cuts = {0, 1, 1, 4, filters / 2 + 1, filters};
+        for (int i = 0; i + 1 < cuts.length; i++) {
+          model.splitForwardFilters(model.newWorkspace(batch), shared, x, batch, c, cuts[i], cuts[i + 1]);
+        }
+      }
+      shared.setConvolutionsDone(convolutions);
+      TestNetworks.assertSameBits("outputs after the shared convolutions", expected,
+          TestNetworks.slice(model.forward(shared, x, batch), 0, batch * out));
+      shared.clearConvolutionsDone();
+      assertThat(shared.convolutionsDone()).isEqualTo(0);
+    }
+  }
+
+  /**
+   * On two and three threads, fewer samples than threads of a network with leading convolutions are split by
+   * filters: the same bits as on one thread, call after call, and the pool's first workspace serves a batch split
+   * by samples in between.
+   */
+  @ParameterizedTest
+  @CsvSource({"2, 1", "3, 1", "3, 2"})
+  void splitsConvolutionsByFilters(int threads, int batch) {
+    Model model = lenet().eval();
+    int in = model.inputShape().size();
+    float[] x = inputs(16 * in, new Random(threads * 10 + batch));
+    float[] expected = model.forward(model.newWorkspace(batch), x, batch).clone();
+    float[] expectedBatch = model.forward(model.newWorkspace(16), x, 16).clone();
+    try (ParallelInference parallel = new ParallelInference(model, threads, 16)) {
+      assertThat(parallel.splitFor(batch)).isEqualTo(VectorBackend.ENABLED ? Split.CALLER : Split.FILTERS);
+      for (int call = 0; call < 3; call++) {
+        TestNetworks.assertSameBits("call " + call, expected,
+            TestNetworks.slice(parallel.forward(x, batch), 0, batch * 10));
+        TestNetworks.assertSameBits("a batch split by samples", expectedBatch,
+            TestNetworks.slice(parallel.forward(x, 16), 0, 16 * 10));
+      }
+    }
+  }
+
+  @Test
+  void refusesBadFilterSplits() {
+    Model model = lenet();
+    if (VectorBackend.ENABLED) {
+      assertThrows(IllegalArgumentException.class, () -> model.splitConvolutionFilters(0));
+      return;
+    }
+    Workspace scratch = model.newWorkspace(1);
+    Workspace shared = model.newWorkspace(2);
+    float[] x = new float[2 * 256];
+    model.train();
+    IllegalStateException training = assertThrows(IllegalStateException.class,
+        () -> model.splitForwardFilters(scratch, shared, x, 1, 0, 0, 6));
+    assertThat(training).hasMessageThat().contains("eval()");
+    model.eval();
+    assertThrows(IllegalArgumentException.class, () -> model.splitForwardFilters(scratch, shared, x, 1, -1, 0, 6));
+    assertThrows(IllegalArgumentException.class, () -> model.splitForwardFilters(scratch, shared, x, 1, 2, 0, 6));
+    assertThrows(IllegalArgumentException.class, () -> model.splitForwardFilters(scratch, shared, x, 1, 0, 4, 3));
+    assertThrows(IllegalArgumentException.class, () -> model.splitForwardFilters(scratch, shared, x, 1, 0, 0, 7));
+    assertThrows(IllegalArgumentException.class, () -> model.splitForwardFilters(scratch, shared, x, 1, 0, -1, 6));
+    assertThrows(IllegalArgumentException.class, () -> model.splitForwardFilters(scratch, shared, x, 2, 0, 0, 6));
+    assertThrows(IllegalArgumentException.class, () -> model.splitForwardFilters(scratch, shared, x, 0, 0, 0, 6));
+    assertThrows(IllegalArgumentException.class,
+        () -> model.splitForwardFilters(scratch, shared, new float[255], 1, 0, 0, 6));
+    assertThrows(IllegalArgumentException.class, () -> shared.setConvolutionsDone(-1));
+    shared.setConvolutionsDone(3); // more than the network has
+    assertThrows(IllegalArgumentException.class, () -> model.forward(shared, x, 1));
+    shared.setConvolutionsDone(2);
+    model.train();
+    assertThrows(IllegalStateException.class, () -> model.forward(shared, x, 1));
+    Model mlp = mlp().eval();
+    assertThat(mlp.splitConvolutions()).isEqualTo(0);
+    assertThrows(IllegalArgumentException.class, () -> mlp.splitConvolutionFilters(0));
+  }
+
+  /**
+   * A network whose first layer is a convolution that cannot split (its activation outside its kernel), or a dense
+   * layer too small to pay for the handoff, can split neither way: a batch with a sample for every thread is split by
+   * samples, a single sample runs on the caller.
    */
   @Test
   void networksThatCannotSplitRunSmallBatchesOnTheCaller() {
     Model conv = TestNetworks.network("{1, 8, 8}",
-        "@Conv(filters = 4, kernel = 3, activation = Activation.RELU) ConvLayer a();\n"
+        "@Conv(filters = 4, kernel = 3, activation = Activation.TANH) ConvLayer a();\n"
             + "  @Dense(units = 64) DenseLayer b();").eval();
+    assertThat(conv.splitConvolutions()).isEqualTo(0);
     Model small = TestNetworks.network("{300}", "@Dense(units = 96) DenseLayer a();").eval(); // 28,800 < 65,536
     for (Model model : List.of(conv, small)) {
       int in = model.inputShape().size();
@@ -192,8 +319,12 @@ class ParallelInferenceTest {
   /** After warm-up, calls of every kind allocate nothing on the caller or the workers. */
   @Test
   void allocatesNothingPerCall() {
-    Model model = mlp().eval();
-    float[] x = inputs(16 * IN, new Random(5));
+    allocatesNothingPerCall(mlp().eval());
+    allocatesNothingPerCall(lenet().eval());
+  }
+
+  private static void allocatesNothingPerCall(Model model) {
+    float[] x = inputs(16 * model.inputShape().size(), new Random(5));
     List<Thread> earlier = workers(); // other tests' pools, closed but perhaps not yet ended
     try (ParallelInference parallel = new ParallelInference(model, 2, 16)) {
       // Long enough for C2 to compile every path (the interpreter's and C1's code allocate where C2's does not).

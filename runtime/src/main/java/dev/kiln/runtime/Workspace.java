@@ -24,6 +24,8 @@ public abstract class Workspace {
   private float[] splitOutputs;
   private float[] splitGradients;
   private int splitSample;
+  /** Leading convolutions other threads have run into this workspace (see {@link #setConvolutionsDone}). */
+  private int convolutionsDone;
 
   protected Workspace(Model model, int maxBatch, boolean privateGradients) {
     if (maxBatch < 1) {
@@ -148,6 +150,30 @@ public abstract class Workspace {
   /** The batch's sample this shard's rows start at, under a split. */
   public int firstLayerSplitSample() {
     return splitSample;
+  }
+
+  /**
+   * For inference that shares the network's leading convolutions out among threads by filters ({@code
+   * ParallelInference}, {@link Model#splitForwardFilters}): the following forward passes on this workspace take the
+   * outputs of the first {@code count} of those convolutions (and of the max pools their kernels take) as already in
+   * this workspace's buffers, written there by the threads, and run only the layers after them. Inference only: a
+   * forward pass in training mode refuses it. {@link #clearConvolutionsDone} ends it.
+   */
+  public void setConvolutionsDone(int count) {
+    if (count < 0) {
+      throw new IllegalArgumentException("count must not be negative: " + count);
+    }
+    this.convolutionsDone = count;
+  }
+
+  /** The leading convolutions a forward pass on this workspace skips ({@link #setConvolutionsDone}); usually 0. */
+  public int convolutionsDone() {
+    return convolutionsDone;
+  }
+
+  /** Ends {@link #setConvolutionsDone}: the forward passes run every layer again. */
+  public void clearConvolutionsDone() {
+    this.convolutionsDone = 0;
   }
 
   public boolean inputGradientWanted() {

@@ -179,9 +179,24 @@ final class ConvCode implements LayerCode {
     String pooled = plan.poolInKernel() == null ? ""
         : ", " + LayerCode.buffer(plan.poolInKernel().output()) + ", training ? "
             + LayerCode.buffer(plan.poolInKernel().argmax()) + " : null";
-    return CodeBlock.of("$L($L, $L, $L, $L, ws.$LPadded, ws.$LColumns, ws.$LSums, $L, batch, $L$L);\n",
+    return CodeBlock.of("$L($L, $L, $L, $L, ws.$LPadded, ws.$LColumns, ws.$LSums, $L, batch, $L$L, 0, $L);\n",
         Methods.pass(n, "Forward"), LayerCode.buffer(plan.input()), weight, bias, target, n, n, n, first, relu,
-        pooled);
+        pooled, ((ConvModel) plan.layer()).filters());
+  }
+
+  /**
+   * The call of a leading convolution's forward kernel for filters {@code from..to-1} of every sample, at inference,
+   * on one thread's share ({@code Model.splitForwardFilters}): it reads its input from the shared workspace {@code
+   * ws} (or the network's input), writes its output (and its max pool's) there, and does its window copies and sums
+   * in the thread's own workspace {@code own}.
+   */
+  static CodeBlock splitForwardCall(LayerPlan plan) {
+    ConvModel c = (ConvModel) plan.layer();
+    String n = c.name();
+    String pooled = plan.poolInKernel() == null ? "" : ", " + LayerCode.buffer(plan.poolInKernel().output()) + ", null";
+    return CodeBlock.of("$L($L, $LWeight, $L, $L, own.$LPadded, own.$LColumns, own.$LSums, 0, batch, $L$L, from, to);\n",
+        Methods.pass(n, "Forward"), LayerCode.buffer(plan.input()), n, c.bias() ? n + "Bias" : "null",
+        ActivationCode.producerTarget(plan), n, n, n, plan.activationInKernel(), pooled);
   }
 
   @Override
@@ -557,12 +572,19 @@ final class ConvCode implements LayerCode {
         .addStatement("int nb = Math.min($L, batch - n0)", samples)
         .addStatement("int len = nb * $L", positions)
         .beginControlFlow("for (int grp = 0; grp < $L; grp++)", c.groups())
+        .add("// This group's filters within filterFrom..filterTo-1 (all of them but where inference shares the\n")
+        .add("// filters out among threads: Model.splitForwardFilters).\n")
+        .addStatement("int g0 = Math.max(grp * $L, filterFrom), g1 = Math.min(grp * $L + $L, filterTo)", fpg, fpg,
+            fpg)
+        .beginControlFlow("if (g0 >= g1)")
+        .addStatement("continue")
+        .endControlFlow()
         .beginControlFlow("for (int i = 0; i < nb; i++)")
         .addStatement("$L($L, $L(x, padded, n0 + i, grp), cols, i * $L)", Methods.pass(c.name(), "Columns"),
             source(c), Methods.pass(c.name(), "Pad"), positions)
         .endControlFlow()
-        .beginControlFlow("for (int f0 = grp * $L; f0 < grp * $L + $L; f0 += $L)", fpg, fpg, fpg, block)
-        .addStatement("int f1 = Math.min(f0 + $L, grp * $L + $L)", block, fpg, fpg)
+        .beginControlFlow("for (int f0 = g0; f0 < g1; f0 += $L)", block)
+        .addStatement("int f1 = Math.min(f0 + $L, g1)", block)
         .add("// The opt-in Vector API kernel (-Dkiln.vector=true); ENABLED is a constant to C2.\n")
         .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
         .addStatement("$T.convForward(w, b, cols, sums, f0, f1 - f0, len, $L)", Methods.VECTOR_BACKEND, k)
@@ -643,6 +665,8 @@ final class ConvCode implements LayerCode {
         .addParameter(TypeName.BOOLEAN, "relu")
         .addParameters(pool == null ? List.of() : List.of(ParameterSpec.builder(Methods.FLOATS, "pooled").build(),
             ParameterSpec.builder(Methods.INTS, "arg").build()))
+        .addParameter(TypeName.INT, "filterFrom")
+        .addParameter(TypeName.INT, "filterTo")
         .addCode(b.build())
         .build();
   }
@@ -730,18 +754,15 @@ final class ConvCode implements LayerCode {
   }
 
   /**
-   * How many filters a block of the forward pass can leave over after its groups of four, over all blocks (each
-   * group's filters in blocks of {@link ConvModel#filtersPerPass}, the last block maybe shorter): at most two
-   * values, none of them zero.
+   * How many filters a block of the forward pass can leave over after its groups of four: any count below four that
+   * a block can hold ({@link ConvModel#filtersPerPass}, at most the filters of a group), since a range of filters
+   * ({@code filterFrom..filterTo-1}, where inference shares them out among threads) may start and end anywhere.
    */
   private static java.util.SortedSet<Integer> leftoverFilters(ConvModel c) {
     java.util.SortedSet<Integer> left = new java.util.TreeSet<>();
-    int fpg = c.filtersPerGroup();
-    for (int f0 = 0; f0 < fpg; f0 += c.filtersPerPass()) {
-      int size = Math.min(c.filtersPerPass(), fpg - f0);
-      if (size % Methods.TARGETS_PER_GROUP != 0) {
-        left.add(size % Methods.TARGETS_PER_GROUP);
-      }
+    int most = Math.min(c.filtersPerPass(), c.filtersPerGroup());
+    for (int size = 1; size < Methods.TARGETS_PER_GROUP && size <= most; size++) {
+      left.add(size);
     }
     return left;
   }

@@ -318,13 +318,22 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
 
   /**
    * The convolutions that the opt-in Vector API kernels run batch-in-lanes at inference (a group of samples one per
-   * vector lane, {@code VectorLanes} in the runtime): the network's leading convolutions, each with its 2x2 max pool
-   * if its kernel writes one ({@link LayerPlan#poolInKernel}), for as long as each reads the one before's result and
-   * has no activation after its kernel (none, or a ReLU in the kernel). A network with a residual anywhere runs none
-   * in lanes (their intermediate outputs stay in lanes, where a residual could not read them), and a convolution
-   * that folds a batch norm ends the chain. Empty when the first layer does not qualify.
+   * vector lane, {@code VectorLanes} in the runtime): the {@link #leadingConvolutions}.
    */
   public List<LayerPlan> laneChain() {
+    return leadingConvolutions();
+  }
+
+  /**
+   * The network's leading convolutions, each with its 2x2 max pool if its kernel writes one ({@link
+   * LayerPlan#poolInKernel}), for as long as each reads the one before's result and has no activation after its
+   * kernel (none, or a ReLU in the kernel): the layers that inference can run in lanes ({@link #laneChain}) or share
+   * out among threads by filters (the runtime's {@code Model.splitForwardFilters}), since each writes only its own
+   * output and its pool's. A network with a residual anywhere has none (in lanes, their intermediate outputs could not
+   * be read by a residual), and a convolution that folds a batch norm ends the chain. Empty when the first layer does
+   * not qualify.
+   */
+  public List<LayerPlan> leadingConvolutions() {
     List<LayerPlan> chain = new ArrayList<>();
     if (layers.stream().anyMatch(l -> l.skip() != null)) {
       return chain;
