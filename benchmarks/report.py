@@ -246,7 +246,7 @@ def build(args):
       "default build (a plain JDK 17, no flags); **Kiln + Vector API** the same code with the opt-in kernels "
       "(`--add-modules jdk.incubator.vector -Dkiln.vector=true`), whose ratios are in the **VA ÷ X** columns; "
       "**Kiln, tuned JVM** the default kernels in a JVM started with `-XX:MaxVectorSize=32 "
-      "-XX:ObjectAlignmentInBytes=32` (see the README's note on JVM flags), ratios in the **TJ ÷ X** columns.")
+      "-XX:ObjectAlignmentInBytes=32` (see JVM flags in `docs/performance.md`), ratios in the **TJ ÷ X** columns.")
     w("")
     w("\"2 threads\": Kiln splits a batch of 64 into two halves on two threads (training: data-parallel, gradients "
       "summed, the Adam step split between the threads, but for the MLP's first layer, split by outputs: each thread "
