@@ -24,9 +24,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link #latencyBatch1TwoThreads}, one caller whose call is shared with a second thread ({@code ParallelInference},
  * as ONNX Runtime's and PyTorch's intra-op threads share theirs: the MLP's first layer split by its inputs, LeNet-5's
  * two convolutions by filters, but with the Vector API kernels, which keep LeNet-5's call on the caller), and {@link
- * #latencyBatch1TwoCallers}, two JMH threads calling the same model at once, each with its own workspace (the model's way to serve concurrent requests), which
- * reports the time each call takes while the other runs, so twice as many images per second go through when it
- * equals the 1-thread figure.
+ * #latencyBatch1TwoCallers}, two JMH threads calling the same model at once, each with its own workspace (the model's
+ * way to serve concurrent requests), which reports the time each call takes while the other runs, so twice as many
+ * images per second go through when it equals the 1-thread figure.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

@@ -19,8 +19,8 @@
  *       its own workspace; training is data-parallel (private gradient workspaces, gradients summed, one Adam step),
  *       but for the MLP's first layer, which is split by outputs as the trainer splits it ({@code
  *       Model.splitUnits}). Batch 1, two ways ({@link KilnLatencyBench}): one call shared with a second thread by
- *       {@code ParallelInference} (the MLP's first layer split by its inputs, LeNet-5's convolutions by filters but
- *       with the Vector API kernels, where its call stays on the caller), and two callers at once ({@code
+ *       {@code ParallelInference} (the MLP's first layer split by its inputs, LeNet-5's two convolutions by filters
+ *       but with the Vector API kernels, where its call stays on the caller), and two callers at once ({@code
  *       @Threads(2)}), each with its own workspace, reporting the time each call takes.
  *   <li>ONNX Runtime: {@code intraOpNumThreads = threads} (inter-op 1, sequential execution), one caller.
  *   <li>Deeplearning4j: {@code OMP_NUM_THREADS} and {@code OPENBLAS_NUM_THREADS} = threads (set before the native

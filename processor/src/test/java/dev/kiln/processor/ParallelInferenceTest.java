@@ -19,9 +19,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * One caller's inference on several threads ({@code ParallelInference}) against the same model on one: a batch split
  * by samples gives every sample's bits, a small batch split by the first layer's inputs ({@code
- * Model.splitForwardInputs}) the same values up to rounding, a sample's leading convolutions split by filters ({@code
- * Model.splitForwardFilters}) its bits again, and a network that can split neither way runs small batches on the
- * caller. The build runs it with the default loops and again with the Vector API kernels, which split no convolution.
+ * Model.splitForwardInputs}) the same values up to rounding, a sample's leading convolutions split among the
+ * threads by filters ({@code Model.splitForwardConvolution}) its bits again, and a network that can split neither way
+ * runs small batches on the caller. The build runs it with the default loops and again with the Vector API kernels,
+ * which split no convolution.
  */
 class ParallelInferenceTest {
   private static final int IN = 700;
@@ -125,11 +126,12 @@ class ParallelInferenceTest {
   }
 
   /**
-   * LeNet-5's shape, smaller: two convolutions with their ReLUs and 2x2 max pools in their kernels (6 and 16 filters,
-   * the first padded), then dense layers.
+   * LeNet-5's convolutions: two with their ReLUs and 2x2 max pools in their kernels (6 and 16 filters, the first
+   * padded; the Vector API's pooled kernels put the first's positions in lanes, the second's filters), then smaller
+   * dense layers.
    */
   private static Model lenet() {
-    return TestNetworks.network("{1, 16, 16}",
+    return TestNetworks.network("{1, 28, 28}",
         "@Conv(filters = 6, kernel = 5, padding = 2, activation = Activation.RELU) ConvLayer c1();\n"
             + "  @Pool(size = 2) PoolLayer p1();\n"
             + "  @Conv(filters = 16, kernel = 5, activation = Activation.RELU) ConvLayer c2();\n"
@@ -153,56 +155,59 @@ class ParallelInferenceTest {
   }
 
   /**
-   * Shares of each leading convolution's filters, cut anywhere (a share of one filter, of three, across a group's
-   * boundary, empty), run by separate workspaces into one shared one, leave there what the layers' own passes do:
-   * the network's outputs from that workspace are its bits on one thread. With the Vector API kernels on, no
-   * convolution is offered.
+   * Every share of each leading convolution, in one to five shares (ranges of one to three filters left over from
+   * groups of four, a range across a group's boundary, empty ranges where there are more shares than filters), run by
+   * separate workspaces into one shared one, leaves there what the layers' own passes do: the network's outputs from
+   * that workspace are its bits on one thread. With the Vector API kernels on, no convolution is offered.
    */
   @ParameterizedTest
   @CsvSource({"1", "3"})
-  void sharesOfTheFiltersGiveTheConvolutionsBits(int batch) {
+  void everyShareOfTheConvolutionsGivesTheirBits(int batch) {
     for (Model model : List.of(lenet().eval(), groupedConvolutions().eval())) {
+      int convolutions = model.splitConvolutions();
       if (VectorBackend.ENABLED) {
-        assertThat(model.splitConvolutions()).isEqualTo(0);
+        assertThat(convolutions).isEqualTo(0);
         continue;
       }
-      int convolutions = model.splitConvolutions();
       assertThat(convolutions).isEqualTo(2);
       int in = model.inputShape().size();
       int out = model.outputShape().size();
       float[] x = inputs(batch * in, new Random(batch));
       float[] expected = model.forward(model.newWorkspace(batch), x, batch).clone();
-      Workspace shared = model.newWorkspace(batch);
-      for (int c = 0; c < convolutions; c++) {
-        int filters = model.splitConvolutionFilters(c);
-        int[] cuts = {0, 1, 1, 4, filters / 2 + 1, filters};
-        for (int i = 0; i + 1 < cuts.length; i++) {
-          model.splitForwardFilters(model.newWorkspace(batch), shared, x, batch, c, cuts[i], cuts[i + 1]);
+      for (int shares = 1; shares <= 5; shares++) {
+        Workspace shared = model.newWorkspace(batch);
+        for (int c = 0; c < convolutions; c++) {
+          for (int share = 0; share < shares; share++) {
+            model.splitForwardConvolution(model.newWorkspace(batch), shared, x, batch, c, share, shares);
+          }
         }
+        shared.setConvolutionsDone(convolutions);
+        TestNetworks.assertSameBits(shares + " shares", expected,
+            TestNetworks.slice(model.forward(shared, x, batch), 0, batch * out));
+        shared.clearConvolutionsDone();
+        assertThat(shared.convolutionsDone()).isEqualTo(0);
+        // Cleared, the workspace runs every layer again.
+        TestNetworks.assertSameBits("after clearing", expected,
+            TestNetworks.slice(model.forward(shared, x, batch), 0, batch * out));
       }
-      shared.setConvolutionsDone(convolutions);
-      TestNetworks.assertSameBits("outputs after the shared convolutions", expected,
-          TestNetworks.slice(model.forward(shared, x, batch), 0, batch * out));
-      shared.clearConvolutionsDone();
-      assertThat(shared.convolutionsDone()).isEqualTo(0);
     }
   }
 
   /**
-   * On two and three threads, fewer samples than threads of a network with leading convolutions are split by
-   * filters: the same bits as on one thread, call after call, and the pool's first workspace serves a batch split
-   * by samples in between.
+   * On two and three threads, fewer samples than threads of a network with leading convolutions are split by their
+   * filters (run on the caller with the Vector API kernels on): the same bits as on one thread, call after call, and
+   * the pool's first workspace serves a batch split by samples in between.
    */
   @ParameterizedTest
   @CsvSource({"2, 1", "3, 1", "3, 2"})
-  void splitsConvolutionsByFilters(int threads, int batch) {
+  void splitsTheLeadingConvolutions(int threads, int batch) {
     Model model = lenet().eval();
     int in = model.inputShape().size();
     float[] x = inputs(16 * in, new Random(threads * 10 + batch));
     float[] expected = model.forward(model.newWorkspace(batch), x, batch).clone();
     float[] expectedBatch = model.forward(model.newWorkspace(16), x, 16).clone();
     try (ParallelInference parallel = new ParallelInference(model, threads, 16)) {
-      assertThat(parallel.splitFor(batch)).isEqualTo(VectorBackend.ENABLED ? Split.CALLER : Split.FILTERS);
+      assertThat(parallel.splitFor(batch)).isEqualTo(VectorBackend.ENABLED ? Split.CALLER : Split.CONVOLUTIONS);
       for (int call = 0; call < 3; call++) {
         TestNetworks.assertSameBits("call " + call, expected,
             TestNetworks.slice(parallel.forward(x, batch), 0, batch * 10));
@@ -213,29 +218,31 @@ class ParallelInferenceTest {
   }
 
   @Test
-  void refusesBadFilterSplits() {
+  void refusesBadConvolutionSplits() {
     Model model = lenet();
     if (VectorBackend.ENABLED) {
-      assertThrows(IllegalArgumentException.class, () -> model.splitConvolutionFilters(0));
+      assertThrows(IllegalArgumentException.class,
+          () -> model.eval().splitForwardConvolution(model.newWorkspace(1), model.newWorkspace(1), new float[784], 1,
+              0, 0, 2));
       return;
     }
     Workspace scratch = model.newWorkspace(1);
     Workspace shared = model.newWorkspace(2);
-    float[] x = new float[2 * 256];
+    float[] x = new float[2 * 784];
     model.train();
     IllegalStateException training = assertThrows(IllegalStateException.class,
-        () -> model.splitForwardFilters(scratch, shared, x, 1, 0, 0, 6));
+        () -> model.splitForwardConvolution(scratch, shared, x, 1, 0, 0, 2));
     assertThat(training).hasMessageThat().contains("eval()");
     model.eval();
-    assertThrows(IllegalArgumentException.class, () -> model.splitForwardFilters(scratch, shared, x, 1, -1, 0, 6));
-    assertThrows(IllegalArgumentException.class, () -> model.splitForwardFilters(scratch, shared, x, 1, 2, 0, 6));
-    assertThrows(IllegalArgumentException.class, () -> model.splitForwardFilters(scratch, shared, x, 1, 0, 4, 3));
-    assertThrows(IllegalArgumentException.class, () -> model.splitForwardFilters(scratch, shared, x, 1, 0, 0, 7));
-    assertThrows(IllegalArgumentException.class, () -> model.splitForwardFilters(scratch, shared, x, 1, 0, -1, 6));
-    assertThrows(IllegalArgumentException.class, () -> model.splitForwardFilters(scratch, shared, x, 2, 0, 0, 6));
-    assertThrows(IllegalArgumentException.class, () -> model.splitForwardFilters(scratch, shared, x, 0, 0, 0, 6));
+    assertThrows(IllegalArgumentException.class, () -> model.splitForwardConvolution(scratch, shared, x, 1, -1, 0, 2));
+    assertThrows(IllegalArgumentException.class, () -> model.splitForwardConvolution(scratch, shared, x, 1, 2, 0, 2));
+    assertThrows(IllegalArgumentException.class, () -> model.splitForwardConvolution(scratch, shared, x, 1, 0, 2, 2));
+    assertThrows(IllegalArgumentException.class, () -> model.splitForwardConvolution(scratch, shared, x, 1, 0, -1, 2));
+    assertThrows(IllegalArgumentException.class, () -> model.splitForwardConvolution(scratch, shared, x, 1, 0, 0, 0));
+    assertThrows(IllegalArgumentException.class, () -> model.splitForwardConvolution(scratch, shared, x, 2, 0, 0, 2));
+    assertThrows(IllegalArgumentException.class, () -> model.splitForwardConvolution(scratch, shared, x, 0, 0, 0, 2));
     assertThrows(IllegalArgumentException.class,
-        () -> model.splitForwardFilters(scratch, shared, new float[255], 1, 0, 0, 6));
+        () -> model.splitForwardConvolution(scratch, shared, new float[783], 1, 0, 0, 2));
     assertThrows(IllegalArgumentException.class, () -> shared.setConvolutionsDone(-1));
     shared.setConvolutionsDone(3); // more than the network has
     assertThrows(IllegalArgumentException.class, () -> model.forward(shared, x, 1));
@@ -244,7 +251,8 @@ class ParallelInferenceTest {
     assertThrows(IllegalStateException.class, () -> model.forward(shared, x, 1));
     Model mlp = mlp().eval();
     assertThat(mlp.splitConvolutions()).isEqualTo(0);
-    assertThrows(IllegalArgumentException.class, () -> mlp.splitConvolutionFilters(0));
+    assertThrows(IllegalArgumentException.class,
+        () -> mlp.splitForwardConvolution(mlp.newWorkspace(1), mlp.newWorkspace(1), new float[IN], 1, 0, 0, 2));
   }
 
   /**

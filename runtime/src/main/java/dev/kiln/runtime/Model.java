@@ -351,8 +351,8 @@ public abstract class Model {
   }
 
   /**
-   * The network's leading convolutions whose filters inference on several threads can share out ({@link
-   * #splitForwardFilters}, {@code ParallelInference}), else 0. Generated networks count the convolutions from the
+   * The network's leading convolutions that inference on several threads can share out ({@link
+   * #splitForwardConvolution}, {@code ParallelInference}), else 0. Generated networks count the convolutions from the
    * first layer on, each reading the one before's result (with the 2x2 max pool its kernel takes, if any) and with no
    * activation after its kernel, up to the first layer that is not one (LeNet-5: its two convolutions), in a network
    * with no residuals; none while the Vector API kernels are on.
@@ -361,33 +361,28 @@ public abstract class Model {
     return 0;
   }
 
-  /** The filters of leading convolution {@code index} ({@code 0 <= index < splitConvolutions()}). */
-  public final int splitConvolutionFilters(int index) {
+  /**
+   * One thread's share, {@code share} of {@code shares}, of leading convolution {@code index} ({@link
+   * #splitConvolutions}) at inference, with its ReLU and the max pool its kernel takes, on each of {@code batch}
+   * samples: it reads the convolution's input from {@code shared} (for the first, from {@code input}) and writes its
+   * share of the output into {@code shared}, doing its window copies and sums in this thread's own workspace, {@code
+   * scratch}. A share is a range of the filters (their output planes, {@code share * filters / shares} on). Threads
+   * that run every share of a convolution, once every share of the convolutions before has finished, leave in {@code
+   * shared} the same bits as the unsplit pass (each filter's sums are the same products in the same order); then
+   * {@link Workspace#setConvolutionsDone} lets a forward pass on {@code shared} run the rest of the network. The model
+   * must be in inference mode, and both workspaces must hold {@code batch} samples.
+   */
+  public final void splitForwardConvolution(Workspace scratch, Workspace shared, float[] input, int batch, int index,
+      int share, int shares) {
+    if (training) {
+      throw new IllegalStateException("splitting a convolution needs inference mode: call eval() first");
+    }
     if (index < 0 || index >= splitConvolutions()) {
       throw new IllegalArgumentException(
           "convolution " + index + " outside the " + splitConvolutions() + " of " + name + " that can be split");
     }
-    return splitFiltersOf(index);
-  }
-
-  /**
-   * One thread's share of leading convolution {@code index} ({@link #splitConvolutions}) at inference: runs filters
-   * {@code from..to-1} of that convolution (with its ReLU and the max pool its kernel takes) on each of {@code batch}
-   * samples, reading the convolution's input from {@code shared} (for the first, from {@code input}) and writing
-   * those filters' output planes into {@code shared}; the window copies and sums go in this thread's own workspace,
-   * {@code scratch}. Threads that cover the filters with disjoint ranges, once the convolutions before have finished
-   * on every thread, leave in {@code shared} the same bits as the layer's own pass; then {@link
-   * Workspace#setConvolutionsDone} lets a forward pass on {@code shared} run the rest of the network. The model must
-   * be in inference mode, and both workspaces must hold {@code batch} samples.
-   */
-  public final void splitForwardFilters(Workspace scratch, Workspace shared, float[] input, int batch, int index,
-      int from, int to) {
-    if (training) {
-      throw new IllegalStateException("splitting a convolution by filters needs inference mode: call eval() first");
-    }
-    int filters = splitConvolutionFilters(index);
-    if (from < 0 || from > to || to > filters) {
-      throw new IllegalArgumentException("filters " + from + ".." + to + " outside 0.." + filters);
+    if (shares < 1 || share < 0 || share >= shares) {
+      throw new IllegalArgumentException("share " + share + " of " + shares);
     }
     if (batch < 1 || batch > scratch.maxBatch() || batch > shared.maxBatch()) {
       throw new IllegalArgumentException("batch " + batch + " outside 1.." + Math.min(scratch.maxBatch(),
@@ -396,17 +391,12 @@ public abstract class Model {
     if (input.length < (long) batch * inputShape.size()) {
       throw new IllegalArgumentException("input too short for a batch of " + batch);
     }
-    splitForwardFiltersPart(scratch, shared, input, batch, index, from, to);
+    splitForwardConvolutionPart(scratch, shared, input, batch, index, share, shares);
   }
 
-  /** The generated {@link #splitConvolutionFilters}; the index is already checked. */
-  protected int splitFiltersOf(int index) {
-    throw new UnsupportedOperationException(name + " has no convolution that can be split");
-  }
-
-  /** The generated share of {@link #splitForwardFilters}; arguments are already checked. */
-  protected void splitForwardFiltersPart(Workspace scratch, Workspace shared, float[] input, int batch, int index,
-      int from, int to) {
+  /** The generated share of {@link #splitForwardConvolution}; arguments are already checked. */
+  protected void splitForwardConvolutionPart(Workspace scratch, Workspace shared, float[] input, int batch,
+      int index, int share, int shares) {
     throw new UnsupportedOperationException(name + " has no convolution that can be split");
   }
 

@@ -153,8 +153,8 @@ public abstract class Workspace {
   }
 
   /**
-   * For inference that shares the network's leading convolutions out among threads by filters ({@code
-   * ParallelInference}, {@link Model#splitForwardFilters}): the following forward passes on this workspace take the
+   * For inference that shares the network's leading convolutions out among threads ({@code ParallelInference},
+   * {@link Model#splitForwardConvolution}): the following forward passes on this workspace take the
    * outputs of the first {@code count} of those convolutions (and of the max pools their kernels take) as already in
    * this workspace's buffers, written there by the threads, and run only the layers after them. Inference only: a
    * forward pass in training mode refuses it. {@link #clearConvolutionsDone} ends it.

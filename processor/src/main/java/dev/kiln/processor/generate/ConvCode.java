@@ -186,7 +186,7 @@ final class ConvCode implements LayerCode {
 
   /**
    * The call of a leading convolution's forward kernel for filters {@code from..to-1} of every sample, at inference,
-   * on one thread's share ({@code Model.splitForwardFilters}): it reads its input from the shared workspace {@code
+   * on one thread's share ({@code Model.splitForwardConvolution}): it reads its input from the shared workspace {@code
    * ws} (or the network's input), writes its output (and its max pool's) there, and does its window copies and sums
    * in the thread's own workspace {@code own}.
    */
@@ -573,7 +573,7 @@ final class ConvCode implements LayerCode {
         .addStatement("int len = nb * $L", positions)
         .beginControlFlow("for (int grp = 0; grp < $L; grp++)", c.groups())
         .add("// This group's filters within filterFrom..filterTo-1 (all of them but where inference shares the\n")
-        .add("// filters out among threads: Model.splitForwardFilters).\n")
+        .add("// filters out among threads: Model.splitForwardConvolution).\n")
         .addStatement("int g0 = Math.max(grp * $L, filterFrom), g1 = Math.min(grp * $L + $L, filterTo)", fpg, fpg,
             fpg)
         .beginControlFlow("if (g0 >= g1)")

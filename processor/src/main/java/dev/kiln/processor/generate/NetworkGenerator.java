@@ -130,7 +130,7 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
       type.addMethods(DenseCode.splitMethods(plan.layers().get(split), WORKSPACE, BUFFERS));
     }
     if (!plan.leadingConvolutions().isEmpty()) {
-      type.addMethods(FilterSplitCode.methods(plan, WORKSPACE, BUFFERS));
+      type.addMethods(ConvolutionSplitCode.methods(plan, WORKSPACE, BUFFERS));
     }
     type.addFields(LaneChainCode.fields(plan));
     for (NetworkPlan.Fold fold : plan.folds()) {
@@ -412,7 +412,7 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
       LayerPlan layer = plan.layers().get(i);
       NetworkPlan.Fold fold = foldsByConv.get(layer);
       if (chain.contains(layer)) {
-        m.add(FilterSplitCode.guarded(chain.indexOf(layer), ConvCode.forwardFrom(layer, LaneChainCode.IN_LANES)));
+        m.add(ConvolutionSplitCode.guarded(chain.indexOf(layer), ConvCode.forwardFrom(layer, LaneChainCode.IN_LANES)));
       } else if (fold != null) {
         // The convolution has no residual (a fold's condition); the batch norm's is added after the pair.
         m.add(BatchNormFoldCode.forward(fold, unfoldedForward(fold)));

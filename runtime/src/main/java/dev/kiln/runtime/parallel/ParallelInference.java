@@ -27,15 +27,16 @@ import java.util.function.IntConsumer;
  *       another order), and the same bits from call to call. Split by outputs instead, each thread's loops would run
  *       over part of each weight row, which C2 leaves scalar at one sample (MLP 784-256-128-10: 21.5 µs split by
  *       outputs on two threads, 5.5 by inputs, 10.7 on one; scratch harness).
- *   <li>{@link Split#FILTERS}: fewer samples than threads (one sample above all), of a network whose leading
+ *   <li>{@link Split#CONVOLUTIONS}: fewer samples than threads (one sample above all), of a network whose leading
  *       convolutions can be split ({@link Model#splitConvolutions()}: LeNet-5's two). Convolution by convolution,
- *       each thread runs its own range of the filters on every sample ({@link Model#splitForwardFilters}), copying the
- *       windows into its own workspace and writing its filters' output planes into the caller's; the caller then runs
- *       the rest of the network ({@link Workspace#setConvolutionsDone}). Each filter's sums are the same products in
- *       the same order, so the outputs are the same bits as on one thread. Each convolution costs one handoff to the
- *       other threads and back.
+ *       each thread runs its range of the filters on every sample ({@link Model#splitForwardConvolution}), copying
+ *       the windows into its own workspace and writing its filters' output planes into the caller's; the caller then
+ *       runs the rest of the network ({@link Workspace#setConvolutionsDone}). Each filter's sums are the same products
+ *       in the same order, so the outputs are the same bits as on one thread. Each convolution costs one handoff to
+ *       the other threads and back. Not offered with the Vector API kernels on, whose single-sample LeNet-5 pass was
+ *       faster on one thread than shared.
  *   <li>{@link Split#CALLER}: anything else (fewer samples than threads, of a network that can split neither its
- *       first layer by inputs nor its leading convolutions by filters), on the calling thread alone.
+ *       first layer by inputs nor its leading convolutions), on the calling thread alone.
  * </ul>
  *
  * <p>Waiting threads spin for a while before they park ({@link WorkerPool}), so calls that follow each other closely
@@ -62,7 +63,7 @@ public final class ParallelInference implements AutoCloseable {
     CALLER,
     SAMPLES,
     INPUTS,
-    FILTERS
+    CONVOLUTIONS
   }
 
   private final Model model;
@@ -73,8 +74,8 @@ public final class ParallelInference implements AutoCloseable {
   /** The first layer's outputs and inputs where the split by inputs is offered, else 0. */
   private final int splitUnits;
   private final int splitInputs;
-  /** The filters of each leading convolution the split by filters shares out; empty where it is not offered. */
-  private final int[] convolutionFilters;
+  /** The leading convolutions a small batch is split on ({@link Split#CONVOLUTIONS}); 0 where it is not offered. */
+  private final int convolutions;
   private final WorkerPool pool;
   /** Per thread: its workspace (the first holds {@code maxBatch}), its samples' inputs, its first-layer sums. */
   private final Workspace[] workspaces;
@@ -83,12 +84,12 @@ public final class ParallelInference implements AutoCloseable {
   private final float[] output;
   private final IntConsumer samplesShare = this::samplesShare;
   private final IntConsumer inputsShare = this::inputsShare;
-  private final IntConsumer filtersShare = this::filtersShare;
+  private final IntConsumer convolutionShare = this::convolutionShare;
   private final AtomicBoolean busy = new AtomicBoolean();
   /** The call in progress, read by the shares. */
   private float[] input;
   private int batch;
-  /** The convolution the split by filters is on, read by the shares. */
+  /** The convolution the split by convolutions is on, read by the shares. */
   private int convolution;
 
   /**
@@ -111,16 +112,13 @@ public final class ParallelInference implements AutoCloseable {
     boolean byInputs = threads > 1 && units > 0 && (long) units * inputSize >= MIN_SPLIT_PRODUCTS;
     this.splitUnits = byInputs ? units : 0;
     this.splitInputs = byInputs ? inputSize : 0;
-    this.convolutionFilters = new int[threads > 1 ? model.splitConvolutions() : 0];
-    for (int i = 0; i < convolutionFilters.length; i++) {
-      convolutionFilters[i] = model.splitConvolutionFilters(i);
-    }
+    this.convolutions = threads > 1 ? model.splitConvolutions() : 0;
     this.pool = threads > 1 ? new WorkerPool(threads, "kiln-inference") : null;
     // The other threads' workspaces hold the largest of a share by samples, a batch split by inputs and one split by
-    // filters.
+    // convolutions.
     int smallBatch = Math.min(maxBatch, threads * MIN_SAMPLES_PER_THREAD - 1);
     int shareRows = Math.max((maxBatch + threads - 1) / threads, byInputs ? smallBatch : 0);
-    if (convolutionFilters.length > 0) {
+    if (convolutions > 0) {
       shareRows = Math.max(shareRows, Math.min(maxBatch, threads - 1));
     }
     this.workspaces = new Workspace[threads];
@@ -161,7 +159,7 @@ public final class ParallelInference implements AutoCloseable {
     if (batch >= threads) {
       return Split.SAMPLES;
     }
-    return convolutionFilters.length > 0 ? Split.FILTERS : Split.CALLER;
+    return convolutions > 0 ? Split.CONVOLUTIONS : Split.CALLER;
   }
 
   /**
@@ -191,8 +189,8 @@ public final class ParallelInference implements AutoCloseable {
           return bySamples(input, batch);
         case INPUTS:
           return byInputs(input, batch);
-        case FILTERS:
-          return byFilters(input, batch);
+        case CONVOLUTIONS:
+          return byConvolutions(input, batch);
         default:
           return model.forward(workspaces[0], input, batch);
       }
@@ -253,16 +251,16 @@ public final class ParallelInference implements AutoCloseable {
         shareStart(t + 1, splitInputs), t == 0);
   }
 
-  private float[] byFilters(float[] input, int batch) {
+  private float[] byConvolutions(float[] input, int batch) {
     this.input = input;
     this.batch = batch;
     // Each convolution reads the one before's output from the caller's workspace: all threads finish one first.
-    for (int c = 0; c < convolutionFilters.length; c++) {
+    for (int c = 0; c < convolutions; c++) {
       this.convolution = c;
-      pool.run(filtersShare);
+      pool.run(convolutionShare);
     }
     Workspace ws = workspaces[0];
-    ws.setConvolutionsDone(convolutionFilters.length);
+    ws.setConvolutionsDone(convolutions);
     try {
       return model.forward(ws, input, batch);
     } finally {
@@ -270,11 +268,9 @@ public final class ParallelInference implements AutoCloseable {
     }
   }
 
-  /** Thread {@code t}'s range of the current convolution's filters, written into the caller's workspace. */
-  private void filtersShare(int t) {
-    int filters = convolutionFilters[convolution];
-    model.splitForwardFilters(workspaces[t], workspaces[0], input, batch, convolution, shareStart(t, filters),
-        shareStart(t + 1, filters));
+  /** Thread {@code t}'s share of the current convolution, written into the caller's workspace. */
+  private void convolutionShare(int t) {
+    model.splitForwardConvolution(workspaces[t], workspaces[0], input, batch, convolution, t, threads);
   }
 
   /** Stops the worker threads; idempotent. */
