@@ -25,7 +25,8 @@ public final class PairedSteps {
   /**
    * A probe reading at or over this is the slow state. Not the benchmark report's threshold, which is 2.1 ({@code
    * HOST_SLOW} in {@code benchmarks/report.py}, raised from 1.8 when fast iterations read up to 1.81): the {@code
-   * PairedSteps} figures in {@code docs/performance.md} were split at 1.8, and a round between the two thresholds counts as slow here.
+   * PairedSteps} figures in {@code docs/performance.md} were split at 1.8, and a round between the two thresholds
+   * counts as slow here.
    */
   private static final double SLOW = 1.8;
 

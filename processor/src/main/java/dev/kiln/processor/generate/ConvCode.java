@@ -193,8 +193,11 @@ final class ConvCode implements LayerCode {
   static CodeBlock splitForwardCall(LayerPlan plan) {
     ConvModel c = (ConvModel) plan.layer();
     String n = c.name();
-    String pooled = plan.poolInKernel() == null ? "" : ", " + LayerCode.buffer(plan.poolInKernel().output()) + ", null";
-    return CodeBlock.of("$L($L, $LWeight, $L, $L, own.$LPadded, own.$LColumns, own.$LSums, 0, batch, $L$L, from, to);\n",
+    // The pool's output in the shared workspace, and no winners (inference).
+    String pooled = plan.poolInKernel() == null ? ""
+        : ", " + LayerCode.buffer(plan.poolInKernel().output()) + ", null";
+    return CodeBlock.of(
+        "$L($L, $LWeight, $L, $L, own.$LPadded, own.$LColumns, own.$LSums, 0, batch, $L$L, from, to);\n",
         Methods.pass(n, "Forward"), LayerCode.buffer(plan.input()), n, c.bias() ? n + "Bias" : "null",
         ActivationCode.producerTarget(plan), n, n, n, plan.activationInKernel(), pooled);
   }

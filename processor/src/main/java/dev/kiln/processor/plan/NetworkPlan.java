@@ -328,7 +328,7 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
    * The network's leading convolutions, each with its 2x2 max pool if its kernel writes one ({@link
    * LayerPlan#poolInKernel}), for as long as each reads the one before's result and has no activation after its
    * kernel (none, or a ReLU in the kernel): the layers that inference can run in lanes ({@link #laneChain}) or share
-   * out among threads by filters (the runtime's {@code Model.splitForwardFilters}), since each writes only its own
+   * out among threads by filters (the runtime's {@code Model.splitForwardConvolution}), since each writes only its own
    * output and its pool's. A network with a residual anywhere has none (in lanes, their intermediate outputs could not
    * be read by a residual), and a convolution that folds a batch norm ends the chain. Empty when the first layer does
    * not qualify.
