@@ -33,8 +33,11 @@ import java.util.function.IntConsumer;
  *       the windows into its own workspace and writing its filters' output planes into the caller's; the caller then
  *       runs the rest of the network ({@link Workspace#setConvolutionsDone}). Each filter's sums are the same products
  *       in the same order, so the outputs are the same bits as on one thread. Each convolution costs one handoff to
- *       the other threads and back. Not offered with the Vector API kernels on, whose single-sample LeNet-5 pass was
- *       faster on one thread than shared.
+ *       the other threads and back, which costs about twice as much when the host has placed the cores apart: there
+ *       LeNet-5's split took longer than its pass on the caller alone. So such calls are timed, and run the way that
+ *       took less time lately ({@link FasterOfTwo}: runs of 1,024 calls the faster way, then 64 the other), split or
+ *       on the caller; both give the same bits. Not offered with the Vector API kernels on, whose single-sample
+ *       LeNet-5 pass was faster on one thread than shared.
  *   <li>{@link Split#CALLER}: anything else (fewer samples than threads, of a network that can split neither its
  *       first layer by inputs nor its leading convolutions), on the calling thread alone.
  * </ul>
@@ -85,6 +88,8 @@ public final class ParallelInference implements AutoCloseable {
   private final IntConsumer samplesShare = this::samplesShare;
   private final IntConsumer inputsShare = this::inputsShare;
   private final IntConsumer convolutionShare = this::convolutionShare;
+  /** Whether a call that could split by convolutions runs on the caller instead (see the class note). */
+  private final FasterOfTwo convolutionsOrCaller = new FasterOfTwo();
   private final AtomicBoolean busy = new AtomicBoolean();
   /** The call in progress, read by the shares. */
   private float[] input;
@@ -190,7 +195,7 @@ public final class ParallelInference implements AutoCloseable {
         case INPUTS:
           return byInputs(input, batch);
         case CONVOLUTIONS:
-          return byConvolutions(input, batch);
+          return byConvolutionsOrCaller(input, batch);
         default:
           return model.forward(workspaces[0], input, batch);
       }
@@ -249,6 +254,15 @@ public final class ParallelInference implements AutoCloseable {
   private void inputsShare(int t) {
     model.splitForwardInputs(workspaces[t], input, batch, sums[t], shareStart(t, splitInputs),
         shareStart(t + 1, splitInputs), t == 0);
+  }
+
+  /** A small batch split by convolutions or run on the caller, whichever took less time per sample lately. */
+  private float[] byConvolutionsOrCaller(float[] input, int batch) {
+    boolean onCaller = convolutionsOrCaller.second();
+    long start = System.nanoTime();
+    float[] output = onCaller ? model.forward(workspaces[0], input, batch) : byConvolutions(input, batch);
+    convolutionsOrCaller.record((System.nanoTime() - start) / batch);
+    return output;
   }
 
   private float[] byConvolutions(float[] input, int batch) {
