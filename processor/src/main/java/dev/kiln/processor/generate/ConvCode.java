@@ -174,32 +174,39 @@ final class ConvCode implements LayerCode {
    */
   static CodeBlock forwardCall(LayerPlan plan, String weight, String bias, String target, boolean relu,
       String first) {
-    String n = plan.layer().name();
     // A max pool after the layer: the kernel writes its output too, and in training its winners.
-    String pooled = plan.poolInKernel() == null ? ""
-        : ", " + LayerCode.buffer(plan.poolInKernel().output()) + ", training ? "
-            + LayerCode.buffer(plan.poolInKernel().argmax()) + " : null";
-    return CodeBlock.of("$L($L, $L, $L, $L, ws.$LPadded, ws.$LColumns, ws.$LSums, $L, batch, $L$L, 0, $L);\n",
-        Methods.pass(n, "Forward"), LayerCode.buffer(plan.input()), weight, bias, target, n, n, n, first, relu,
-        pooled, ((ConvModel) plan.layer()).filters());
+    String winners = plan.poolInKernel() == null ? null
+        : "training ? " + LayerCode.buffer(plan.poolInKernel().argmax()) + " : null";
+    return kernelCall(plan, weight, bias, target, relu, "ws", first, winners,
+        "0, " + ((ConvModel) plan.layer()).filters());
   }
 
   /**
    * The call of a leading convolution's forward kernel for filters {@code from..to-1} of every sample, at inference,
    * on one thread's share ({@code Model.splitForwardConvolution}): it reads its input from the shared workspace {@code
-   * ws} (or the network's input), writes its output (and its max pool's) there, and does its window copies and sums
-   * in the thread's own workspace {@code own}.
+   * ws} (or the network's input), writes its output (and its max pool's, with no winners) there, and does its window
+   * copies and sums in the thread's own workspace {@code own}.
    */
   static CodeBlock splitForwardCall(LayerPlan plan) {
     ConvModel c = (ConvModel) plan.layer();
     String n = c.name();
-    // The pool's output in the shared workspace, and no winners (inference).
+    return kernelCall(plan, n + "Weight", c.bias() ? n + "Bias" : "null", ActivationCode.producerTarget(plan),
+        plan.activationInKernel(), "own", "0", "null", "from, to");
+  }
+
+  /**
+   * The forward kernel's call: its window copies and sums in the workspace {@code scratch} names, samples from {@code
+   * first} on, the pool's winners into {@code winners} (where a pool is in the kernel), filters {@code filters} (the
+   * range's two expressions).
+   */
+  private static CodeBlock kernelCall(LayerPlan plan, String weight, String bias, String target, boolean relu,
+      String scratch, String first, String winners, String filters) {
+    String n = plan.layer().name();
     String pooled = plan.poolInKernel() == null ? ""
-        : ", " + LayerCode.buffer(plan.poolInKernel().output()) + ", null";
-    return CodeBlock.of(
-        "$L($L, $LWeight, $L, $L, own.$LPadded, own.$LColumns, own.$LSums, 0, batch, $L$L, from, to);\n",
-        Methods.pass(n, "Forward"), LayerCode.buffer(plan.input()), n, c.bias() ? n + "Bias" : "null",
-        ActivationCode.producerTarget(plan), n, n, n, plan.activationInKernel(), pooled);
+        : ", " + LayerCode.buffer(plan.poolInKernel().output()) + ", " + winners;
+    return CodeBlock.of("$L($L, $L, $L, $L, $L.$LPadded, $L.$LColumns, $L.$LSums, $L, batch, $L$L, $L);\n",
+        Methods.pass(n, "Forward"), LayerCode.buffer(plan.input()), weight, bias, target, scratch, n, scratch, n,
+        scratch, n, first, relu, pooled, filters);
   }
 
   @Override
