@@ -1,6 +1,8 @@
 package dev.kiln.runtime.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * The class of the preferred float species' vectors ({@code Float512Vector} on AVX-512), for the Vector API kernels to
@@ -19,11 +21,30 @@ import jdk.incubator.vector.FloatVector;
  * {@code -XX:+PrintInlining}). {@link Class#cast} on a constant class is an intrinsic, inlined whatever the method's
  * size, and its result has the exact (final) class: the call after it binds statically, with no profile and no guard,
  * and once the operation before it is inlined the check folds away.
+ *
+ * <p>The same holds for int vectors and for masks, whose methods are virtual too: the pool's winners ({@link
+ * VectorPool#maxPoolWinners}) compare floats into masks, cast those to int masks and blend int vectors, and until
+ * every one of those receivers was cast, one 512-bit vector a block was boxed (96 bytes) in about one JVM in eight
+ * where other vector shapes had gone through the JDK's methods first ({@code VectorKernelsAllocationTest}).
  */
 final class VectorClass {
   /** {@code FloatVector.SPECIES_PREFERRED.vectorType()}, typed so that {@code cast} returns a {@code FloatVector}. */
   @SuppressWarnings("unchecked")
   static final Class<FloatVector> EXACT = (Class<FloatVector>) (Class<?>) FloatVector.SPECIES_PREFERRED.vectorType();
+
+  /** {@code IntVector.SPECIES_PREFERRED.vectorType()}, the int vectors of as many lanes on the same machines. */
+  @SuppressWarnings("unchecked")
+  static final Class<IntVector> EXACT_INTS = (Class<IntVector>) (Class<?>) IntVector.SPECIES_PREFERRED.vectorType();
+
+  /** The class of {@link #EXACT}'s masks (a final class, as the vectors' are). */
+  @SuppressWarnings("unchecked")
+  static final Class<VectorMask<Float>> FLOAT_MASK =
+      (Class<VectorMask<Float>>) (Class<?>) FloatVector.SPECIES_PREFERRED.maskAll(true).getClass();
+
+  /** The class of {@link #EXACT_INTS}'s masks. */
+  @SuppressWarnings("unchecked")
+  static final Class<VectorMask<Integer>> INT_MASK =
+      (Class<VectorMask<Integer>>) (Class<?>) IntVector.SPECIES_PREFERRED.maskAll(true).getClass();
 
   private VectorClass() {}
 }

@@ -1,6 +1,9 @@
 package dev.kiln.runtime.kernel;
 
 import static dev.kiln.runtime.kernel.VectorClass.EXACT;
+import static dev.kiln.runtime.kernel.VectorClass.EXACT_INTS;
+import static dev.kiln.runtime.kernel.VectorClass.FLOAT_MASK;
+import static dev.kiln.runtime.kernel.VectorClass.INT_MASK;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -70,18 +73,22 @@ final class VectorPool {
       FloatVector v2 = FloatVector.fromArray(FLOATS, s, so + width, starts, i);
       FloatVector v3 = FloatVector.fromArray(FLOATS, s, so + width + 1, starts, i);
       FloatVector best = EXACT.cast(EXACT.cast(EXACT.cast(v0).max(v1)).max(EXACT.cast(v2).max(v3)));
-      if (best.test(VectorOperators.IS_NAN).anyTrue()) {
+      if (FLOAT_MASK.cast(best.test(VectorOperators.IS_NAN)).anyTrue()) {
         scalarWinners(s, so, width, starts, pooled, arg, po, yo, i, i + LANES);
         continue;
       }
       // The first tap equal to the maximum: v0 (offset 0), else v1 (1), else v2 (width), else v3 (width + 1); the
-      // blends go from the last tap to the first, so the earliest equal tap is the one left.
-      VectorMask<Integer> at2 = v2.eq(best).cast(INTS);
-      VectorMask<Integer> at1 = v1.eq(best).cast(INTS);
-      VectorMask<Integer> at0 = v0.eq(best).cast(INTS);
-      IntVector offset = IntVector.broadcast(INTS, width + 1).blend(width, at2).blend(1, at1).blend(0, at0);
+      // blends go from the last tap to the first, so the earliest equal tap is the one left. Every receiver is cast
+      // to its exact class (VectorClass), masks and int vectors too.
+      VectorMask<Integer> at2 = INT_MASK.cast(FLOAT_MASK.cast(EXACT.cast(v2).eq(best)).cast(INTS));
+      VectorMask<Integer> at1 = INT_MASK.cast(FLOAT_MASK.cast(EXACT.cast(v1).eq(best)).cast(INTS));
+      VectorMask<Integer> at0 = INT_MASK.cast(FLOAT_MASK.cast(EXACT.cast(v0).eq(best)).cast(INTS));
+      IntVector farthest = EXACT_INTS.cast(IntVector.broadcast(INTS, width + 1));
+      IntVector offset =
+          EXACT_INTS.cast(EXACT_INTS.cast(EXACT_INTS.cast(farthest.blend(width, at2)).blend(1, at1)).blend(0, at0));
       best.intoArray(pooled, po + i);
-      IntVector.fromArray(INTS, starts, i).add(offset).add(yo).intoArray(arg, po + i);
+      IntVector winners = EXACT_INTS.cast(EXACT_INTS.cast(IntVector.fromArray(INTS, starts, i)).add(offset));
+      EXACT_INTS.cast(winners.add(yo)).intoArray(arg, po + i);
     }
     scalarWinners(s, so, width, starts, pooled, arg, po, yo, i, plane);
   }
