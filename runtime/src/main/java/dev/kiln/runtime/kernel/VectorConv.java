@@ -148,7 +148,7 @@ final class VectorConv {
   }
 
   private static FloatVector start(float[] b, int f) {
-    return FloatVector.broadcast(SPECIES, b == null ? 0f : b[f]);
+    return EXACT.cast(FloatVector.broadcast(SPECIES, b == null ? 0f : b[f]));
   }
 
   /** Filters f0+f..f0+f+3 (block rows f..f+3), positions p..p+2*LANES-1. */
@@ -165,18 +165,18 @@ final class VectorConv {
     int w0 = (f0 + f) * taps;
     for (int k = 0; k < taps; k++) {
       float[] col = cols[k];
-      FloatVector lo = FloatVector.fromArray(SPECIES, col, p);
-      FloatVector hi = FloatVector.fromArray(SPECIES, col, p + LANES);
-      FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + k]);
+      FloatVector lo = EXACT.cast(FloatVector.fromArray(SPECIES, col, p));
+      FloatVector hi = EXACT.cast(FloatVector.fromArray(SPECIES, col, p + LANES));
+      FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + k]));
       a0 = lo.fma(v, a0);
       a1 = hi.fma(v, a1);
-      v = FloatVector.broadcast(SPECIES, w[w0 + taps + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + taps + k]));
       b0 = lo.fma(v, b0);
       b1 = hi.fma(v, b1);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 2 * taps + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 2 * taps + k]));
       c0 = lo.fma(v, c0);
       c1 = hi.fma(v, c1);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 3 * taps + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 3 * taps + k]));
       d0 = lo.fma(v, d0);
       d1 = hi.fma(v, d1);
     }
@@ -212,24 +212,24 @@ final class VectorConv {
     int w0 = (f0 + f) * taps;
     for (int k = 0; k < taps; k++) {
       float[] col = cols[k];
-      FloatVector lo = FloatVector.fromArray(SPECIES, col, p);
-      FloatVector hi = FloatVector.fromArray(SPECIES, col, p + LANES);
-      FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + k]);
+      FloatVector lo = EXACT.cast(FloatVector.fromArray(SPECIES, col, p));
+      FloatVector hi = EXACT.cast(FloatVector.fromArray(SPECIES, col, p + LANES));
+      FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + k]));
       a0 = lo.fma(v, a0);
       a1 = hi.fma(v, a1);
-      v = FloatVector.broadcast(SPECIES, w[w0 + taps + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + taps + k]));
       b0 = lo.fma(v, b0);
       b1 = hi.fma(v, b1);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 2 * taps + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 2 * taps + k]));
       c0 = lo.fma(v, c0);
       c1 = hi.fma(v, c1);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 3 * taps + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 3 * taps + k]));
       d0 = lo.fma(v, d0);
       d1 = hi.fma(v, d1);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 4 * taps + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 4 * taps + k]));
       e0 = lo.fma(v, e0);
       e1 = hi.fma(v, e1);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 5 * taps + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 5 * taps + k]));
       g0 = lo.fma(v, g0);
       g1 = hi.fma(v, g1);
     }
@@ -265,36 +265,36 @@ final class VectorConv {
     int w0 = (f0 + f) * taps;
     for (int k = 0; k < taps; k++) {
       float[] col = cols[k];
-      FloatVector col0 = FloatVector.fromArray(SPECIES, col, p);
-      FloatVector col1 = FloatVector.fromArray(SPECIES, col, p + LANES);
-      FloatVector col2 = FloatVector.fromArray(SPECIES, col, p + 2 * LANES);
-      FloatVector col3 = FloatVector.fromArray(SPECIES, col, p + 3 * LANES);
-      FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + k]);
+      FloatVector col0 = EXACT.cast(FloatVector.fromArray(SPECIES, col, p));
+      FloatVector col1 = EXACT.cast(FloatVector.fromArray(SPECIES, col, p + LANES));
+      FloatVector col2 = EXACT.cast(FloatVector.fromArray(SPECIES, col, p + 2 * LANES));
+      FloatVector col3 = EXACT.cast(FloatVector.fromArray(SPECIES, col, p + 3 * LANES));
+      FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + k]));
       a0 = col0.fma(v, a0);
       a1 = col1.fma(v, a1);
       a2 = col2.fma(v, a2);
       a3 = col3.fma(v, a3);
-      v = FloatVector.broadcast(SPECIES, w[w0 + taps + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + taps + k]));
       b0 = col0.fma(v, b0);
       b1 = col1.fma(v, b1);
       b2 = col2.fma(v, b2);
       b3 = col3.fma(v, b3);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 2 * taps + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 2 * taps + k]));
       c0 = col0.fma(v, c0);
       c1 = col1.fma(v, c1);
       c2 = col2.fma(v, c2);
       c3 = col3.fma(v, c3);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 3 * taps + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 3 * taps + k]));
       d0 = col0.fma(v, d0);
       d1 = col1.fma(v, d1);
       d2 = col2.fma(v, d2);
       d3 = col3.fma(v, d3);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 4 * taps + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 4 * taps + k]));
       e0 = col0.fma(v, e0);
       e1 = col1.fma(v, e1);
       e2 = col2.fma(v, e2);
       e3 = col3.fma(v, e3);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 5 * taps + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 5 * taps + k]));
       g0 = col0.fma(v, g0);
       g1 = col1.fma(v, g1);
       g2 = col2.fma(v, g2);
@@ -348,38 +348,38 @@ final class VectorConv {
     int w0 = (f0 + f) * taps;
     for (int k = 0; k < taps; k++) {
       float[] col = cols[k];
-      FloatVector col0 = FloatVector.fromArray(SPECIES, col, p);
-      FloatVector col1 = FloatVector.fromArray(SPECIES, col, p + LANES);
-      FloatVector col2 = FloatVector.fromArray(SPECIES, col, p + 2 * LANES);
-      FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + k]);
+      FloatVector col0 = EXACT.cast(FloatVector.fromArray(SPECIES, col, p));
+      FloatVector col1 = EXACT.cast(FloatVector.fromArray(SPECIES, col, p + LANES));
+      FloatVector col2 = EXACT.cast(FloatVector.fromArray(SPECIES, col, p + 2 * LANES));
+      FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + k]));
       a0 = col0.fma(v, a0);
       a1 = col1.fma(v, a1);
       a2 = col2.fma(v, a2);
-      v = FloatVector.broadcast(SPECIES, w[w0 + taps + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + taps + k]));
       b0 = col0.fma(v, b0);
       b1 = col1.fma(v, b1);
       b2 = col2.fma(v, b2);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 2 * taps + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 2 * taps + k]));
       c0 = col0.fma(v, c0);
       c1 = col1.fma(v, c1);
       c2 = col2.fma(v, c2);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 3 * taps + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 3 * taps + k]));
       d0 = col0.fma(v, d0);
       d1 = col1.fma(v, d1);
       d2 = col2.fma(v, d2);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 4 * taps + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 4 * taps + k]));
       e0 = col0.fma(v, e0);
       e1 = col1.fma(v, e1);
       e2 = col2.fma(v, e2);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 5 * taps + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 5 * taps + k]));
       g0 = col0.fma(v, g0);
       g1 = col1.fma(v, g1);
       g2 = col2.fma(v, g2);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 6 * taps + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 6 * taps + k]));
       h0 = col0.fma(v, h0);
       h1 = col1.fma(v, h1);
       h2 = col2.fma(v, h2);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 7 * taps + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 7 * taps + k]));
       i0 = col0.fma(v, i0);
       i1 = col1.fma(v, i1);
       i2 = col2.fma(v, i2);
@@ -415,7 +415,8 @@ final class VectorConv {
     FloatVector a = start(b, f);
     int w0 = f * taps;
     for (int k = 0; k < taps; k++) {
-      a = FloatVector.fromArray(SPECIES, cols[k], p).fma(FloatVector.broadcast(SPECIES, w[w0 + k]), a);
+      a = EXACT.cast(FloatVector.fromArray(SPECIES, cols[k], p))
+          .fma(EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + k])), a);
     }
     EXACT.cast(a).intoArray(s, p);
   }
@@ -457,7 +458,7 @@ final class VectorConv {
   private static void maskedRow(float[] g, float[] y, int from, boolean relu, float[] wide, int to, int len) {
     int i = 0;
     for (; i + LANES <= len; i += LANES) {
-      FloatVector v = FloatVector.fromArray(SPECIES, g, from + i);
+      FloatVector v = EXACT.cast(FloatVector.fromArray(SPECIES, g, from + i));
       if (relu) {
         v = EXACT.cast(FloatVector.zero(SPECIES)).blend(v,
             EXACT.cast(FloatVector.fromArray(SPECIES, y, from + i)).compare(VectorOperators.GT, 0f));
@@ -477,10 +478,10 @@ final class VectorConv {
 
   /** {@code sum over p < len of a[ao + p]}. */
   private static float sum(float[] a, int ao, int len) {
-    FloatVector acc = FloatVector.zero(SPECIES);
+    FloatVector acc = EXACT.cast(FloatVector.zero(SPECIES));
     int p = 0;
     for (; p + LANES <= len; p += LANES) {
-      acc = EXACT.cast(acc).add(FloatVector.fromArray(SPECIES, a, ao + p));
+      acc = EXACT.cast(acc).add(EXACT.cast(FloatVector.fromArray(SPECIES, a, ao + p)));
     }
     float sum = EXACT.cast(acc).reduceLanes(VectorOperators.ADD);
     for (; p < len; p++) {
@@ -521,9 +522,9 @@ final class VectorConv {
   static void finishWeightGradient(float[] lanes, float[] gw, int count) {
     for (int i = 0; i < count; i++) {
       int at = i * MAX_LANES;
-      FloatVector v = FloatVector.fromArray(SPECIES, lanes, at);
+      FloatVector v = EXACT.cast(FloatVector.fromArray(SPECIES, lanes, at));
       for (int j = LANES; j < MAX_LANES; j += LANES) {
-        v = EXACT.cast(v).add(FloatVector.fromArray(SPECIES, lanes, at + j));
+        v = EXACT.cast(v).add(EXACT.cast(FloatVector.fromArray(SPECIES, lanes, at + j)));
       }
       gw[i] += EXACT.cast(v).reduceLanes(VectorOperators.ADD);
       java.util.Arrays.fill(lanes, at, at + MAX_LANES, 0f);
@@ -543,26 +544,26 @@ final class VectorConv {
     int s1 = so + taps[k + 1];
     int s2 = so + taps[k + 2];
     int s3 = so + taps[k + 3];
-    FloatVector a0 = FloatVector.fromArray(SPECIES, lanes, l0);
-    FloatVector a1 = FloatVector.fromArray(SPECIES, lanes, l0 + MAX_LANES);
-    FloatVector a2 = FloatVector.fromArray(SPECIES, lanes, l0 + 2 * MAX_LANES);
-    FloatVector a3 = FloatVector.fromArray(SPECIES, lanes, l0 + 3 * MAX_LANES);
-    FloatVector b0 = FloatVector.fromArray(SPECIES, lanes, l1);
-    FloatVector b1 = FloatVector.fromArray(SPECIES, lanes, l1 + MAX_LANES);
-    FloatVector b2 = FloatVector.fromArray(SPECIES, lanes, l1 + 2 * MAX_LANES);
-    FloatVector b3 = FloatVector.fromArray(SPECIES, lanes, l1 + 3 * MAX_LANES);
+    FloatVector a0 = EXACT.cast(FloatVector.fromArray(SPECIES, lanes, l0));
+    FloatVector a1 = EXACT.cast(FloatVector.fromArray(SPECIES, lanes, l0 + MAX_LANES));
+    FloatVector a2 = EXACT.cast(FloatVector.fromArray(SPECIES, lanes, l0 + 2 * MAX_LANES));
+    FloatVector a3 = EXACT.cast(FloatVector.fromArray(SPECIES, lanes, l0 + 3 * MAX_LANES));
+    FloatVector b0 = EXACT.cast(FloatVector.fromArray(SPECIES, lanes, l1));
+    FloatVector b1 = EXACT.cast(FloatVector.fromArray(SPECIES, lanes, l1 + MAX_LANES));
+    FloatVector b2 = EXACT.cast(FloatVector.fromArray(SPECIES, lanes, l1 + 2 * MAX_LANES));
+    FloatVector b3 = EXACT.cast(FloatVector.fromArray(SPECIES, lanes, l1 + 3 * MAX_LANES));
     int p = 0;
     for (; p + LANES <= pw; p += LANES) {
-      FloatVector x0 = FloatVector.fromArray(SPECIES, src, s0 + p);
-      FloatVector x1 = FloatVector.fromArray(SPECIES, src, s1 + p);
-      FloatVector x2 = FloatVector.fromArray(SPECIES, src, s2 + p);
-      FloatVector x3 = FloatVector.fromArray(SPECIES, src, s3 + p);
-      FloatVector h = FloatVector.fromArray(SPECIES, wide, g0 + p);
+      FloatVector x0 = EXACT.cast(FloatVector.fromArray(SPECIES, src, s0 + p));
+      FloatVector x1 = EXACT.cast(FloatVector.fromArray(SPECIES, src, s1 + p));
+      FloatVector x2 = EXACT.cast(FloatVector.fromArray(SPECIES, src, s2 + p));
+      FloatVector x3 = EXACT.cast(FloatVector.fromArray(SPECIES, src, s3 + p));
+      FloatVector h = EXACT.cast(FloatVector.fromArray(SPECIES, wide, g0 + p));
       a0 = h.fma(x0, a0);
       a1 = h.fma(x1, a1);
       a2 = h.fma(x2, a2);
       a3 = h.fma(x3, a3);
-      h = FloatVector.fromArray(SPECIES, wide, g1 + p);
+      h = EXACT.cast(FloatVector.fromArray(SPECIES, wide, g1 + p));
       b0 = h.fma(x0, b0);
       b1 = h.fma(x1, b1);
       b2 = h.fma(x2, b2);
@@ -592,10 +593,11 @@ final class VectorConv {
 
   /** {@code sum over p < len of a[ao + p] * b[bo + p]}. */
   private static float dot(float[] a, int ao, float[] b, int bo, int len) {
-    FloatVector acc = FloatVector.zero(SPECIES);
+    FloatVector acc = EXACT.cast(FloatVector.zero(SPECIES));
     int p = 0;
     for (; p + LANES <= len; p += LANES) {
-      acc = FloatVector.fromArray(SPECIES, a, ao + p).fma(FloatVector.fromArray(SPECIES, b, bo + p), acc);
+      acc = EXACT.cast(FloatVector.fromArray(SPECIES, a, ao + p))
+          .fma(EXACT.cast(FloatVector.fromArray(SPECIES, b, bo + p)), acc);
     }
     float sum = EXACT.cast(acc).reduceLanes(VectorOperators.ADD);
     for (; p < len; p++) {
@@ -642,21 +644,21 @@ final class VectorConv {
   private static void fourTapsTwoVectors(float[] w, int f0, int filters, int[] taps, float[] wide, int pw,
       float[] target, int to, int k, int p) {
     int kk = taps.length;
-    FloatVector a0 = FloatVector.zero(SPECIES);
+    FloatVector a0 = EXACT.cast(FloatVector.zero(SPECIES));
     FloatVector a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
     for (int f = 0, wf = f0 * kk + k, g = p; f < filters; f++, wf += kk, g += pw) {
-      FloatVector lo = FloatVector.fromArray(SPECIES, wide, g);
-      FloatVector hi = FloatVector.fromArray(SPECIES, wide, g + LANES);
-      FloatVector v = FloatVector.broadcast(SPECIES, w[wf]);
+      FloatVector lo = EXACT.cast(FloatVector.fromArray(SPECIES, wide, g));
+      FloatVector hi = EXACT.cast(FloatVector.fromArray(SPECIES, wide, g + LANES));
+      FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, w[wf]));
       a0 = lo.fma(v, a0);
       a1 = hi.fma(v, a1);
-      v = FloatVector.broadcast(SPECIES, w[wf + 1]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[wf + 1]));
       b0 = lo.fma(v, b0);
       b1 = hi.fma(v, b1);
-      v = FloatVector.broadcast(SPECIES, w[wf + 2]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[wf + 2]));
       c0 = lo.fma(v, c0);
       c1 = hi.fma(v, c1);
-      v = FloatVector.broadcast(SPECIES, w[wf + 3]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[wf + 3]));
       d0 = lo.fma(v, d0);
       d1 = hi.fma(v, d1);
     }
@@ -675,9 +677,9 @@ final class VectorConv {
   private static void oneTapOneVector(float[] w, int f0, int filters, int[] taps, float[] wide, int pw,
       float[] target, int to, int k, int p) {
     int kk = taps.length;
-    FloatVector a = FloatVector.zero(SPECIES);
+    FloatVector a = EXACT.cast(FloatVector.zero(SPECIES));
     for (int f = 0, wf = f0 * kk + k, g = p; f < filters; f++, wf += kk, g += pw) {
-      a = FloatVector.fromArray(SPECIES, wide, g).fma(FloatVector.broadcast(SPECIES, w[wf]), a);
+      a = EXACT.cast(FloatVector.fromArray(SPECIES, wide, g)).fma(EXACT.cast(FloatVector.broadcast(SPECIES, w[wf])), a);
     }
     int at = to + taps[k] + p;
     EXACT.cast(EXACT.cast(FloatVector.fromArray(SPECIES, target, at)).add(a)).intoArray(target, at);

@@ -259,17 +259,17 @@ final class VectorDense {
   /** Sample n, outputs o..o+4*LANES-1. */
   private static void oneByFour(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out,
       int k0, int k1) {
-    FloatVector a0 = FloatVector.fromArray(SPECIES, b, o);
-    FloatVector a1 = FloatVector.fromArray(SPECIES, b, o + LANES);
-    FloatVector a2 = FloatVector.fromArray(SPECIES, b, o + 2 * LANES);
-    FloatVector a3 = FloatVector.fromArray(SPECIES, b, o + 3 * LANES);
+    FloatVector a0 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o));
+    FloatVector a1 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + LANES));
+    FloatVector a2 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 2 * LANES));
+    FloatVector a3 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 3 * LANES));
     int x0 = n * in;
     for (int k = k0, w = k0 * out + o; k < k1; k++, w += out) {
-      FloatVector v = FloatVector.broadcast(SPECIES, x[x0 + k]);
-      a0 = FloatVector.fromArray(SPECIES, wt, w).fma(v, a0);
-      a1 = FloatVector.fromArray(SPECIES, wt, w + LANES).fma(v, a1);
-      a2 = FloatVector.fromArray(SPECIES, wt, w + 2 * LANES).fma(v, a2);
-      a3 = FloatVector.fromArray(SPECIES, wt, w + 3 * LANES).fma(v, a3);
+      FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + k]));
+      a0 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w)).fma(v, a0);
+      a1 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + LANES)).fma(v, a1);
+      a2 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 2 * LANES)).fma(v, a2);
+      a3 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 3 * LANES)).fma(v, a3);
     }
     int y0 = n * out + o;
     EXACT.cast(a0).intoArray(y, y0);
@@ -333,9 +333,10 @@ final class VectorDense {
   /** {@code sum over k < in of x[xo + k] * w[wo + k]}: whole vectors, their lanes summed, then the rest in order. */
   private static float dot(float[] x, int xo, float[] w, int wo, int in) {
     int whole = in - in % LANES;
-    FloatVector acc = FloatVector.zero(SPECIES);
+    FloatVector acc = EXACT.cast(FloatVector.zero(SPECIES));
     for (int k = 0; k < whole; k += LANES) {
-      acc = FloatVector.fromArray(SPECIES, x, xo + k).fma(FloatVector.fromArray(SPECIES, w, wo + k), acc);
+      acc = EXACT.cast(FloatVector.fromArray(SPECIES, x, xo + k))
+          .fma(EXACT.cast(FloatVector.fromArray(SPECIES, w, wo + k)), acc);
     }
     float sum = EXACT.cast(acc).reduceLanes(VectorOperators.ADD);
     for (int k = whole; k < in; k++) {
@@ -346,33 +347,33 @@ final class VectorDense {
 
   /** Samples n..n+3, outputs o..o+3, on the weight as it is. */
   private static void dotFourByFour(float[] x, float[] w, float[] b, float[] y, int n, int o, int in, int out) {
-    FloatVector z = FloatVector.zero(SPECIES);
+    FloatVector z = EXACT.cast(FloatVector.zero(SPECIES));
     FloatVector a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
     FloatVector c0 = z, c1 = z, c2 = z, c3 = z, d0 = z, d1 = z, d2 = z, d3 = z;
     int x0 = n * in;
     int w0 = o * in;
     int whole = in - in % LANES;
     for (int k = 0; k < whole; k += LANES) {
-      FloatVector u0 = FloatVector.fromArray(SPECIES, w, w0 + k);
-      FloatVector u1 = FloatVector.fromArray(SPECIES, w, w0 + in + k);
-      FloatVector u2 = FloatVector.fromArray(SPECIES, w, w0 + 2 * in + k);
-      FloatVector u3 = FloatVector.fromArray(SPECIES, w, w0 + 3 * in + k);
-      FloatVector v = FloatVector.fromArray(SPECIES, x, x0 + k);
+      FloatVector u0 = EXACT.cast(FloatVector.fromArray(SPECIES, w, w0 + k));
+      FloatVector u1 = EXACT.cast(FloatVector.fromArray(SPECIES, w, w0 + in + k));
+      FloatVector u2 = EXACT.cast(FloatVector.fromArray(SPECIES, w, w0 + 2 * in + k));
+      FloatVector u3 = EXACT.cast(FloatVector.fromArray(SPECIES, w, w0 + 3 * in + k));
+      FloatVector v = EXACT.cast(FloatVector.fromArray(SPECIES, x, x0 + k));
       a0 = v.fma(u0, a0);
       a1 = v.fma(u1, a1);
       a2 = v.fma(u2, a2);
       a3 = v.fma(u3, a3);
-      v = FloatVector.fromArray(SPECIES, x, x0 + in + k);
+      v = EXACT.cast(FloatVector.fromArray(SPECIES, x, x0 + in + k));
       b0 = v.fma(u0, b0);
       b1 = v.fma(u1, b1);
       b2 = v.fma(u2, b2);
       b3 = v.fma(u3, b3);
-      v = FloatVector.fromArray(SPECIES, x, x0 + 2 * in + k);
+      v = EXACT.cast(FloatVector.fromArray(SPECIES, x, x0 + 2 * in + k));
       c0 = v.fma(u0, c0);
       c1 = v.fma(u1, c1);
       c2 = v.fma(u2, c2);
       c3 = v.fma(u3, c3);
-      v = FloatVector.fromArray(SPECIES, x, x0 + 3 * in + k);
+      v = EXACT.cast(FloatVector.fromArray(SPECIES, x, x0 + 3 * in + k));
       d0 = v.fma(u0, d0);
       d1 = v.fma(u1, d1);
       d2 = v.fma(u2, d2);
@@ -427,30 +428,30 @@ final class VectorDense {
 
   /** Samples n..n+5, outputs o..o+2*LANES-1. */
   private static void sixByTwo(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
-    FloatVector lo = FloatVector.fromArray(SPECIES, b, o);
-    FloatVector hi = FloatVector.fromArray(SPECIES, b, o + LANES);
+    FloatVector lo = EXACT.cast(FloatVector.fromArray(SPECIES, b, o));
+    FloatVector hi = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + LANES));
     FloatVector a0 = lo, a1 = hi, b0 = lo, b1 = hi, c0 = lo, c1 = hi, d0 = lo, d1 = hi, e0 = lo, e1 = hi, f0 = lo,
         f1 = hi;
     int x0 = n * in;
     for (int k = 0, w = o; k < in; k++, w += out) {
-      FloatVector w0 = FloatVector.fromArray(SPECIES, wt, w);
-      FloatVector w1 = FloatVector.fromArray(SPECIES, wt, w + LANES);
-      FloatVector v = FloatVector.broadcast(SPECIES, x[x0 + k]);
+      FloatVector w0 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w));
+      FloatVector w1 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + LANES));
+      FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + k]));
       a0 = w0.fma(v, a0);
       a1 = w1.fma(v, a1);
-      v = FloatVector.broadcast(SPECIES, x[x0 + in + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + in + k]));
       b0 = w0.fma(v, b0);
       b1 = w1.fma(v, b1);
-      v = FloatVector.broadcast(SPECIES, x[x0 + 2 * in + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + 2 * in + k]));
       c0 = w0.fma(v, c0);
       c1 = w1.fma(v, c1);
-      v = FloatVector.broadcast(SPECIES, x[x0 + 3 * in + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + 3 * in + k]));
       d0 = w0.fma(v, d0);
       d1 = w1.fma(v, d1);
-      v = FloatVector.broadcast(SPECIES, x[x0 + 4 * in + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + 4 * in + k]));
       e0 = w0.fma(v, e0);
       e1 = w1.fma(v, e1);
-      v = FloatVector.broadcast(SPECIES, x[x0 + 5 * in + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + 5 * in + k]));
       f0 = w0.fma(v, f0);
       f1 = w1.fma(v, f1);
     }
@@ -471,10 +472,10 @@ final class VectorDense {
 
   /** Samples n..n+5, outputs o..o+4*LANES-1 (24 accumulators: see {@link #WIDE_BLOCKS}). */
   private static void sixByFour(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
-    FloatVector bias0 = FloatVector.fromArray(SPECIES, b, o);
-    FloatVector bias1 = FloatVector.fromArray(SPECIES, b, o + LANES);
-    FloatVector bias2 = FloatVector.fromArray(SPECIES, b, o + 2 * LANES);
-    FloatVector bias3 = FloatVector.fromArray(SPECIES, b, o + 3 * LANES);
+    FloatVector bias0 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o));
+    FloatVector bias1 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + LANES));
+    FloatVector bias2 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 2 * LANES));
+    FloatVector bias3 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 3 * LANES));
     FloatVector a0 = bias0, a1 = bias1, a2 = bias2, a3 = bias3;
     FloatVector b0 = bias0, b1 = bias1, b2 = bias2, b3 = bias3;
     FloatVector c0 = bias0, c1 = bias1, c2 = bias2, c3 = bias3;
@@ -483,36 +484,36 @@ final class VectorDense {
     FloatVector f0 = bias0, f1 = bias1, f2 = bias2, f3 = bias3;
     int x0 = n * in;
     for (int k = 0, w = o; k < in; k++, w += out) {
-      FloatVector w0 = FloatVector.fromArray(SPECIES, wt, w);
-      FloatVector w1 = FloatVector.fromArray(SPECIES, wt, w + LANES);
-      FloatVector w2 = FloatVector.fromArray(SPECIES, wt, w + 2 * LANES);
-      FloatVector w3 = FloatVector.fromArray(SPECIES, wt, w + 3 * LANES);
-      FloatVector v = FloatVector.broadcast(SPECIES, x[x0 + k]);
+      FloatVector w0 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w));
+      FloatVector w1 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + LANES));
+      FloatVector w2 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 2 * LANES));
+      FloatVector w3 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 3 * LANES));
+      FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + k]));
       a0 = w0.fma(v, a0);
       a1 = w1.fma(v, a1);
       a2 = w2.fma(v, a2);
       a3 = w3.fma(v, a3);
-      v = FloatVector.broadcast(SPECIES, x[x0 + in + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + in + k]));
       b0 = w0.fma(v, b0);
       b1 = w1.fma(v, b1);
       b2 = w2.fma(v, b2);
       b3 = w3.fma(v, b3);
-      v = FloatVector.broadcast(SPECIES, x[x0 + 2 * in + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + 2 * in + k]));
       c0 = w0.fma(v, c0);
       c1 = w1.fma(v, c1);
       c2 = w2.fma(v, c2);
       c3 = w3.fma(v, c3);
-      v = FloatVector.broadcast(SPECIES, x[x0 + 3 * in + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + 3 * in + k]));
       d0 = w0.fma(v, d0);
       d1 = w1.fma(v, d1);
       d2 = w2.fma(v, d2);
       d3 = w3.fma(v, d3);
-      v = FloatVector.broadcast(SPECIES, x[x0 + 4 * in + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + 4 * in + k]));
       e0 = w0.fma(v, e0);
       e1 = w1.fma(v, e1);
       e2 = w2.fma(v, e2);
       e3 = w3.fma(v, e3);
-      v = FloatVector.broadcast(SPECIES, x[x0 + 5 * in + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + 5 * in + k]));
       f0 = w0.fma(v, f0);
       f1 = w1.fma(v, f1);
       f2 = w2.fma(v, f2);
@@ -547,9 +548,9 @@ final class VectorDense {
 
   /** Samples n..n+7, outputs o..o+3*LANES-1 (24 accumulators: see {@link #WIDE_BLOCKS}). */
   private static void eightByThree(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
-    FloatVector bias0 = FloatVector.fromArray(SPECIES, b, o);
-    FloatVector bias1 = FloatVector.fromArray(SPECIES, b, o + LANES);
-    FloatVector bias2 = FloatVector.fromArray(SPECIES, b, o + 2 * LANES);
+    FloatVector bias0 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o));
+    FloatVector bias1 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + LANES));
+    FloatVector bias2 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 2 * LANES));
     FloatVector a0 = bias0, a1 = bias1, a2 = bias2;
     FloatVector b0 = bias0, b1 = bias1, b2 = bias2;
     FloatVector c0 = bias0, c1 = bias1, c2 = bias2;
@@ -560,38 +561,38 @@ final class VectorDense {
     FloatVector h0 = bias0, h1 = bias1, h2 = bias2;
     int x0 = n * in;
     for (int k = 0, w = o; k < in; k++, w += out) {
-      FloatVector w0 = FloatVector.fromArray(SPECIES, wt, w);
-      FloatVector w1 = FloatVector.fromArray(SPECIES, wt, w + LANES);
-      FloatVector w2 = FloatVector.fromArray(SPECIES, wt, w + 2 * LANES);
-      FloatVector v = FloatVector.broadcast(SPECIES, x[x0 + k]);
+      FloatVector w0 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w));
+      FloatVector w1 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + LANES));
+      FloatVector w2 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 2 * LANES));
+      FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + k]));
       a0 = w0.fma(v, a0);
       a1 = w1.fma(v, a1);
       a2 = w2.fma(v, a2);
-      v = FloatVector.broadcast(SPECIES, x[x0 + in + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + in + k]));
       b0 = w0.fma(v, b0);
       b1 = w1.fma(v, b1);
       b2 = w2.fma(v, b2);
-      v = FloatVector.broadcast(SPECIES, x[x0 + 2 * in + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + 2 * in + k]));
       c0 = w0.fma(v, c0);
       c1 = w1.fma(v, c1);
       c2 = w2.fma(v, c2);
-      v = FloatVector.broadcast(SPECIES, x[x0 + 3 * in + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + 3 * in + k]));
       d0 = w0.fma(v, d0);
       d1 = w1.fma(v, d1);
       d2 = w2.fma(v, d2);
-      v = FloatVector.broadcast(SPECIES, x[x0 + 4 * in + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + 4 * in + k]));
       e0 = w0.fma(v, e0);
       e1 = w1.fma(v, e1);
       e2 = w2.fma(v, e2);
-      v = FloatVector.broadcast(SPECIES, x[x0 + 5 * in + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + 5 * in + k]));
       f0 = w0.fma(v, f0);
       f1 = w1.fma(v, f1);
       f2 = w2.fma(v, f2);
-      v = FloatVector.broadcast(SPECIES, x[x0 + 6 * in + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + 6 * in + k]));
       g0 = w0.fma(v, g0);
       g1 = w1.fma(v, g1);
       g2 = w2.fma(v, g2);
-      v = FloatVector.broadcast(SPECIES, x[x0 + 7 * in + k]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + 7 * in + k]));
       h0 = w0.fma(v, h0);
       h1 = w1.fma(v, h1);
       h2 = w2.fma(v, h2);
@@ -626,41 +627,41 @@ final class VectorDense {
   /** Sample n, outputs o..o+16*LANES-1 (see {@link #WIDE_BLOCKS}). */
   private static void oneBySixteen(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out,
       int k0, int k1) {
-    FloatVector a0 = FloatVector.fromArray(SPECIES, b, o);
-    FloatVector a1 = FloatVector.fromArray(SPECIES, b, o + LANES);
-    FloatVector a2 = FloatVector.fromArray(SPECIES, b, o + 2 * LANES);
-    FloatVector a3 = FloatVector.fromArray(SPECIES, b, o + 3 * LANES);
-    FloatVector a4 = FloatVector.fromArray(SPECIES, b, o + 4 * LANES);
-    FloatVector a5 = FloatVector.fromArray(SPECIES, b, o + 5 * LANES);
-    FloatVector a6 = FloatVector.fromArray(SPECIES, b, o + 6 * LANES);
-    FloatVector a7 = FloatVector.fromArray(SPECIES, b, o + 7 * LANES);
-    FloatVector a8 = FloatVector.fromArray(SPECIES, b, o + 8 * LANES);
-    FloatVector a9 = FloatVector.fromArray(SPECIES, b, o + 9 * LANES);
-    FloatVector a10 = FloatVector.fromArray(SPECIES, b, o + 10 * LANES);
-    FloatVector a11 = FloatVector.fromArray(SPECIES, b, o + 11 * LANES);
-    FloatVector a12 = FloatVector.fromArray(SPECIES, b, o + 12 * LANES);
-    FloatVector a13 = FloatVector.fromArray(SPECIES, b, o + 13 * LANES);
-    FloatVector a14 = FloatVector.fromArray(SPECIES, b, o + 14 * LANES);
-    FloatVector a15 = FloatVector.fromArray(SPECIES, b, o + 15 * LANES);
+    FloatVector a0 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o));
+    FloatVector a1 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + LANES));
+    FloatVector a2 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 2 * LANES));
+    FloatVector a3 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 3 * LANES));
+    FloatVector a4 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 4 * LANES));
+    FloatVector a5 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 5 * LANES));
+    FloatVector a6 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 6 * LANES));
+    FloatVector a7 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 7 * LANES));
+    FloatVector a8 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 8 * LANES));
+    FloatVector a9 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 9 * LANES));
+    FloatVector a10 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 10 * LANES));
+    FloatVector a11 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 11 * LANES));
+    FloatVector a12 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 12 * LANES));
+    FloatVector a13 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 13 * LANES));
+    FloatVector a14 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 14 * LANES));
+    FloatVector a15 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 15 * LANES));
     int x0 = n * in;
     for (int k = k0, w = k0 * out + o; k < k1; k++, w += out) {
-      FloatVector v = FloatVector.broadcast(SPECIES, x[x0 + k]);
-      a0 = FloatVector.fromArray(SPECIES, wt, w).fma(v, a0);
-      a1 = FloatVector.fromArray(SPECIES, wt, w + LANES).fma(v, a1);
-      a2 = FloatVector.fromArray(SPECIES, wt, w + 2 * LANES).fma(v, a2);
-      a3 = FloatVector.fromArray(SPECIES, wt, w + 3 * LANES).fma(v, a3);
-      a4 = FloatVector.fromArray(SPECIES, wt, w + 4 * LANES).fma(v, a4);
-      a5 = FloatVector.fromArray(SPECIES, wt, w + 5 * LANES).fma(v, a5);
-      a6 = FloatVector.fromArray(SPECIES, wt, w + 6 * LANES).fma(v, a6);
-      a7 = FloatVector.fromArray(SPECIES, wt, w + 7 * LANES).fma(v, a7);
-      a8 = FloatVector.fromArray(SPECIES, wt, w + 8 * LANES).fma(v, a8);
-      a9 = FloatVector.fromArray(SPECIES, wt, w + 9 * LANES).fma(v, a9);
-      a10 = FloatVector.fromArray(SPECIES, wt, w + 10 * LANES).fma(v, a10);
-      a11 = FloatVector.fromArray(SPECIES, wt, w + 11 * LANES).fma(v, a11);
-      a12 = FloatVector.fromArray(SPECIES, wt, w + 12 * LANES).fma(v, a12);
-      a13 = FloatVector.fromArray(SPECIES, wt, w + 13 * LANES).fma(v, a13);
-      a14 = FloatVector.fromArray(SPECIES, wt, w + 14 * LANES).fma(v, a14);
-      a15 = FloatVector.fromArray(SPECIES, wt, w + 15 * LANES).fma(v, a15);
+      FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + k]));
+      a0 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w)).fma(v, a0);
+      a1 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + LANES)).fma(v, a1);
+      a2 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 2 * LANES)).fma(v, a2);
+      a3 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 3 * LANES)).fma(v, a3);
+      a4 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 4 * LANES)).fma(v, a4);
+      a5 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 5 * LANES)).fma(v, a5);
+      a6 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 6 * LANES)).fma(v, a6);
+      a7 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 7 * LANES)).fma(v, a7);
+      a8 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 8 * LANES)).fma(v, a8);
+      a9 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 9 * LANES)).fma(v, a9);
+      a10 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 10 * LANES)).fma(v, a10);
+      a11 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 11 * LANES)).fma(v, a11);
+      a12 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 12 * LANES)).fma(v, a12);
+      a13 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 13 * LANES)).fma(v, a13);
+      a14 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 14 * LANES)).fma(v, a14);
+      a15 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 15 * LANES)).fma(v, a15);
     }
     int y0 = n * out + o;
     EXACT.cast(a0).intoArray(y, y0);
@@ -690,25 +691,25 @@ final class VectorDense {
   private static void oneByEight(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out,
       int end, int k0, int k1) {
     int last = Math.min(o + 7 * LANES, end - LANES) - o;
-    FloatVector a0 = FloatVector.fromArray(SPECIES, b, o);
-    FloatVector a1 = FloatVector.fromArray(SPECIES, b, o + LANES);
-    FloatVector a2 = FloatVector.fromArray(SPECIES, b, o + 2 * LANES);
-    FloatVector a3 = FloatVector.fromArray(SPECIES, b, o + 3 * LANES);
-    FloatVector a4 = FloatVector.fromArray(SPECIES, b, o + 4 * LANES);
-    FloatVector a5 = FloatVector.fromArray(SPECIES, b, o + 5 * LANES);
-    FloatVector a6 = FloatVector.fromArray(SPECIES, b, o + 6 * LANES);
-    FloatVector a7 = FloatVector.fromArray(SPECIES, b, o + last);
+    FloatVector a0 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o));
+    FloatVector a1 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + LANES));
+    FloatVector a2 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 2 * LANES));
+    FloatVector a3 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 3 * LANES));
+    FloatVector a4 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 4 * LANES));
+    FloatVector a5 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 5 * LANES));
+    FloatVector a6 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 6 * LANES));
+    FloatVector a7 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + last));
     int x0 = n * in;
     for (int k = k0, w = k0 * out + o; k < k1; k++, w += out) {
-      FloatVector v = FloatVector.broadcast(SPECIES, x[x0 + k]);
-      a0 = FloatVector.fromArray(SPECIES, wt, w).fma(v, a0);
-      a1 = FloatVector.fromArray(SPECIES, wt, w + LANES).fma(v, a1);
-      a2 = FloatVector.fromArray(SPECIES, wt, w + 2 * LANES).fma(v, a2);
-      a3 = FloatVector.fromArray(SPECIES, wt, w + 3 * LANES).fma(v, a3);
-      a4 = FloatVector.fromArray(SPECIES, wt, w + 4 * LANES).fma(v, a4);
-      a5 = FloatVector.fromArray(SPECIES, wt, w + 5 * LANES).fma(v, a5);
-      a6 = FloatVector.fromArray(SPECIES, wt, w + 6 * LANES).fma(v, a6);
-      a7 = FloatVector.fromArray(SPECIES, wt, w + last).fma(v, a7);
+      FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + k]));
+      a0 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w)).fma(v, a0);
+      a1 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + LANES)).fma(v, a1);
+      a2 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 2 * LANES)).fma(v, a2);
+      a3 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 3 * LANES)).fma(v, a3);
+      a4 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 4 * LANES)).fma(v, a4);
+      a5 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 5 * LANES)).fma(v, a5);
+      a6 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 6 * LANES)).fma(v, a6);
+      a7 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + last)).fma(v, a7);
     }
     int y0 = n * out + o;
     EXACT.cast(a0).intoArray(y, y0);
@@ -724,13 +725,13 @@ final class VectorDense {
   /** Sample n, outputs o..o+2*LANES-1. */
   private static void oneByTwo(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out,
       int k0, int k1) {
-    FloatVector a0 = FloatVector.fromArray(SPECIES, b, o);
-    FloatVector a1 = FloatVector.fromArray(SPECIES, b, o + LANES);
+    FloatVector a0 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o));
+    FloatVector a1 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + LANES));
     int x0 = n * in;
     for (int k = k0, w = k0 * out + o; k < k1; k++, w += out) {
-      FloatVector v = FloatVector.broadcast(SPECIES, x[x0 + k]);
-      a0 = FloatVector.fromArray(SPECIES, wt, w).fma(v, a0);
-      a1 = FloatVector.fromArray(SPECIES, wt, w + LANES).fma(v, a1);
+      FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + k]));
+      a0 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w)).fma(v, a0);
+      a1 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + LANES)).fma(v, a1);
     }
     int y0 = n * out + o;
     EXACT.cast(a0).intoArray(y, y0);
@@ -739,17 +740,17 @@ final class VectorDense {
 
   /** Samples n..n+5, outputs o..o+LANES-1. */
   private static void sixByOne(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
-    FloatVector a = FloatVector.fromArray(SPECIES, b, o);
+    FloatVector a = EXACT.cast(FloatVector.fromArray(SPECIES, b, o));
     FloatVector a0 = a, a1 = a, a2 = a, a3 = a, a4 = a, a5 = a;
     int x0 = n * in;
     for (int k = 0, w = o; k < in; k++, w += out) {
-      FloatVector w0 = FloatVector.fromArray(SPECIES, wt, w);
-      a0 = w0.fma(FloatVector.broadcast(SPECIES, x[x0 + k]), a0);
-      a1 = w0.fma(FloatVector.broadcast(SPECIES, x[x0 + in + k]), a1);
-      a2 = w0.fma(FloatVector.broadcast(SPECIES, x[x0 + 2 * in + k]), a2);
-      a3 = w0.fma(FloatVector.broadcast(SPECIES, x[x0 + 3 * in + k]), a3);
-      a4 = w0.fma(FloatVector.broadcast(SPECIES, x[x0 + 4 * in + k]), a4);
-      a5 = w0.fma(FloatVector.broadcast(SPECIES, x[x0 + 5 * in + k]), a5);
+      FloatVector w0 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w));
+      a0 = w0.fma(EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + k])), a0);
+      a1 = w0.fma(EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + in + k])), a1);
+      a2 = w0.fma(EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + 2 * in + k])), a2);
+      a3 = w0.fma(EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + 3 * in + k])), a3);
+      a4 = w0.fma(EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + 4 * in + k])), a4);
+      a5 = w0.fma(EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + 5 * in + k])), a5);
     }
     int y0 = n * out + o;
     EXACT.cast(a0).intoArray(y, y0);
@@ -763,10 +764,11 @@ final class VectorDense {
   /** Sample n, outputs o..o+LANES-1. */
   private static void oneByOne(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out,
       int k0, int k1) {
-    FloatVector a = FloatVector.fromArray(SPECIES, b, o);
+    FloatVector a = EXACT.cast(FloatVector.fromArray(SPECIES, b, o));
     int x0 = n * in;
     for (int k = k0, w = k0 * out + o; k < k1; k++, w += out) {
-      a = FloatVector.fromArray(SPECIES, wt, w).fma(FloatVector.broadcast(SPECIES, x[x0 + k]), a);
+      a = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w))
+          .fma(EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + k])), a);
     }
     EXACT.cast(a).intoArray(y, n * out + o);
   }
@@ -855,9 +857,9 @@ final class VectorDense {
 
   /** Outputs o..o+LANES-1 of {@link #biasGradient}. */
   private static void biasGradientBlock(float[] g, float[] gb, int batch, int out, int o) {
-    FloatVector sum = FloatVector.zero(SPECIES);
+    FloatVector sum = EXACT.cast(FloatVector.zero(SPECIES));
     for (int n = 0, at = o; n < batch; n++, at += out) {
-      sum = EXACT.cast(sum).add(FloatVector.fromArray(SPECIES, g, at));
+      sum = EXACT.cast(sum).add(EXACT.cast(FloatVector.fromArray(SPECIES, g, at)));
     }
     EXACT.cast(EXACT.cast(FloatVector.fromArray(SPECIES, gb, o)).add(sum)).intoArray(gb, o);
   }
@@ -913,37 +915,37 @@ final class VectorDense {
   /** Outputs o..o+5, inputs k..k+2*LANES-1. */
   private static void gradientSixByTwo(float[] x, float[] g, float[] gw, int batch, int in, int out, int o, int k) {
     int w0 = o * in + k;
-    FloatVector a0 = FloatVector.fromArray(SPECIES, gw, w0);
-    FloatVector a1 = FloatVector.fromArray(SPECIES, gw, w0 + LANES);
-    FloatVector b0 = FloatVector.fromArray(SPECIES, gw, w0 + in);
-    FloatVector b1 = FloatVector.fromArray(SPECIES, gw, w0 + in + LANES);
-    FloatVector c0 = FloatVector.fromArray(SPECIES, gw, w0 + 2 * in);
-    FloatVector c1 = FloatVector.fromArray(SPECIES, gw, w0 + 2 * in + LANES);
-    FloatVector d0 = FloatVector.fromArray(SPECIES, gw, w0 + 3 * in);
-    FloatVector d1 = FloatVector.fromArray(SPECIES, gw, w0 + 3 * in + LANES);
-    FloatVector e0 = FloatVector.fromArray(SPECIES, gw, w0 + 4 * in);
-    FloatVector e1 = FloatVector.fromArray(SPECIES, gw, w0 + 4 * in + LANES);
-    FloatVector f0 = FloatVector.fromArray(SPECIES, gw, w0 + 5 * in);
-    FloatVector f1 = FloatVector.fromArray(SPECIES, gw, w0 + 5 * in + LANES);
+    FloatVector a0 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0));
+    FloatVector a1 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + LANES));
+    FloatVector b0 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + in));
+    FloatVector b1 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + in + LANES));
+    FloatVector c0 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 2 * in));
+    FloatVector c1 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 2 * in + LANES));
+    FloatVector d0 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 3 * in));
+    FloatVector d1 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 3 * in + LANES));
+    FloatVector e0 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 4 * in));
+    FloatVector e1 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 4 * in + LANES));
+    FloatVector f0 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 5 * in));
+    FloatVector f1 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 5 * in + LANES));
     for (int n = 0, xn = k, gn = o; n < batch; n++, xn += in, gn += out) {
-      FloatVector u0 = FloatVector.fromArray(SPECIES, x, xn);
-      FloatVector u1 = FloatVector.fromArray(SPECIES, x, xn + LANES);
-      FloatVector v = FloatVector.broadcast(SPECIES, g[gn]);
+      FloatVector u0 = EXACT.cast(FloatVector.fromArray(SPECIES, x, xn));
+      FloatVector u1 = EXACT.cast(FloatVector.fromArray(SPECIES, x, xn + LANES));
+      FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, g[gn]));
       a0 = u0.fma(v, a0);
       a1 = u1.fma(v, a1);
-      v = FloatVector.broadcast(SPECIES, g[gn + 1]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, g[gn + 1]));
       b0 = u0.fma(v, b0);
       b1 = u1.fma(v, b1);
-      v = FloatVector.broadcast(SPECIES, g[gn + 2]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, g[gn + 2]));
       c0 = u0.fma(v, c0);
       c1 = u1.fma(v, c1);
-      v = FloatVector.broadcast(SPECIES, g[gn + 3]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, g[gn + 3]));
       d0 = u0.fma(v, d0);
       d1 = u1.fma(v, d1);
-      v = FloatVector.broadcast(SPECIES, g[gn + 4]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, g[gn + 4]));
       e0 = u0.fma(v, e0);
       e1 = u1.fma(v, e1);
-      v = FloatVector.broadcast(SPECIES, g[gn + 5]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, g[gn + 5]));
       f0 = u0.fma(v, f0);
       f1 = u1.fma(v, f1);
     }
@@ -964,61 +966,61 @@ final class VectorDense {
   /** Outputs o..o+5, inputs k..k+4*LANES-1 (24 accumulators: see {@link #WIDE_BLOCKS}). */
   private static void gradientSixByFour(float[] x, float[] g, float[] gw, int batch, int in, int out, int o, int k) {
     int w0 = o * in + k;
-    FloatVector a0 = FloatVector.fromArray(SPECIES, gw, w0);
-    FloatVector a1 = FloatVector.fromArray(SPECIES, gw, w0 + LANES);
-    FloatVector a2 = FloatVector.fromArray(SPECIES, gw, w0 + 2 * LANES);
-    FloatVector a3 = FloatVector.fromArray(SPECIES, gw, w0 + 3 * LANES);
-    FloatVector b0 = FloatVector.fromArray(SPECIES, gw, w0 + in);
-    FloatVector b1 = FloatVector.fromArray(SPECIES, gw, w0 + in + LANES);
-    FloatVector b2 = FloatVector.fromArray(SPECIES, gw, w0 + in + 2 * LANES);
-    FloatVector b3 = FloatVector.fromArray(SPECIES, gw, w0 + in + 3 * LANES);
-    FloatVector c0 = FloatVector.fromArray(SPECIES, gw, w0 + 2 * in);
-    FloatVector c1 = FloatVector.fromArray(SPECIES, gw, w0 + 2 * in + LANES);
-    FloatVector c2 = FloatVector.fromArray(SPECIES, gw, w0 + 2 * in + 2 * LANES);
-    FloatVector c3 = FloatVector.fromArray(SPECIES, gw, w0 + 2 * in + 3 * LANES);
-    FloatVector d0 = FloatVector.fromArray(SPECIES, gw, w0 + 3 * in);
-    FloatVector d1 = FloatVector.fromArray(SPECIES, gw, w0 + 3 * in + LANES);
-    FloatVector d2 = FloatVector.fromArray(SPECIES, gw, w0 + 3 * in + 2 * LANES);
-    FloatVector d3 = FloatVector.fromArray(SPECIES, gw, w0 + 3 * in + 3 * LANES);
-    FloatVector e0 = FloatVector.fromArray(SPECIES, gw, w0 + 4 * in);
-    FloatVector e1 = FloatVector.fromArray(SPECIES, gw, w0 + 4 * in + LANES);
-    FloatVector e2 = FloatVector.fromArray(SPECIES, gw, w0 + 4 * in + 2 * LANES);
-    FloatVector e3 = FloatVector.fromArray(SPECIES, gw, w0 + 4 * in + 3 * LANES);
-    FloatVector f0 = FloatVector.fromArray(SPECIES, gw, w0 + 5 * in);
-    FloatVector f1 = FloatVector.fromArray(SPECIES, gw, w0 + 5 * in + LANES);
-    FloatVector f2 = FloatVector.fromArray(SPECIES, gw, w0 + 5 * in + 2 * LANES);
-    FloatVector f3 = FloatVector.fromArray(SPECIES, gw, w0 + 5 * in + 3 * LANES);
+    FloatVector a0 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0));
+    FloatVector a1 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + LANES));
+    FloatVector a2 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 2 * LANES));
+    FloatVector a3 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 3 * LANES));
+    FloatVector b0 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + in));
+    FloatVector b1 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + in + LANES));
+    FloatVector b2 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + in + 2 * LANES));
+    FloatVector b3 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + in + 3 * LANES));
+    FloatVector c0 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 2 * in));
+    FloatVector c1 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 2 * in + LANES));
+    FloatVector c2 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 2 * in + 2 * LANES));
+    FloatVector c3 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 2 * in + 3 * LANES));
+    FloatVector d0 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 3 * in));
+    FloatVector d1 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 3 * in + LANES));
+    FloatVector d2 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 3 * in + 2 * LANES));
+    FloatVector d3 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 3 * in + 3 * LANES));
+    FloatVector e0 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 4 * in));
+    FloatVector e1 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 4 * in + LANES));
+    FloatVector e2 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 4 * in + 2 * LANES));
+    FloatVector e3 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 4 * in + 3 * LANES));
+    FloatVector f0 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 5 * in));
+    FloatVector f1 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 5 * in + LANES));
+    FloatVector f2 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 5 * in + 2 * LANES));
+    FloatVector f3 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 5 * in + 3 * LANES));
     for (int n = 0, xn = k, gn = o; n < batch; n++, xn += in, gn += out) {
-      FloatVector u0 = FloatVector.fromArray(SPECIES, x, xn);
-      FloatVector u1 = FloatVector.fromArray(SPECIES, x, xn + LANES);
-      FloatVector u2 = FloatVector.fromArray(SPECIES, x, xn + 2 * LANES);
-      FloatVector u3 = FloatVector.fromArray(SPECIES, x, xn + 3 * LANES);
-      FloatVector v = FloatVector.broadcast(SPECIES, g[gn]);
+      FloatVector u0 = EXACT.cast(FloatVector.fromArray(SPECIES, x, xn));
+      FloatVector u1 = EXACT.cast(FloatVector.fromArray(SPECIES, x, xn + LANES));
+      FloatVector u2 = EXACT.cast(FloatVector.fromArray(SPECIES, x, xn + 2 * LANES));
+      FloatVector u3 = EXACT.cast(FloatVector.fromArray(SPECIES, x, xn + 3 * LANES));
+      FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, g[gn]));
       a0 = u0.fma(v, a0);
       a1 = u1.fma(v, a1);
       a2 = u2.fma(v, a2);
       a3 = u3.fma(v, a3);
-      v = FloatVector.broadcast(SPECIES, g[gn + 1]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, g[gn + 1]));
       b0 = u0.fma(v, b0);
       b1 = u1.fma(v, b1);
       b2 = u2.fma(v, b2);
       b3 = u3.fma(v, b3);
-      v = FloatVector.broadcast(SPECIES, g[gn + 2]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, g[gn + 2]));
       c0 = u0.fma(v, c0);
       c1 = u1.fma(v, c1);
       c2 = u2.fma(v, c2);
       c3 = u3.fma(v, c3);
-      v = FloatVector.broadcast(SPECIES, g[gn + 3]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, g[gn + 3]));
       d0 = u0.fma(v, d0);
       d1 = u1.fma(v, d1);
       d2 = u2.fma(v, d2);
       d3 = u3.fma(v, d3);
-      v = FloatVector.broadcast(SPECIES, g[gn + 4]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, g[gn + 4]));
       e0 = u0.fma(v, e0);
       e1 = u1.fma(v, e1);
       e2 = u2.fma(v, e2);
       e3 = u3.fma(v, e3);
-      v = FloatVector.broadcast(SPECIES, g[gn + 5]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, g[gn + 5]));
       f0 = u0.fma(v, f0);
       f1 = u1.fma(v, f1);
       f2 = u2.fma(v, f2);
@@ -1053,12 +1055,12 @@ final class VectorDense {
   /** Output o, inputs k..k+2*LANES-1: the outputs left over after the blocks of six. */
   private static void gradientOneByTwo(float[] x, float[] g, float[] gw, int batch, int in, int out, int o, int k) {
     int w0 = o * in + k;
-    FloatVector a0 = FloatVector.fromArray(SPECIES, gw, w0);
-    FloatVector a1 = FloatVector.fromArray(SPECIES, gw, w0 + LANES);
+    FloatVector a0 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0));
+    FloatVector a1 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + LANES));
     for (int n = 0, xn = k, gn = o; n < batch; n++, xn += in, gn += out) {
-      FloatVector v = FloatVector.broadcast(SPECIES, g[gn]);
-      a0 = FloatVector.fromArray(SPECIES, x, xn).fma(v, a0);
-      a1 = FloatVector.fromArray(SPECIES, x, xn + LANES).fma(v, a1);
+      FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, g[gn]));
+      a0 = EXACT.cast(FloatVector.fromArray(SPECIES, x, xn)).fma(v, a0);
+      a1 = EXACT.cast(FloatVector.fromArray(SPECIES, x, xn + LANES)).fma(v, a1);
     }
     EXACT.cast(a0).intoArray(gw, w0);
     EXACT.cast(a1).intoArray(gw, w0 + LANES);
@@ -1067,20 +1069,20 @@ final class VectorDense {
   /** Outputs o..o+5, inputs k..k+LANES-1. */
   private static void gradientSixByOne(float[] x, float[] g, float[] gw, int batch, int in, int out, int o, int k) {
     int w0 = o * in + k;
-    FloatVector a0 = FloatVector.fromArray(SPECIES, gw, w0);
-    FloatVector a1 = FloatVector.fromArray(SPECIES, gw, w0 + in);
-    FloatVector a2 = FloatVector.fromArray(SPECIES, gw, w0 + 2 * in);
-    FloatVector a3 = FloatVector.fromArray(SPECIES, gw, w0 + 3 * in);
-    FloatVector a4 = FloatVector.fromArray(SPECIES, gw, w0 + 4 * in);
-    FloatVector a5 = FloatVector.fromArray(SPECIES, gw, w0 + 5 * in);
+    FloatVector a0 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0));
+    FloatVector a1 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + in));
+    FloatVector a2 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 2 * in));
+    FloatVector a3 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 3 * in));
+    FloatVector a4 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 4 * in));
+    FloatVector a5 = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0 + 5 * in));
     for (int n = 0, xn = k, gn = o; n < batch; n++, xn += in, gn += out) {
-      FloatVector u = FloatVector.fromArray(SPECIES, x, xn);
-      a0 = u.fma(FloatVector.broadcast(SPECIES, g[gn]), a0);
-      a1 = u.fma(FloatVector.broadcast(SPECIES, g[gn + 1]), a1);
-      a2 = u.fma(FloatVector.broadcast(SPECIES, g[gn + 2]), a2);
-      a3 = u.fma(FloatVector.broadcast(SPECIES, g[gn + 3]), a3);
-      a4 = u.fma(FloatVector.broadcast(SPECIES, g[gn + 4]), a4);
-      a5 = u.fma(FloatVector.broadcast(SPECIES, g[gn + 5]), a5);
+      FloatVector u = EXACT.cast(FloatVector.fromArray(SPECIES, x, xn));
+      a0 = u.fma(EXACT.cast(FloatVector.broadcast(SPECIES, g[gn])), a0);
+      a1 = u.fma(EXACT.cast(FloatVector.broadcast(SPECIES, g[gn + 1])), a1);
+      a2 = u.fma(EXACT.cast(FloatVector.broadcast(SPECIES, g[gn + 2])), a2);
+      a3 = u.fma(EXACT.cast(FloatVector.broadcast(SPECIES, g[gn + 3])), a3);
+      a4 = u.fma(EXACT.cast(FloatVector.broadcast(SPECIES, g[gn + 4])), a4);
+      a5 = u.fma(EXACT.cast(FloatVector.broadcast(SPECIES, g[gn + 5])), a5);
     }
     EXACT.cast(a0).intoArray(gw, w0);
     EXACT.cast(a1).intoArray(gw, w0 + in);
@@ -1093,9 +1095,9 @@ final class VectorDense {
   /** Output o, inputs k..k+LANES-1. */
   private static void gradientOneByOne(float[] x, float[] g, float[] gw, int batch, int in, int out, int o, int k) {
     int w0 = o * in + k;
-    FloatVector a = FloatVector.fromArray(SPECIES, gw, w0);
+    FloatVector a = EXACT.cast(FloatVector.fromArray(SPECIES, gw, w0));
     for (int n = 0, xn = k, gn = o; n < batch; n++, xn += in, gn += out) {
-      a = FloatVector.fromArray(SPECIES, x, xn).fma(FloatVector.broadcast(SPECIES, g[gn]), a);
+      a = EXACT.cast(FloatVector.fromArray(SPECIES, x, xn)).fma(EXACT.cast(FloatVector.broadcast(SPECIES, g[gn])), a);
     }
     EXACT.cast(a).intoArray(gw, w0);
   }

@@ -181,7 +181,7 @@ final class VectorLanes {
   }
 
   private static FloatVector start(float[] b, int f) {
-    return FloatVector.broadcast(SPECIES, b == null ? 0f : b[f]);
+    return EXACT.cast(FloatVector.broadcast(SPECIES, b == null ? 0f : b[f]));
   }
 
   /** Filters f..f+5 at the four positions p0..p3 of the group's input: 24 accumulators. */
@@ -203,36 +203,36 @@ final class VectorLanes {
     int w0 = f * k;
     for (int t = 0; t < k; t++) {
       int at = taps[t] * LANES;
-      FloatVector x0 = FloatVector.fromArray(SPECIES, in, p0 + at);
-      FloatVector x1 = FloatVector.fromArray(SPECIES, in, p1 + at);
-      FloatVector x2 = FloatVector.fromArray(SPECIES, in, p2 + at);
-      FloatVector x3 = FloatVector.fromArray(SPECIES, in, p3 + at);
-      FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + t]);
+      FloatVector x0 = EXACT.cast(FloatVector.fromArray(SPECIES, in, p0 + at));
+      FloatVector x1 = EXACT.cast(FloatVector.fromArray(SPECIES, in, p1 + at));
+      FloatVector x2 = EXACT.cast(FloatVector.fromArray(SPECIES, in, p2 + at));
+      FloatVector x3 = EXACT.cast(FloatVector.fromArray(SPECIES, in, p3 + at));
+      FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + t]));
       a0 = x0.fma(v, a0);
       a1 = x1.fma(v, a1);
       a2 = x2.fma(v, a2);
       a3 = x3.fma(v, a3);
-      v = FloatVector.broadcast(SPECIES, w[w0 + k + t]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + k + t]));
       b0 = x0.fma(v, b0);
       b1 = x1.fma(v, b1);
       b2 = x2.fma(v, b2);
       b3 = x3.fma(v, b3);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 2 * k + t]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 2 * k + t]));
       c0 = x0.fma(v, c0);
       c1 = x1.fma(v, c1);
       c2 = x2.fma(v, c2);
       c3 = x3.fma(v, c3);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 3 * k + t]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 3 * k + t]));
       d0 = x0.fma(v, d0);
       d1 = x1.fma(v, d1);
       d2 = x2.fma(v, d2);
       d3 = x3.fma(v, d3);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 4 * k + t]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 4 * k + t]));
       e0 = x0.fma(v, e0);
       e1 = x1.fma(v, e1);
       e2 = x2.fma(v, e2);
       e3 = x3.fma(v, e3);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 5 * k + t]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 5 * k + t]));
       g0 = x0.fma(v, g0);
       g1 = x1.fma(v, g1);
       g2 = x2.fma(v, g2);
@@ -240,7 +240,7 @@ final class VectorLanes {
     }
     // The ReLU as a maximum with zero, or with minus infinity (which changes nothing, NaN and -0 included): choosing
     // between two vectors would merge them in a phi, which C2 (JDK 17) keeps as objects allocated on every call.
-    FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
+    FloatVector floor = EXACT.cast(FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY));
     if (pool) {
       FloatVector m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
       EXACT.cast(EXACT.cast(m).max(floor)).intoArray(out, o0);
@@ -321,26 +321,26 @@ final class VectorLanes {
     int w0 = f * k;
     for (int t = 0; t < k; t++) {
       int at = taps[t] * LANES;
-      FloatVector x0 = FloatVector.fromArray(SPECIES, in, p0 + at);
-      FloatVector x1 = FloatVector.fromArray(SPECIES, in, p1 + at);
-      FloatVector x2 = FloatVector.fromArray(SPECIES, in, p2 + at);
-      FloatVector x3 = FloatVector.fromArray(SPECIES, in, p3 + at);
-      FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + t]);
+      FloatVector x0 = EXACT.cast(FloatVector.fromArray(SPECIES, in, p0 + at));
+      FloatVector x1 = EXACT.cast(FloatVector.fromArray(SPECIES, in, p1 + at));
+      FloatVector x2 = EXACT.cast(FloatVector.fromArray(SPECIES, in, p2 + at));
+      FloatVector x3 = EXACT.cast(FloatVector.fromArray(SPECIES, in, p3 + at));
+      FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + t]));
       a0 = x0.fma(v, a0);
       a1 = x1.fma(v, a1);
       a2 = x2.fma(v, a2);
       a3 = x3.fma(v, a3);
-      v = FloatVector.broadcast(SPECIES, w[w0 + k + t]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + k + t]));
       b0 = x0.fma(v, b0);
       b1 = x1.fma(v, b1);
       b2 = x2.fma(v, b2);
       b3 = x3.fma(v, b3);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 2 * k + t]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 2 * k + t]));
       c0 = x0.fma(v, c0);
       c1 = x1.fma(v, c1);
       c2 = x2.fma(v, c2);
       c3 = x3.fma(v, c3);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 3 * k + t]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 3 * k + t]));
       d0 = x0.fma(v, d0);
       d1 = x1.fma(v, d1);
       d2 = x2.fma(v, d2);
@@ -348,7 +348,7 @@ final class VectorLanes {
     }
     // The ReLU as a maximum with zero, or with minus infinity (which changes nothing, NaN and -0 included): choosing
     // between two vectors would merge them in a phi, which C2 (JDK 17) keeps as objects allocated on every call.
-    FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
+    FloatVector floor = EXACT.cast(FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY));
     if (pool) {
       FloatVector m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
       EXACT.cast(EXACT.cast(m).max(floor)).intoArray(out, o0);
@@ -403,15 +403,15 @@ final class VectorLanes {
     int w0 = f * k;
     for (int t = 0; t < k; t++) {
       int at = taps[t] * LANES;
-      FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + t]);
-      a0 = FloatVector.fromArray(SPECIES, in, p0 + at).fma(v, a0);
-      a1 = FloatVector.fromArray(SPECIES, in, p1 + at).fma(v, a1);
-      a2 = FloatVector.fromArray(SPECIES, in, p2 + at).fma(v, a2);
-      a3 = FloatVector.fromArray(SPECIES, in, p3 + at).fma(v, a3);
+      FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + t]));
+      a0 = EXACT.cast(FloatVector.fromArray(SPECIES, in, p0 + at)).fma(v, a0);
+      a1 = EXACT.cast(FloatVector.fromArray(SPECIES, in, p1 + at)).fma(v, a1);
+      a2 = EXACT.cast(FloatVector.fromArray(SPECIES, in, p2 + at)).fma(v, a2);
+      a3 = EXACT.cast(FloatVector.fromArray(SPECIES, in, p3 + at)).fma(v, a3);
     }
     // The ReLU as a maximum with zero, or with minus infinity (which changes nothing, NaN and -0 included): choosing
     // between two vectors would merge them in a phi, which C2 (JDK 17) keeps as objects allocated on every call.
-    FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
+    FloatVector floor = EXACT.cast(FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY));
     if (pool) {
       FloatVector m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
       EXACT.cast(EXACT.cast(m).max(floor)).intoArray(out, o0);

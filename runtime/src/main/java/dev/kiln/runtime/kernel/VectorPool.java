@@ -46,10 +46,10 @@ final class VectorPool {
     // the same), so only a plane smaller than a vector goes through the scalar loop.
     for (; i < plane && plane >= LANES; i += LANES) {
       i = Math.min(i, plane - LANES);
-      FloatVector v0 = FloatVector.fromArray(FLOATS, s, so, starts, i);
-      FloatVector v1 = FloatVector.fromArray(FLOATS, s, so + 1, starts, i);
-      FloatVector v2 = FloatVector.fromArray(FLOATS, s, so + width, starts, i);
-      FloatVector v3 = FloatVector.fromArray(FLOATS, s, so + width + 1, starts, i);
+      FloatVector v0 = EXACT.cast(FloatVector.fromArray(FLOATS, s, so, starts, i));
+      FloatVector v1 = EXACT.cast(FloatVector.fromArray(FLOATS, s, so + 1, starts, i));
+      FloatVector v2 = EXACT.cast(FloatVector.fromArray(FLOATS, s, so + width, starts, i));
+      FloatVector v3 = EXACT.cast(FloatVector.fromArray(FLOATS, s, so + width + 1, starts, i));
       EXACT.cast(EXACT.cast(EXACT.cast(v0).max(v1)).max(EXACT.cast(v2).max(v3))).intoArray(pooled, po + i);
     }
     for (; i < plane; i++) {
@@ -68,10 +68,10 @@ final class VectorPool {
     // the same), so only a plane smaller than a vector goes through the scalar loop.
     for (; i < plane && plane >= LANES; i += LANES) {
       i = Math.min(i, plane - LANES);
-      FloatVector v0 = FloatVector.fromArray(FLOATS, s, so, starts, i);
-      FloatVector v1 = FloatVector.fromArray(FLOATS, s, so + 1, starts, i);
-      FloatVector v2 = FloatVector.fromArray(FLOATS, s, so + width, starts, i);
-      FloatVector v3 = FloatVector.fromArray(FLOATS, s, so + width + 1, starts, i);
+      FloatVector v0 = EXACT.cast(FloatVector.fromArray(FLOATS, s, so, starts, i));
+      FloatVector v1 = EXACT.cast(FloatVector.fromArray(FLOATS, s, so + 1, starts, i));
+      FloatVector v2 = EXACT.cast(FloatVector.fromArray(FLOATS, s, so + width, starts, i));
+      FloatVector v3 = EXACT.cast(FloatVector.fromArray(FLOATS, s, so + width + 1, starts, i));
       FloatVector best = EXACT.cast(EXACT.cast(EXACT.cast(v0).max(v1)).max(EXACT.cast(v2).max(v3)));
       if (FLOAT_MASK.cast(best.test(VectorOperators.IS_NAN)).anyTrue()) {
         scalarWinners(s, so, width, starts, pooled, arg, po, yo, i, i + LANES);

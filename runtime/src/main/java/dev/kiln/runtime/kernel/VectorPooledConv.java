@@ -224,7 +224,7 @@ final class VectorPooledConv {
    * VectorLanes}).
    */
   private static FloatVector bias(float[] b, int f) {
-    return FloatVector.fromArray(SPECIES, b == null ? NO_BIAS : b, b == null ? 0 : f);
+    return EXACT.cast(FloatVector.fromArray(SPECIES, b == null ? NO_BIAS : b, b == null ? 0 : f));
   }
 
   /**
@@ -241,32 +241,32 @@ final class VectorPooledConv {
     FloatVector e0 = a0, e1 = a0, e2 = a0, e3 = a0;
     int k = taps.length;
     for (int t = 0; t < k; t++) {
-      FloatVector v = FloatVector.fromArray(SPECIES, wt, t * filters + fv);
+      FloatVector v = EXACT.cast(FloatVector.fromArray(SPECIES, wt, t * filters + fv));
       int p = at + taps[t];
       int q = p + row;
-      a0 = FloatVector.broadcast(SPECIES, x[p]).fma(v, a0);
-      a1 = FloatVector.broadcast(SPECIES, x[p + 1]).fma(v, a1);
-      a2 = FloatVector.broadcast(SPECIES, x[q]).fma(v, a2);
-      a3 = FloatVector.broadcast(SPECIES, x[q + 1]).fma(v, a3);
-      b0 = FloatVector.broadcast(SPECIES, x[p + 2]).fma(v, b0);
-      b1 = FloatVector.broadcast(SPECIES, x[p + 3]).fma(v, b1);
-      b2 = FloatVector.broadcast(SPECIES, x[q + 2]).fma(v, b2);
-      b3 = FloatVector.broadcast(SPECIES, x[q + 3]).fma(v, b3);
-      c0 = FloatVector.broadcast(SPECIES, x[p + 4]).fma(v, c0);
-      c1 = FloatVector.broadcast(SPECIES, x[p + 5]).fma(v, c1);
-      c2 = FloatVector.broadcast(SPECIES, x[q + 4]).fma(v, c2);
-      c3 = FloatVector.broadcast(SPECIES, x[q + 5]).fma(v, c3);
-      d0 = FloatVector.broadcast(SPECIES, x[p + 6]).fma(v, d0);
-      d1 = FloatVector.broadcast(SPECIES, x[p + 7]).fma(v, d1);
-      d2 = FloatVector.broadcast(SPECIES, x[q + 6]).fma(v, d2);
-      d3 = FloatVector.broadcast(SPECIES, x[q + 7]).fma(v, d3);
-      e0 = FloatVector.broadcast(SPECIES, x[p + 8]).fma(v, e0);
-      e1 = FloatVector.broadcast(SPECIES, x[p + 9]).fma(v, e1);
-      e2 = FloatVector.broadcast(SPECIES, x[q + 8]).fma(v, e2);
-      e3 = FloatVector.broadcast(SPECIES, x[q + 9]).fma(v, e3);
+      a0 = EXACT.cast(FloatVector.broadcast(SPECIES, x[p])).fma(v, a0);
+      a1 = EXACT.cast(FloatVector.broadcast(SPECIES, x[p + 1])).fma(v, a1);
+      a2 = EXACT.cast(FloatVector.broadcast(SPECIES, x[q])).fma(v, a2);
+      a3 = EXACT.cast(FloatVector.broadcast(SPECIES, x[q + 1])).fma(v, a3);
+      b0 = EXACT.cast(FloatVector.broadcast(SPECIES, x[p + 2])).fma(v, b0);
+      b1 = EXACT.cast(FloatVector.broadcast(SPECIES, x[p + 3])).fma(v, b1);
+      b2 = EXACT.cast(FloatVector.broadcast(SPECIES, x[q + 2])).fma(v, b2);
+      b3 = EXACT.cast(FloatVector.broadcast(SPECIES, x[q + 3])).fma(v, b3);
+      c0 = EXACT.cast(FloatVector.broadcast(SPECIES, x[p + 4])).fma(v, c0);
+      c1 = EXACT.cast(FloatVector.broadcast(SPECIES, x[p + 5])).fma(v, c1);
+      c2 = EXACT.cast(FloatVector.broadcast(SPECIES, x[q + 4])).fma(v, c2);
+      c3 = EXACT.cast(FloatVector.broadcast(SPECIES, x[q + 5])).fma(v, c3);
+      d0 = EXACT.cast(FloatVector.broadcast(SPECIES, x[p + 6])).fma(v, d0);
+      d1 = EXACT.cast(FloatVector.broadcast(SPECIES, x[p + 7])).fma(v, d1);
+      d2 = EXACT.cast(FloatVector.broadcast(SPECIES, x[q + 6])).fma(v, d2);
+      d3 = EXACT.cast(FloatVector.broadcast(SPECIES, x[q + 7])).fma(v, d3);
+      e0 = EXACT.cast(FloatVector.broadcast(SPECIES, x[p + 8])).fma(v, e0);
+      e1 = EXACT.cast(FloatVector.broadcast(SPECIES, x[p + 9])).fma(v, e1);
+      e2 = EXACT.cast(FloatVector.broadcast(SPECIES, x[q + 8])).fma(v, e2);
+      e3 = EXACT.cast(FloatVector.broadcast(SPECIES, x[q + 9])).fma(v, e3);
     }
     // The ReLU as a maximum with zero, or with minus infinity (see VectorLanes: no phi of two vectors).
-    FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
+    FloatVector floor = EXACT.cast(FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY));
     // Every receiver cast to the vectors' exact class (see VectorClass).
     FloatVector m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
     EXACT.cast(EXACT.cast(m).max(floor)).intoArray(tile, to);
@@ -290,27 +290,27 @@ final class VectorPooledConv {
     FloatVector d0 = a0, d1 = a0, d2 = a0, d3 = a0;
     int k = taps.length;
     for (int t = 0; t < k; t++) {
-      FloatVector v = FloatVector.fromArray(SPECIES, wt, t * filters + fv);
+      FloatVector v = EXACT.cast(FloatVector.fromArray(SPECIES, wt, t * filters + fv));
       int p = at + taps[t];
       int q = p + row;
-      a0 = FloatVector.broadcast(SPECIES, x[p]).fma(v, a0);
-      a1 = FloatVector.broadcast(SPECIES, x[p + 1]).fma(v, a1);
-      a2 = FloatVector.broadcast(SPECIES, x[q]).fma(v, a2);
-      a3 = FloatVector.broadcast(SPECIES, x[q + 1]).fma(v, a3);
-      b0 = FloatVector.broadcast(SPECIES, x[p + 2]).fma(v, b0);
-      b1 = FloatVector.broadcast(SPECIES, x[p + 3]).fma(v, b1);
-      b2 = FloatVector.broadcast(SPECIES, x[q + 2]).fma(v, b2);
-      b3 = FloatVector.broadcast(SPECIES, x[q + 3]).fma(v, b3);
-      c0 = FloatVector.broadcast(SPECIES, x[p + 4]).fma(v, c0);
-      c1 = FloatVector.broadcast(SPECIES, x[p + 5]).fma(v, c1);
-      c2 = FloatVector.broadcast(SPECIES, x[q + 4]).fma(v, c2);
-      c3 = FloatVector.broadcast(SPECIES, x[q + 5]).fma(v, c3);
-      d0 = FloatVector.broadcast(SPECIES, x[p + 6]).fma(v, d0);
-      d1 = FloatVector.broadcast(SPECIES, x[p + 7]).fma(v, d1);
-      d2 = FloatVector.broadcast(SPECIES, x[q + 6]).fma(v, d2);
-      d3 = FloatVector.broadcast(SPECIES, x[q + 7]).fma(v, d3);
+      a0 = EXACT.cast(FloatVector.broadcast(SPECIES, x[p])).fma(v, a0);
+      a1 = EXACT.cast(FloatVector.broadcast(SPECIES, x[p + 1])).fma(v, a1);
+      a2 = EXACT.cast(FloatVector.broadcast(SPECIES, x[q])).fma(v, a2);
+      a3 = EXACT.cast(FloatVector.broadcast(SPECIES, x[q + 1])).fma(v, a3);
+      b0 = EXACT.cast(FloatVector.broadcast(SPECIES, x[p + 2])).fma(v, b0);
+      b1 = EXACT.cast(FloatVector.broadcast(SPECIES, x[p + 3])).fma(v, b1);
+      b2 = EXACT.cast(FloatVector.broadcast(SPECIES, x[q + 2])).fma(v, b2);
+      b3 = EXACT.cast(FloatVector.broadcast(SPECIES, x[q + 3])).fma(v, b3);
+      c0 = EXACT.cast(FloatVector.broadcast(SPECIES, x[p + 4])).fma(v, c0);
+      c1 = EXACT.cast(FloatVector.broadcast(SPECIES, x[p + 5])).fma(v, c1);
+      c2 = EXACT.cast(FloatVector.broadcast(SPECIES, x[q + 4])).fma(v, c2);
+      c3 = EXACT.cast(FloatVector.broadcast(SPECIES, x[q + 5])).fma(v, c3);
+      d0 = EXACT.cast(FloatVector.broadcast(SPECIES, x[p + 6])).fma(v, d0);
+      d1 = EXACT.cast(FloatVector.broadcast(SPECIES, x[p + 7])).fma(v, d1);
+      d2 = EXACT.cast(FloatVector.broadcast(SPECIES, x[q + 6])).fma(v, d2);
+      d3 = EXACT.cast(FloatVector.broadcast(SPECIES, x[q + 7])).fma(v, d3);
     }
-    FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
+    FloatVector floor = EXACT.cast(FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY));
     // Every receiver cast to the vectors' exact class (see VectorClass).
     FloatVector m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
     EXACT.cast(EXACT.cast(m).max(floor)).intoArray(tile, to);
@@ -368,7 +368,7 @@ final class VectorPooledConv {
   }
 
   private static FloatVector start(float[] b, int f) {
-    return FloatVector.broadcast(SPECIES, b == null ? 0f : b[f]);
+    return EXACT.cast(FloatVector.broadcast(SPECIES, b == null ? 0f : b[f]));
   }
 
   /**
@@ -388,32 +388,32 @@ final class VectorPooledConv {
     FloatVector d1 = d0, d2 = d0, d3 = d0;
     int w0 = f * k;
     for (int t = 0; t < k; t++) {
-      FloatVector x0 = FloatVector.fromArray(SPECIES, phases, q + taps[4 * t]);
-      FloatVector x1 = FloatVector.fromArray(SPECIES, phases, q + taps[4 * t + 1]);
-      FloatVector x2 = FloatVector.fromArray(SPECIES, phases, q + taps[4 * t + 2]);
-      FloatVector x3 = FloatVector.fromArray(SPECIES, phases, q + taps[4 * t + 3]);
-      FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + t]);
+      FloatVector x0 = EXACT.cast(FloatVector.fromArray(SPECIES, phases, q + taps[4 * t]));
+      FloatVector x1 = EXACT.cast(FloatVector.fromArray(SPECIES, phases, q + taps[4 * t + 1]));
+      FloatVector x2 = EXACT.cast(FloatVector.fromArray(SPECIES, phases, q + taps[4 * t + 2]));
+      FloatVector x3 = EXACT.cast(FloatVector.fromArray(SPECIES, phases, q + taps[4 * t + 3]));
+      FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + t]));
       a0 = x0.fma(v, a0);
       a1 = x1.fma(v, a1);
       a2 = x2.fma(v, a2);
       a3 = x3.fma(v, a3);
-      v = FloatVector.broadcast(SPECIES, w[w0 + k + t]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + k + t]));
       b0 = x0.fma(v, b0);
       b1 = x1.fma(v, b1);
       b2 = x2.fma(v, b2);
       b3 = x3.fma(v, b3);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 2 * k + t]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 2 * k + t]));
       c0 = x0.fma(v, c0);
       c1 = x1.fma(v, c1);
       c2 = x2.fma(v, c2);
       c3 = x3.fma(v, c3);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 3 * k + t]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 3 * k + t]));
       d0 = x0.fma(v, d0);
       d1 = x1.fma(v, d1);
       d2 = x2.fma(v, d2);
       d3 = x3.fma(v, d3);
     }
-    FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
+    FloatVector floor = EXACT.cast(FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY));
     // Every receiver cast to the vectors' exact class (see VectorClass).
     FloatVector m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
     EXACT.cast(EXACT.cast(m).max(floor)).intoArray(result, ro);
@@ -437,27 +437,27 @@ final class VectorPooledConv {
     FloatVector c1 = c0, c2 = c0, c3 = c0;
     int w0 = f * k;
     for (int t = 0; t < k; t++) {
-      FloatVector x0 = FloatVector.fromArray(SPECIES, phases, q + taps[4 * t]);
-      FloatVector x1 = FloatVector.fromArray(SPECIES, phases, q + taps[4 * t + 1]);
-      FloatVector x2 = FloatVector.fromArray(SPECIES, phases, q + taps[4 * t + 2]);
-      FloatVector x3 = FloatVector.fromArray(SPECIES, phases, q + taps[4 * t + 3]);
-      FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + t]);
+      FloatVector x0 = EXACT.cast(FloatVector.fromArray(SPECIES, phases, q + taps[4 * t]));
+      FloatVector x1 = EXACT.cast(FloatVector.fromArray(SPECIES, phases, q + taps[4 * t + 1]));
+      FloatVector x2 = EXACT.cast(FloatVector.fromArray(SPECIES, phases, q + taps[4 * t + 2]));
+      FloatVector x3 = EXACT.cast(FloatVector.fromArray(SPECIES, phases, q + taps[4 * t + 3]));
+      FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + t]));
       a0 = x0.fma(v, a0);
       a1 = x1.fma(v, a1);
       a2 = x2.fma(v, a2);
       a3 = x3.fma(v, a3);
-      v = FloatVector.broadcast(SPECIES, w[w0 + k + t]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + k + t]));
       b0 = x0.fma(v, b0);
       b1 = x1.fma(v, b1);
       b2 = x2.fma(v, b2);
       b3 = x3.fma(v, b3);
-      v = FloatVector.broadcast(SPECIES, w[w0 + 2 * k + t]);
+      v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + 2 * k + t]));
       c0 = x0.fma(v, c0);
       c1 = x1.fma(v, c1);
       c2 = x2.fma(v, c2);
       c3 = x3.fma(v, c3);
     }
-    FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
+    FloatVector floor = EXACT.cast(FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY));
     // Every receiver cast to the vectors' exact class (see VectorClass).
     FloatVector m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
     EXACT.cast(EXACT.cast(m).max(floor)).intoArray(result, ro);
@@ -475,13 +475,13 @@ final class VectorPooledConv {
     FloatVector a1 = a0, a2 = a0, a3 = a0;
     int w0 = f * k;
     for (int t = 0; t < k; t++) {
-      FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + t]);
-      a0 = FloatVector.fromArray(SPECIES, phases, q + taps[4 * t]).fma(v, a0);
-      a1 = FloatVector.fromArray(SPECIES, phases, q + taps[4 * t + 1]).fma(v, a1);
-      a2 = FloatVector.fromArray(SPECIES, phases, q + taps[4 * t + 2]).fma(v, a2);
-      a3 = FloatVector.fromArray(SPECIES, phases, q + taps[4 * t + 3]).fma(v, a3);
+      FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, w[w0 + t]));
+      a0 = EXACT.cast(FloatVector.fromArray(SPECIES, phases, q + taps[4 * t])).fma(v, a0);
+      a1 = EXACT.cast(FloatVector.fromArray(SPECIES, phases, q + taps[4 * t + 1])).fma(v, a1);
+      a2 = EXACT.cast(FloatVector.fromArray(SPECIES, phases, q + taps[4 * t + 2])).fma(v, a2);
+      a3 = EXACT.cast(FloatVector.fromArray(SPECIES, phases, q + taps[4 * t + 3])).fma(v, a3);
     }
-    FloatVector floor = FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY);
+    FloatVector floor = EXACT.cast(FloatVector.broadcast(SPECIES, relu ? 0f : Float.NEGATIVE_INFINITY));
     // Every receiver cast to the vectors' exact class (see VectorClass).
     FloatVector m = EXACT.cast(EXACT.cast(a0).max(a1)).max(EXACT.cast(a2).max(a3));
     EXACT.cast(EXACT.cast(m).max(floor)).intoArray(result, ro);
