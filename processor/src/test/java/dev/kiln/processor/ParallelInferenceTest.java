@@ -146,12 +146,41 @@ class ParallelInferenceTest {
    * fused activation outside its kernel (tanh), which ends the leading convolutions.
    */
   private static Model groupedConvolutions() {
-    return TestNetworks.network("{4, 12, 12}",
-        "@Conv(filters = 10, kernel = 3, stride = 2, groups = 2, activation = Activation.RELU) ConvLayer c1();\n"
-            + "  @Conv(filters = 7, kernel = 3, dilation = 2, padding = 1) ConvLayer c2();\n"
-            + "  @Conv(filters = 5, kernel = 1, activation = Activation.TANH) ConvLayer c3();\n"
-            + "  @Flatten FlattenLayer f();\n"
-            + "  @Dense(units = 10) DenseLayer d();");
+    return TestNetworks.network(GROUPED_INPUT, GROUPED_LAYERS);
+  }
+
+  private static final String GROUPED_INPUT = "{4, 12, 12}";
+  private static final String GROUPED_LAYERS =
+      "@Conv(filters = 10, kernel = 3, stride = 2, groups = 2, activation = Activation.RELU) ConvLayer c1();\n"
+          + "  @Conv(filters = 7, kernel = 3, dilation = 2, padding = 1) ConvLayer c2();\n"
+          + "  @Conv(filters = 5, kernel = 1, activation = Activation.TANH) ConvLayer c3();\n"
+          + "  @Flatten FlattenLayer f();\n"
+          + "  @Dense(units = 10) DenseLayer d();";
+
+  /**
+   * A leading convolution's forward kernel, which the split calls on ranges of filters, has a branch for each of the
+   * one to three filters a range can leave over after its groups of four; any other convolution's kernel runs whole
+   * groups in fixed blocks and has only the branches those leave (five filters in one block: one left over).
+   */
+  @Test
+  void onlyTheLeadingConvolutionsKernelsTakeRangesOfFilters() throws java.io.IOException {
+    String source = TestNetworks.generated(GROUPED_INPUT, GROUPED_LAYERS);
+    for (String leading : List.of("c1Forward", "c2Forward")) {
+      for (int left = 1; left <= 3; left++) {
+        assertThat(method(source, leading)).contains("if (f1 - fg == " + left + ")");
+      }
+    }
+    String last = method(source, "c3Forward");
+    assertThat(last).contains("if (f1 - fg == 1)");
+    assertThat(last).doesNotContain("if (f1 - fg == 2)");
+    assertThat(last).doesNotContain("if (f1 - fg == 3)");
+  }
+
+  /** The text of the generated method {@code name}, from its name to its closing brace. */
+  private static String method(String source, String name) {
+    int start = source.indexOf(" void " + name + "(");
+    assertThat(start).isAtLeast(0);
+    return source.substring(start, source.indexOf("\n  }\n", start));
   }
 
   /**

@@ -63,6 +63,23 @@ final class ConvCode implements LayerCode {
   static final ClassName CONV_WINDOWS = ClassName.get("dev.kiln.runtime.kernel", "ConvWindows");
   private static final ClassName REGISTERS = ClassName.get("dev.kiln.runtime.kernel", "Registers");
 
+  /**
+   * Whether inference shares this convolution's filters out among threads ({@link ConvolutionSplitCode}: one of the
+   * network's leading convolutions), so that its forward kernel is called on ranges of filters that may start and
+   * end anywhere; otherwise it only ever runs whole groups.
+   */
+  private final boolean filterRanges;
+
+  /** The code of a convolution whose forward kernel runs whole groups of filters only. */
+  ConvCode() {
+    this(false);
+  }
+
+  /** The code of a convolution, with {@link #filterRanges} as given. */
+  ConvCode(boolean filterRanges) {
+    this.filterRanges = filterRanges;
+  }
+
   @Override
   public List<MethodSpec> methods(LayerPlan plan) {
     ConvModel c = (ConvModel) plan.layer();
@@ -571,7 +588,7 @@ final class ConvCode implements LayerCode {
    * cannot align them and stays scalar). The bias may be null (none), and {@code relu} clamps the accumulator rows
    * before they are stored: the layer's own ReLU, or that of a batch norm folded into the layer at inference.
    */
-  private static MethodSpec forwardMethod(ConvModel c, PoolModel pool, boolean poolBackwardInKernel) {
+  private MethodSpec forwardMethod(ConvModel c, PoolModel pool, boolean poolBackwardInKernel) {
     int k = ConvModel.rowLength(c);
     int positions = c.positions();
     int fpg = c.filtersPerGroup();
@@ -764,15 +781,27 @@ final class ConvCode implements LayerCode {
   }
 
   /**
-   * How many filters a block of the forward pass can leave over after its groups of four: any count below four that
-   * a block can hold ({@link ConvModel#filtersPerPass}, at most the filters of a group), since a range of filters
-   * ({@code filterFrom..filterTo-1}, where inference shares them out among threads) may start and end anywhere.
+   * How many filters a block of the forward pass can leave over after its groups of four. Where its kernel gets
+   * ranges of filters ({@link #filterRanges}), any count below four that a block can hold ({@link
+   * ConvModel#filtersPerPass}, at most the filters of a group); otherwise only what the blocks of a whole group
+   * leave (LeNet-5's 6 and 16 filters in one block each: 2 and none), so that no branch is generated that no call can
+   * take.
    */
-  private static java.util.SortedSet<Integer> leftoverFilters(ConvModel c) {
+  private java.util.SortedSet<Integer> leftoverFilters(ConvModel c) {
     java.util.SortedSet<Integer> left = new java.util.TreeSet<>();
-    int most = Math.min(c.filtersPerPass(), c.filtersPerGroup());
-    for (int size = 1; size < Methods.TARGETS_PER_GROUP && size <= most; size++) {
-      left.add(size);
+    int group = Methods.TARGETS_PER_GROUP;
+    if (filterRanges) {
+      int most = Math.min(c.filtersPerPass(), c.filtersPerGroup());
+      for (int size = 1; size < group && size <= most; size++) {
+        left.add(size);
+      }
+      return left;
+    }
+    for (int f0 = 0; f0 < c.filtersPerGroup(); f0 += c.filtersPerPass()) {
+      int filters = Math.min(c.filtersPerPass(), c.filtersPerGroup() - f0);
+      if (filters % group != 0) {
+        left.add(filters % group);
+      }
     }
     return left;
   }

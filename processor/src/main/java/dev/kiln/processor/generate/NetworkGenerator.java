@@ -122,7 +122,11 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
         .addMethod(backwardPass(plan));
     for (LayerPlan layer : plan.layers()) {
       type.addFields(code(layer.layer()).fields(layer));
-      type.addMethods(code(layer.layer()).methods(layer));
+      // A leading convolution's forward kernel also runs ranges of its filters (ConvolutionSplitCode).
+      LayerCode code = layer.layer() instanceof ConvModel
+          ? new ConvCode(plan.leadingConvolutions().contains(layer))
+          : code(layer.layer());
+      type.addMethods(code.methods(layer));
     }
     type.addMethods(repackMethods(plan));
     int split = DenseCode.splitLayer(plan);
