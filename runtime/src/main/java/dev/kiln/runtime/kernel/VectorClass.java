@@ -24,9 +24,10 @@ import jdk.incubator.vector.VectorMask;
  *
  * <p>Every vector a kernel calls a method on is cast, those it loads or broadcasts too ({@code
  * EXACT.cast(FloatVector.fromArray(...))}): C2 usually knows their class from the load's intrinsic, but not always,
- * and with the JDK's {@code fma} site's profile naming another shape too, LeNet-5's batch-in-lanes block of six and
- * the dense weight gradient's block of 24 accumulators boxed their loaded vectors in 3 of 12 JVMs run beside a busy
- * core ({@code VectorKernelsAllocationTest}'s child JVM; 107 KB and 1 MB a call), and in none of 20 with the casts.
+ * and with the JDK's {@code fma} site's profile naming another shape too, the dense weight gradient's block of 24
+ * accumulators boxed its loaded vectors in 3 of 12 JVMs run beside a busy core ({@code VectorKernelsAllocationTest}'s
+ * child JVM; 107 KB a call), LeNet-5's batch-in-lanes block of six in one more, run with JFR (1 MB a call), and none
+ * did in 20 with the casts.
  * The same holds for int vectors and for masks, whose methods are virtual too: the pool's winners ({@link
  * VectorPool#maxPoolWinners}) compare floats into masks, cast those to int masks and blend int vectors, and until
  * every one of those receivers was cast, one 512-bit vector a block was boxed (96 bytes) in 1 of 8 such JVMs, 0 of
