@@ -3,7 +3,12 @@ package dev.kiln.benchmarks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.runtime.Model;
 import dev.kiln.runtime.Parameter;
+import dev.kiln.runtime.data.Dataset;
+import dev.kiln.runtime.loss.SoftmaxCrossEntropy;
+import dev.kiln.runtime.optim.Adam;
+import dev.kiln.runtime.train.Trainer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -133,6 +138,46 @@ class KilnBenchTest {
     } finally {
       one.tearDown();
       two.tearDown();
+    }
+  }
+
+  /**
+   * {@code KilnBench} keeps its own copy of the trainer's data-parallel step (the trainer's batch engine is not
+   * public), so its timings stand for {@link Trainer} only while the two compute the same: two steps of the trainer on
+   * the same 64 images (batch 64, no shuffling, Adam lr 1e-3) leave the weights, bit for bit, that two of {@link
+   * KilnBench#trainStepBatch64} leave, on one thread and on two.
+   */
+  @ParameterizedTest
+  @CsvSource({"mlp, 1", "mlp, 2", "lenet5, 1", "lenet5, 2"})
+  void trainStepIsTheTrainersStep(String net, int threads) {
+    KilnBench bench = bench(net, threads);
+    Model model = Nets.kiln(net).train();
+    Dataset images =
+        Dataset.classification(Inputs.pixels(64), model.inputShape(), Inputs.labels(64), Inputs.CLASSES);
+    try (Trainer trainer = Trainer.builder(model)
+        .loss(new SoftmaxCrossEntropy())
+        .optimizer(new Adam(model.parameters(), 1e-3))
+        .epochs(2)
+        .batchSize(64)
+        .shuffle(false)
+        .threads(threads)
+        .build()) {
+      trainer.fit(images);
+      bench.trainStepBatch64();
+      bench.trainStepBatch64();
+      List<Parameter> expected = bench.trainingModel().parameters();
+      List<Parameter> actual = model.parameters();
+      assertEquals(expected.size(), actual.size());
+      for (int i = 0; i < expected.size(); i++) {
+        float[] e = expected.get(i).value();
+        float[] a = actual.get(i).value();
+        for (int j = 0; j < e.length; j++) {
+          assertEquals(Float.floatToRawIntBits(e[j]), Float.floatToRawIntBits(a[j]),
+              expected.get(i).name() + "[" + j + "]: " + e[j] + " against the trainer's " + a[j]);
+        }
+      }
+    } finally {
+      bench.tearDown();
     }
   }
 }
