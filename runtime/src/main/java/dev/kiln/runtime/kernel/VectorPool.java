@@ -50,7 +50,7 @@ final class VectorPool {
       FloatVector v1 = EXACT.cast(FloatVector.fromArray(FLOATS, s, so + 1, starts, i));
       FloatVector v2 = EXACT.cast(FloatVector.fromArray(FLOATS, s, so + width, starts, i));
       FloatVector v3 = EXACT.cast(FloatVector.fromArray(FLOATS, s, so + width + 1, starts, i));
-      EXACT.cast(EXACT.cast(EXACT.cast(v0).max(v1)).max(EXACT.cast(v2).max(v3))).intoArray(pooled, po + i);
+      EXACT.cast(EXACT.cast(v0.max(v1)).max(v2.max(v3))).intoArray(pooled, po + i);
     }
     for (; i < plane; i++) {
       int c0 = so + starts[i];
@@ -72,17 +72,17 @@ final class VectorPool {
       FloatVector v1 = EXACT.cast(FloatVector.fromArray(FLOATS, s, so + 1, starts, i));
       FloatVector v2 = EXACT.cast(FloatVector.fromArray(FLOATS, s, so + width, starts, i));
       FloatVector v3 = EXACT.cast(FloatVector.fromArray(FLOATS, s, so + width + 1, starts, i));
-      FloatVector best = EXACT.cast(EXACT.cast(EXACT.cast(v0).max(v1)).max(EXACT.cast(v2).max(v3)));
+      FloatVector best = EXACT.cast(EXACT.cast(v0.max(v1)).max(v2.max(v3)));
       if (FLOAT_MASK.cast(best.test(VectorOperators.IS_NAN)).anyTrue()) {
         scalarWinners(s, so, width, starts, pooled, arg, po, yo, i, i + LANES);
         continue;
       }
       // The first tap equal to the maximum: v0 (offset 0), else v1 (1), else v2 (width), else v3 (width + 1); the
-      // blends go from the last tap to the first, so the earliest equal tap is the one left. Every receiver is cast
-      // to its exact class (VectorClass), masks and int vectors too.
-      VectorMask<Integer> at2 = INT_MASK.cast(FLOAT_MASK.cast(EXACT.cast(v2).eq(best)).cast(INTS));
-      VectorMask<Integer> at1 = INT_MASK.cast(FLOAT_MASK.cast(EXACT.cast(v1).eq(best)).cast(INTS));
-      VectorMask<Integer> at0 = INT_MASK.cast(FLOAT_MASK.cast(EXACT.cast(v0).eq(best)).cast(INTS));
+      // blends go from the last tap to the first, so the earliest equal tap is the one left. Every receiver has its
+      // exact class (VectorClass): the loads were cast where they were made; masks and int vectors are cast too.
+      VectorMask<Integer> at2 = INT_MASK.cast(FLOAT_MASK.cast(v2.eq(best)).cast(INTS));
+      VectorMask<Integer> at1 = INT_MASK.cast(FLOAT_MASK.cast(v1.eq(best)).cast(INTS));
+      VectorMask<Integer> at0 = INT_MASK.cast(FLOAT_MASK.cast(v0.eq(best)).cast(INTS));
       IntVector farthest = EXACT_INTS.cast(IntVector.broadcast(INTS, width + 1));
       IntVector offset =
           EXACT_INTS.cast(EXACT_INTS.cast(EXACT_INTS.cast(farthest.blend(width, at2)).blend(1, at1)).blend(0, at0));
