@@ -120,11 +120,12 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
             .build())
         .addMethods(forwardPass(plan))
         .addMethod(backwardPass(plan));
+    List<LayerPlan> leadingConvolutions = plan.leadingConvolutions();
     for (LayerPlan layer : plan.layers()) {
       type.addFields(code(layer.layer()).fields(layer));
       // A leading convolution's forward kernel also runs ranges of its filters (ConvolutionSplitCode).
       LayerCode code = layer.layer() instanceof ConvModel
-          ? new ConvCode(plan.leadingConvolutions().contains(layer))
+          ? new ConvCode(leadingConvolutions.contains(layer))
           : code(layer.layer());
       type.addMethods(code.methods(layer));
     }
@@ -133,7 +134,7 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
     if (split >= 0) {
       type.addMethods(DenseCode.splitMethods(plan.layers().get(split), WORKSPACE, BUFFERS));
     }
-    if (!plan.leadingConvolutions().isEmpty()) {
+    if (!leadingConvolutions.isEmpty()) {
       type.addMethods(ConvolutionSplitCode.methods(plan, WORKSPACE, BUFFERS));
     }
     type.addFields(LaneChainCode.fields(plan));
