@@ -85,6 +85,8 @@ public final class Trainer implements AutoCloseable {
   private final TrainingListener[] listeners;
   private final WorkerPool pool;
   private BatchEngine engine;
+  /** Calls of {@link #step} so far, for the diverged exception's step number. */
+  private long steps;
   private boolean closed;
 
   private Trainer(Builder b) {
@@ -223,7 +225,7 @@ public final class Trainer implements AutoCloseable {
         }
         double l = eng.train(b, loss, useLabels);
         if (!Double.isFinite(l)) {
-          throw lossDiverged(l, epoch, batchNo, b, trainSet);
+          throw lossDiverged(l, epoch, batchNo, b, trainSet.sampleSize());
         }
         if (checkFinite) {
           checkGradients(params, l, epoch, batchNo);
@@ -310,6 +312,72 @@ public final class Trainer implements AutoCloseable {
     return history;
   }
 
+  /**
+   * One training step on one batch, for a training loop of one's own (a server that learns from each request's
+   * feedback, a schedule of one's own): exactly what {@link #fit} does for each of its batches. The model goes into
+   * training mode; the forward pass, the loss and the backward pass run on the trainer's threads (the batch split
+   * among them as in {@code fit}), the gradients are checked if {@code checkFinite} is on, the gradient hook or
+   * clipping runs, and the optimizer takes its step. Returns the batch's mean loss.
+   *
+   * <p>What belongs to epochs is {@code fit}'s alone: no augmentation, no learning-rate schedule (set the optimizer's
+   * rate between steps), no validation, early stopping or listeners. The first step of a batch size larger than any
+   * before makes the trainer's buffers for it; after that a step allocates nothing. Build the batch once over arrays
+   * of one's own ({@link Batch#ofLabels}, {@link Batch#ofTargets}) and refill them in place.
+   *
+   * @throws IllegalArgumentException if the batch's samples or targets are not the model's shape, or the loss needs
+   *     what the batch lacks (class labels, or targets)
+   * @throws TrainingDivergedException when the loss, or with {@code checkFinite} a gradient, is NaN or infinite;
+   *     its {@code epoch()} is 0 and its {@code batch()} the number of this step, from 1. The optimizer has not
+   *     stepped: the weights are those before the batch.
+   */
+  public double step(Batch batch) {
+    if (closed) {
+      throw new IllegalStateException("this trainer is closed");
+    }
+    int in = model.inputShape().size();
+    if (batch.shape().size() != in) {
+      throw new IllegalArgumentException("the batch's samples are " + batch.shape() + " (" + batch.shape().size()
+          + " values), " + model.name() + " takes " + model.inputShape() + " (" + in + ")");
+    }
+    int out = model.outputShape().size();
+    boolean useLabels = loss instanceof ClassLoss && batch.labels() != null;
+    if (!useLabels) {
+      if (batch.targets() == null) {
+        throw new IllegalArgumentException(loss.getClass().getSimpleName()
+            + " takes float targets, and the batch has only class labels: make it with Batch.ofTargets");
+      }
+      if (batch.targetWidth() != out) {
+        throw new IllegalArgumentException(
+            "the batch has " + batch.targetWidth() + " targets per sample, " + model.name() + " outputs " + out);
+      }
+    } else {
+      int[] labels = batch.labels();
+      for (int i = 0; i < batch.size(); i++) {
+        if (labels[i] >= out) {
+          throw new IllegalArgumentException(
+              "label " + i + " is class " + labels[i] + ", " + model.name() + " outputs only " + out);
+        }
+      }
+    }
+    BatchEngine eng = engine(batch.size());
+    model.train();
+    long number = ++steps;
+    int stepNo = (int) Math.min(number, Integer.MAX_VALUE);
+    double l = eng.train(batch, loss, useLabels);
+    if (!Double.isFinite(l)) {
+      throw lossDiverged(l, 0, stepNo, batch, in);
+    }
+    List<Parameter> params = model.parameters();
+    if (checkFinite) {
+      checkGradients(params, l, 0, stepNo);
+    }
+    if (gradientHook != null) {
+      gradientHook.apply(params);
+    }
+    eng.step(optimizer);
+    return l;
+  }
+
   /** The trainer's loss, accuracy and confusion matrix on {@code data}, in inference mode, using its threads. */
   public Evaluation evaluate(Dataset data) {
     if (closed) {
@@ -335,6 +403,7 @@ public final class Trainer implements AutoCloseable {
   private BatchEngine engine(int capacity) {
     if (engine == null || engine.capacity() < capacity) {
       engine = new BatchEngine(model, capacity, pool);
+      engine.seed(seed); // fit seeds it again at its start; step's dropout masks come from here
     }
     return engine;
   }
@@ -347,17 +416,17 @@ public final class Trainer implements AutoCloseable {
         if (!Float.isFinite(g[j])) {
           String layer = layerOf(p);
           throw new TrainingDivergedException(String.format(
-              "training diverged at epoch %d, batch %d: the gradient of %s (layer %s) is %s at index %d of shape %s,"
+              "training diverged %s: the gradient of %s (layer %s) is %s at index %d of shape %s,"
                   + " with a finite loss of %.6g; try a lower learning rate, gradient clipping"
                   + " (clipGradientNorm), or check this layer's inputs for extreme values",
-              epoch, batchNo, p.name(), layer, g[j], j, java.util.Arrays.toString(p.shape()), loss),
+              where(epoch, batchNo), p.name(), layer, g[j], j, java.util.Arrays.toString(p.shape()), loss),
               epoch, batchNo, p.name(), layer);
         }
       }
     }
   }
 
-  private TrainingDivergedException lossDiverged(double l, int epoch, int batchNo, Batch b, Dataset data) {
+  private TrainingDivergedException lossDiverged(double l, int epoch, int batchNo, Batch b, int w) {
     StringBuilder why = new StringBuilder();
     String name = null;
     String layer = null;
@@ -374,11 +443,10 @@ public final class Trainer implements AutoCloseable {
     }
     if (name == null) {
       float[] x = b.features();
-      int w = data.sampleSize();
       for (int k = 0; k < b.size() * w; k++) {
         if (!Float.isFinite(x[k])) {
-          why.append(String.format("; the input holds %s (sample %d of the data set, value %d)", x[k],
-              b.indices()[k / w], k % w));
+          why.append(String.format("; the input holds %s (sample %d of the %s, value %d)", x[k],
+              b.indices()[k / w], epoch == 0 ? "batch" : "data set", k % w));
           break;
         }
       }
@@ -387,8 +455,13 @@ public final class Trainer implements AutoCloseable {
       why.append("; the weights and inputs are finite: the outputs overflowed, or the targets do not suit the loss");
     }
     return new TrainingDivergedException(
-        "training diverged at epoch " + epoch + ", batch " + batchNo + ": the loss is " + l + why, epoch, batchNo,
+        "training diverged " + where(epoch, batchNo) + ": the loss is " + l + why, epoch, batchNo,
         name, layer);
+  }
+
+  /** Where training was: a batch of an epoch of {@link #fit}, or (epoch 0) a call of {@link #step}. */
+  private static String where(int epoch, int batchNo) {
+    return epoch == 0 ? "at step " + batchNo : "at epoch " + epoch + ", batch " + batchNo;
   }
 
   private String layerOf(Parameter p) {

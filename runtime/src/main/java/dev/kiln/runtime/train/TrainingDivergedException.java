@@ -1,7 +1,7 @@
 package dev.kiln.runtime.train;
 
 /**
- * Training produced a NaN or infinite loss or gradient. The message says where (epoch, batch), what (the loss, or
+ * Training produced a NaN or infinite loss or gradient. The message says where (epoch and batch, or step), what (the loss, or
  * the first parameter in state order whose gradient is not finite, with its layer and index) and what to try. The
  * model is left as it was when the problem was found, before the optimizer step that would have spread it.
  */
@@ -20,12 +20,12 @@ public final class TrainingDivergedException extends ArithmeticException {
     this.layerName = layerName;
   }
 
-  /** The epoch, from 1. */
+  /** The epoch, from 1; 0 where the batch was one of {@code Trainer.step}'s. */
   public int epoch() {
     return epoch;
   }
 
-  /** The batch within the epoch, from 1. */
+  /** The batch within the epoch, from 1; for {@code Trainer.step}, the number of the step, from 1. */
   public int batch() {
     return batch;
   }

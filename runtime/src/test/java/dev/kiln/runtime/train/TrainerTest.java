@@ -560,7 +560,7 @@ class TrainerTest {
     assertThat(last[7]).isEqualTo(0.1);
   }
 
-  private static List<Thread> workers() {
+  static List<Thread> workers() {
     List<Thread> out = new ArrayList<>();
     for (Thread t : Thread.getAllStackTraces().keySet()) {
       if (t.getName().startsWith("kiln-train-") && t.isAlive()) {
@@ -593,7 +593,7 @@ class TrainerTest {
   }
 
   /** Bytes allocated so far by the current thread and the trainer's workers. */
-  private static long allocated(List<Thread> threads) {
+  static long allocated(List<Thread> threads) {
     com.sun.management.ThreadMXBean mx =
         (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
     long sum = 0;
