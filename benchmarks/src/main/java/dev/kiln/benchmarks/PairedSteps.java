@@ -14,10 +14,12 @@ import java.util.Locale;
  * configuration). After each round the tool reads the {@link HostProbe} on two threads of its own, and it reports
  * each configuration's median over the rounds in each state and the median of its per-round ratio to the first.
  *
- * <p>Usage: {@code java -cp benchmarks/target/kiln-benchmarks.jar dev.kiln.benchmarks.PairedSteps mlp
- * none@2,auto@2,auto@1 30}: the net, then configurations as {@code firstLayerSplit@threads} (see
- * {@link KilnBench#firstLayerSplit}), then the rounds. Add {@code --add-modules jdk.incubator.vector
- * -Dkiln.vector=true} before {@code -cp} for the Vector API kernels.
+ * <p>Usage: {@code java -cp benchmarks/target/kiln-benchmarks.jar dev.kiln.benchmarks.PairedSteps mlp 2,1 30}: the
+ * net, then configurations as thread counts, then the rounds; {@code 2,1} gives the 2-thread step's time over the
+ * 1-thread step's in each state, the inverse of the scaling target's ratio. Add {@code --add-modules
+ * jdk.incubator.vector -Dkiln.vector=true} before {@code -cp} for the Vector API kernels. (Before the benchmark ran
+ * {@code Trainer.step} it kept a copy of the trainer's step with a switch for how the MLP's first layer was split,
+ * and this tool compared those splits; the figures {@code docs/performance.md} quotes from it came from that copy.)
  */
 public final class PairedSteps {
   /** Each configuration's burst per round. */
@@ -34,18 +36,16 @@ public final class PairedSteps {
 
   public static void main(String[] args) {
     if (args.length != 3) {
-      throw new IllegalArgumentException("usage: PairedSteps NET SPLIT@THREADS,... ROUNDS");
+      throw new IllegalArgumentException("usage: PairedSteps NET THREADS,... ROUNDS");
     }
     String net = args[0];
     String[] configs = args[1].split(",");
     int rounds = Integer.parseInt(args[2]);
     KilnBench[] benches = new KilnBench[configs.length];
     for (int i = 0; i < configs.length; i++) {
-      String[] c = configs[i].split("@");
       benches[i] = new KilnBench();
       benches[i].net = net;
-      benches[i].firstLayerSplit = c[0];
-      benches[i].threads = Integer.parseInt(c[1]);
+      benches[i].threads = Integer.parseInt(configs[i]);
       benches[i].setUp();
     }
     try (Team probeTeam = new Team(2)) {
