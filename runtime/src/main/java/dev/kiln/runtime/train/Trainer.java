@@ -7,6 +7,7 @@ import dev.kiln.runtime.data.Augmentation;
 import dev.kiln.runtime.data.Batch;
 import dev.kiln.runtime.data.BatchIterator;
 import dev.kiln.runtime.data.Dataset;
+import dev.kiln.runtime.kernel.Elementwise;
 import dev.kiln.runtime.layer.Layer;
 import dev.kiln.runtime.loss.ClassLoss;
 import dev.kiln.runtime.loss.Loss;
@@ -85,6 +86,8 @@ public final class Trainer implements AutoCloseable {
   private final TrainingListener[] listeners;
   private final WorkerPool pool;
   private BatchEngine engine;
+  /** Scratch of {@link #checkGradients} (see {@link Elementwise#firstNonFinite}). */
+  private final float[] finiteScratch = new float[Elementwise.FINITE_CHUNK];
   /** Calls of {@link #step} so far, for the diverged exception's step number. */
   private long steps;
   private boolean closed;
@@ -412,19 +415,19 @@ public final class Trainer implements AutoCloseable {
     for (int i = 0; i < params.size(); i++) {
       Parameter p = params.get(i);
       float[] g = p.grad();
-      for (int j = 0; j < g.length; j++) {
-        if (!Float.isFinite(g[j])) {
-          String layer = layerOf(p);
-          throw new TrainingDivergedException(String.format(
-              "training diverged %s: the gradient of %s (layer %s) is %s at index %d of shape %s,"
-                  + " with a finite loss of %.6g; try a lower learning rate, gradient clipping"
-                  + " (clipGradientNorm), or check this layer's inputs for extreme values",
-              where(epoch, batchNo), p.name(), layer, g[j], j, java.util.Arrays.toString(p.shape()), loss),
-              epoch, batchNo, p.name(), layer);
-        }
+      int j = Elementwise.firstNonFinite(g, finiteScratch);
+      if (j >= 0) {
+        String layer = layerOf(p);
+        throw new TrainingDivergedException(String.format(
+            "training diverged %s: the gradient of %s (layer %s) is %s at index %d of shape %s,"
+                + " with a finite loss of %.6g; try a lower learning rate, gradient clipping"
+                + " (clipGradientNorm), or check this layer's inputs for extreme values",
+            where(epoch, batchNo), p.name(), layer, g[j], j, java.util.Arrays.toString(p.shape()), loss),
+            epoch, batchNo, p.name(), layer);
       }
     }
   }
+
 
   private TrainingDivergedException lossDiverged(double l, int epoch, int batchNo, Batch b, int w) {
     StringBuilder why = new StringBuilder();
