@@ -23,9 +23,13 @@ public final class Elementwise {
    * that holds a non-finite value is scanned value by value, for the index.
    */
   public static int firstNonFinite(float[] values, float[] scratch) {
-    int n = values.length;
-    for (int base = 0; base < n; base += FINITE_CHUNK) {
-      int len = Math.min(FINITE_CHUNK, n - base);
+    return firstNonFinite(values, 0, values.length, scratch);
+  }
+
+  /** As {@link #firstNonFinite(float[], float[])} over {@code values[from, to)}: an index in that range, or -1. */
+  public static int firstNonFinite(float[] values, int from, int to, float[] scratch) {
+    for (int base = from; base < to; base += FINITE_CHUNK) {
+      int len = Math.min(FINITE_CHUNK, to - base);
       System.arraycopy(values, base, scratch, 0, len);
       for (int i = 0; i < len; i++) {
         scratch[i] = scratch[i] - scratch[i];

@@ -7,6 +7,7 @@ import dev.kiln.runtime.Workspace;
 import dev.kiln.runtime.data.Batch;
 import dev.kiln.runtime.data.BatchIterator;
 import dev.kiln.runtime.data.Dataset;
+import dev.kiln.runtime.kernel.Elementwise;
 import dev.kiln.runtime.loss.ClassLoss;
 import dev.kiln.runtime.loss.Loss;
 import dev.kiln.runtime.metrics.ConfusionMatrix;
@@ -65,6 +66,15 @@ final class BatchEngine {
   private final double[] lossSum;
   private final int[] correct;
   private final float[][] modelGrads;
+  /**
+   * Whether {@link #train} looks for NaN and infinite gradients, and where each thread found the first in its slice
+   * of each parameter's gradient ({@code [thread][parameter]}, -1 for none). Each thread checks the slices it has
+   * just reduced or set, still in its own cache; on one thread the caller checks everything. The trainer reads the
+   * first of them ({@link #firstNonFinite}).
+   */
+  private final boolean checkFinite;
+  private final int[][] nonFinite;
+  private final float[][] finiteScratch;
   private final IntConsumer shardTask = this::shard;
   private final IntConsumer reduceTask = this::reduce;
   private final IntConsumer stepTask = this::stepPart;
@@ -93,8 +103,9 @@ final class BatchEngine {
    * @param capacity the largest batch
    * @param pool null (or of size 1) for single-threaded work
    */
-  BatchEngine(Model model, int capacity, WorkerPool pool) {
+  BatchEngine(Model model, int capacity, WorkerPool pool, boolean checkFinite) {
     this.model = model;
+    this.checkFinite = checkFinite;
     this.capacity = capacity;
     this.shards = pool == null ? 1 : Math.min(pool.size(), capacity);
     this.pool = shards > 1 ? pool : null;
@@ -130,6 +141,8 @@ final class BatchEngine {
       }
     }
     List<Parameter> params = model.parameters();
+    nonFinite = new int[shards][params.size()];
+    finiteScratch = checkFinite ? new float[shards][Elementwise.FINITE_CHUNK] : null;
     modelGrads = new float[params.size()][];
     for (int i = 0; i < modelGrads.length; i++) {
       modelGrads[i] = params.get(i).grad();
@@ -153,7 +166,8 @@ final class BatchEngine {
 
   /**
    * Forward, loss and backward of one batch in the model's current mode. Afterwards the model's parameter gradients
-   * hold exactly this batch's gradient (they are overwritten, not added to).
+   * hold exactly this batch's gradient (they are overwritten, not added to), checked for NaN and infinities if this
+   * engine checks them ({@link #firstNonFinite}).
    *
    * @param useLabels whether {@code loss} (then a {@link ClassLoss}) takes the batch's labels rather than targets
    * @return the batch's mean loss
@@ -170,9 +184,36 @@ final class BatchEngine {
       run(shardTask);
       if (shards > 1) {
         run(reduceTask);
+      } else if (checkFinite) {
+        checkSlices(0);
       }
     }
     return totalLoss();
+  }
+
+  /**
+   * The first index at which parameter {@code i}'s gradient is NaN or infinite after the last {@link #train}, or -1;
+   * always -1 where this engine does not check.
+   */
+  int firstNonFinite(int i) {
+    int first = -1;
+    for (int t = 0; t < shards && checkFinite; t++) {
+      int j = nonFinite[t][i];
+      if (j >= 0 && (first < 0 || j < first)) {
+        first = j;
+      }
+    }
+    return first;
+  }
+
+  /** Thread {@code t}'s slices of every gradient (as {@link #reduce} slices them) checked for non-finite values. */
+  private void checkSlices(int t) {
+    for (int i = 0; i < modelGrads.length; i++) {
+      float[] g = modelGrads[i];
+      int from = (int) ((long) t * g.length / shards);
+      int to = (int) ((long) (t + 1) * g.length / shards);
+      nonFinite[t][i] = Elementwise.firstNonFinite(g, from, to, finiteScratch[t]);
+    }
   }
 
   /** Thread {@code t}'s share of the split first layer's outputs, for the whole batch. */
@@ -411,6 +452,9 @@ final class BatchEngine {
           dst[j] += src[j];
         }
       }
+    }
+    if (checkFinite && training) {
+      checkSlices(t); // a split layer's rows too: this thread has just set the same slice of them
     }
   }
 }

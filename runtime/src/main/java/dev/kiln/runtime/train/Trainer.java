@@ -7,7 +7,6 @@ import dev.kiln.runtime.data.Augmentation;
 import dev.kiln.runtime.data.Batch;
 import dev.kiln.runtime.data.BatchIterator;
 import dev.kiln.runtime.data.Dataset;
-import dev.kiln.runtime.kernel.Elementwise;
 import dev.kiln.runtime.layer.Layer;
 import dev.kiln.runtime.loss.ClassLoss;
 import dev.kiln.runtime.loss.Loss;
@@ -86,8 +85,6 @@ public final class Trainer implements AutoCloseable {
   private final TrainingListener[] listeners;
   private final WorkerPool pool;
   private BatchEngine engine;
-  /** Scratch of {@link #checkGradients} (see {@link Elementwise#firstNonFinite}). */
-  private final float[] finiteScratch = new float[Elementwise.FINITE_CHUNK];
   /** Calls of {@link #step} so far, for the diverged exception's step number. */
   private long steps;
   private boolean closed;
@@ -231,7 +228,7 @@ public final class Trainer implements AutoCloseable {
           throw lossDiverged(l, epoch, batchNo, b, trainSet.sampleSize());
         }
         if (checkFinite) {
-          checkGradients(params, l, epoch, batchNo);
+          checkGradients(eng, params, l, epoch, batchNo);
         }
         if (gradientHook != null) {
           gradientHook.apply(params);
@@ -372,7 +369,7 @@ public final class Trainer implements AutoCloseable {
     }
     List<Parameter> params = model.parameters();
     if (checkFinite) {
-      checkGradients(params, l, 0, stepNo);
+      checkGradients(eng, params, l, 0, stepNo);
     }
     if (gradientHook != null) {
       gradientHook.apply(params);
@@ -405,17 +402,18 @@ public final class Trainer implements AutoCloseable {
   /** An engine for batches up to {@code capacity}, reused while it is large enough. */
   private BatchEngine engine(int capacity) {
     if (engine == null || engine.capacity() < capacity) {
-      engine = new BatchEngine(model, capacity, pool);
+      engine = new BatchEngine(model, capacity, pool, checkFinite);
       engine.seed(seed); // fit seeds it again at its start; step's dropout masks come from here
     }
     return engine;
   }
 
-  private void checkGradients(List<Parameter> params, double loss, int epoch, int batchNo) {
+  /** Reports the first non-finite gradient the engine found in the batch just trained, in parameter order. */
+  private void checkGradients(BatchEngine eng, List<Parameter> params, double loss, int epoch, int batchNo) {
     for (int i = 0; i < params.size(); i++) {
       Parameter p = params.get(i);
       float[] g = p.grad();
-      int j = Elementwise.firstNonFinite(g, finiteScratch);
+      int j = eng.firstNonFinite(i);
       if (j >= 0) {
         String layer = layerOf(p);
         throw new TrainingDivergedException(String.format(

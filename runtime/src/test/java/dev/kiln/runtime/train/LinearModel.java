@@ -18,6 +18,9 @@ final class LinearModel extends Model {
   private final int out;
   /** When set, the backward pass writes NaN into this parameter's gradient, to test divergence reports. */
   volatile String poisonGradient;
+  /** Where in that gradient the NaN goes (an index from the end when negative); what goes there. */
+  volatile int poisonIndex;
+  volatile float poisonValue = Float.NaN;
   /** Whether training may split the layer by outputs ({@link #splitUnits}), and its forward pass too. */
   private final boolean splittable;
   private final boolean splitsForward;
@@ -183,7 +186,8 @@ final class LinearModel extends Model {
     }
     String poison = poisonGradient;
     if (poison != null) {
-      grads[poison.equals("fc.weight") ? 0 : 1][0] = Float.NaN;
+      float[] target = grads[poison.equals("fc.weight") ? 0 : 1];
+      target[poisonIndex >= 0 ? poisonIndex : target.length + poisonIndex] = poisonValue;
     }
   }
 }

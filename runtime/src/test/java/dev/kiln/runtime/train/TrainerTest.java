@@ -362,6 +362,27 @@ class TrainerTest {
     }
   }
 
+  /**
+   * On several threads each checks its own slices of the gradients; the report is still the first non-finite value in
+   * parameter order, here in the last thread's slice of the weight (LinearModel(2, 3): 6 weights, slices of 2 or 3).
+   */
+  @Test
+  void nonFiniteGradientInAnotherThreadsSliceIsFound() {
+    for (int threads : new int[] {1, 2, 3}) {
+      for (float value : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
+        LinearModel m = new LinearModel(2, 3, 4);
+        m.poisonGradient = "fc.weight";
+        m.poisonIndex = -1;
+        m.poisonValue = value;
+        try (Trainer t = trainer(m, 0.1).epochs(1).batchSize(8).threads(threads).build()) {
+          TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> t.fit(blobs(40, 1)));
+          assertThat(e.parameterName()).isEqualTo("fc.weight");
+          assertThat(e).hasMessageThat().contains("is " + value + " at index 5 of shape [3, 2]");
+        }
+      }
+    }
+  }
+
   @Test
   void nonFiniteLossNamesTheInput() {
     Dataset good = blobs(20, 2);
