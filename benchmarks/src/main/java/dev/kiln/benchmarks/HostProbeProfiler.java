@@ -26,7 +26,7 @@ import org.openjdk.jmh.runner.IterationType;
  * their threads spinning between calls (OpenMP for up to 200 ms), which would share the CPUs with the probe.
  */
 public final class HostProbeProfiler implements InternalProfiler {
-  /** Lets the benchmark's workers finish spinning (the runtime's WorkerPool spins 100 µs) and park before the probe runs. */
+  /** Lets the benchmark's workers (the runtime's WorkerPool, which spins 100 µs) park before the probe runs. */
   private static final long SETTLE_NANOS = 1_000_000;
 
   private HostProbe probe;
