@@ -1,9 +1,10 @@
 package dev.kiln.runtime.train;
 
 /**
- * Training produced a NaN or infinite loss or gradient. The message says where (epoch and batch, or step), what (the loss, or
- * the first parameter in state order whose gradient is not finite, with its layer and index) and what to try. The
- * model is left as it was when the problem was found, before the optimizer step that would have spread it.
+ * Training produced a NaN or infinite loss or gradient. The message says where (epoch and batch, or step), what
+ * (the loss, or the first parameter in state order whose gradient is not finite, with its layer and index) and what
+ * to try. The model is left as it was when the problem was found, before the optimizer step that would have spread
+ * it.
  */
 public final class TrainingDivergedException extends ArithmeticException {
   private static final long serialVersionUID = 1L;
