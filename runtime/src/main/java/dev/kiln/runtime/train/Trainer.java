@@ -353,9 +353,9 @@ public final class Trainer implements AutoCloseable {
     } else {
       int[] labels = batch.labels();
       for (int i = 0; i < batch.size(); i++) {
-        if (labels[i] >= out) {
+        if (labels[i] < 0 || labels[i] >= out) { // checked on every step: the caller refills the array in place
           throw new IllegalArgumentException(
-              "label " + i + " is class " + labels[i] + ", " + model.name() + " outputs only " + out);
+              "label " + i + " is class " + labels[i] + ", " + model.name() + " outputs classes 0 to " + (out - 1));
         }
       }
     }

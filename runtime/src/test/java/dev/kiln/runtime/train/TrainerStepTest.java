@@ -117,7 +117,13 @@ class TrainerStepTest {
       assertThat(shape).hasMessageThat().contains("Linear takes");
       IllegalArgumentException label = assertThrows(IllegalArgumentException.class,
           () -> t.step(Batch.ofLabels(Shape.of(2), new float[4], new int[] {0, 3})));
-      assertThat(label).hasMessageThat().contains("label 1 is class 3");
+      assertThat(label).hasMessageThat().contains("label 1 is class 3, Linear outputs classes 0 to 2");
+      // A batch made with valid labels and refilled with a bad one is refused at the step, not half-trained.
+      int[] labels = {0, 1};
+      Batch refilled = Batch.ofLabels(Shape.of(2), new float[4], labels);
+      labels[0] = -1;
+      IllegalArgumentException negative = assertThrows(IllegalArgumentException.class, () -> t.step(refilled));
+      assertThat(negative).hasMessageThat().contains("label 0 is class -1");
     }
     try (Trainer t = Trainer.builder(m).loss(new MeanSquaredError()).optimizer(new SGD(m.parameters(), 0.1))
         .build()) {
