@@ -206,12 +206,12 @@ final class BatchEngine {
     return first;
   }
 
-  /** Thread {@code t}'s slices of every gradient (as {@link #reduce} slices them) checked for non-finite values. */
+  /** Thread {@code t}'s slices of every gradient (those {@link #reduce} gives it) checked for non-finite values. */
   private void checkSlices(int t) {
     for (int i = 0; i < modelGrads.length; i++) {
       float[] g = modelGrads[i];
-      int from = (int) ((long) t * g.length / shards);
-      int to = (int) ((long) (t + 1) * g.length / shards);
+      int from = sliceStart(g.length, t);
+      int to = sliceStart(g.length, t + 1);
       nonFinite[t][i] = Elementwise.firstNonFinite(g, from, to, finiteScratch[t]);
     }
   }
@@ -219,21 +219,24 @@ final class BatchEngine {
   /** Thread {@code t}'s share of the split first layer's outputs, for the whole batch. */
   private void splitForward(int t) {
     if (t < shards) {
-      model.splitForward(ws[t], batch.features(), n, splitOutputs, splitStart(t), splitStart(t + 1));
+      model.splitForward(ws[t], batch.features(), n, splitOutputs, sliceStart(splitUnits, t), sliceStart(splitUnits, t + 1));
     }
   }
 
   /** Thread {@code t}'s rows of the split layer's weight gradient, then its slice of the other gradients. */
   private void splitGradient(int t) {
     if (t < shards) {
-      model.splitWeightGradient(ws[t], batch.features(), splitGradients, n, splitStart(t), splitStart(t + 1));
+      model.splitWeightGradient(ws[t], batch.features(), splitGradients, n, sliceStart(splitUnits, t), sliceStart(splitUnits, t + 1));
       reduce(t);
     }
   }
 
-  /** Where thread {@code t}'s share of the split layer's outputs starts (as {@link Model#repackPart} splits rows). */
-  private int splitStart(int t) {
-    return (int) ((long) t * splitUnits / shards);
+  /**
+   * Where thread {@code t}'s share of {@code length} things starts: its samples of a batch, its slice of a gradient
+   * to reduce and check, its outputs of a split layer (as {@link Model#repackPart} splits rows).
+   */
+  private int sliceStart(int length, int t) {
+    return (int) ((long) t * length / shards);
   }
 
   /**
@@ -364,8 +367,8 @@ final class BatchEngine {
     if (t >= shards) {
       return; // the pool may be larger than a small batch's shard count
     }
-    int from = (int) ((long) t * n / shards);
-    int to = (int) ((long) (t + 1) * n / shards);
+    int from = sliceStart(n, t);
+    int to = sliceStart(n, t + 1);
     int m = to - from;
     active[t] = m > 0;
     lossSum[t] = 0;
@@ -438,8 +441,8 @@ final class BatchEngine {
     // A split layer's gradients are whole already (splitGradient).
     for (int i = splitUnits > 0 ? splitParameters : 0; i < modelGrads.length; i++) {
       float[] dst = modelGrads[i];
-      int from = (int) ((long) t * dst.length / shards);
-      int to = (int) ((long) (t + 1) * dst.length / shards);
+      int from = sliceStart(dst.length, t);
+      int to = sliceStart(dst.length, t + 1);
       if (from == to) {
         continue;
       }
