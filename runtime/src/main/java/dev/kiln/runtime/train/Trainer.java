@@ -203,7 +203,6 @@ public final class Trainer implements AutoCloseable {
     int sinceBest = 0;
     boolean stopped = false;
     long start = System.nanoTime();
-    List<Parameter> params = model.parameters();
 
     for (int epoch = 1; epoch <= epochs; epoch++) {
       long epochStart = System.nanoTime();
@@ -223,16 +222,7 @@ public final class Trainer implements AutoCloseable {
         if (augmentation != null) {
           augmentation.apply(b.features(), b.size(), trainSet.shape(), augRng);
         }
-        double l = eng.train(b, loss, useLabels);
-        if (!Double.isFinite(l)) {
-          throw lossDiverged(l, epoch, batchNo, b, trainSet.sampleSize());
-        }
-        if (checkFinite) {
-          checkGradients(eng, params, l, epoch, batchNo);
-        }
-        if (gradientHook != null) {
-          gradientHook.apply(params);
-        }
+        double l = learn(eng, b, useLabels, epoch, batchNo);
         if (schedule != null) {
           schedule.apply(optimizer, epoch - 1, step, baseRate);
         }
@@ -361,19 +351,8 @@ public final class Trainer implements AutoCloseable {
     }
     BatchEngine eng = engine(batch.size());
     model.train();
-    long number = ++steps;
-    int stepNo = (int) Math.min(number, Integer.MAX_VALUE);
-    double l = eng.train(batch, loss, useLabels);
-    if (!Double.isFinite(l)) {
-      throw lossDiverged(l, 0, stepNo, batch, in);
-    }
-    List<Parameter> params = model.parameters();
-    if (checkFinite) {
-      checkGradients(eng, params, l, 0, stepNo);
-    }
-    if (gradientHook != null) {
-      gradientHook.apply(params);
-    }
+    steps++;
+    double l = learn(eng, batch, useLabels, 0, (int) Math.min(steps, Integer.MAX_VALUE));
     eng.step(optimizer);
     return l;
   }
@@ -408,6 +387,27 @@ public final class Trainer implements AutoCloseable {
     return engine;
   }
 
+  /**
+   * What {@link #fit} and {@link #step} do with a batch before the optimizer's step: forward, loss and backward, the
+   * loss and (with {@code checkFinite}) the gradients checked, the gradient hook. Returns the batch's mean loss.
+   *
+   * @param epoch from 1 in {@code fit}; 0 for {@code step}, whose {@code batchNo} is then the step's number
+   */
+  private double learn(BatchEngine eng, Batch b, boolean useLabels, int epoch, int batchNo) {
+    double l = eng.train(b, loss, useLabels);
+    if (!Double.isFinite(l)) {
+      throw lossDiverged(l, epoch, batchNo, b);
+    }
+    List<Parameter> params = model.parameters();
+    if (checkFinite) {
+      checkGradients(eng, params, l, epoch, batchNo);
+    }
+    if (gradientHook != null) {
+      gradientHook.apply(params);
+    }
+    return l;
+  }
+
   /** Reports the first non-finite gradient the engine found in the batch just trained, in parameter order. */
   private void checkGradients(BatchEngine eng, List<Parameter> params, double loss, int epoch, int batchNo) {
     for (int i = 0; i < params.size(); i++) {
@@ -426,8 +426,7 @@ public final class Trainer implements AutoCloseable {
     }
   }
 
-
-  private TrainingDivergedException lossDiverged(double l, int epoch, int batchNo, Batch b, int w) {
+  private TrainingDivergedException lossDiverged(double l, int epoch, int batchNo, Batch b) {
     StringBuilder why = new StringBuilder();
     String name = null;
     String layer = null;
@@ -444,6 +443,7 @@ public final class Trainer implements AutoCloseable {
     }
     if (name == null) {
       float[] x = b.features();
+      int w = b.shape().size();
       for (int k = 0; k < b.size() * w; k++) {
         if (!Float.isFinite(x[k])) {
           why.append(String.format("; the input holds %s (sample %d of the %s, value %d)", x[k],
