@@ -14,19 +14,14 @@ public final class Elementwise {
   private static final float[] ZEROS = new float[FINITE_CHUNK];
 
   /**
-   * The index of the first NaN or infinite value in {@code values}, or -1 if every value is finite; {@code scratch}
-   * ({@link #FINITE_CHUNK} floats) is overwritten. A training step checks every gradient with this, so it must be
-   * cheap: a scalar test per value (C2 keeps {@code Float.isFinite} in a loop scalar, and a branch per value) took
-   * 57 µs over the MLP's 235,146 gradients. Here each chunk is copied into the scratch, turned into {@code x - x} in
-   * place (+0 for every finite {@code x}, NaN otherwise; a loop C2 vectorises, its arrays indexed from 0 alike) and
-   * compared with zeros by {@code Arrays.mismatch} (vectorised by the JDK): 21 µs (scratch harness). Only a chunk
-   * that holds a non-finite value is scanned value by value, for the index.
+   * The index of the first NaN or infinite value in {@code values[from, to)}, or -1 if every value there is finite;
+   * {@code scratch} ({@link #FINITE_CHUNK} floats) is overwritten. A training step checks every gradient with this
+   * (each thread its slices), so it must be cheap: a scalar test per value (C2 keeps {@code Float.isFinite} in a loop
+   * scalar, and a branch per value) took 57 µs over the MLP's 235,146 gradients. Here each chunk is copied into the
+   * scratch, turned into {@code x - x} in place (+0 for every finite {@code x}, NaN otherwise; a loop C2 vectorises,
+   * its arrays indexed from 0 alike) and compared with zeros by {@code Arrays.mismatch} (vectorised by the JDK): 21
+   * µs (scratch harness). Only a chunk that holds a non-finite value is scanned value by value, for the index.
    */
-  public static int firstNonFinite(float[] values, float[] scratch) {
-    return firstNonFinite(values, 0, values.length, scratch);
-  }
-
-  /** As {@link #firstNonFinite(float[], float[])} over {@code values[from, to)}: an index in that range, or -1. */
   public static int firstNonFinite(float[] values, int from, int to, float[] scratch) {
     for (int base = from; base < to; base += FINITE_CHUNK) {
       int len = Math.min(FINITE_CHUNK, to - base);

@@ -4,7 +4,10 @@ import static com.google.common.truth.Truth.assertWithMessage;
 
 import org.junit.jupiter.api.Test;
 
-/** {@link Elementwise#firstNonFinite}: the first NaN or infinity wherever it lies, and none among finite values. */
+/**
+ * {@link Elementwise#firstNonFinite}: the first NaN or infinity wherever it lies, none among finite values, and only
+ * within the slice asked for.
+ */
 class ElementwiseTest {
   private static final int CHUNK = Elementwise.FINITE_CHUNK;
   private static final float[] SPECIALS = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
@@ -30,7 +33,7 @@ class ElementwiseTest {
   void findsTheFirstNonFiniteValueInAnyChunk() {
     float[] scratch = new float[CHUNK];
     for (int n : new int[] {1, 7, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 5}) {
-      assertWithMessage("n %s, all finite", n).that(Elementwise.firstNonFinite(finite(n), scratch)).isEqualTo(-1);
+      assertWithMessage("n %s, all finite", n).that(Elementwise.firstNonFinite(finite(n), 0, n, scratch)).isEqualTo(-1);
       // A chunk's first and last place, the next chunk's first, the last partial chunk's last.
       for (int at : new int[] {0, CHUNK - 1, CHUNK, n - 1}) {
         if (at >= n) {
@@ -39,11 +42,20 @@ class ElementwiseTest {
         for (float special : SPECIALS) {
           float[] values = finite(n);
           values[at] = special;
-          assertWithMessage("n %s, %s at %s", n, special, at).that(Elementwise.firstNonFinite(values, scratch))
+          assertWithMessage("n %s, %s at %s", n, special, at).that(Elementwise.firstNonFinite(values, 0, n, scratch))
               .isEqualTo(at);
           values[n - 1] = Float.NaN; // a later one does not hide the first
           assertWithMessage("n %s, %s at %s and NaN last", n, special, at)
-              .that(Elementwise.firstNonFinite(values, scratch)).isEqualTo(at);
+              .that(Elementwise.firstNonFinite(values, 0, n, scratch)).isEqualTo(at);
+          // A slice sees only its own values, as a thread checking its share of a gradient does.
+          assertWithMessage("n %s, %s at %s, the slice before it", n, special, at)
+              .that(Elementwise.firstNonFinite(values, 0, at, scratch)).isEqualTo(-1);
+          if (at + 1 < n - 1) {
+            assertWithMessage("n %s, %s at %s, the slice after it", n, special, at)
+                .that(Elementwise.firstNonFinite(values, at + 1, n - 1, scratch)).isEqualTo(-1);
+            assertWithMessage("n %s, the slice from %s to the end", n, at + 1)
+                .that(Elementwise.firstNonFinite(values, at + 1, n, scratch)).isEqualTo(n - 1);
+          }
         }
       }
     }
