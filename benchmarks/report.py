@@ -156,6 +156,67 @@ def folding(get):
     return "\n".join(rows)
 
 
+# RowUpdateBench: each benchmark's multiply-adds per operation (16 weight rows; see its javadoc) and its loop's name.
+ROW_UPDATES = [
+    ("eightIntoOne256", 16 * 256, "eight weight rows into one accumulator row", 256),
+    ("twoIntoFour256", 4 * 16 * 256, "two weight rows into four accumulator rows", 256),
+    ("eightIntoOne100", 16 * 100, "eight weight rows into one accumulator row", 100),
+    ("twoIntoFour100", 4 * 16 * 100, "two weight rows into four accumulator rows", 100),
+]
+# Multiply-adds per image of the reference nets: the MLP's three layers; LeNet-5's two convolutions (6 filters of 25
+# taps at 28 x 28 positions, 16 of 150 at 10 x 10) and three dense layers.
+NET_MACS = {"mlp": 784 * 256 + 256 * 128 + 128 * 10,
+            "lenet5": 6 * 25 * 28 * 28 + 16 * 150 * 10 * 10 + 400 * 120 + 120 * 84 + 84 * 10}
+
+
+def load_row_updates(path):
+    """{(method, shift): picoseconds per multiply-add} from RowUpdateBench's runs in JMH's JSON."""
+    with open(path) as f:
+        runs = json.load(f)
+    macs = {name: m for name, m, _, _ in ROW_UPDATES}
+    out = {}
+    for run in runs:
+        cls, method = run["benchmark"].split(".")[-2:]
+        if cls != "RowUpdateBench" or method not in macs:
+            continue
+        metric = run["primaryMetric"]
+        ns = metric["score"] * TO_US[metric["scoreUnit"]] * 1000
+        out[(method, int(run.get("params", {}).get("shift", 0)))] = 1000 * ns / macs[method]
+    return out
+
+
+def ceiling(get, row_updates):
+    """The section on the default build's loops alone beside whole networks, or "" when RowUpdateBench did not run."""
+    if not row_updates:
+        return ""
+    shifts = sorted({shift for _, shift in row_updates})
+    rows = ["**The default build's loops alone** (`RowUpdateBench`: C2's vectorised row updates in the two shapes the "
+            "generated kernels use, every row in L1; picoseconds per multiply-add, lower is better). Shift: bytes "
+            "between where the weight rows and the accumulator rows start within a 64-byte cache line (0: on the "
+            "same place, as far as plain Java can arrange it; see the benchmark's javadoc).", "",
+            "| loop | row length | " + " | ".join(f"shift {s}" for s in shifts) + " |",
+            "|---|---:|" + "---:|" * len(shifts)]
+    for method, _, name, length in ROW_UPDATES:
+        cells = [row_updates.get((method, s)) for s in shifts]
+        if all(c is None for c in cells):
+            continue
+        rows.append(f"| {name} | {length} | " + " | ".join("—" if c is None else f"{c:.1f}" for c in cells) + " |")
+    whole = []
+    for net, net_name in NETS:
+        cells = []
+        for lib, lib_name in LIBS:
+            r = get(lib, net, "throughput", 1)
+            if r:
+                cells.append(f"{lib_name} {1e6 * r['us'] / (64 * NET_MACS[net]):.1f}")
+        if cells:
+            whole.append(f"{net_name} ({NET_MACS[net]:,} a sample): " + ", ".join(cells))
+    if whole:
+        rows += ["", "Whole networks at batch 64 on one thread, in picoseconds per multiply-add (the time of a batch "
+                 "over 64 times the net's multiply-adds; everything else a pass does counts too): "
+                 + "; ".join(whole) + "."]
+    return "\n".join(rows)
+
+
 def load_alloc(path):
     if not path or not os.path.exists(path):
         return {}
@@ -295,6 +356,10 @@ def build(args):
     fold_section = folding(get)
     if fold_section:
         w(fold_section)
+        w("")
+    ceiling_section = ceiling(get, load_row_updates(args.jmh))
+    if ceiling_section:
+        w(ceiling_section)
         w("")
     w(allocations(res, (alloc, alloc_vector, alloc_tuned)))
     return "\n".join(lines).rstrip() + "\n"

@@ -32,6 +32,7 @@
  * src/peers/java} and build only with the Maven profile {@code peers}, which also downloads the peers and makes the
  * runnable {@code target/kiln-benchmarks.jar}. {@code benchmarks/run.sh} builds, runs and reports. {@link
  * PairedSteps} compares configurations of the training step in one JVM, round by round, where the host's states would
- * confound separate runs.
+ * confound separate runs. {@link RowUpdateBench} times no network: the default build's two product loops alone, the
+ * ceiling under its figures.
  */
 package dev.kiln.benchmarks;
