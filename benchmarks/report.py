@@ -113,7 +113,7 @@ def host_section(get):
     """The host probe's figures beside each 2-thread Kiln cell, or "" when no probe ran."""
     rows = ["**The host during Kiln's 2-thread cells** (`HostProbeProfiler`, before and after each measured iteration: the "
             "time for one thread to read a buffer the other has just written over the time to read its own, about "
-            f"1.3-1.8 when the host's two virtual CPUs are close and 2.2-4.8 when it has placed them apart). An iteration "
+            f"1.3-1.8 when the host's two virtual CPUs are close and 2.2-6.4 when it has placed them apart). An iteration "
             f"counts as slow-state when either figure is {HOST_SLOW} or more; the training step's data-parallel "
             "passes move data between the threads every step, and ran up to 1.7 times as long in that state.", "",
             "| configuration | net | operation | iterations: time (probe before / after) | slow-state iterations "
