@@ -38,9 +38,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * multiply-add.
  *
  * <p>{@code shift}: how many bytes past the weight rows' place in a 64-byte cache line the accumulator rows start. C2
- * aligns a vectorised loop's accesses to one array, the accumulator it stores to, and every other row is then as far
- * from a line's start as it is from that row; with 16-float vectors (AVX-512), a row that is not on the aligned one's
- * place straddles two lines with every load. Plain Java cannot choose where an array lies. This benchmark arranges
+ * runs a vectorised loop's first iterations scalar until one of its arrays reaches an alignment boundary; every other
+ * row is then as far from a boundary as it is from that one, and a row on another place in the line has its vector
+ * loads span two lines (every one with 64-byte vectors, every other one with 32-byte vectors). Plain Java cannot
+ * choose where an array lies. This benchmark arranges
  * it the only way plain Java can: every row here is a whole number of cache lines long (as the workspaces' rows are,
  * {@code Packing.rows}), so rows allocated one after another keep one place; the accumulator rows are allocated
  * first, then {@code shift} bytes of filler, then the weight rows. That holds while the allocations come from one
