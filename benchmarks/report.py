@@ -53,10 +53,14 @@ TO_US = {"s/op": 1e6, "ms/op": 1e3, "us/op": 1.0, "ns/op": 1e-3}
 HOST_SLOW = 2.1
 
 
-def load_jmh(path):
-    """{(lib, net, op, threads): {"us": time per op in µs, "err": error in µs, "alloc": B/op or None}}"""
+def load_runs(path):
+    """JMH's JSON (-rf json): one entry per benchmark and parameter set."""
     with open(path) as f:
-        runs = json.load(f)
+        return json.load(f)
+
+
+def load_jmh(runs):
+    """{(lib, net, op, threads): {"us": time per op in µs, "err": error in µs, "alloc": B/op or None}}"""
     results = {}
     for run in runs:
         cls, method = run["benchmark"].split(".")[-2:]
@@ -169,10 +173,8 @@ NET_MACS = {"mlp": 784 * 256 + 256 * 128 + 128 * 10,
             "lenet5": 6 * 25 * 28 * 28 + 16 * 150 * 10 * 10 + 400 * 120 + 120 * 84 + 84 * 10}
 
 
-def load_row_updates(path):
+def load_row_updates(runs):
     """{(method, shift): picoseconds per multiply-add} from RowUpdateBench's runs in JMH's JSON."""
-    with open(path) as f:
-        runs = json.load(f)
     macs = {name: m for name, m, _, _ in ROW_UPDATES}
     out = {}
     for run in runs:
@@ -274,7 +276,8 @@ def busiest_load(*loads):
 
 
 def build(args):
-    res = load_jmh(args.jmh)
+    runs = load_runs(args.jmh)
+    res = load_jmh(runs)
     alloc = load_alloc(args.alloc)
     alloc_vector = load_alloc(args.alloc_vector)
     alloc_tuned = load_alloc(args.alloc_tuned)
@@ -357,7 +360,7 @@ def build(args):
     if fold_section:
         w(fold_section)
         w("")
-    ceiling_section = ceiling(get, load_row_updates(args.jmh))
+    ceiling_section = ceiling(get, load_row_updates(runs))
     if ceiling_section:
         w(ceiling_section)
         w("")
