@@ -70,7 +70,7 @@ public class RowUpdateBench {
   float[][] weights;
   float[][] shortAcc;
   float[][] shortWeights;
-  /** Coefficients: the same magnitudes with alternating signs, so that the sums wander but stay small. */
+  /** Coefficients: about 1e-3, with alternating signs, so that the sums grow slowly and stay far from overflow. */
   float[] coefficients;
   /** Keeps the filler alive, so that no later allocation lands in its place before the rows are used. */
   Object filler;

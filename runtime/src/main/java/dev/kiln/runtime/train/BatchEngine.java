@@ -219,14 +219,16 @@ final class BatchEngine {
   /** Thread {@code t}'s share of the split first layer's outputs, for the whole batch. */
   private void splitForward(int t) {
     if (t < shards) {
-      model.splitForward(ws[t], batch.features(), n, splitOutputs, sliceStart(splitUnits, t), sliceStart(splitUnits, t + 1));
+      model.splitForward(
+          ws[t], batch.features(), n, splitOutputs, sliceStart(splitUnits, t), sliceStart(splitUnits, t + 1));
     }
   }
 
   /** Thread {@code t}'s rows of the split layer's weight gradient, then its slice of the other gradients. */
   private void splitGradient(int t) {
     if (t < shards) {
-      model.splitWeightGradient(ws[t], batch.features(), splitGradients, n, sliceStart(splitUnits, t), sliceStart(splitUnits, t + 1));
+      model.splitWeightGradient(
+          ws[t], batch.features(), splitGradients, n, sliceStart(splitUnits, t), sliceStart(splitUnits, t + 1));
       reduce(t);
     }
   }
