@@ -160,17 +160,18 @@ class ParallelInferenceTest {
   /**
    * A leading convolution's forward kernel, which the split calls on ranges of filters, has a branch for each of the
    * one to three filters a range can leave over after its groups of four; any other convolution's kernel runs whole
-   * groups in fixed blocks and has only the branches those leave (five filters in one block: one left over).
+   * groups in fixed blocks and has only the branches those leave (five filters in one block: one left over). The
+   * branches are in the products method the forward kernel calls for each block of filters.
    */
   @Test
   void onlyTheLeadingConvolutionsKernelsTakeRangesOfFilters() throws java.io.IOException {
     String source = TestNetworks.generated(GROUPED_INPUT, GROUPED_LAYERS);
-    for (String leading : List.of("c1Forward", "c2Forward")) {
+    for (String leading : List.of("c1Products", "c2Products")) {
       for (int left = 1; left <= 3; left++) {
         assertThat(method(source, leading)).contains("if (f1 - fg == " + left + ")");
       }
     }
-    String last = method(source, "c3Forward");
+    String last = method(source, "c3Products");
     assertThat(last).contains("if (f1 - fg == 1)");
     assertThat(last).doesNotContain("if (f1 - fg == 2)");
     assertThat(last).doesNotContain("if (f1 - fg == 3)");

@@ -88,7 +88,8 @@ final class ConvCode implements LayerCode {
     PoolModel poolBackward = plan.poolBackwardInKernel() ? pool : null;
     List<MethodSpec> methods = new java.util.ArrayList<>(List.of(padMethod(c), columnsMethod(c),
         c.shiftsRows() ? inputGradientMethod(c) : rowsBackwardMethod(c),
-        forwardMethod(c, pool, plan.poolBackwardInKernel()), backwardMethod(c, relu, poolBackward)));
+        forwardMethod(c, pool, plan.poolBackwardInKernel()), productsMethod(c),
+        backwardMethod(c, relu, poolBackward), filterGradientMethod(c, relu, poolBackward)));
     if (pool != null) {
       methods.add(poolMethod(c, pool));
       methods.add(poolWinnersMethod(c, pool));
@@ -616,31 +617,7 @@ final class ConvCode implements LayerCode {
         .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
         .addStatement("$T.convForward(w, b, cols, sums, f0, f1 - f0, len, $L)", Methods.VECTOR_BACKEND, k)
         .nextControlFlow("else");
-    // Two column rows per pass over four filters' accumulator rows at a time (then a last single row), the first
-    // pass starting from the bias; the filters left over, fewer than four, start from rows filled with their bias:
-    // two or three of them together the same way, a lone one eight column rows per pass, then four, then one.
-    int group = Methods.TARGETS_PER_GROUP;
-    b.addStatement("int fg = f0 + (f1 - f0) / $L * $L", group, group)
-        .beginControlFlow("for (int f = fg; f < f1; f++)")
-        .addStatement("java.util.Arrays.fill(sums[f - f0], 0, len, b == null ? 0f : b[f])")
-        .endControlFlow();
-    int pairs = k - k % Methods.ROWS_PER_GROUP_PASS;
-    groupedColumnPasses(b, 0, pairs, Methods.ROWS_PER_GROUP_PASS, k, group, "f0", "fg", true);
-    groupedColumnPasses(b, pairs, k, 1, k, group, "f0", "fg", pairs == 0);
-    for (int left : leftoverFilters(c)) {
-      b.beginControlFlow("if (f1 - fg == $L)", left);
-      if (left == 1) {
-        int wide = k - k % Methods.ROWS_PER_PASS;
-        int four = wide + (k - wide) / 4 * 4;
-        columnPasses(b, 0, wide, Methods.ROWS_PER_PASS, k);
-        columnPasses(b, wide, four, 4, k);
-        columnPasses(b, four, k, 1, k);
-      } else {
-        groupedColumnPasses(b, 0, pairs, Methods.ROWS_PER_GROUP_PASS, k, left, "fg", "f1", false);
-        groupedColumnPasses(b, pairs, k, 1, k, left, "fg", "f1", false);
-      }
-      b.endControlFlow();
-    }
+    b.addStatement("$L(w, b, cols, sums, f0, f1, len)", Methods.pass(c.name(), "Products"));
     b.endControlFlow()
         .beginControlFlow("for (int f = f0; f < f1; f++)")
         .addStatement("float[] s = sums[f - f0]");
@@ -694,6 +671,52 @@ final class ConvCode implements LayerCode {
             ParameterSpec.builder(Methods.INTS, "arg").build()))
         .addParameter(TypeName.INT, "filterFrom")
         .addParameter(TypeName.INT, "filterTo")
+        .addCode(b.build())
+        .build();
+  }
+
+  /**
+   * The forward product of one block of filters, {@code f0..f1-1}, over {@code len} positions of the columns, into
+   * their accumulator rows {@code sums[0..f1-f0-1]}: two column rows per pass over four filters at a time (then a
+   * last single row), the first pass starting from the bias; the filters left over, fewer than four, from rows filled
+   * with their bias: two or three of them together the same way, a lone one eight column rows per pass, then four,
+   * then one. A method of its own, outlined from {@link #forwardMethod}: see {@code Methods.kernel}.
+   */
+  private MethodSpec productsMethod(ConvModel c) {
+    int k = ConvModel.rowLength(c);
+    int group = Methods.TARGETS_PER_GROUP;
+    CodeBlock.Builder b = CodeBlock.builder();
+    b.addStatement("int fg = f0 + (f1 - f0) / $L * $L", group, group)
+        .beginControlFlow("for (int f = fg; f < f1; f++)")
+        .addStatement("java.util.Arrays.fill(sums[f - f0], 0, len, b == null ? 0f : b[f])")
+        .endControlFlow();
+    int pairs = k - k % Methods.ROWS_PER_GROUP_PASS;
+    groupedColumnPasses(b, 0, pairs, Methods.ROWS_PER_GROUP_PASS, k, group, "f0", "fg", true);
+    groupedColumnPasses(b, pairs, k, 1, k, group, "f0", "fg", pairs == 0);
+    for (int left : leftoverFilters(c)) {
+      b.beginControlFlow("if (f1 - fg == $L)", left);
+      if (left == 1) {
+        int wide = k - k % Methods.ROWS_PER_PASS;
+        int four = wide + (k - wide) / 4 * 4;
+        columnPasses(b, 0, wide, Methods.ROWS_PER_PASS, k);
+        columnPasses(b, wide, four, 4, k);
+        columnPasses(b, four, k, 1, k);
+      } else {
+        groupedColumnPasses(b, 0, pairs, Methods.ROWS_PER_GROUP_PASS, k, left, "fg", "f1", false);
+        groupedColumnPasses(b, pairs, k, 1, k, left, "fg", "f1", false);
+      }
+      b.endControlFlow();
+    }
+    return Methods.kernel(Methods.pass(c.name(), "Products"),
+            "$L forward, the products of filters {@code f0..f1-1} over {@code len} positions of the columns, into "
+                + "their accumulator rows.\n", c.name())
+        .addParameter(Methods.FLOATS, "w")
+        .addParameter(Methods.FLOATS, "b")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "cols")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "sums")
+        .addParameter(TypeName.INT, "f0")
+        .addParameter(TypeName.INT, "f1")
+        .addParameter(TypeName.INT, "len")
         .addCode(b.build())
         .build();
   }
@@ -1169,6 +1192,102 @@ final class ConvCode implements LayerCode {
   }
 
   /**
+   * One filter's share of {@link #backwardMethod} for one sample: its output gradients listed (the pool's winners,
+   * or the non-zero ones), its bias and weight gradients added, and the listed gradients scattered by position for
+   * the input gradient. A method of its own, outlined from the backward pass: see {@code Methods.kernel}.
+   */
+  private static MethodSpec filterGradientMethod(ConvModel c, boolean relu, PoolModel pool) {
+    int k = ConvModel.rowLength(c);
+    int positions = c.positions();
+    int fpg = c.filtersPerGroup();
+    boolean direct = c.directWeightGradient();
+    CodeBlock.Builder b = CodeBlock.builder().addStatement("int gf = go + f * $L", positions);
+    if (pool != null) {
+      listPoolWinners(b, c, pool, relu);
+    } else {
+      b.add("// After a ReLU and a max pool most output gradients are exactly zero: list the others. On the\n")
+          .add("// floats' bits, because a float comparison compiles to a branch, which mispredicts on a large\n")
+          .add("// share of the positions.\n")
+          .addStatement("int count = 0")
+          .beginControlFlow("for (int p = 0; p < $L; p++)", positions)
+          .addStatement("nonzero[count] = p");
+      countIfListed(b, "g[gf + p]", relu ? "y[gf + p]" : null, "The ReLU's gradient: none where it output zero.");
+      b.endControlFlow();
+    }
+    if (c.bias() && !direct) {
+      b.addStatement("float sum = 0f")
+          .beginControlFlow("for (int j = 0; j < count; j++)")
+          .addStatement("sum += g[gf + nonzero[j]]")
+          .endControlFlow()
+          .addStatement("gb[f] += sum");
+    }
+    b.addStatement("float[] o = gwRows[f]");
+    if (direct) {
+      if (c.bias()) {
+        // The bias gradient is summed inside the first pass over the list (see directWeightGradient).
+        b.addStatement("float sum = 0f");
+      }
+      b.add(directWeightGradient(c, pool != null));
+      if (c.bias()) {
+        b.addStatement("gb[f] += sum");
+      }
+    } else {
+      b.add(Methods.addListedRows("nonzero", "g[gf + %s]", "rows[%s]", "o", k));
+    }
+    b.beginControlFlow("if (inputGrad)")
+        .add("// Each listed position's gradient for this filter, by position, for the input gradient below.\n")
+        .beginControlFlow("for (int e = 0; e < count; e++)")
+        .addStatement("int p = nonzero[e]")
+        .addStatement("positionGrad[p * $L + f - grp * $L] = g[gf + p]", fpg, fpg)
+        .endControlFlow()
+        .endControlFlow();
+    MethodSpec.Builder m = Methods.kernel(Methods.pass(c.name(), "FilterGradient"),
+            "$L backward for filter {@code f} of sample {@code n}: lists its output gradients, adds its weight and "
+                + "bias gradients, and\nscatters its gradients by position for the input gradient.\n", c.name());
+    for (String name : filterGradientParameters(c, pool)) {
+      m.addParameter(FILTER_GRADIENT_TYPES.get(name), name);
+    }
+    return m.addCode(b.build()).build();
+  }
+
+  /** The types of {@link #filterGradientMethod}'s parameters, by name. */
+  private static final java.util.Map<String, TypeName> FILTER_GRADIENT_TYPES = java.util.Map.ofEntries(
+      java.util.Map.entry("x", Methods.FLOATS), java.util.Map.entry("y", Methods.FLOATS),
+      java.util.Map.entry("g", Methods.FLOATS), java.util.Map.entry("gb", Methods.FLOATS),
+      java.util.Map.entry("padded", Methods.FLOATS), java.util.Map.entry("rows", ArrayTypeName.of(Methods.FLOATS)),
+      java.util.Map.entry("gwRows", ArrayTypeName.of(Methods.FLOATS)), java.util.Map.entry("nonzero", Methods.INTS),
+      java.util.Map.entry("positionGrad", Methods.FLOATS), java.util.Map.entry("gp", Methods.FLOATS),
+      java.util.Map.entry("yp", Methods.FLOATS), java.util.Map.entry("arg", Methods.INTS),
+      java.util.Map.entry("listed", Methods.FLOATS), java.util.Map.entry("windows", Methods.INTS),
+      java.util.Map.entry("n", TypeName.INT), java.util.Map.entry("grp", TypeName.INT),
+      java.util.Map.entry("go", TypeName.INT), java.util.Map.entry("so", TypeName.INT),
+      java.util.Map.entry("f", TypeName.INT), java.util.Map.entry("inputGrad", TypeName.BOOLEAN));
+
+  /** {@link #filterGradientMethod}'s parameters, in order: what the backward pass has in scope that it reads. */
+  private static List<String> filterGradientParameters(ConvModel c, PoolModel pool) {
+    List<String> names = new java.util.ArrayList<>(List.of("x", "y", "g", "gb", "padded", "rows", "gwRows",
+        "nonzero", "positionGrad"));
+    if (pool != null) {
+      names.addAll(List.of("gp", "yp", "arg"));
+    }
+    if (c.directWeightGradient()) {
+      names.addAll(List.of("listed", "windows"));
+    }
+    names.addAll(List.of("n", "grp", "go"));
+    if (c.directWeightGradient()) {
+      names.add("so");
+    }
+    names.addAll(List.of("f", "inputGrad"));
+    return names;
+  }
+
+  /** The backward pass's call of {@link #filterGradientMethod}. */
+  private static String filterGradientCall(ConvModel c, PoolModel pool) {
+    return Methods.pass(c.name(), "FilterGradient") + "(" + String.join(", ", filterGradientParameters(c, pool))
+        + ")";
+  }
+
+  /**
    * Backward. The weight gradient is summed over the batch in zero-indexed rows ({@code gwRows}) and added to the
    * parameter's gradient at the end, so that the innermost loops vectorise; the input gradient goes through the row
    * gradients ({@code rowsGrad}) and row2im, or, where windows move on by one tap per output column, through
@@ -1210,46 +1329,7 @@ final class ConvCode implements LayerCode {
         .addStatement("java.util.Arrays.fill(positionGrad, 0f)")
         .endControlFlow()
         .beginControlFlow("for (int f = grp * $L; f < grp * $L + $L; f++)", fpg, fpg, fpg)
-        .addStatement("int gf = go + f * $L", positions);
-    if (pool != null) {
-      listPoolWinners(b, c, pool, relu);
-    } else {
-      b.add("// After a ReLU and a max pool most output gradients are exactly zero: list the others. On the\n")
-          .add("// floats' bits, because a float comparison compiles to a branch, which mispredicts on a large\n")
-          .add("// share of the positions.\n")
-          .addStatement("int count = 0")
-          .beginControlFlow("for (int p = 0; p < $L; p++)", positions)
-          .addStatement("nonzero[count] = p");
-      countIfListed(b, "g[gf + p]", relu ? "y[gf + p]" : null, "The ReLU's gradient: none where it output zero.");
-      b.endControlFlow();
-    }
-    if (c.bias() && !direct) {
-      b.addStatement("float sum = 0f")
-          .beginControlFlow("for (int j = 0; j < count; j++)")
-          .addStatement("sum += g[gf + nonzero[j]]")
-          .endControlFlow()
-          .addStatement("gb[f] += sum");
-    }
-    b.addStatement("float[] o = gwRows[f]");
-    if (direct) {
-      if (c.bias()) {
-        // The bias gradient is summed inside the first pass over the list (see directWeightGradient).
-        b.addStatement("float sum = 0f");
-      }
-      b.add(directWeightGradient(c, pool != null));
-      if (c.bias()) {
-        b.addStatement("gb[f] += sum");
-      }
-    } else {
-      b.add(Methods.addListedRows("nonzero", "g[gf + %s]", "rows[%s]", "o", k));
-    }
-    b.beginControlFlow("if (inputGrad)")
-        .add("// Each listed position's gradient for this filter, by position, for the input gradient below.\n")
-        .beginControlFlow("for (int e = 0; e < count; e++)")
-        .addStatement("int p = nonzero[e]")
-        .addStatement("positionGrad[p * $L + f - grp * $L] = g[gf + p]", fpg, fpg)
-        .endControlFlow()
-        .endControlFlow()
+        .addStatement("$L", filterGradientCall(c, pool))
         .endControlFlow()
         .beginControlFlow("if (inputGrad)");
     String paddedGrad = c.padded() ? "paddedGrad, " : "";

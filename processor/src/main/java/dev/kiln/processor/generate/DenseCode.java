@@ -30,8 +30,12 @@ final class DenseCode implements LayerCode {
   @Override
   public List<MethodSpec> methods(LayerPlan plan) {
     DenseModel d = (DenseModel) plan.layer();
-    return List.of(packedWeightMethod(d), flatWeightMethod(d), forwardMethod(d), backwardMethod(d),
-        weightGradientMethod(d), inputGradientMethod(d));
+    List<MethodSpec> methods = new ArrayList<>(List.of(packedWeightMethod(d), flatWeightMethod(d)));
+    methods.addAll(forwardMethods(d, ForwardRange.WHOLE));
+    methods.add(backwardMethod(d));
+    methods.addAll(weightGradientMethods(d));
+    methods.addAll(inputGradientMethods(d));
+    return methods;
   }
 
   @Override
@@ -201,8 +205,11 @@ final class DenseCode implements LayerCode {
             Methods.pass(d.name(), "WeightGradient"), d.name(), d.name(), d.name())
         .endControlFlow()
         .build();
-    return List.of(splitUnits, splitsForward, splitParameters, forwardPart, forwardInputs, gradientPart,
-        forwardMethod(d, ForwardRange.OUTPUTS), forwardMethod(d, ForwardRange.INPUTS));
+    List<MethodSpec> methods = new ArrayList<>(
+        List.of(splitUnits, splitsForward, splitParameters, forwardPart, forwardInputs, gradientPart));
+    methods.addAll(forwardMethods(d, ForwardRange.OUTPUTS));
+    methods.addAll(forwardMethods(d, ForwardRange.INPUTS));
+    return methods;
   }
 
   /** Types of the split overrides' parameters after {@code workspace} and {@code input}, by their names. */
@@ -414,11 +421,7 @@ final class DenseCode implements LayerCode {
    * which is what lets C2 vectorise the innermost loop. A lone sample takes all its inputs as one block: nothing to
    * share, and fewer leftover single rows.
    */
-  private static MethodSpec forwardMethod(DenseModel d) {
-    return forwardMethod(d, ForwardRange.WHOLE);
-  }
-
-  /** What a copy of {@link #forwardMethod} computes: the whole layer, or one thread's share of a split. */
+  /** What a copy of {@link #forwardMethods} computes: the whole layer, or one thread's share of a split. */
   private enum ForwardRange {
     WHOLE,
     /**
@@ -439,7 +442,7 @@ final class DenseCode implements LayerCode {
     INPUTS
   }
 
-  private static MethodSpec forwardMethod(DenseModel d, ForwardRange range) {
+  private static List<MethodSpec> forwardMethods(DenseModel d, ForwardRange range) {
     int group = Methods.TARGETS_PER_GROUP;
     int in = d.inFeatures();
     int out = d.units();
@@ -449,6 +452,13 @@ final class DenseCode implements LayerCode {
     String to = outputs ? "to" : String.valueOf(out);
     String kFrom = inputs ? "from" : "0";
     String kTo = inputs ? "to" : String.valueOf(in);
+    String name = switch (range) {
+      case OUTPUTS -> Methods.pass(d.name(), "ForwardPart");
+      case INPUTS -> Methods.pass(d.name(), "ForwardInputs");
+      case WHOLE -> Methods.pass(d.name(), "Forward");
+    };
+    // The output range travels to the outlined passes only where it is not the whole row.
+    String range4 = outputs ? ", from, to" : "";
     String zero = "java.util.Arrays.fill(rows[n], " + from + ", " + to + ", 0f)";
     String copyBias = outputs ? "System.arraycopy(b, from, rows[n], from, to - from)"
         : "System.arraycopy(b, 0, rows[n], 0, " + out + ")";
@@ -472,17 +482,11 @@ final class DenseCode implements LayerCode {
         .addStatement("int n = 0")
         .add("// Four samples at a time share each weight row's load.\n")
         .beginControlFlow("for (; n + $L < batch; n += $L)", group - 1, group)
-        .addStatement("$L", declarations("float[] ", "s", "rows[n + %d]"))
-        .addStatement("$L", declarations("int ", "x", "(n + %d) * " + in))
-        .add(Methods.listNonZeroInAny("nonzero", "i", "k0", "k1", indexed("x[x%d + i]")))
-        .add(Methods.addListedRowsToGroup("nonzero", indexed("x[x%d + %%s]"), "wt[%s]", indexed("s%d"), from, to))
+        .addStatement("$LGroup(x, wt, rows, nonzero, n, k0, k1$L)", name, range4)
         .endControlFlow()
         .add("// The samples left over, one at a time.\n")
         .beginControlFlow("for (; n < batch; n++)")
-        .addStatement("float[] s = rows[n]")
-        .addStatement("int x0 = n * $L", in)
-        .add(Methods.listNonZero("nonzero", "i", "k0", "k1", "x[x0 + i]"))
-        .add(Methods.addListedRows("nonzero", "x[x0 + %s]", "wt[%s]", "s", from, to))
+        .addStatement("$LSample(x, wt, rows[n], nonzero, n, k0, k1$L)", name, range4)
         .endControlFlow()
         .endControlFlow()
         .beginControlFlow("for (int n = 0; n < batch; n++)");
@@ -493,13 +497,12 @@ final class DenseCode implements LayerCode {
     }
     body.endControlFlow();
     MethodSpec.Builder method = switch (range) {
-      case OUTPUTS -> Methods.kernel(Methods.pass(d.name(), "ForwardPart"),
+      case OUTPUTS -> Methods.kernel(name,
           "$L forward, outputs {@code from..to-1} of every sample only: $L -> $L.\n", d.name(), d.input(), d.output());
-      case INPUTS -> Methods.kernel(Methods.pass(d.name(), "ForwardInputs"),
+      case INPUTS -> Methods.kernel(name,
           "$L forward, every output summed over inputs {@code from..to-1} only, from the bias if {@code addBias}: $L "
               + "-> $L.\n", d.name(), d.input(), d.output());
-      case WHOLE -> Methods.kernel(Methods.pass(d.name(), "Forward"), "$L forward: $L -> $L.\n", d.name(), d.input(),
-          d.output());
+      case WHOLE -> Methods.kernel(name, "$L forward: $L -> $L.\n", d.name(), d.input(), d.output());
     };
     method.addParameter(Methods.FLOATS, "x")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "wt")
@@ -514,12 +517,47 @@ final class DenseCode implements LayerCode {
     if (inputs) {
       method.addParameter(TypeName.BOOLEAN, "addBias");
     }
-    return method.addCode(body.build()).build();
+
+    MethodSpec.Builder groupPass = Methods.kernel(name + "Group",
+            "$L for samples {@code n..n+3} over inputs {@code k0..k1-1}: the inputs non-zero in any of them listed, "
+                + "then their weight rows added into\nthe four samples' rows, each row loaded once for four "
+                + "(outlined: see {@code Methods.kernel}).\n", name)
+        .addParameter(Methods.FLOATS, "x")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "wt")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "rows")
+        .addParameter(Methods.INTS, "nonzero")
+        .addParameter(TypeName.INT, "n")
+        .addParameter(TypeName.INT, "k0")
+        .addParameter(TypeName.INT, "k1")
+        .addStatement("$L", declarations("float[] ", "s", "rows[n + %d]"))
+        .addStatement("$L", declarations("int ", "x", "(n + %d) * " + in))
+        .addCode(Methods.listNonZeroInAny("nonzero", "i", "k0", "k1", indexed("x[x%d + i]")))
+        .addCode(Methods.addListedRowsToGroup("nonzero", indexed("x[x%d + %%s]"), "wt[%s]", indexed("s%d"), from,
+            to));
+    MethodSpec.Builder samplePass = Methods.kernel(name + "Sample",
+            "$L for sample {@code n} alone over inputs {@code k0..k1-1}, into its row {@code s}: its non-zero "
+                + "inputs listed, then their weight\nrows added eight a pass (outlined: see {@code "
+                + "Methods.kernel}).\n", name)
+        .addParameter(Methods.FLOATS, "x")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "wt")
+        .addParameter(Methods.FLOATS, "s")
+        .addParameter(Methods.INTS, "nonzero")
+        .addParameter(TypeName.INT, "n")
+        .addParameter(TypeName.INT, "k0")
+        .addParameter(TypeName.INT, "k1")
+        .addStatement("int x0 = n * $L", in)
+        .addCode(Methods.listNonZero("nonzero", "i", "k0", "k1", "x[x0 + i]"))
+        .addCode(Methods.addListedRows("nonzero", "x[x0 + %s]", "wt[%s]", "s", from, to));
+    if (outputs) {
+      groupPass.addParameter(TypeName.INT, "from").addParameter(TypeName.INT, "to");
+      samplePass.addParameter(TypeName.INT, "from").addParameter(TypeName.INT, "to");
+    }
+    return List.of(method.addCode(body.build()).build(), groupPass.build(), samplePass.build());
   }
 
   /**
-   * Backward: the weight and bias gradients ({@link #weightGradientMethod}), then the input gradient if asked
-   * ({@link #inputGradientMethod}), each from per-sample or per-output rows copied here so that every array of the
+   * Backward: the weight and bias gradients ({@link #weightGradientMethods}), then the input gradient if asked
+   * ({@link #inputGradientMethods}), each from per-sample or per-output rows copied here so that every array of the
    * inner loops is indexed from 0, which is what lets C2 vectorise them.
    */
   private static MethodSpec backwardMethod(DenseModel d) {
@@ -579,10 +617,11 @@ final class DenseCode implements LayerCode {
    * as it was, so the sums are the same bits either way, a zero's sign aside). Otherwise each output goes alone as
    * before: its row copied into a scratch row (L1), its own samples' input rows (L2) added eight per pass.
    */
-  private static MethodSpec weightGradientMethod(DenseModel d) {
+  private static List<MethodSpec> weightGradientMethods(DenseModel d) {
     int in = d.inFeatures();
     int out = d.units();
     int group = Methods.TARGETS_PER_GROUP;
+    String name = Methods.pass(d.name(), "WeightGradient");
     // Fewer outputs than a group: every output goes alone, and the group's code would be dead.
     boolean groups = out >= group;
     CodeBlock.Builder body = CodeBlock.builder().addStatement("float[] acc = sums[0]");
@@ -591,6 +630,7 @@ final class DenseCode implements LayerCode {
     }
     body.beginControlFlow("for (int o0 = from; o0 < to; o0 += $L)", group)
         .addStatement("int width = Math.min($L, to - o0)", group);
+    List<MethodSpec> methods = new ArrayList<>();
     if (groups) {
       body.addStatement("int union = 0")
           .addStatement("int each = 0")
@@ -604,51 +644,84 @@ final class DenseCode implements LayerCode {
           .endControlFlow()
           .endControlFlow()
           .beginControlFlow("if (width == $L && $L)", group, GROUP_PAYS)
-          .addStatement("int count = union");
+          .addStatement("$LGroup(g, gw, gb, xRows, a0, a1, a2, a3, active, union, o0)", name)
+          .nextControlFlow("else");
+      CodeBlock.Builder groupBody = CodeBlock.builder();
       for (int t = 0; t < group; t++) {
-        body.addStatement("System.arraycopy(gw, $L, a$L, 0, $L)", outputStart(t, in), t, in);
+        groupBody.addStatement("System.arraycopy(gw, $L, a$L, 0, $L)", outputStart(t, in), t, in);
       }
       if (d.bias()) {
-        body.addStatement("$L", declarations("float ", "sum", "0f"))
+        groupBody.addStatement("$L", declarations("float ", "sum", "0f"))
             .beginControlFlow("for (int j = 0; j < count; j++)")
             .addStatement("int g0 = active[j] * $L + o0", out);
         for (int t = 0; t < group; t++) {
-          body.addStatement("sum$L += g[$L]", t, Methods.linear("g0", 1, t));
+          groupBody.addStatement("sum$L += g[$L]", t, Methods.linear("g0", 1, t));
         }
-        body.endControlFlow();
+        groupBody.endControlFlow();
         for (int t = 0; t < group; t++) {
-          body.addStatement("gb[$L] += sum$L", Methods.linear("o0", 1, t), t);
+          groupBody.addStatement("gb[$L] += sum$L", Methods.linear("o0", 1, t), t);
         }
       }
-      body.add("// Two samples' input rows per pass over the four weight-gradient rows.\n")
+      groupBody.add("// Two samples' input rows per pass over the four weight-gradient rows.\n")
           .add(Methods.addListedRowsToGroup("active", indexed("g[%%s * " + out + " + o0 + %d]"), "xRows[%s]",
               indexed("a%d"), in));
       for (int t = 0; t < group; t++) {
-        body.addStatement("System.arraycopy(a$L, 0, gw, $L, $L)", t, outputStart(t, in), in);
+        groupBody.addStatement("System.arraycopy(a$L, 0, gw, $L, $L)", t, outputStart(t, in), in);
       }
-      body.nextControlFlow("else");
+      MethodSpec.Builder groupMethod = Methods.kernel(name + "Group",
+              "$L for outputs {@code o0..o0+3} together, over the {@code count} samples listed in {@code active}: "
+                  + "their weight-gradient rows\ncopied into {@code a0..a3}, every listed sample's input row added "
+                  + "into all four (outlined: see {@code Methods.kernel}).\n", name)
+          .addParameter(Methods.FLOATS, "g")
+          .addParameter(Methods.FLOATS, "gw")
+          .addParameter(Methods.FLOATS, "gb")
+          .addParameter(ArrayTypeName.of(Methods.FLOATS), "xRows");
+      for (int t = 0; t < group; t++) {
+        groupMethod.addParameter(Methods.FLOATS, "a" + t);
+      }
+      methods.add(groupMethod.addParameter(Methods.INTS, "active")
+          .addParameter(TypeName.INT, "count")
+          .addParameter(TypeName.INT, "o0")
+          .addCode(groupBody.build())
+          .build());
     }
     body.beginControlFlow("for (int o = o0; o < o0 + width; o++)")
-        .addStatement("int wo = o * $L", in)
-        .addStatement("System.arraycopy(gw, wo, acc, 0, $L)", in)
-        .add("// The samples with a non-zero gradient for this output, listed without a branch.\n")
-        .add(Methods.listNonZero("active", "n", "0", "batch", "g[n * " + out + " + o]"));
-    if (d.bias()) {
-      body.addStatement("float sum = 0f")
-          .beginControlFlow("for (int j = 0; j < count; j++)")
-          .addStatement("sum += g[active[j] * $L + o]", out)
-          .endControlFlow()
-          .addStatement("gb[o] += sum");
-    }
-    body.add("// Eight samples' input rows per pass over the weight-gradient row.\n")
-        .add(Methods.addListedRows("active", "g[%s * " + out + " + o]", "xRows[%s]", "acc", in))
-        .addStatement("System.arraycopy(acc, 0, gw, wo, $L)", in)
+        .addStatement("$LOutput(g, gw, gb, xRows, acc, active, batch, o)", name)
         .endControlFlow();
     if (groups) {
       body.endControlFlow();
     }
     body.endControlFlow();
-    return Methods.kernel(Methods.pass(d.name(), "WeightGradient"),
+    CodeBlock.Builder outputBody = CodeBlock.builder()
+        .addStatement("int wo = o * $L", in)
+        .addStatement("System.arraycopy(gw, wo, acc, 0, $L)", in)
+        .add("// The samples with a non-zero gradient for this output, listed without a branch.\n")
+        .add(Methods.listNonZero("active", "n", "0", "batch", "g[n * " + out + " + o]"));
+    if (d.bias()) {
+      outputBody.addStatement("float sum = 0f")
+          .beginControlFlow("for (int j = 0; j < count; j++)")
+          .addStatement("sum += g[active[j] * $L + o]", out)
+          .endControlFlow()
+          .addStatement("gb[o] += sum");
+    }
+    outputBody.add("// Eight samples' input rows per pass over the weight-gradient row.\n")
+        .add(Methods.addListedRows("active", "g[%s * " + out + " + o]", "xRows[%s]", "acc", in))
+        .addStatement("System.arraycopy(acc, 0, gw, wo, $L)", in);
+    methods.add(Methods.kernel(name + "Output",
+            "$L for output {@code o} alone: its weight-gradient row copied into {@code acc}, the input rows of the "
+                + "samples with a\nnon-zero gradient for it added eight a pass (outlined: see {@code "
+                + "Methods.kernel}).\n", name)
+        .addParameter(Methods.FLOATS, "g")
+        .addParameter(Methods.FLOATS, "gw")
+        .addParameter(Methods.FLOATS, "gb")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "xRows")
+        .addParameter(Methods.FLOATS, "acc")
+        .addParameter(Methods.INTS, "active")
+        .addParameter(TypeName.INT, "batch")
+        .addParameter(TypeName.INT, "o")
+        .addCode(outputBody.build())
+        .build());
+    methods.add(0, Methods.kernel(name,
             "$L's weight and bias gradients for outputs {@code from..to-1} (all of them in its backward pass, a\n"
                 + "thread's share where training splits the layer), added to {@code gw} and {@code gb}.\n", d.name())
         .addParameter(Methods.FLOATS, "g")
@@ -661,19 +734,21 @@ final class DenseCode implements LayerCode {
         .addParameter(TypeName.INT, "from")
         .addParameter(TypeName.INT, "to")
         .addCode(body.build())
-        .build();
+        .build());
+    return methods;
   }
 
   /**
-   * The input gradient, four samples at a time, the converse of {@link #weightGradientMethod}: the outputs with a
+   * The input gradient, four samples at a time, the converse of {@link #weightGradientMethods}: the outputs with a
    * non-zero gradient in any of the four samples are listed and counted; where the group pays ({@link #GROUP_PAYS}),
    * their weight rows are added into the four samples' scratch rows, two a pass, each weight row loaded once for
    * four samples; otherwise each sample lists its own outputs and adds their weight rows, eight per pass.
    */
-  private static MethodSpec inputGradientMethod(DenseModel d) {
+  private static List<MethodSpec> inputGradientMethods(DenseModel d) {
     int in = d.inFeatures();
     int out = d.units();
     int group = Methods.TARGETS_PER_GROUP;
+    String name = Methods.pass(d.name(), "InputGradient");
     CodeBlock.Builder body = CodeBlock.builder()
         .addStatement("float[] acc = sums[0]")
         .addStatement("$L", declarations("float[] ", "a", "sums[%d]"))
@@ -691,29 +766,56 @@ final class DenseCode implements LayerCode {
         .endControlFlow()
         .endControlFlow()
         .beginControlFlow("if (width == $L && $L)", group, GROUP_PAYS)
-        .addStatement("int count = union");
-    for (int t = 0; t < group; t++) {
-      body.addStatement("java.util.Arrays.fill(a$L, 0, $L, 0f)", t, in);
-    }
-    body.add("// Two outputs' weight rows per pass over the four samples' rows.\n")
-        .add(Methods.addListedRowsToGroup("outputs", indexed("g[g%d + %%s]"), "wRows[%s]",
-            indexed("a%d"), in));
-    for (int t = 0; t < group; t++) {
-      body.addStatement("System.arraycopy(a$L, 0, gx, $L, $L)", t, Methods.linear("n0", in, t * in), in);
-    }
-    body.nextControlFlow("else")
+        .addStatement("$LGroup(g, gx, wRows, a0, a1, a2, a3, outputs, union, n0)", name)
+        .nextControlFlow("else")
         .beginControlFlow("for (int n = n0; n < n0 + width; n++)")
+        .addStatement("$LSample(g, gx, wRows, acc, outputs, n)", name)
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow();
+    CodeBlock.Builder groupBody = CodeBlock.builder().addStatement("$L", sampleOffsets(out));
+    for (int t = 0; t < group; t++) {
+      groupBody.addStatement("java.util.Arrays.fill(a$L, 0, $L, 0f)", t, in);
+    }
+    groupBody.add("// Two outputs' weight rows per pass over the four samples' rows.\n")
+        .add(Methods.addListedRowsToGroup("outputs", indexed("g[g%d + %%s]"), "wRows[%s]", indexed("a%d"), in));
+    for (int t = 0; t < group; t++) {
+      groupBody.addStatement("System.arraycopy(a$L, 0, gx, $L, $L)", t, Methods.linear("n0", in, t * in), in);
+    }
+    MethodSpec.Builder groupMethod = Methods.kernel(name + "Group",
+            "$L for samples {@code n0..n0+3} together, over the {@code count} outputs listed in {@code outputs}: "
+                + "their weight rows added\ninto the four samples' rows {@code a0..a3}, each loaded once for four "
+                + "(outlined: see {@code Methods.kernel}).\n", name)
+        .addParameter(Methods.FLOATS, "g")
+        .addParameter(Methods.FLOATS, "gx")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "wRows");
+    for (int t = 0; t < group; t++) {
+      groupMethod.addParameter(Methods.FLOATS, "a" + t);
+    }
+    groupMethod.addParameter(Methods.INTS, "outputs")
+        .addParameter(TypeName.INT, "count")
+        .addParameter(TypeName.INT, "n0")
+        .addCode(groupBody.build());
+    CodeBlock sampleBody = CodeBlock.builder()
         .addStatement("java.util.Arrays.fill(acc, 0, $L, 0f)", in)
         .addStatement("int gn = n * $L", out)
         .add("// This sample's outputs with a non-zero gradient; eight of their weight rows per pass.\n")
         .add(Methods.listNonZero("outputs", "o", "0", String.valueOf(out), "g[gn + o]"))
         .add(Methods.addListedRows("outputs", "g[gn + %s]", "wRows[%s]", "acc", in))
         .addStatement("System.arraycopy(acc, 0, gx, n * $L, $L)", in, in)
-        .endControlFlow()
-        .endControlFlow()
-        .endControlFlow();
-    return Methods.kernel(Methods.pass(d.name(), "InputGradient"),
-            "$L's input gradient, written to {@code gx}.\n", d.name())
+        .build();
+    MethodSpec sampleMethod = Methods.kernel(name + "Sample",
+            "$L for sample {@code n} alone: the weight rows of its outputs with a non-zero gradient added eight a "
+                + "pass (outlined: see\n{@code Methods.kernel}).\n", name)
+        .addParameter(Methods.FLOATS, "g")
+        .addParameter(Methods.FLOATS, "gx")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "wRows")
+        .addParameter(Methods.FLOATS, "acc")
+        .addParameter(Methods.INTS, "outputs")
+        .addParameter(TypeName.INT, "n")
+        .addCode(sampleBody)
+        .build();
+    MethodSpec main = Methods.kernel(name, "$L's input gradient, written to {@code gx}.\n", d.name())
         .addParameter(Methods.FLOATS, "g")
         .addParameter(Methods.FLOATS, "gx")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "wRows")
@@ -722,6 +824,7 @@ final class DenseCode implements LayerCode {
         .addParameter(TypeName.INT, "batch")
         .addCode(body.build())
         .build();
+    return List.of(main, groupMethod.build(), sampleMethod);
   }
 
   /**
