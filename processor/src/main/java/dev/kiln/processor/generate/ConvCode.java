@@ -1192,16 +1192,19 @@ final class ConvCode implements LayerCode {
   }
 
   /**
-   * One filter's share of {@link #backwardMethod} for one sample: its output gradients listed (the pool's winners,
-   * or the non-zero ones), its bias and weight gradients added, and the listed gradients scattered by position for
-   * the input gradient. A method of its own, outlined from the backward pass: see {@code Methods.kernel}.
+   * One sample's share of {@link #backwardMethod} for the filters of one group: for each filter, its output gradients
+   * listed (the pool's winners, or the non-zero ones), its bias and weight gradients added, and the listed gradients
+   * scattered by position for the input gradient. A method of its own, outlined from the backward pass, called once
+   * per sample and group: see {@code Methods.kernel}.
    */
   private static MethodSpec filterGradientMethod(ConvModel c, boolean relu, PoolModel pool) {
     int k = ConvModel.rowLength(c);
     int positions = c.positions();
     int fpg = c.filtersPerGroup();
     boolean direct = c.directWeightGradient();
-    CodeBlock.Builder b = CodeBlock.builder().addStatement("int gf = go + f * $L", positions);
+    CodeBlock.Builder b = CodeBlock.builder()
+        .beginControlFlow("for (int f = grp * $L; f < grp * $L + $L; f++)", fpg, fpg, fpg)
+        .addStatement("int gf = go + f * $L", positions);
     if (pool != null) {
       listPoolWinners(b, c, pool, relu);
     } else {
@@ -1240,10 +1243,12 @@ final class ConvCode implements LayerCode {
         .addStatement("int p = nonzero[e]")
         .addStatement("positionGrad[p * $L + f - grp * $L] = g[gf + p]", fpg, fpg)
         .endControlFlow()
+        .endControlFlow()
         .endControlFlow();
-    MethodSpec.Builder m = Methods.kernel(Methods.pass(c.name(), "FilterGradient"),
-            "$L backward for filter {@code f} of sample {@code n}: lists its output gradients, adds its weight and "
-                + "bias gradients, and\nscatters its gradients by position for the input gradient.\n", c.name());
+    MethodSpec.Builder m = Methods.kernel(Methods.pass(c.name(), "FilterGradients"),
+            "$L backward for sample {@code n}, each filter of group {@code grp}: lists its output gradients, adds "
+                + "its weight and bias\ngradients, and scatters its gradients by position for the input gradient.\n",
+            c.name());
     for (String name : filterGradientParameters(c, pool)) {
       m.addParameter(FILTER_GRADIENT_TYPES.get(name), name);
     }
@@ -1261,7 +1266,7 @@ final class ConvCode implements LayerCode {
       java.util.Map.entry("listed", Methods.FLOATS), java.util.Map.entry("windows", Methods.INTS),
       java.util.Map.entry("n", TypeName.INT), java.util.Map.entry("grp", TypeName.INT),
       java.util.Map.entry("go", TypeName.INT), java.util.Map.entry("so", TypeName.INT),
-      java.util.Map.entry("f", TypeName.INT), java.util.Map.entry("inputGrad", TypeName.BOOLEAN));
+      java.util.Map.entry("inputGrad", TypeName.BOOLEAN));
 
   /** {@link #filterGradientMethod}'s parameters, in order: what the backward pass has in scope that it reads. */
   private static List<String> filterGradientParameters(ConvModel c, PoolModel pool) {
@@ -1277,13 +1282,13 @@ final class ConvCode implements LayerCode {
     if (c.directWeightGradient()) {
       names.add("so");
     }
-    names.addAll(List.of("f", "inputGrad"));
+    names.add("inputGrad");
     return names;
   }
 
   /** The backward pass's call of {@link #filterGradientMethod}. */
   private static String filterGradientCall(ConvModel c, PoolModel pool) {
-    return Methods.pass(c.name(), "FilterGradient") + "(" + String.join(", ", filterGradientParameters(c, pool))
+    return Methods.pass(c.name(), "FilterGradients") + "(" + String.join(", ", filterGradientParameters(c, pool))
         + ")";
   }
 
@@ -1328,9 +1333,7 @@ final class ConvCode implements LayerCode {
     b.beginControlFlow("if (inputGrad)")
         .addStatement("java.util.Arrays.fill(positionGrad, 0f)")
         .endControlFlow()
-        .beginControlFlow("for (int f = grp * $L; f < grp * $L + $L; f++)", fpg, fpg, fpg)
         .addStatement("$L", filterGradientCall(c, pool))
-        .endControlFlow()
         .beginControlFlow("if (inputGrad)");
     String paddedGrad = c.padded() ? "paddedGrad, " : "";
     if (c.shiftsRows()) {

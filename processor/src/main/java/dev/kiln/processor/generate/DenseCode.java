@@ -457,8 +457,6 @@ final class DenseCode implements LayerCode {
       case INPUTS -> Methods.pass(d.name(), "ForwardInputs");
       case WHOLE -> Methods.pass(d.name(), "Forward");
     };
-    // The output range travels to the outlined passes only where it is not the whole row.
-    String range4 = outputs ? ", from, to" : "";
     String zero = "java.util.Arrays.fill(rows[n], " + from + ", " + to + ", 0f)";
     String copyBias = outputs ? "System.arraycopy(b, from, rows[n], from, to - from)"
         : "System.arraycopy(b, 0, rows[n], 0, " + out + ")";
@@ -482,11 +480,17 @@ final class DenseCode implements LayerCode {
         .addStatement("int n = 0")
         .add("// Four samples at a time share each weight row's load.\n")
         .beginControlFlow("for (; n + $L < batch; n += $L)", group - 1, group)
-        .addStatement("$LGroup(x, wt, rows, nonzero, n, k0, k1$L)", name, range4)
+        .addStatement("$L", declarations("float[] ", "s", "rows[n + %d]"))
+        .addStatement("$L", declarations("int ", "x", "(n + %d) * " + in))
+        .add(Methods.listNonZeroInAny("nonzero", "i", "k0", "k1", indexed("x[x%d + i]")))
+        .add(Methods.addListedRowsToGroup("nonzero", indexed("x[x%d + %%s]"), "wt[%s]", indexed("s%d"), from, to))
         .endControlFlow()
         .add("// The samples left over, one at a time.\n")
         .beginControlFlow("for (; n < batch; n++)")
-        .addStatement("$LSample(x, wt, rows[n], nonzero, n, k0, k1$L)", name, range4)
+        .addStatement("float[] s = rows[n]")
+        .addStatement("int x0 = n * $L", in)
+        .add(Methods.listNonZero("nonzero", "i", "k0", "k1", "x[x0 + i]"))
+        .add(Methods.addListedRows("nonzero", "x[x0 + %s]", "wt[%s]", "s", from, to))
         .endControlFlow()
         .endControlFlow()
         .beginControlFlow("for (int n = 0; n < batch; n++)");
@@ -518,41 +522,7 @@ final class DenseCode implements LayerCode {
       method.addParameter(TypeName.BOOLEAN, "addBias");
     }
 
-    MethodSpec.Builder groupPass = Methods.kernel(name + "Group",
-            "$L for samples {@code n..n+3} over inputs {@code k0..k1-1}: the inputs non-zero in any of them listed, "
-                + "then their weight rows added into\nthe four samples' rows, each row loaded once for four "
-                + "(outlined: see {@code Methods.kernel}).\n", name)
-        .addParameter(Methods.FLOATS, "x")
-        .addParameter(ArrayTypeName.of(Methods.FLOATS), "wt")
-        .addParameter(ArrayTypeName.of(Methods.FLOATS), "rows")
-        .addParameter(Methods.INTS, "nonzero")
-        .addParameter(TypeName.INT, "n")
-        .addParameter(TypeName.INT, "k0")
-        .addParameter(TypeName.INT, "k1")
-        .addStatement("$L", declarations("float[] ", "s", "rows[n + %d]"))
-        .addStatement("$L", declarations("int ", "x", "(n + %d) * " + in))
-        .addCode(Methods.listNonZeroInAny("nonzero", "i", "k0", "k1", indexed("x[x%d + i]")))
-        .addCode(Methods.addListedRowsToGroup("nonzero", indexed("x[x%d + %%s]"), "wt[%s]", indexed("s%d"), from,
-            to));
-    MethodSpec.Builder samplePass = Methods.kernel(name + "Sample",
-            "$L for sample {@code n} alone over inputs {@code k0..k1-1}, into its row {@code s}: its non-zero "
-                + "inputs listed, then their weight\nrows added eight a pass (outlined: see {@code "
-                + "Methods.kernel}).\n", name)
-        .addParameter(Methods.FLOATS, "x")
-        .addParameter(ArrayTypeName.of(Methods.FLOATS), "wt")
-        .addParameter(Methods.FLOATS, "s")
-        .addParameter(Methods.INTS, "nonzero")
-        .addParameter(TypeName.INT, "n")
-        .addParameter(TypeName.INT, "k0")
-        .addParameter(TypeName.INT, "k1")
-        .addStatement("int x0 = n * $L", in)
-        .addCode(Methods.listNonZero("nonzero", "i", "k0", "k1", "x[x0 + i]"))
-        .addCode(Methods.addListedRows("nonzero", "x[x0 + %s]", "wt[%s]", "s", from, to));
-    if (outputs) {
-      groupPass.addParameter(TypeName.INT, "from").addParameter(TypeName.INT, "to");
-      samplePass.addParameter(TypeName.INT, "from").addParameter(TypeName.INT, "to");
-    }
-    return List.of(method.addCode(body.build()).build(), groupPass.build(), samplePass.build());
+    return List.of(method.addCode(body.build()).build());
   }
 
   /**
