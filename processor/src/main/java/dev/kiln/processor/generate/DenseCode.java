@@ -641,7 +641,7 @@ final class DenseCode implements LayerCode {
       MethodSpec.Builder groupMethod = Methods.kernel(name + "Group",
               "$L for outputs {@code o0..o0+3} together, over the {@code count} samples listed in {@code active}: "
                   + "their weight-gradient rows\ncopied into {@code a0..a3}, every listed sample's input row added "
-                  + "into all four (outlined: see {@code Methods.kernel}).\n", name)
+                  + "into all four (a method of its own, which the JIT compiles early and small).\n", name)
           .addParameter(Methods.FLOATS, "g")
           .addParameter(Methods.FLOATS, "gw")
           .addParameter(Methods.FLOATS, "gb")
@@ -679,8 +679,8 @@ final class DenseCode implements LayerCode {
         .addStatement("System.arraycopy(acc, 0, gw, wo, $L)", in);
     methods.add(Methods.kernel(name + "Output",
             "$L for output {@code o} alone: its weight-gradient row copied into {@code acc}, the input rows of the "
-                + "samples with a\nnon-zero gradient for it added eight a pass (outlined: see {@code "
-                + "Methods.kernel}).\n", name)
+                + "samples with a\nnon-zero gradient for it added eight a pass (a method of its own, which the JIT "
+                + "compiles early and small).\n", name)
         .addParameter(Methods.FLOATS, "g")
         .addParameter(Methods.FLOATS, "gw")
         .addParameter(Methods.FLOATS, "gb")
@@ -755,7 +755,7 @@ final class DenseCode implements LayerCode {
     MethodSpec.Builder groupMethod = Methods.kernel(name + "Group",
             "$L for samples {@code n0..n0+3} together, over the {@code count} outputs listed in {@code outputs}: "
                 + "their weight rows added\ninto the four samples' rows {@code a0..a3}, each loaded once for four "
-                + "(outlined: see {@code Methods.kernel}).\n", name)
+                + "(a method of its own, which the JIT compiles early and small).\n", name)
         .addParameter(Methods.FLOATS, "g")
         .addParameter(Methods.FLOATS, "gx")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "wRows");
@@ -776,7 +776,7 @@ final class DenseCode implements LayerCode {
         .build();
     MethodSpec sampleMethod = Methods.kernel(name + "Sample",
             "$L for sample {@code n} alone: the weight rows of its outputs with a non-zero gradient added eight a "
-                + "pass (outlined: see\n{@code Methods.kernel}).\n", name)
+                + "pass (a method of\nits own, which the JIT compiles early and small).\n", name)
         .addParameter(Methods.FLOATS, "g")
         .addParameter(Methods.FLOATS, "gx")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "wRows")
