@@ -1,0 +1,63 @@
+package dev.kiln.processor;
+
+import static com.google.common.truth.Truth.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The passes a training step runs many times are methods of their own, called by the layers' kernels, so that C2
+ * compiles them early and small instead of compiling each whole kernel several times mid-loop (a cold run's first
+ * LeNet-5 epoch took 6.5-6.9 s with them inline against 4.9-5.2 s outlined: docs/performance.md, "Compiled early and
+ * small"). Nothing else would notice if a change put them back inline: the sums are the same bits either way.
+ */
+class OutlinedPassesTest {
+  private static final String INPUT = "{1, 12, 12}";
+  private static final String LAYERS =
+      "@Conv(filters = 6, kernel = 3, padding = 1, activation = Activation.RELU) ConvLayer c1();\n"
+          + "  @Pool(size = 2) PoolLayer p1();\n"
+          + "  @Conv(filters = 5, kernel = 3, activation = Activation.RELU) ConvLayer c2();\n"
+          + "  @Flatten FlattenLayer f();\n"
+          + "  @Dense(units = 12, activation = Activation.RELU) DenseLayer d1();\n"
+          + "  @Dense(units = 3) DenseLayer d2();";
+
+  @Test
+  void convolutionsCallTheirProductsAndFilterGradientsFromMethodsOfTheirOwn() throws java.io.IOException {
+    String source = TestNetworks.generated(INPUT, LAYERS);
+    for (String conv : List.of("c1", "c2")) {
+      String forward = method(source, conv + "Forward");
+      assertThat(forward).contains(conv + "Products(");
+      assertThat(forward).doesNotContain("madd(");
+      assertThat(method(source, conv + "Products")).contains("madd(");
+      assertThat(method(source, conv + "Backward")).contains(conv + "FilterGradients(");
+      assertThat(method(source, conv + "FilterGradients")).contains("for (int f = ");
+    }
+  }
+
+  @Test
+  void denseGradientsCallTheirGroupAndSinglePassesFromMethodsOfTheirOwn() throws java.io.IOException {
+    String source = TestNetworks.generated(INPUT, LAYERS);
+    String weightGradient = method(source, "d1WeightGradient");
+    assertThat(weightGradient).contains("d1WeightGradientGroup(");
+    assertThat(weightGradient).contains("d1WeightGradientOutput(");
+    assertThat(weightGradient).doesNotContain("madd(");
+    String inputGradient = method(source, "d1InputGradient");
+    assertThat(inputGradient).contains("d1InputGradientGroup(");
+    assertThat(inputGradient).contains("d1InputGradientSample(");
+    assertThat(inputGradient).doesNotContain("madd(");
+    for (String pass : List.of("d1WeightGradientGroup", "d1WeightGradientOutput", "d1InputGradientGroup",
+        "d1InputGradientSample")) {
+      assertThat(method(source, pass)).contains("madd(");
+    }
+    // Three outputs make no group of four: the last layer's weight gradient has no group pass to call.
+    assertThat(method(source, "d2WeightGradient")).doesNotContain("d2WeightGradientGroup(");
+    assertThat(source).doesNotContain(" void d2WeightGradientGroup(");
+  }
+
+  /** The text of the generated method {@code name}, from its name to its closing brace. */
+  private static String method(String source, String name) {
+    int start = source.indexOf(" void " + name + "(");
+    assertThat(start).isAtLeast(0);
+    return source.substring(start, source.indexOf("\n  }\n", start));
+  }
+}
