@@ -30,9 +30,8 @@ final class DenseCode implements LayerCode {
   @Override
   public List<MethodSpec> methods(LayerPlan plan) {
     DenseModel d = (DenseModel) plan.layer();
-    List<MethodSpec> methods = new ArrayList<>(List.of(packedWeightMethod(d), flatWeightMethod(d)));
-    methods.addAll(forwardMethods(d, ForwardRange.WHOLE));
-    methods.add(backwardMethod(d));
+    List<MethodSpec> methods = new ArrayList<>(
+        List.of(packedWeightMethod(d), flatWeightMethod(d), forwardMethod(d), backwardMethod(d)));
     methods.addAll(weightGradientMethods(d));
     methods.addAll(inputGradientMethods(d));
     return methods;
@@ -205,11 +204,8 @@ final class DenseCode implements LayerCode {
             Methods.pass(d.name(), "WeightGradient"), d.name(), d.name(), d.name())
         .endControlFlow()
         .build();
-    List<MethodSpec> methods = new ArrayList<>(
-        List.of(splitUnits, splitsForward, splitParameters, forwardPart, forwardInputs, gradientPart));
-    methods.addAll(forwardMethods(d, ForwardRange.OUTPUTS));
-    methods.addAll(forwardMethods(d, ForwardRange.INPUTS));
-    return methods;
+    return List.of(splitUnits, splitsForward, splitParameters, forwardPart, forwardInputs, gradientPart,
+        forwardMethod(d, ForwardRange.OUTPUTS), forwardMethod(d, ForwardRange.INPUTS));
   }
 
   /** Types of the split overrides' parameters after {@code workspace} and {@code input}, by their names. */
@@ -421,7 +417,11 @@ final class DenseCode implements LayerCode {
    * which is what lets C2 vectorise the innermost loop. A lone sample takes all its inputs as one block: nothing to
    * share, and fewer leftover single rows.
    */
-  /** What a copy of {@link #forwardMethods} computes: the whole layer, or one thread's share of a split. */
+  private static MethodSpec forwardMethod(DenseModel d) {
+    return forwardMethod(d, ForwardRange.WHOLE);
+  }
+
+  /** What a copy of {@link #forwardMethod} computes: the whole layer, or one thread's share of a split. */
   private enum ForwardRange {
     WHOLE,
     /**
@@ -442,7 +442,7 @@ final class DenseCode implements LayerCode {
     INPUTS
   }
 
-  private static List<MethodSpec> forwardMethods(DenseModel d, ForwardRange range) {
+  private static MethodSpec forwardMethod(DenseModel d, ForwardRange range) {
     int group = Methods.TARGETS_PER_GROUP;
     int in = d.inFeatures();
     int out = d.units();
@@ -452,11 +452,6 @@ final class DenseCode implements LayerCode {
     String to = outputs ? "to" : String.valueOf(out);
     String kFrom = inputs ? "from" : "0";
     String kTo = inputs ? "to" : String.valueOf(in);
-    String name = switch (range) {
-      case OUTPUTS -> Methods.pass(d.name(), "ForwardPart");
-      case INPUTS -> Methods.pass(d.name(), "ForwardInputs");
-      case WHOLE -> Methods.pass(d.name(), "Forward");
-    };
     String zero = "java.util.Arrays.fill(rows[n], " + from + ", " + to + ", 0f)";
     String copyBias = outputs ? "System.arraycopy(b, from, rows[n], from, to - from)"
         : "System.arraycopy(b, 0, rows[n], 0, " + out + ")";
@@ -501,12 +496,13 @@ final class DenseCode implements LayerCode {
     }
     body.endControlFlow();
     MethodSpec.Builder method = switch (range) {
-      case OUTPUTS -> Methods.kernel(name,
+      case OUTPUTS -> Methods.kernel(Methods.pass(d.name(), "ForwardPart"),
           "$L forward, outputs {@code from..to-1} of every sample only: $L -> $L.\n", d.name(), d.input(), d.output());
-      case INPUTS -> Methods.kernel(name,
+      case INPUTS -> Methods.kernel(Methods.pass(d.name(), "ForwardInputs"),
           "$L forward, every output summed over inputs {@code from..to-1} only, from the bias if {@code addBias}: $L "
               + "-> $L.\n", d.name(), d.input(), d.output());
-      case WHOLE -> Methods.kernel(name, "$L forward: $L -> $L.\n", d.name(), d.input(), d.output());
+      case WHOLE -> Methods.kernel(Methods.pass(d.name(), "Forward"), "$L forward: $L -> $L.\n", d.name(), d.input(),
+          d.output());
     };
     method.addParameter(Methods.FLOATS, "x")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "wt")
@@ -521,8 +517,7 @@ final class DenseCode implements LayerCode {
     if (inputs) {
       method.addParameter(TypeName.BOOLEAN, "addBias");
     }
-
-    return List.of(method.addCode(body.build()).build());
+    return method.addCode(body.build()).build();
   }
 
   /**
@@ -614,7 +609,7 @@ final class DenseCode implements LayerCode {
           .endControlFlow()
           .endControlFlow()
           .beginControlFlow("if (width == $L && $L)", group, GROUP_PAYS)
-          .addStatement("$LGroup(g, gw, gb, xRows, a0, a1, a2, a3, active, union, o0)", name)
+          .addStatement("$LGroup(g, gw, gb, xRows, $L, active, union, o0)", name, String.join(", ", indexed("a%d")))
           .nextControlFlow("else");
       CodeBlock.Builder groupBody = CodeBlock.builder();
       for (int t = 0; t < group; t++) {
@@ -736,7 +731,7 @@ final class DenseCode implements LayerCode {
         .endControlFlow()
         .endControlFlow()
         .beginControlFlow("if (width == $L && $L)", group, GROUP_PAYS)
-        .addStatement("$LGroup(g, gx, wRows, a0, a1, a2, a3, outputs, union, n0)", name)
+        .addStatement("$LGroup(g, gx, wRows, $L, outputs, union, n0)", name, String.join(", ", indexed("a%d")))
         .nextControlFlow("else")
         .beginControlFlow("for (int n = n0; n < n0 + width; n++)")
         .addStatement("$LSample(g, gx, wRows, acc, outputs, n)", name)
