@@ -1249,7 +1249,7 @@ final class ConvCode implements LayerCode {
             "$L backward for sample {@code n}, each filter of group {@code grp}: lists its output gradients, adds "
                 + "its weight and bias\ngradients, and scatters its gradients by position for the input gradient.\n",
             c.name());
-    for (String name : filterGradientParameters(c, pool)) {
+    for (String name : filterGradientParameters(c, relu, pool)) {
       m.addParameter(FILTER_GRADIENT_TYPES.get(name), name);
     }
     return m.addCode(b.build()).build();
@@ -1268,18 +1268,43 @@ final class ConvCode implements LayerCode {
       java.util.Map.entry("go", TypeName.INT), java.util.Map.entry("so", TypeName.INT),
       java.util.Map.entry("inputGrad", TypeName.BOOLEAN));
 
-  /** {@link #filterGradientMethod}'s parameters, in order: what the backward pass has in scope that it reads. */
-  private static List<String> filterGradientParameters(ConvModel c, PoolModel pool) {
-    List<String> names = new java.util.ArrayList<>(List.of("x", "y", "g", "gb", "padded", "rows", "gwRows",
-        "nonzero", "positionGrad"));
-    if (pool != null) {
-      names.addAll(List.of("gp", "yp", "arg"));
+  /**
+   * {@link #filterGradientMethod}'s parameters, in order: what the backward pass has in scope that the method reads
+   * for this layer (the image only where the weight gradient is summed straight from it, the output only for a ReLU
+   * no pool follows, and so on).
+   */
+  private static List<String> filterGradientParameters(ConvModel c, boolean relu, PoolModel pool) {
+    boolean direct = c.directWeightGradient();
+    List<String> names = new java.util.ArrayList<>();
+    if (direct) {
+      names.add(source(c));
     }
-    if (c.directWeightGradient()) {
+    if (pool == null && relu) {
+      names.add("y");
+    }
+    names.add("g");
+    if (c.bias()) {
+      names.add("gb");
+    }
+    if (!direct) {
+      names.add("rows");
+    }
+    names.addAll(List.of("gwRows", "nonzero", "positionGrad"));
+    if (pool != null) {
+      names.add("gp");
+      if (relu) {
+        names.add("yp");
+      }
+      names.add("arg");
+    }
+    if (direct) {
       names.addAll(List.of("listed", "windows"));
     }
-    names.addAll(List.of("n", "grp", "go"));
-    if (c.directWeightGradient()) {
+    if (pool != null) {
+      names.add("n");
+    }
+    names.addAll(List.of("grp", "go"));
+    if (direct) {
       names.add("so");
     }
     names.add("inputGrad");
@@ -1287,9 +1312,9 @@ final class ConvCode implements LayerCode {
   }
 
   /** The backward pass's call of {@link #filterGradientMethod}. */
-  private static String filterGradientCall(ConvModel c, PoolModel pool) {
-    return Methods.pass(c.name(), "FilterGradients") + "(" + String.join(", ", filterGradientParameters(c, pool))
-        + ")";
+  private static String filterGradientCall(ConvModel c, boolean relu, PoolModel pool) {
+    return Methods.pass(c.name(), "FilterGradients") + "("
+        + String.join(", ", filterGradientParameters(c, relu, pool)) + ")";
   }
 
   /**
@@ -1333,7 +1358,7 @@ final class ConvCode implements LayerCode {
     b.beginControlFlow("if (inputGrad)")
         .addStatement("java.util.Arrays.fill(positionGrad, 0f)")
         .endControlFlow()
-        .addStatement("$L", filterGradientCall(c, pool))
+        .addStatement("$L", filterGradientCall(c, relu, pool))
         .beginControlFlow("if (inputGrad)");
     String paddedGrad = c.padded() ? "paddedGrad, " : "";
     if (c.shiftsRows()) {
