@@ -25,39 +25,32 @@ class OutlinedPassesTest {
   void convolutionsCallTheirProductsAndFilterGradientsFromMethodsOfTheirOwn() throws java.io.IOException {
     String source = TestNetworks.generated(INPUT, LAYERS);
     for (String conv : List.of("c1", "c2")) {
-      String forward = method(source, conv + "Forward");
+      String forward = TestNetworks.generatedMethod(source, conv + "Forward");
       assertThat(forward).contains(conv + "Products(");
       assertThat(forward).doesNotContain("madd(");
-      assertThat(method(source, conv + "Products")).contains("madd(");
-      assertThat(method(source, conv + "Backward")).contains(conv + "FilterGradients(");
-      assertThat(method(source, conv + "FilterGradients")).contains("for (int f = ");
+      assertThat(TestNetworks.generatedMethod(source, conv + "Products")).contains("madd(");
+      assertThat(TestNetworks.generatedMethod(source, conv + "Backward")).contains(conv + "FilterGradients(");
+      assertThat(TestNetworks.generatedMethod(source, conv + "FilterGradients")).contains("for (int f = ");
     }
   }
 
   @Test
   void denseGradientsCallTheirGroupAndSinglePassesFromMethodsOfTheirOwn() throws java.io.IOException {
     String source = TestNetworks.generated(INPUT, LAYERS);
-    String weightGradient = method(source, "d1WeightGradient");
+    String weightGradient = TestNetworks.generatedMethod(source, "d1WeightGradient");
     assertThat(weightGradient).contains("d1WeightGradientGroup(");
     assertThat(weightGradient).contains("d1WeightGradientOutput(");
     assertThat(weightGradient).doesNotContain("madd(");
-    String inputGradient = method(source, "d1InputGradient");
+    String inputGradient = TestNetworks.generatedMethod(source, "d1InputGradient");
     assertThat(inputGradient).contains("d1InputGradientGroup(");
     assertThat(inputGradient).contains("d1InputGradientSample(");
     assertThat(inputGradient).doesNotContain("madd(");
     for (String pass : List.of("d1WeightGradientGroup", "d1WeightGradientOutput", "d1InputGradientGroup",
         "d1InputGradientSample")) {
-      assertThat(method(source, pass)).contains("madd(");
+      assertThat(TestNetworks.generatedMethod(source, pass)).contains("madd(");
     }
     // Three outputs make no group of four: the last layer's weight gradient has no group pass to call.
-    assertThat(method(source, "d2WeightGradient")).doesNotContain("d2WeightGradientGroup(");
+    assertThat(TestNetworks.generatedMethod(source, "d2WeightGradient")).doesNotContain("d2WeightGradientGroup(");
     assertThat(source).doesNotContain(" void d2WeightGradientGroup(");
-  }
-
-  /** The text of the generated method {@code name}, from its name to its closing brace. */
-  private static String method(String source, String name) {
-    int start = source.indexOf(" void " + name + "(");
-    assertThat(start).isAtLeast(0);
-    return source.substring(start, source.indexOf("\n  }\n", start));
   }
 }

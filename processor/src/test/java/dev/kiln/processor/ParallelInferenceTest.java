@@ -168,20 +168,13 @@ class ParallelInferenceTest {
     String source = TestNetworks.generated(GROUPED_INPUT, GROUPED_LAYERS);
     for (String leading : List.of("c1Products", "c2Products")) {
       for (int left = 1; left <= 3; left++) {
-        assertThat(method(source, leading)).contains("if (f1 - fg == " + left + ")");
+        assertThat(TestNetworks.generatedMethod(source, leading)).contains("if (f1 - fg == " + left + ")");
       }
     }
-    String last = method(source, "c3Products");
+    String last = TestNetworks.generatedMethod(source, "c3Products");
     assertThat(last).contains("if (f1 - fg == 1)");
     assertThat(last).doesNotContain("if (f1 - fg == 2)");
     assertThat(last).doesNotContain("if (f1 - fg == 3)");
-  }
-
-  /** The text of the generated method {@code name}, from its name to its closing brace. */
-  private static String method(String source, String name) {
-    int start = source.indexOf(" void " + name + "(");
-    assertThat(start).isAtLeast(0);
-    return source.substring(start, source.indexOf("\n  }\n", start));
   }
 
   /**

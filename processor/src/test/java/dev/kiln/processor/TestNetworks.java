@@ -1,5 +1,6 @@
 package dev.kiln.processor;
 
+import static com.google.common.truth.Truth.assertThat;
 import static com.google.common.truth.Truth.assertWithMessage;
 
 import com.google.testing.compile.Compilation;
@@ -76,6 +77,13 @@ final class TestNetworks {
   static String generated(String input, String layers) throws java.io.IOException {
     return compile("test.Net", source(input, layers)).generatedSourceFile("test.Kiln_Net").orElseThrow()
         .getCharContent(true).toString();
+  }
+
+  /** The text of the method {@code name} in a generated source, from its name to its closing brace. */
+  static String generatedMethod(String source, String name) {
+    int start = source.indexOf(" void " + name + "(");
+    assertThat(start).isAtLeast(0);
+    return source.substring(start, source.indexOf("\n  }\n", start));
   }
 
   /** {@code count} values of {@code values} from {@code from}, as a new array. */
