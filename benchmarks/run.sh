@@ -11,7 +11,8 @@
 #                  with the allocation probes, which warm each Kiln benchmark up for 10 s to a minute, once with the
 #                  default kernels, once with the opt-in Vector API kernels and once in a JVM with the tuned
 #                  configuration's flags)
-#   --filter RE    JMH's benchmark regex (default: all of dev.kiln.benchmarks), e.g. 'KilnBench|OrtBench'
+#   --filter RE    JMH's benchmark regex (default: all of dev.kiln.benchmarks but the cold-start
+#                  benchmarks), e.g. 'KilnBench|OrtBench'
 #   --no-build     use the jar already in benchmarks/target
 #   --no-probe     skip AllocationProbe
 #   --readme FILE  the file that receives the table (default: README.md at the repository root); --no-readme: none
@@ -23,7 +24,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 mode=quick
-filter='dev.kiln.benchmarks'
+# Every benchmark but the cold-start ones (ColdStartBench, OrtColdStartBench: single-shot forks, run on their own).
+filter='^dev\.kiln\.benchmarks\.(?!\w*ColdStart)'
 build=1
 probe=1
 readme="$root/README.md"

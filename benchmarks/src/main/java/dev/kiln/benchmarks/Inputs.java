@@ -29,6 +29,29 @@ public final class Inputs {
     return x;
   }
 
+  /**
+   * {@code count} requests of one image each for the cold-start benchmarks, in turn the benchmark's pixels (no zeros)
+   * and an image-like one: a zero background with a random 16 x 20 patch in [0, 1) off centre, as Fashion-MNIST's
+   * garments sit on black. Made differently from {@code WarmUp}'s inputs, so a warm-up does not see the requests.
+   */
+  public static float[][] requests(int count) {
+    SplittableRandom random = new SplittableRandom(SEED + 2);
+    float[][] requests = new float[count][IMAGE];
+    for (int r = 0; r < count; r++) {
+      float[] x = requests[r];
+      boolean image = r % 2 == 1;
+      int top = 2 + random.nextInt(8);
+      int left = 2 + random.nextInt(10);
+      for (int i = 0; i < IMAGE; i++) {
+        int row = i / 28;
+        int col = i % 28;
+        boolean inPatch = row >= top && row < top + 20 && col >= left && col < left + 16;
+        x[i] = !image || inPatch ? (float) random.nextDouble() : 0f;
+      }
+    }
+    return requests;
+  }
+
   /** {@code batch} labels in 0..9. */
   public static int[] labels(int batch) {
     SplittableRandom random = new SplittableRandom(SEED + 1);

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.kiln.runtime.Model;
+import dev.kiln.runtime.WarmUp;
 import dev.kiln.runtime.Workspace;
 import dev.kiln.runtime.data.FashionMnist;
 import dev.kiln.runtime.io.Weights;
@@ -18,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -459,10 +461,12 @@ public final class InferenceServer implements AutoCloseable {
    * --weights=FILE       safetensors weights (default: PyTorch's trained weights shipped with the samples)
    * --host=127.0.0.1     the address to listen on (0.0.0.0 for every interface)
    * --port=8080  --threads=N (default: cores)
+   * --warmup=10         seconds at most spent running the network on made-up inputs before the port opens, so that
+   *                     the first requests run compiled code (see WarmUp); 0: none
    * </pre>
    */
   public static void main(String[] args) throws Exception {
-    Args a = Args.parse(args, Set.of("model", "weights", "host", "port", "threads"));
+    Args a = Args.parse(args, Set.of("model", "weights", "host", "port", "threads", "warmup"));
     // Bound the time one request may take to arrive and be answered, so a stalled client cannot hold a thread.
     System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "30"));
     System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", "30"));
@@ -478,6 +482,11 @@ public final class InferenceServer implements AutoCloseable {
       PyTorchInterop.withPyTorchWeights(model, which);         // PyTorch's trained weights, shipped with the samples
     }
     int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors());
+    Duration warmup = Duration.ofSeconds(a.getInt("warmup", 10));
+    if (!warmup.isZero()) {
+      WarmUp.Report report = WarmUp.run(model.eval(), model.newWorkspace(1), warmup);  // before the port opens
+      System.out.println("warm-up: " + report);
+    }
     InetSocketAddress address = new InetSocketAddress(a.get("host", "127.0.0.1"), a.getInt("port", 8080));
     InferenceServer server = InferenceServer.start(model, FashionMnist.CLASSES, address, threads);
     Runtime.getRuntime().addShutdownHook(new Thread(server::close));

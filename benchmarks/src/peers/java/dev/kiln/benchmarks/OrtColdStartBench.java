@@ -1,0 +1,101 @@
+package dev.kiln.benchmarks;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * ONNX Runtime's first requests, as {@link ColdStartBench} times Kiln's: a fresh JVM's first {@value
+ * ColdStartBench#REQUESTS} one-image requests after the session is made (one intra-op thread, the settings of
+ * {@code OrtBench}), each request's pixels put into the input tensor's direct buffer before its run.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 0)
+@Measurement(iterations = 1, batchSize = ColdStartBench.REQUESTS)
+@Fork(value = 5, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+public class OrtColdStartBench {
+  @Param({"mlp", "lenet5"})
+  public String net;
+
+  private OrtEnvironment env;
+  private OrtSession session;
+  private FloatBuffer inputBuffer;
+  private FloatBuffer outputBuffer;
+  private OnnxTensor input;
+  private OnnxTensor output;
+  private Map<String, OnnxTensor> inputs;
+  private Map<String, OnnxTensor> outputs;
+  private float[][] requests;
+  private int next;
+
+  @Setup(Level.Trial)
+  public void setUp() throws OrtException, IOException {
+    String file = Inputs.isLeNet5(net) ? "/lenet5_trained.onnx" : "/mlp_trained.onnx";
+    byte[] model;
+    try (InputStream in = OrtColdStartBench.class.getResourceAsStream(file)) {
+      if (in == null) {
+        throw new IOException("missing resource " + file);
+      }
+      model = in.readAllBytes();
+    }
+    env = OrtEnvironment.getEnvironment();
+    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+      options.setIntraOpNumThreads(1);
+      options.setInterOpNumThreads(1);
+      session = env.createSession(model, options);
+    }
+    inputBuffer = direct(Inputs.IMAGE);
+    outputBuffer = direct(Inputs.CLASSES);
+    input = OnnxTensor.createTensor(env, inputBuffer, new long[] {1, 1, 28, 28});
+    output = OnnxTensor.createTensor(env, outputBuffer, new long[] {1, Inputs.CLASSES});
+    inputs = Map.of("input", input);
+    outputs = Map.of("logits", output);
+    requests = Inputs.requests(ColdStartBench.REQUESTS);
+  }
+
+  private static FloatBuffer direct(int floats) {
+    return ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+  }
+
+  @Benchmark
+  public float request() throws OrtException {
+    inputBuffer.clear();
+    inputBuffer.put(requests[next]);
+    next = next + 1 == requests.length ? 0 : next + 1;
+    try (OrtSession.Result ignored = session.run(inputs, outputs)) {
+      return outputBuffer.get(0);
+    }
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() throws OrtException {
+    input.close();
+    output.close();
+    session.close();
+  }
+}
