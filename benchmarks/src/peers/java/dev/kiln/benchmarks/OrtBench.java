@@ -77,12 +77,15 @@ public class OrtBench {
     }
   }
 
-  private static FloatBuffer direct(int floats) {
+  static FloatBuffer direct(int floats) {
     return ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
   }
 
-  @Setup(Level.Trial)
-  public void setUp() throws OrtException, IOException {
+  /**
+   * A session on {@code net}'s ONNX file with the suite's settings: every graph optimisation, sequential execution,
+   * {@code threads} intra-op threads and one inter-op thread.
+   */
+  static OrtSession session(OrtEnvironment env, String net, int threads) throws OrtException, IOException {
     String file = Inputs.isLeNet5(net) ? "/lenet5_trained.onnx" : "/mlp_trained.onnx";
     byte[] model;
     try (InputStream in = OrtBench.class.getResourceAsStream(file)) {
@@ -91,14 +94,19 @@ public class OrtBench {
       }
       model = in.readAllBytes();
     }
-    env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
       options.setIntraOpNumThreads(threads);
       options.setInterOpNumThreads(1);
-      session = env.createSession(model, options);
+      return env.createSession(model, options);
     }
+  }
+
+  @Setup(Level.Trial)
+  public void setUp() throws OrtException, IOException {
+    env = OrtEnvironment.getEnvironment();
+    session = session(env, net, threads);
     one = new Bound(env, 1);
     batch = new Bound(env, 64);
     // Fail here, not in the timed loop, if the file's names or shapes are not the expected ones.

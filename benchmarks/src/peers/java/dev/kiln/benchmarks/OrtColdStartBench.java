@@ -5,9 +5,6 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -53,33 +50,15 @@ public class OrtColdStartBench {
 
   @Setup(Level.Trial)
   public void setUp() throws OrtException, IOException {
-    String file = Inputs.isLeNet5(net) ? "/lenet5_trained.onnx" : "/mlp_trained.onnx";
-    byte[] model;
-    try (InputStream in = OrtColdStartBench.class.getResourceAsStream(file)) {
-      if (in == null) {
-        throw new IOException("missing resource " + file);
-      }
-      model = in.readAllBytes();
-    }
     env = OrtEnvironment.getEnvironment();
-    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-      options.setIntraOpNumThreads(1);
-      options.setInterOpNumThreads(1);
-      session = env.createSession(model, options);
-    }
-    inputBuffer = direct(Inputs.IMAGE);
-    outputBuffer = direct(Inputs.CLASSES);
+    session = OrtBench.session(env, net, 1);
+    inputBuffer = OrtBench.direct(Inputs.IMAGE);
+    outputBuffer = OrtBench.direct(Inputs.CLASSES);
     input = OnnxTensor.createTensor(env, inputBuffer, new long[] {1, 1, 28, 28});
     output = OnnxTensor.createTensor(env, outputBuffer, new long[] {1, Inputs.CLASSES});
     inputs = Map.of("input", input);
     outputs = Map.of("logits", output);
     requests = Inputs.requests(ColdStartBench.REQUESTS);
-  }
-
-  private static FloatBuffer direct(int floats) {
-    return ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
   }
 
   @Benchmark
