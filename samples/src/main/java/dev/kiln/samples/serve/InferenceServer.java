@@ -482,6 +482,9 @@ public final class InferenceServer implements AutoCloseable {
       PyTorchInterop.withPyTorchWeights(model, which);         // PyTorch's trained weights, shipped with the samples
     }
     int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors());
+    if (a.getInt("warmup", 10) < 0) {
+      throw new IllegalArgumentException("--warmup is a number of seconds, 0 or more, not " + a.getInt("warmup", 10));
+    }
     Duration warmup = Duration.ofSeconds(a.getInt("warmup", 10));
     if (!warmup.isZero()) {
       WarmUp.Report report = WarmUp.run(model.eval(), model.newWorkspace(1), warmup);  // before the port opens
