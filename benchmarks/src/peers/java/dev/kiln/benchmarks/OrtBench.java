@@ -52,19 +52,23 @@ public class OrtBench {
   private Bound one;
   private Bound batch;
 
-  /** One batch size's tensors, bound once. */
-  private static final class Bound implements AutoCloseable {
+  /**
+   * One batch size's tensors, bound once to direct buffers, the input holding the suite's pixels. The tensors read
+   * and write the buffers themselves, so a caller may put other pixels into {@code inputBuffer} between runs.
+   */
+  static final class Bound implements AutoCloseable {
     final OnnxTensor input;
     final OnnxTensor output;
+    final FloatBuffer inputBuffer;
     final FloatBuffer outputBuffer;
     final Map<String, OnnxTensor> inputs;
     final Map<String, OnnxTensor> outputs;
 
     Bound(OrtEnvironment env, int n) throws OrtException {
-      FloatBuffer in = direct(n * Inputs.IMAGE);
-      in.put(Inputs.pixels(n)).rewind();
+      inputBuffer = direct(n * Inputs.IMAGE);
+      inputBuffer.put(Inputs.pixels(n)).rewind();
       outputBuffer = direct(n * Inputs.CLASSES);
-      input = OnnxTensor.createTensor(env, in, new long[] {n, 1, 28, 28});
+      input = OnnxTensor.createTensor(env, inputBuffer, new long[] {n, 1, 28, 28});
       output = OnnxTensor.createTensor(env, outputBuffer, new long[] {n, Inputs.CLASSES});
       inputs = Map.of("input", input);
       outputs = Map.of("logits", output);
@@ -77,7 +81,7 @@ public class OrtBench {
     }
   }
 
-  static FloatBuffer direct(int floats) {
+  private static FloatBuffer direct(int floats) {
     return ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
   }
 

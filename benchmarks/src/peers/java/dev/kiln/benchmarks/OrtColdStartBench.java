@@ -1,12 +1,9 @@
 package dev.kiln.benchmarks;
 
-import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.io.IOException;
-import java.nio.FloatBuffer;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -39,12 +36,7 @@ public class OrtColdStartBench {
 
   private OrtEnvironment env;
   private OrtSession session;
-  private FloatBuffer inputBuffer;
-  private FloatBuffer outputBuffer;
-  private OnnxTensor input;
-  private OnnxTensor output;
-  private Map<String, OnnxTensor> inputs;
-  private Map<String, OnnxTensor> outputs;
+  private OrtBench.Bound one;
   private float[][] requests;
   private int next;
 
@@ -52,29 +44,23 @@ public class OrtColdStartBench {
   public void setUp() throws OrtException, IOException {
     env = OrtEnvironment.getEnvironment();
     session = OrtBench.session(env, net, 1);
-    inputBuffer = OrtBench.direct(Inputs.IMAGE);
-    outputBuffer = OrtBench.direct(Inputs.CLASSES);
-    input = OnnxTensor.createTensor(env, inputBuffer, new long[] {1, 1, 28, 28});
-    output = OnnxTensor.createTensor(env, outputBuffer, new long[] {1, Inputs.CLASSES});
-    inputs = Map.of("input", input);
-    outputs = Map.of("logits", output);
+    one = new OrtBench.Bound(env, 1);
     requests = Inputs.requests(ColdStartBench.REQUESTS);
   }
 
   @Benchmark
   public float request() throws OrtException {
-    inputBuffer.clear();
-    inputBuffer.put(requests[next]);
+    one.inputBuffer.clear();
+    one.inputBuffer.put(requests[next]);
     next = next + 1 == requests.length ? 0 : next + 1;
-    try (OrtSession.Result ignored = session.run(inputs, outputs)) {
-      return outputBuffer.get(0);
+    try (OrtSession.Result ignored = session.run(one.inputs, one.outputs)) {
+      return one.outputBuffer.get(0);
     }
   }
 
   @TearDown(Level.Trial)
   public void tearDown() throws OrtException {
-    input.close();
-    output.close();
+    one.close();
     session.close();
   }
 }
