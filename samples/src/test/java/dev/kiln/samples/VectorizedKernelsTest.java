@@ -1,0 +1,129 @@
+package dev.kiln.samples;
+
+import static com.google.common.truth.Truth.assertThat;
+import static com.google.common.truth.Truth.assertWithMessage;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The default build's speed rests on HotSpot's C2 vectorising the generated loops, which it does for some loop
+ * shapes and silently not for others (four rows updated from three, or the rows as slices of one array: see
+ * docs/performance.md). A change to a generator that turned a hot kernel scalar would pass every other test and run
+ * several times slower. This test reads the machine code C2 makes of the hot kernels of LeNet-5 and the MLP and
+ * requires packed multiply-adds in each.
+ *
+ * <p>How: a JVM of its own runs {@link KernelWorkout} with {@code -XX:CompileCommand=print} for each kernel; HotSpot
+ * prints each compiled method's code as bytes (the JDK ships no disassembler plugin), {@link MachineCode} hands them
+ * to {@code objdump}, and the test stops the JVM once every kernel has a C2 compilation with packed multiply-adds. A
+ * kernel that has none within the workout's minute fails the test, with what was compiled. On machines other than
+ * x86-64, or without binutils' {@code objdump}, the test is skipped.
+ */
+class VectorizedKernelsTest {
+  /** The kernels a batch-64 training step and inference spend their time in (JFR, docs/performance.md). */
+  private static final List<String> KERNELS = List.of(
+      "Kiln_LeNet5::conv1Products",
+      "Kiln_LeNet5::conv2Products",
+      "Kiln_LeNet5::conv2FilterGradients",
+      "Kiln_LeNet5::conv2InputGradient",
+      "Kiln_LeNet5::fc1Forward",
+      "Kiln_Mlp::fc1Forward");
+  private static final int WORKOUT_SECONDS = 60;
+
+  @Test
+  void hotKernelsCompileToPackedMultiplyAdds() throws Exception {
+    String arch = System.getProperty("os.arch");
+    assumeTrue(arch.equals("amd64") || arch.equals("x86_64"), "machine code read as x86-64; this is " + arch);
+    assumeTrue(MachineCode.objdumpAvailable(), "binutils' objdump is not installed");
+
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:+UnlockDiagnosticVMOptions", "-XX:CompileCommand=quiet"));
+    for (String kernel : KERNELS) {
+      command.add("-XX:CompileCommand=print," + KernelWorkout.class.getPackageName() + "." + kernel);
+    }
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), KernelWorkout.class.getName(),
+        Integer.toString(WORKOUT_SECONDS)));
+    Process workout = new ProcessBuilder(command).redirectErrorStream(true).start();
+
+    Map<String, List<String>> seen = new LinkedHashMap<>();  // kernel -> its C2 compilations, described
+    Map<String, String> vectorised = new LinkedHashMap<>();  // kernel -> the first compilation with packed ones
+    MachineCode.Reader reader = new MachineCode.Reader();
+    try (BufferedReader out = new BufferedReader(
+        new InputStreamReader(workout.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while (vectorised.size() < KERNELS.size() && (line = out.readLine()) != null) {
+        Optional<MachineCode.Compiled> compiled = reader.line(line);
+        if (compiled.isEmpty()) {
+          continue;
+        }
+        String kernel = simpleName(compiled.get().method());
+        List<String> instructions = MachineCode.disassemble(compiled.get().code());
+        long packed = MachineCode.packedMultiplyAdds(instructions);
+        String description = (compiled.get().onStack() ? "on-stack compilation" : "compilation") + ", "
+            + packed + " packed multiply-adds (" + MachineCode.widest(instructions) + ")";
+        seen.computeIfAbsent(kernel, k -> new ArrayList<>()).add(description);
+        if (packed > 0 && KERNELS.contains(kernel)) {
+          vectorised.putIfAbsent(kernel, description);
+        }
+      }
+    } finally {
+      workout.destroy();
+      workout.waitFor();
+    }
+    System.out.println("Vectorised kernels: " + vectorised);
+    assertWithMessage("kernels without a C2 compilation with packed multiply-adds; C2 compilations seen: %s", seen)
+        .that(vectorised.keySet())
+        .containsExactlyElementsIn(KERNELS);
+  }
+
+  @Test
+  void readerTakesTheBytesOfAC2MethodAndFillsCommentGaps() throws Exception {
+    MachineCode.Reader reader = new MachineCode.Reader();
+    String[] lines = {
+        "============================= C2-compiled nmethod ==============================",
+        "Compiled method (c2)    4481  858 %     4       dev.kiln.samples.Kiln_Mlp::fc1Forward @ 206 (1418 bytes)",
+        "[MachCode]",
+        "[Verified Entry Point]",
+        "  0x0000000000001000: 62f2 7548 | b8d1 c3",
+        "",
+        "  0x0000000000001008: ; implicit exception: dispatches to 0x0000000000001100",
+        "  0x0000000000001008: 90",
+        "[/MachCode]",
+    };
+    Optional<MachineCode.Compiled> compiled = Optional.empty();
+    for (String line : lines) {
+      Optional<MachineCode.Compiled> c = reader.line(line);
+      if (c.isPresent()) {
+        compiled = c;
+      }
+    }
+    assertThat(compiled.isPresent()).isTrue();
+    assertThat(compiled.get().method()).isEqualTo("dev.kiln.samples.Kiln_Mlp::fc1Forward");
+    assertThat(compiled.get().onStack()).isTrue();
+    // vfmadd231ps zmm2, zmm1, zmm1; ret; a no-op for the gap before the comment's address; the last byte.
+    assertThat(compiled.get().code()).isEqualTo(new byte[] {
+        0x62, (byte) 0xf2, 0x75, 0x48, (byte) 0xb8, (byte) 0xd1, (byte) 0xc3, (byte) 0x90, (byte) 0x90});
+    if (MachineCode.objdumpAvailable()) {
+      List<String> instructions = MachineCode.disassemble(compiled.get().code());
+      assertThat(instructions.get(0)).startsWith("vfmadd231ps");
+      assertThat(MachineCode.packedMultiplyAdds(instructions)).isEqualTo(1);
+      assertThat(MachineCode.widest(instructions)).isEqualTo("zmm");
+    }
+  }
+
+  /** {@code dev.kiln.samples.Kiln_Mlp::fc1Forward} to {@code Kiln_Mlp::fc1Forward}. */
+  private static String simpleName(String method) {
+    int colons = method.indexOf("::");
+    return method.substring(method.lastIndexOf('.', colons) + 1);
+  }
+}
