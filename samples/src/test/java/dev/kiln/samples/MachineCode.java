@@ -1,7 +1,9 @@
 package dev.kiln.samples;
 
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +32,28 @@ final class MachineCode {
   private static final Pattern INSTRUCTION = Pattern.compile("^\\s*[0-9a-f]+:\\t[0-9a-f ]+\\t(\\S+)\\s*(.*)$");
 
   private MachineCode() {}
+
+  /**
+   * Prints the disassembly of every C2 method in a HotSpot print-out read from standard input, for reading a kernel's
+   * loops by eye: {@code java -XX:+UnlockDiagnosticVMOptions -XX:CompileCommand=print,dev.kiln.samples.Kiln_Mlp::fc1Forward
+   * ... | java -cp samples/target/test-classes dev.kiln.samples.MachineCode} (see docs/performance.md, "Reading C2's
+   * machine code").
+   */
+  public static void main(String[] args) throws IOException, InterruptedException {
+    Reader reader = new Reader();
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    String line;
+    while ((line = in.readLine()) != null) {
+      Optional<Compiled> compiled = reader.line(line);
+      if (compiled.isPresent()) {
+        List<String> instructions = disassemble(compiled.get().code());
+        System.out.println("== " + compiled.get().method() + (compiled.get().onStack() ? " (on-stack)" : "") + ": "
+            + instructions.size() + " instructions, " + packedMultiplyAdds(instructions) + " packed multiply-adds ("
+            + widest(instructions) + ")");
+        instructions.forEach(i -> System.out.println("  " + i));
+      }
+    }
+  }
 
   /** Reads HotSpot's print-out line by line; {@link #line} returns a method each time one's code ends. */
   static final class Reader {
