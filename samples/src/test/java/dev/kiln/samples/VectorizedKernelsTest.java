@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The default build's speed rests on HotSpot's C2 vectorising the generated loops, which it does for some loop
@@ -39,8 +41,13 @@ class VectorizedKernelsTest {
       "Kiln_Mlp::fc1Forward");
   private static final int WORKOUT_SECONDS = 60;
 
-  @Test
-  void hotKernelsCompileToPackedMultiplyAdds() throws Exception {
+  /**
+   * With the JVM's choice of multiply-add ({@code Math.fma} where it uses the FMA unit), and with the plain multiply
+   * and add that {@code -Dkiln.fma=false} forces (and that hosts without FMA get): C2 vectorises each form on its own.
+   */
+  @ParameterizedTest(name = "kiln.fma={0}")
+  @ValueSource(strings = {"default", "false"})
+  void hotKernelsCompileToPackedMultiplyAdds(String fma) throws Exception {
     String arch = System.getProperty("os.arch");
     assumeTrue(arch.equals("amd64") || arch.equals("x86_64"), "machine code read as x86-64; this is " + arch);
     assumeTrue(MachineCode.objdumpAvailable(), "binutils' objdump is not installed");
@@ -48,6 +55,9 @@ class VectorizedKernelsTest {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:+UnlockDiagnosticVMOptions", "-XX:CompileCommand=quiet"));
+    if (!fma.equals("default")) {
+      command.add("-Dkiln.fma=" + fma);
+    }
     for (String kernel : KERNELS) {
       command.add("-XX:CompileCommand=print," + KernelWorkout.class.getPackageName() + "." + kernel);
     }
@@ -80,7 +90,7 @@ class VectorizedKernelsTest {
       workout.destroy();
       workout.waitFor();
     }
-    System.out.println("Vectorised kernels: " + vectorised);
+    System.out.println("Vectorised kernels (kiln.fma=" + fma + "): " + vectorised);
     assertWithMessage("kernels without a C2 compilation with packed multiply-adds; C2 compilations seen: %s", seen)
         .that(vectorised.keySet())
         .containsExactlyElementsIn(KERNELS);
