@@ -304,8 +304,8 @@ final class DenseCode implements LayerCode {
         .add("// The Vector API kernels read the flat copy and never the rows; the default loops the reverse.\n")
         .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
         .beginControlFlow("if ($L != null && $L != $LVersion)", flat, version, flat)
-        .addStatement("$T.transposeFlatRows($L, $L, $L, $L, $L, $L)", PACKING, weight, units, d.inFeatures(), flat,
-            from, to)
+        .addStatement("$T.transposeFlatRows($L, $L, $L, $L, $L, $L, $T.DENSE_FLAT_BASE)", PACKING, weight, units,
+            d.inFeatures(), flat, from, to, Methods.VECTOR_BACKEND)
         .endControlFlow()
         .nextControlFlow("else if ($L != null && $L != $LVersion)", packed, version, packed)
         .addStatement("$T.transposeRows($L, $L, $L, $L, $L, $L)", PACKING, weight, units, d.inFeatures(), packed,
@@ -360,10 +360,11 @@ final class DenseCode implements LayerCode {
     String field = flatField(d);
     CodeBlock refresh = CodeBlock.builder()
         .beginControlFlow("if ($L == null)", field)
-        .addStatement("$L = new float[$L]", field, d.units() * d.inFeatures())
+        .addStatement("$L = $T.newDenseFlat($L, $L)", field, Methods.VECTOR_BACKEND, d.units(),
+            d.inFeatures())
         .endControlFlow()
-        .addStatement("$T.transposeFlat($L, $L, $L, $L)", PACKING, LayerCode.field(d.name(), "weight"), d.units(),
-            d.inFeatures(), field)
+        .addStatement("$T.transposeFlat($L, $L, $L, $L, $T.DENSE_FLAT_BASE)", PACKING,
+            LayerCode.field(d.name(), "weight"), d.units(), d.inFeatures(), field, Methods.VECTOR_BACKEND)
         .build();
     return Methods.versionedCopy(d.name(), lockField(d), flatMethod(d), field, Methods.FLOATS, "transposed into one array",
         refresh);

@@ -86,7 +86,15 @@ public final class Packing {
    * Vector API kernels ({@link VectorBackend}).
    */
   public static void transposeFlat(float[] w, int rows, int cols, float[] out) {
-    transposeFlatRows(w, rows, cols, out, 0, rows);
+    transposeFlatRows(w, rows, cols, out, 0, rows, 0);
+  }
+
+  /**
+   * {@link #transposeFlat(float[], int, int, float[])} from index {@code base} of {@code out}: {@code out[base + c *
+   * rows + r] = w[r * cols + c]}.
+   */
+  public static void transposeFlat(float[] w, int rows, int cols, float[] out, int base) {
+    transposeFlatRows(w, rows, cols, out, 0, rows, base);
   }
 
   /**
@@ -97,6 +105,11 @@ public final class Packing {
    * Each range starts at another column, in proportion to where it starts among the weight's rows, and wraps around.
    */
   public static void transposeFlatRows(float[] w, int rows, int cols, float[] out, int from, int to) {
+    transposeFlatRows(w, rows, cols, out, from, to, 0);
+  }
+
+  /** {@link #transposeFlatRows(float[], int, int, float[], int, int)} from index {@code base} of {@code out}. */
+  public static void transposeFlatRows(float[] w, int rows, int cols, float[] out, int from, int to, int base) {
     checkRange(rows, from, to);
     if (from == to) {
       return;
@@ -104,20 +117,21 @@ public final class Packing {
     int first = (int) ((long) cols * from / rows);
     int r = from;
     for (; r + 8 <= to; r += 8) {
-      transposeEightRows(w, rows, cols, out, r, first, cols);
-      transposeEightRows(w, rows, cols, out, r, 0, first);
+      transposeEightRows(w, rows, cols, out, base, r, first, cols);
+      transposeEightRows(w, rows, cols, out, base, r, 0, first);
     }
     for (; r < to; r++) {
       for (int c = 0, b = r * cols; c < cols; c++) {
-        out[c * rows + r] = w[b + c];
+        out[base + c * rows + r] = w[b + c];
       }
     }
   }
 
   /** Weight rows {@code r..r+7}, columns {@code [c0, c1)}, into the flat transpose. */
-  private static void transposeEightRows(float[] w, int rows, int cols, float[] out, int r, int c0, int c1) {
+  private static void transposeEightRows(float[] w, int rows, int cols, float[] out, int base, int r, int c0,
+      int c1) {
     for (int c = c0; c < c1; c++) {
-      int o = c * rows + r;
+      int o = base + c * rows + r;
       int b = r * cols + c;
       out[o] = w[b];
       out[o + 1] = w[b + cols];

@@ -33,9 +33,28 @@ public final class VectorBackend {
   }
 
   /**
+   * Where a dense layer's flat transposed weight starts in its array ({@link #newDenseFlat}): the first index 64 bytes
+   * past the array's start, 12 where an array's floats start 16 bytes past it (HotSpot with compressed class
+   * pointers, the default), 10 where they start 24 bytes past it. Why: a weight of 512 KB or more is, under G1 with
+   * its default region sizes, a humongous object, which starts at a region's first byte, so its floats from index 0
+   * are 16 bytes off a cache line and every one of the kernels' 64-byte loads spans two lines. From this index they
+   * are on a line: the MLP's 784 x 256 first layer at batch 64 ran 10-18% faster (see docs/performance.md, "C2's
+   * machine code, read"). Where the array lies elsewhere its place is anyone's guess, and this index is as good as
+   * any other.
+   */
+  public static final int DENSE_FLAT_BASE =
+      "false".equals(HotSpotOptions.value("UseCompressedClassPointers")) ? 10 : 12;
+
+  /** A zeroed array for a dense layer's flat transposed weight, {@code units x in}, from {@link #DENSE_FLAT_BASE}. */
+  public static float[] newDenseFlat(int units, int in) {
+    return new float[DENSE_FLAT_BASE + units * in];
+  }
+
+  /**
    * A dense layer's forward pass over a batch: {@code y[n][o] = b[o] + sum over k of x[n][k] * w[o * in + k]}, with
    * {@code w} the weight as it is (row-major {@code [out][in]}), {@code wt} the same weight transposed into one flat
-   * array (see {@link Packing#transposeFlat}) and {@code b} null for no bias. Layers at least a vector wide read
+   * array from {@link #DENSE_FLAT_BASE} ({@link #newDenseFlat}, filled by {@link Packing#transposeFlat(float[], int,
+   * int, float[], int)}) and {@code b} null for no bias. Layers at least a vector wide read
    * {@code wt}, narrower ones {@code w}; {@code wt} may be null where {@link #readsTransposed} says it is not read.
    */
   public static void denseForward(float[] x, float[] w, float[] wt, float[] b, float[] y, int batch, int in,
@@ -197,7 +216,7 @@ public final class VectorBackend {
     VectorDense.weightGradient(x, g, gw, gb, batch, in, out);
     if (inputGrad) {
       // The weight, row-major [out][in], is the transposed weight of the product from out values to in.
-      VectorDense.forward(g, null, w, null, gx, batch, out, in);
+      VectorDense.forward(g, null, w, 0, null, gx, batch, out, in);
     }
   }
 

@@ -31,6 +31,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorDense {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  /** Where the flat transposed weight starts in its array ({@link VectorBackend#DENSE_FLAT_BASE}). */
+  private static final int FLAT_BASE = VectorBackend.DENSE_FLAT_BASE;
   private static final int LANES = SPECIES.length();
   /** Samples per block. */
   private static final int ROWS = 6;
@@ -61,11 +63,22 @@ final class VectorDense {
   }
 
   /**
-   * {@code y[n][o] = b[o] + sum over k of x[n][k] * wt[k * out + o]}, {@code b} null for no bias. {@code w}, the same
-   * weight as it is ({@code w[o * in + k]}), or null where the caller has none: a layer with fewer outputs than a
-   * vector holds runs on it ({@link #narrow}), since its transposed rows are shorter than a vector.
+   * {@code y[n][o] = b[o] + sum over k of x[n][k] * wt[FLAT_BASE + k * out + o]}, {@code b} null for no bias.
+   * {@code w}, the same weight as it is ({@code w[o * in + k]}), or null where the caller has none: a layer with
+   * fewer outputs than a vector holds runs on it ({@link #narrow}), since its transposed rows are shorter than a
+   * vector.
    */
   static void forward(float[] x, float[] w, float[] wt, float[] b, float[] y, int batch, int in, int out) {
+    forward(x, w, wt, FLAT_BASE, b, y, batch, in, out);
+  }
+
+  /**
+   * {@link #forward(float[], float[], float[], float[], float[], int, int, int)} with {@code wt}'s values from index
+   * {@code base}: 0 where {@code wt} is another array laid out the same way, as the weight as it is is for the input
+   * gradient ({@link VectorBackend#denseBackward}).
+   */
+  static void forward(float[] x, float[] w, float[] wt, int base, float[] b, float[] y, int batch, int in,
+      int out) {
     if (b == null) {
       b = zeros(out);
     }
@@ -73,11 +86,11 @@ final class VectorDense {
       if (w != null) {
         narrow(x, w, b, y, batch, in, out);
       } else {
-        scalar(x, wt, b, y, batch, in, out);
+        scalar(x, wt, base, b, y, batch, in, out);
       }
       return;
     }
-    forwardOutputs(x, wt, b, y, batch, in, out, 0, out);
+    forwardOutputs(x, wt, base, b, y, batch, in, out, 0, out);
   }
 
   /**
@@ -88,6 +101,7 @@ final class VectorDense {
    */
   static void forwardPart(float[] x, float[] w, float[] wt, float[] b, float[] y, int batch, int in, int out,
       int from, int to) {
+    int base = FLAT_BASE;
     if (b == null) {
       b = zeros(out);
     }
@@ -104,7 +118,7 @@ final class VectorDense {
       }
       return;
     }
-    forwardOutputs(x, wt, b, y, batch, in, out, from, to);
+    forwardOutputs(x, wt, base, b, y, batch, in, out, from, to);
   }
 
   /**
@@ -116,6 +130,7 @@ final class VectorDense {
    */
   static void forwardInputs(float[] x, float[] w, float[] wt, float[] b, float[] y, int batch, int in, int out,
       int from, int to) {
+    int base = FLAT_BASE;
     if (b == null) {
       b = zeros(out);
     }
@@ -132,14 +147,14 @@ final class VectorDense {
       }
       return;
     }
-    fewSamples(x, wt, b, y, batch, in, out, 0, out, from, to);
+    fewSamples(x, wt, base, b, y, batch, in, out, 0, out, from, to);
   }
 
   /** {@link #forward}'s blocks over outputs {@code from..to-1}, a range at least a vector wide. */
-  private static void forwardOutputs(float[] x, float[] wt, float[] b, float[] y, int batch, int in, int out,
+  private static void forwardOutputs(float[] x, float[] wt, int base, float[] b, float[] y, int batch, int in, int out,
       int from, int to) {
     if (batch < ROWS) {
-      fewSamples(x, wt, b, y, batch, in, out, from, to, 0, in);
+      fewSamples(x, wt, base, b, y, batch, in, out, from, to, 0, in);
       return;
     }
     // Blocks that do not divide the outputs or samples are moved back to end at the last one, overlapping the block
@@ -156,16 +171,16 @@ final class VectorDense {
         int nb = Math.min(n, batch - rows);
         switch (vectors) {
           case 4:
-            sixByFour(x, wt, b, y, nb, ob, in, out);
+            sixByFour(x, wt, base, b, y, nb, ob, in, out);
             break;
           case 3:
-            eightByThree(x, wt, b, y, nb, ob, in, out);
+            eightByThree(x, wt, base, b, y, nb, ob, in, out);
             break;
           case 2:
-            sixByTwo(x, wt, b, y, nb, ob, in, out);
+            sixByTwo(x, wt, base, b, y, nb, ob, in, out);
             break;
           default:
-            sixByOne(x, wt, b, y, nb, ob, in, out);
+            sixByOne(x, wt, base, b, y, nb, ob, in, out);
         }
         if (n + rows >= batch) {
           break;
@@ -221,8 +236,8 @@ final class VectorDense {
    * go in the same order as in those blocks, so a sample gets the same bits alone as in any batch. The sums run over
    * inputs {@code k0..k1-1} ({@code 0..in} but for {@link #forwardInputs}).
    */
-  private static void fewSamples(float[] x, float[] wt, float[] b, float[] y, int batch, int in, int out, int from,
-      int to, int k0, int k1) {
+  private static void fewSamples(float[] x, float[] wt, int base, float[] b, float[] y, int batch, int in, int out,
+      int from, int to, int k0, int k1) {
     for (int n = 0; n < batch; n++) {
       int o = from;
       if (WIDE_BLOCKS) {
@@ -233,14 +248,14 @@ final class VectorDense {
         // three passes (four vectors, two, two) and took 1.60-1.74 us, and takes 1.29-1.36 us in one (scratch
         // harness, three JVMs each).
         for (; o + 16 * LANES <= to; o += 16 * LANES) {
-          oneBySixteen(x, wt, b, y, n, o, in, out, k0, k1);
+          oneBySixteen(x, wt, base, b, y, n, o, in, out, k0, k1);
         }
         for (; to - o > 7 * LANES; o += 8 * LANES) {
-          oneByEight(x, wt, b, y, n, o, in, out, to, k0, k1);
+          oneByEight(x, wt, base, b, y, n, o, in, out, to, k0, k1);
         }
       }
       for (; o + 4 * LANES <= to; o += 4 * LANES) {
-        oneByFour(x, wt, b, y, n, o, in, out, k0, k1);
+        oneByFour(x, wt, base, b, y, n, o, in, out, k0, k1);
       }
       // The rest, fewer than four vectors: pairs (or single vectors, if the layer is narrower than a pair), the last
       // moved back to overlap the one before (same sums again, same bits).
@@ -248,23 +263,23 @@ final class VectorDense {
       for (; o < to; o += width) {
         int ob = Math.min(o, to - width);
         if (width == 2 * LANES) {
-          oneByTwo(x, wt, b, y, n, ob, in, out, k0, k1);
+          oneByTwo(x, wt, base, b, y, n, ob, in, out, k0, k1);
         } else {
-          oneByOne(x, wt, b, y, n, ob, in, out, k0, k1);
+          oneByOne(x, wt, base, b, y, n, ob, in, out, k0, k1);
         }
       }
     }
   }
 
   /** Sample n, outputs o..o+4*LANES-1. */
-  private static void oneByFour(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out,
+  private static void oneByFour(float[] x, float[] wt, int base, float[] b, float[] y, int n, int o, int in, int out,
       int k0, int k1) {
     FloatVector a0 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o));
     FloatVector a1 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + LANES));
     FloatVector a2 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 2 * LANES));
     FloatVector a3 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 3 * LANES));
     int x0 = n * in;
-    for (int k = k0, w = k0 * out + o; k < k1; k++, w += out) {
+    for (int k = k0, w = base + k0 * out + o; k < k1; k++, w += out) {
       FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + k]));
       a0 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w)).fma(v, a0);
       a1 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + LANES)).fma(v, a1);
@@ -284,14 +299,14 @@ final class VectorDense {
    * output's own chain of {@code in} dependent multiply-adds, one output at a time, ran at the adds' latency: 96 µs
    * against 52 µs for a 128 x 10 layer at batch 64, in the same order, so with bit-identical results.)
    */
-  private static void scalar(float[] x, float[] wt, float[] b, float[] y, int batch, int in, int out) {
+  private static void scalar(float[] x, float[] wt, int base, float[] b, float[] y, int batch, int in, int out) {
     for (int n = 0; n < batch; n++) {
       int x0 = n * in;
       int y0 = n * out;
       for (int o = 0; o < out; o++) {
         y[y0 + o] = b[o];
       }
-      for (int k = 0, w = 0; k < in; k++, w += out) {
+      for (int k = 0, w = base; k < in; k++, w += out) {
         float v = x[x0 + k];
         for (int o = 0; o < out; o++) {
           y[y0 + o] = Math.fma(v, wt[w + o], y[y0 + o]);
@@ -427,13 +442,13 @@ final class VectorDense {
   }
 
   /** Samples n..n+5, outputs o..o+2*LANES-1. */
-  private static void sixByTwo(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
+  private static void sixByTwo(float[] x, float[] wt, int base, float[] b, float[] y, int n, int o, int in, int out) {
     FloatVector lo = EXACT.cast(FloatVector.fromArray(SPECIES, b, o));
     FloatVector hi = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + LANES));
     FloatVector a0 = lo, a1 = hi, b0 = lo, b1 = hi, c0 = lo, c1 = hi, d0 = lo, d1 = hi, e0 = lo, e1 = hi, f0 = lo,
         f1 = hi;
     int x0 = n * in;
-    for (int k = 0, w = o; k < in; k++, w += out) {
+    for (int k = 0, w = base + o; k < in; k++, w += out) {
       FloatVector w0 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w));
       FloatVector w1 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + LANES));
       FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + k]));
@@ -471,7 +486,7 @@ final class VectorDense {
   }
 
   /** Samples n..n+5, outputs o..o+4*LANES-1 (24 accumulators: see {@link #WIDE_BLOCKS}). */
-  private static void sixByFour(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
+  private static void sixByFour(float[] x, float[] wt, int base, float[] b, float[] y, int n, int o, int in, int out) {
     FloatVector bias0 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o));
     FloatVector bias1 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + LANES));
     FloatVector bias2 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 2 * LANES));
@@ -483,7 +498,7 @@ final class VectorDense {
     FloatVector e0 = bias0, e1 = bias1, e2 = bias2, e3 = bias3;
     FloatVector f0 = bias0, f1 = bias1, f2 = bias2, f3 = bias3;
     int x0 = n * in;
-    for (int k = 0, w = o; k < in; k++, w += out) {
+    for (int k = 0, w = base + o; k < in; k++, w += out) {
       FloatVector w0 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w));
       FloatVector w1 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + LANES));
       FloatVector w2 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 2 * LANES));
@@ -547,7 +562,8 @@ final class VectorDense {
   }
 
   /** Samples n..n+7, outputs o..o+3*LANES-1 (24 accumulators: see {@link #WIDE_BLOCKS}). */
-  private static void eightByThree(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
+  private static void eightByThree(float[] x, float[] wt, int base, float[] b, float[] y, int n, int o, int in,
+      int out) {
     FloatVector bias0 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o));
     FloatVector bias1 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + LANES));
     FloatVector bias2 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 2 * LANES));
@@ -560,7 +576,7 @@ final class VectorDense {
     FloatVector g0 = bias0, g1 = bias1, g2 = bias2;
     FloatVector h0 = bias0, h1 = bias1, h2 = bias2;
     int x0 = n * in;
-    for (int k = 0, w = o; k < in; k++, w += out) {
+    for (int k = 0, w = base + o; k < in; k++, w += out) {
       FloatVector w0 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w));
       FloatVector w1 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + LANES));
       FloatVector w2 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + 2 * LANES));
@@ -625,7 +641,7 @@ final class VectorDense {
   }
 
   /** Sample n, outputs o..o+16*LANES-1 (see {@link #WIDE_BLOCKS}). */
-  private static void oneBySixteen(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out,
+  private static void oneBySixteen(float[] x, float[] wt, int base, float[] b, float[] y, int n, int o, int in, int out,
       int k0, int k1) {
     FloatVector a0 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o));
     FloatVector a1 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + LANES));
@@ -644,7 +660,7 @@ final class VectorDense {
     FloatVector a14 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 14 * LANES));
     FloatVector a15 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 15 * LANES));
     int x0 = n * in;
-    for (int k = k0, w = k0 * out + o; k < k1; k++, w += out) {
+    for (int k = k0, w = base + k0 * out + o; k < k1; k++, w += out) {
       FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + k]));
       a0 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w)).fma(v, a0);
       a1 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + LANES)).fma(v, a1);
@@ -688,7 +704,7 @@ final class VectorDense {
    * offset a variable of its own, was slower: a 120 x 84 layer took 302 ns in one such pass against 209 in two,
    * scratch harness.)
    */
-  private static void oneByEight(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out,
+  private static void oneByEight(float[] x, float[] wt, int base, float[] b, float[] y, int n, int o, int in, int out,
       int end, int k0, int k1) {
     int last = Math.min(o + 7 * LANES, end - LANES) - o;
     FloatVector a0 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o));
@@ -700,7 +716,7 @@ final class VectorDense {
     FloatVector a6 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + 6 * LANES));
     FloatVector a7 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + last));
     int x0 = n * in;
-    for (int k = k0, w = k0 * out + o; k < k1; k++, w += out) {
+    for (int k = k0, w = base + k0 * out + o; k < k1; k++, w += out) {
       FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + k]));
       a0 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w)).fma(v, a0);
       a1 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + LANES)).fma(v, a1);
@@ -723,12 +739,12 @@ final class VectorDense {
   }
 
   /** Sample n, outputs o..o+2*LANES-1. */
-  private static void oneByTwo(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out,
+  private static void oneByTwo(float[] x, float[] wt, int base, float[] b, float[] y, int n, int o, int in, int out,
       int k0, int k1) {
     FloatVector a0 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o));
     FloatVector a1 = EXACT.cast(FloatVector.fromArray(SPECIES, b, o + LANES));
     int x0 = n * in;
-    for (int k = k0, w = k0 * out + o; k < k1; k++, w += out) {
+    for (int k = k0, w = base + k0 * out + o; k < k1; k++, w += out) {
       FloatVector v = EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + k]));
       a0 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w)).fma(v, a0);
       a1 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w + LANES)).fma(v, a1);
@@ -739,11 +755,11 @@ final class VectorDense {
   }
 
   /** Samples n..n+5, outputs o..o+LANES-1. */
-  private static void sixByOne(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out) {
+  private static void sixByOne(float[] x, float[] wt, int base, float[] b, float[] y, int n, int o, int in, int out) {
     FloatVector a = EXACT.cast(FloatVector.fromArray(SPECIES, b, o));
     FloatVector a0 = a, a1 = a, a2 = a, a3 = a, a4 = a, a5 = a;
     int x0 = n * in;
-    for (int k = 0, w = o; k < in; k++, w += out) {
+    for (int k = 0, w = base + o; k < in; k++, w += out) {
       FloatVector w0 = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w));
       a0 = w0.fma(EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + k])), a0);
       a1 = w0.fma(EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + in + k])), a1);
@@ -762,11 +778,11 @@ final class VectorDense {
   }
 
   /** Sample n, outputs o..o+LANES-1. */
-  private static void oneByOne(float[] x, float[] wt, float[] b, float[] y, int n, int o, int in, int out,
+  private static void oneByOne(float[] x, float[] wt, int base, float[] b, float[] y, int n, int o, int in, int out,
       int k0, int k1) {
     FloatVector a = EXACT.cast(FloatVector.fromArray(SPECIES, b, o));
     int x0 = n * in;
-    for (int k = k0, w = k0 * out + o; k < k1; k++, w += out) {
+    for (int k = k0, w = base + k0 * out + o; k < k1; k++, w += out) {
       a = EXACT.cast(FloatVector.fromArray(SPECIES, wt, w))
           .fma(EXACT.cast(FloatVector.broadcast(SPECIES, x[x0 + k])), a);
     }

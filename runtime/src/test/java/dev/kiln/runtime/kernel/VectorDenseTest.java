@@ -38,8 +38,8 @@ class VectorDenseTest {
         for (int i = 0; i < w.length; i++) {
           w[i] = (float) random.nextGaussian();
         }
-        float[] wt = new float[in * out];
-        Packing.transposeFlat(w, out, in, wt);
+        float[] wt = VectorBackend.newDenseFlat(out, in);
+        Packing.transposeFlat(w, out, in, wt, VectorBackend.DENSE_FLAT_BASE);
         float[] b = null;
         if (bias) {
           b = new float[out];
@@ -158,8 +158,8 @@ class VectorDenseTest {
       float[] x = gaussian(random, batch * in);
       float[] w = gaussian(random, out * in);
       float[] b = gaussian(random, out);
-      float[] wt = new float[in * out];
-      Packing.transposeFlat(w, out, in, wt);
+      float[] wt = VectorBackend.newDenseFlat(out, in);
+      Packing.transposeFlat(w, out, in, wt, VectorBackend.DENSE_FLAT_BASE);
       float[] y = new float[batch * out];
       VectorBackend.denseForward(x, w, wt, b, y, batch, in, out);
       float[] alone = new float[out];

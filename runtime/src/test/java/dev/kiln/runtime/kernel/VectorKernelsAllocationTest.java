@@ -168,7 +168,7 @@ class VectorKernelsAllocationTest {
     checkStopsAllocating("maxPool2x2Winners, narrow rows",
         () -> VectorBackend.maxPool2x2Winners(plane, 0, 10, narrowWindows, pooled, winners, 0, 0));
     float[] x = new float[13 * 40];
-    float[] wt = new float[40 * 37];
+    float[] wt = VectorBackend.newDenseFlat(37, 40);
     float[] out = new float[13 * 37];
     float[] bias = new float[37];
     float[] dense = new float[37 * 40];
@@ -177,7 +177,7 @@ class VectorKernelsAllocationTest {
     // A batch of one, the MLP's first layer (one sample, four vectors of outputs at a time), with and without bias.
     float[] image = new float[784];
     float[] first = new float[256 * 784];
-    float[] firstT = new float[784 * 256];
+    float[] firstT = VectorBackend.newDenseFlat(256, 784);
     float[] firstBias = new float[256];
     float[] hidden = new float[256];
     checkStopsAllocating("denseForward, batch of one",
@@ -190,7 +190,7 @@ class VectorKernelsAllocationTest {
     // The 24-accumulator blocks where vectors hold 16 floats: six samples by four vectors (12 x 64), eight by three
     // (8 x 48), one sample by eight vectors (128 outputs), the weight gradient's six outputs by four vectors of inputs.
     float[] wideIn = new float[12 * 64];
-    float[] wideWeight = new float[128 * 64];
+    float[] wideWeight = VectorBackend.newDenseFlat(128, 64);  // also the weight as it is, for the narrow paths
     float[] wideBias = new float[128];
     float[] wideOut = new float[12 * 128];
     checkStopsAllocating("denseForward, six by four",
