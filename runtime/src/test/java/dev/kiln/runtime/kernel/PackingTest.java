@@ -93,6 +93,38 @@ class PackingTest {
     }
   }
 
+  /**
+   * The flat transpose from an index other than 0 (a dense layer's copy for the Vector API kernels starts at {@link
+   * VectorBackend#DENSE_FLAT_BASE}), whole and in row ranges: the same values moved along, nothing written before it.
+   */
+  @Test
+  void flatTransposeFromABaseIndexMovesTheValuesAlong() {
+    int rows = 37;
+    int cols = 11;
+    float[] w = new float[rows * cols];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = i * 0.5f + 2f;
+    }
+    float[] fromZero = new float[rows * cols];
+    Packing.transposeFlat(w, rows, cols, fromZero);
+    for (int base : new int[] {1, 10, 12}) {
+      float[] whole = new float[base + rows * cols];
+      Packing.transposeFlat(w, rows, cols, whole, base);
+      float[] inParts = new float[base + rows * cols];
+      Packing.transposeFlatRows(w, rows, cols, inParts, 0, 20, base);
+      Packing.transposeFlatRows(w, rows, cols, inParts, 20, rows, base);
+      for (int i = 0; i < base; i++) {
+        assertEquals(0f, whole[i], "before the base, " + i);
+        assertEquals(0f, inParts[i], "before the base, in parts, " + i);
+      }
+      for (int i = 0; i < rows * cols; i++) {
+        assertEquals(fromZero[i], whole[base + i], "base " + base + ", " + i);
+        assertEquals(fromZero[i], inParts[base + i], "base " + base + " in parts, " + i);
+      }
+    }
+    assertEquals(VectorBackend.DENSE_FLAT_BASE + rows * cols, VectorBackend.newDenseFlat(rows, cols).length);
+  }
+
   @Test
   void rowRangeOutsideTheWeightIsRejected() {
     float[] w = new float[6];
