@@ -145,23 +145,28 @@ final class MachineCode {
   }
 
   /**
-   * The packed multiply-adds among {@code instructions}: fused ({@code vfmadd231ps} and kin) or, where the JVM does
-   * not use the FMA unit and Kiln multiplies and adds (see {@code MultiplyAdd}), packed multiplies. A loop that C2
+   * Whether {@code instruction} is a packed multiply-add: fused ({@code vfmadd231ps} and kin) or, where the JVM does
+   * not use the FMA unit and Kiln multiplies and adds (see {@code MultiplyAdd}), a packed multiply. A loop that C2
    * left scalar has only their {@code ss} forms.
    */
+  static boolean isPackedMultiplyAdd(String instruction) {
+    return instruction.matches("vfn?m(add|sub)\\w*ps .*") || instruction.startsWith("vmulps ");
+  }
+
+  /** How many of {@code instructions} are packed multiply-adds ({@link #isPackedMultiplyAdd}). */
   static long packedMultiplyAdds(List<String> instructions) {
-    return instructions.stream().filter(i -> i.matches("vfn?m(add|sub)\\w*ps .*") || i.startsWith("vmulps ")).count();
+    return instructions.stream().filter(MachineCode::isPackedMultiplyAdd).count();
   }
 
   /** The widest vector register {@code instructions}' packed multiply-adds use: {@code zmm}, {@code ymm}, {@code xmm}. */
   static String widest(List<String> instructions) {
     String widest = "none";
-    for (String i : instructions) {
-      if (i.matches("vfn?m(add|sub)\\w*ps .*") || i.startsWith("vmulps ")) {
-        if (i.contains("%zmm")) {
-          return "zmm";
+    for (String register : List.of("xmm", "ymm", "zmm")) {
+      for (String i : instructions) {
+        if (isPackedMultiplyAdd(i) && i.contains("%" + register)) {
+          widest = register;
+          break;
         }
-        widest = i.contains("%ymm") ? "ymm" : widest.equals("ymm") ? "ymm" : "xmm";
       }
     }
     return widest;
