@@ -52,6 +52,10 @@ public class KilnBench {
   @Param({"1", "2"})
   public int threads;
 
+  /** Whether the trainer cuts its batches by the threads' measured speeds ({@code Trainer.Builder.balanceThreads}). */
+  @Param({"false"})
+  public boolean balance;
+
   private Model inference;
   private Model training;
   /** One thread: the caller's workspace. Two: the pool that shares each call. */
@@ -79,6 +83,7 @@ public class KilnBench {
         .loss(new SoftmaxCrossEntropy())
         .optimizer(new Adam(training.parameters(), 1e-3))
         .threads(threads)
+        .balanceThreads(balance)
         .build();
     // Fails set-up, not the timed loop, if the forward pass is broken; the weights stay untouched for the steps.
     if (Float.isNaN(throughputBatch64())) {

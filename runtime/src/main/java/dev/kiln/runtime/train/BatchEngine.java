@@ -46,6 +46,11 @@ import java.util.function.IntConsumer;
  * (twice the workspace memory on two threads). So batches of more than {@link #SPLIT_MAX_BATCH} are not split: the
  * traffic a split saves is the same for any batch, a smaller share of a larger batch's step, while the memory grows
  * with the batch (the MLP's workspace takes about 14 KB a sample; a full batch of 60,000 would double 1.7 GB).
+ *
+ * <p>Balanced ({@code Trainer.Builder.balanceThreads}), a training batch's shards are cut by the threads' measured
+ * times ({@link ShardBalance}) instead of evenly, each up to half as much again as an even share (what the
+ * workspaces and shard copies then hold). Every other split (the gradient slices, the split layer's outputs, the
+ * optimizer step) stays as it is: only the samples move.
  */
 final class BatchEngine {
   /** The largest batch whose first layer is split by outputs (see the class note). */
@@ -75,6 +80,10 @@ final class BatchEngine {
   private final boolean checkFinite;
   private final int[][] nonFinite;
   private final float[][] finiteScratch;
+  /** Where each shard's samples start in the batch in flight, and where the last ends ({@code [shards]}). */
+  private final int[] starts;
+  /** Cuts training batches by the threads' measured times, or null to cut every batch evenly. */
+  private final ShardBalance balance;
   private final IntConsumer shardTask = this::shard;
   private final IntConsumer reduceTask = this::reduce;
   private final IntConsumer stepTask = this::stepPart;
@@ -102,8 +111,10 @@ final class BatchEngine {
   /**
    * @param capacity the largest batch
    * @param pool null (or of size 1) for single-threaded work
+   * @param balanced whether training batches are cut by the threads' measured times ({@link ShardBalance}) on several
+   *     threads
    */
-  BatchEngine(Model model, int capacity, WorkerPool pool, boolean checkFinite) {
+  BatchEngine(Model model, int capacity, WorkerPool pool, boolean checkFinite, boolean balanced) {
     this.model = model;
     this.checkFinite = checkFinite;
     this.capacity = capacity;
@@ -112,6 +123,10 @@ final class BatchEngine {
     this.inWidth = model.inputShape().size();
     this.outWidth = model.outputShape().size();
     int per = (capacity + shards - 1) / shards;
+    // The most samples one shard takes: an even share, or balanced half as much again.
+    int maxShare = balanced && shards > 1 ? Math.min(capacity, per + (per + 1) / 2) : per;
+    this.balance = balanced && shards > 1 ? new ShardBalance(shards, maxShare) : null;
+    this.starts = new int[shards + 1];
     int units = model.splitUnits();
     // A share of at least 32 outputs each (see DenseCode.SPLIT_MIN_UNITS in the processor).
     this.splitUnits = shards > 1 && units / shards >= 32 && capacity <= SPLIT_MAX_BATCH ? units : 0;
@@ -120,7 +135,7 @@ final class BatchEngine {
         : null;
     this.splitGradients = splitUnits > 0 ? new float[Math.multiplyExact(capacity, splitUnits)] : null;
     // A split layer's shares run over the whole batch on each thread's workspace, so those hold a whole batch.
-    int rows = splitUnits > 0 ? capacity : per;
+    int rows = splitUnits > 0 ? capacity : maxShare;
     ws = new Workspace[shards];
     inputs = new float[shards][];
     labels = new int[shards][];
@@ -133,11 +148,11 @@ final class BatchEngine {
       // Shard 0 accumulates straight into the model's gradients; the others get private ones, reduced onto those.
       ws[t] = t == 0 ? model.newWorkspace(rows) : model.newPrivateWorkspace(rows);
       ws[t].setInputGradientWanted(false); // training never reads the input's gradient
-      gradOut[t] = new float[Math.multiplyExact(per, outWidth)];
+      gradOut[t] = new float[Math.multiplyExact(maxShare, outWidth)];
       if (t > 0) { // shard 0 starts at row 0, so it reads the batch's own arrays
-        inputs[t] = new float[Math.multiplyExact(per, inWidth)];
-        labels[t] = new int[per];
-        targets[t] = new float[per * outWidth];
+        inputs[t] = new float[Math.multiplyExact(maxShare, inWidth)];
+        labels[t] = new int[maxShare];
+        targets[t] = new float[Math.multiplyExact(maxShare, outWidth)];
       }
     }
     List<Parameter> params = model.parameters();
@@ -155,6 +170,16 @@ final class BatchEngine {
 
   int shards() {
     return shards;
+  }
+
+  /** The balancer of training batches' shards, or null where they are cut evenly (for tests). */
+  ShardBalance shardBalance() {
+    return balance;
+  }
+
+  /** Where shard {@code t}'s samples of the last batch started ({@code t == shards()}: the batch's size). */
+  int shardStart(int t) {
+    return starts[t];
   }
 
   /** Seeds each shard's workspace generator (dropout masks) so that shards draw different, reproducible masks. */
@@ -178,10 +203,10 @@ final class BatchEngine {
       if (splitOutputs != null) {
         run(splitForwardTask);
       }
-      run(shardTask);
+      runShards();
       run(splitGradientTask);
     } else {
-      run(shardTask);
+      runShards();
       if (shards > 1) {
         run(reduceTask);
       } else if (checkFinite) {
@@ -344,6 +369,13 @@ final class BatchEngine {
     this.classLoss = useLabels ? (ClassLoss) loss : null;
     this.training = training;
     this.confusion = perShard;
+    if (training && balance != null) {
+      balance.split(n, starts);
+    } else {
+      for (int t = 0; t <= shards; t++) {
+        starts[t] = sliceStart(n, t);
+      }
+    }
   }
 
   private double totalLoss() {
@@ -355,6 +387,15 @@ final class BatchEngine {
       s += lossSum[t];
     }
     return s / n;
+  }
+
+  /** The shards of a training batch; with balancing, timed as the caller waits for them. */
+  private void runShards() {
+    long began = balance != null ? System.nanoTime() : 0;
+    run(shardTask);
+    if (balance != null) {
+      balance.recordStep(System.nanoTime() - began);
+    }
   }
 
   private void run(IntConsumer task) {
@@ -369,8 +410,8 @@ final class BatchEngine {
     if (t >= shards) {
       return; // the pool may be larger than a small batch's shard count
     }
-    int from = sliceStart(n, t);
-    int to = sliceStart(n, t + 1);
+    int from = starts[t];
+    int to = starts[t + 1];
     int m = to - from;
     active[t] = m > 0;
     lossSum[t] = 0;
@@ -405,6 +446,7 @@ final class BatchEngine {
         tg = targets[t];
       }
     }
+    long began = balance != null && training ? System.nanoTime() : 0;
     float[] out = model.forward(ws[t], x, m);
     float[] g = gradOut[t];
     if (loss != null) {
@@ -433,6 +475,9 @@ final class BatchEngine {
         }
       }
       model.backward(ws[t], g);
+      if (balance != null) {
+        balance.record(t, System.nanoTime() - began);
+      }
     }
   }
 

@@ -41,7 +41,7 @@ public final class Evaluation {
    */
   public static Evaluation evaluate(Model model, Dataset data, int batchSize, Loss loss) {
     Trainer.checkData(model, data, "evaluation");
-    BatchEngine engine = new BatchEngine(model, Math.min(batchSize, data.size()), null, false);
+    BatchEngine engine = new BatchEngine(model, Math.min(batchSize, data.size()), null, false, false);
     boolean useLabels = Trainer.usesLabels(loss, data);
     BatchIterator it = Trainer.batches(model, data, engine.capacity(), loss, useLabels);
     return engine.evaluate(it, data, loss, useLabels);

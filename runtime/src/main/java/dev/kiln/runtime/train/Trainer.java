@@ -51,7 +51,8 @@ import java.util.Objects;
  *
  * <p>Data parallelism: with {@code threads(n)} each batch is split into {@code n} shards that run forward and
  * backward at once, each on its own {@link Model#newPrivateWorkspace private-gradient workspace}; the shard
- * gradients are then summed into the model's {@link Parameter#grad()} arrays before the optimizer step. A model
+ * gradients are then summed into the model's {@link Parameter#grad()} arrays before the optimizer step. The shards
+ * are even unless {@link Builder#balanceThreads} sizes them by each thread's measured speed. A model
  * whose first layer may be split by outputs ({@link Model#splitUnits}, an MLP's first dense layer) trains that layer
  * split that way instead, each thread its share of the layer's outputs for the whole batch, so the threads do not
  * exchange its weight and gradient (see {@code BatchEngine}). The threads are created once, with the trainer;
@@ -61,7 +62,8 @@ import java.util.Objects;
  * running statistics matter.
  *
  * <p>Seeds: one seed drives the validation split, the order of each epoch, augmentations and each shard's dropout
- * masks, so a run repeats exactly for the same seed and thread count. Not thread-safe: one fit at a time.
+ * masks, so a run repeats exactly for the same seed and thread count, unless {@link Builder#balanceThreads} lets
+ * the threads' speeds cut the batches. Not thread-safe: one fit at a time.
  */
 public final class Trainer implements AutoCloseable {
   private final Model model;
@@ -82,6 +84,7 @@ public final class Trainer implements AutoCloseable {
   private final Augmentation augmentation;
   private final int threads;
   private final boolean checkFinite;
+  private final boolean balanceThreads;
   private final TrainingListener[] listeners;
   private final WorkerPool pool;
   private BatchEngine engine;
@@ -108,6 +111,7 @@ public final class Trainer implements AutoCloseable {
     this.augmentation = b.augmentation;
     this.threads = b.threads;
     this.checkFinite = b.checkFinite;
+    this.balanceThreads = b.balanceThreads;
     this.listeners = b.listeners.toArray(new TrainingListener[0]);
     if (validation != null && validationSplit > 0) {
       throw new IllegalArgumentException("give a validation set or a validation split, not both");
@@ -381,7 +385,7 @@ public final class Trainer implements AutoCloseable {
   /** An engine for batches up to {@code capacity}, reused while it is large enough. */
   private BatchEngine engine(int capacity) {
     if (engine == null || engine.capacity() < capacity) {
-      engine = new BatchEngine(model, capacity, pool, checkFinite);
+      engine = new BatchEngine(model, capacity, pool, checkFinite, balanceThreads);
       engine.seed(seed); // fit seeds it again at its start; step's dropout masks come from here
     }
     return engine;
@@ -552,6 +556,7 @@ public final class Trainer implements AutoCloseable {
     private Augmentation augmentation;
     private int threads = 1;
     private boolean checkFinite = true;
+    private boolean balanceThreads;
     private final List<TrainingListener> listeners = new ArrayList<>();
 
     private Builder(Model model) {
@@ -726,6 +731,20 @@ public final class Trainer implements AutoCloseable {
      */
     public Builder checkFinite(boolean check) {
       this.checkFinite = check;
+      return this;
+    }
+
+    /**
+     * Whether the shards of each training batch follow the threads' measured speeds (default false): the threads
+     * that ran their last shards faster take more samples, so that all finish together, where by default every
+     * thread takes an even share and the step waits for the slowest. It pays where the cores run at different
+     * speeds, as on virtual machines whose cores other guests share (LeNet-5's 2-thread step on a 2-vCPU host:
+     * see the README's performance section); with cores of equal speed the shares stay even. The price: the
+     * gradients are summed in an order that depends on timing, so a run no longer repeats bit for bit (its values
+     * differ by rounding). No effect on one thread, or on evaluation.
+     */
+    public Builder balanceThreads(boolean balance) {
+      this.balanceThreads = balance;
       return this;
     }
 
