@@ -22,8 +22,10 @@ package dev.kiln.runtime.train;
  * that only compared the shards' times made the MLP's 2-thread step 12% slower than even halves in one A/B. Windows,
  * because one step's time on such a host wanders by more than a grain's worth. The cuts fall on multiples of {@link #GRAIN} samples (the convolutions lay up to four
  * samples' columns side by side, so a multiple of four keeps every group whole); each share is at least one grain
- * and at most {@code maxShare} (what each shard's workspace holds). A batch of another size than the last starts
- * again from an even cut (on grains), and batches too small to give every shard two grains are always cut evenly.
+ * and at most {@code maxShare} (what each shard's workspace holds). A batch of another size is cut evenly and
+ * leaves the cut and its window as they are (an epoch's last batch is often smaller), unless {@link #STEPS} batches
+ * in a row come in the new size: then the cut starts again from even (on grains) for that size. Batches too small to
+ * give every shard two grains are always cut evenly.
  *
  * <p>The price: which samples a shard sums changes with timing, and with it the rounding of the summed gradients,
  * so a balanced run does not repeat bit for bit; the gradient is the same sum in another order.
@@ -46,6 +48,9 @@ final class ShardBalance {
   /** The current cut: shard {@code t} takes samples {@code cut[t]..cut[t + 1]-1} of a batch of {@code size}. */
   private final int[] cut;
   private int size = -1;
+  /** Batches in a row of another size than {@code size}; whether the batch in flight counts in the window. */
+  private int otherSize;
+  private boolean measuring;
   /** Nanoseconds of each shard's forward and backward summed over the window so far. */
   private final long[] nanos;
   /** Steps each shard has recorded in the window so far. */
@@ -78,7 +83,7 @@ final class ShardBalance {
 
   /** Records that shard {@code t} ran its samples' forward and backward in {@code took} nanoseconds. */
   void record(int t, long took) {
-    if (took > 0) {
+    if (measuring && took > 0) {
       nanos[t] += took;
       steps[t]++;
     }
@@ -88,7 +93,7 @@ final class ShardBalance {
    * Records the time from the start of a step's shards to the end of the last of them, as the caller waited for it.
    */
   void recordStep(long took) {
-    if (took > 0) {
+    if (measuring && took > 0) {
       stepNanos += took;
       stepCount++;
     }
@@ -105,6 +110,17 @@ final class ShardBalance {
    * is 0 and {@code starts[shards]} is {@code n}.
    */
   void split(int n, int[] starts) {
+    if (size >= 0 && n != size && ++otherSize < STEPS) {
+      // Another size for a step or a few (an epoch's last, smaller batch): cut it evenly, and leave this size's cut
+      // and window as they are, its times out of them.
+      measuring = false;
+      for (int t = 0; t <= shards; t++) {
+        starts[t] = (int) ((long) t * n / shards);
+      }
+      return;
+    }
+    measuring = true;
+    otherSize = 0;
     boolean balances = shards > 1 && n >= 2 * GRAIN * shards;
     if (n != size) {
       size = n;

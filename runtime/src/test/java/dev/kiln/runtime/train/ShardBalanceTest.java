@@ -131,11 +131,31 @@ class ShardBalanceTest {
   }
 
   @Test
+  void anOddBatchIsCutEvenlyAndKeepsTheLearnedCut() {
+    ShardBalance balance = new ShardBalance(2, 48);
+    int[] learned = run(balance, 64, 100, 10_000, 30_000);
+    assertThat(learned).isEqualTo(new int[] {0, 48, 64});
+    // An epoch's last batch of 40: even, and its times left out of the window.
+    assertThat(cut(balance, 40, 2)).isEqualTo(new int[] {0, 20, 40});
+    double before = balance.meanNanos(1);
+    balance.record(1, 1_000);
+    balance.recordStep(50_000_000);
+    assertThat(balance.meanNanos(1)).isEqualTo(before);
+    assertThat(cut(balance, 64, 2)).isEqualTo(learned);
+  }
+
+  @Test
   void aNewBatchSizeStartsEvenAndSmallBatchesStayEven() {
     ShardBalance balance = new ShardBalance(2, 48);
     assertThat(run(balance, 64, 100, 10_000, 30_000)).isNotEqualTo(new int[] {0, 32, 64});
-    assertThat(cut(balance, 40, 2)).isEqualTo(new int[] {0, 20, 40});
-    assertThat(run(balance, 15, 100, 10_000, 30_000)).isEqualTo(new int[] {0, 7, 15});
+    // STEPS batches in a row of 40 make it the size, whose cut is then learned from even.
+    for (int s = 1; s < ShardBalance.STEPS; s++) {
+      assertThat(cut(balance, 40, 2)).isEqualTo(new int[] {0, 20, 40});
+    }
+    assertThat(run(balance, 40, ShardBalance.STEPS - 1, 10_000, 30_000)).isEqualTo(new int[] {0, 20, 40});
+    assertThat(run(balance, 40, 1, 10_000, 30_000)).isEqualTo(new int[] {0, 24, 40});
+    ShardBalance small = new ShardBalance(2, 48);
+    assertThat(run(small, 15, 100, 10_000, 30_000)).isEqualTo(new int[] {0, 7, 15});
   }
 
   /**

@@ -207,6 +207,32 @@ class TrainerTest {
     }
   }
 
+  /**
+   * Balanced threads ({@code balanceThreads}) reach the weights of one thread, up to rounding, over epochs whose last
+   * batch is smaller, with and without the first layer split by outputs: wherever the timings put the cuts, every
+   * sample is in exactly one shard and weighs as much.
+   */
+  @Test
+  void balancedThreadsTrainAsOneThread() {
+    Dataset data = blobs(250, 5);
+    for (boolean splittable : new boolean[] {false, true}) {
+      for (int threads : new int[] {2, 3}) {
+        LinearModel one = splittable ? LinearModel.splittable(2, 96, 3, false) : new LinearModel(2, 3, 3);
+        LinearModel balanced = splittable ? LinearModel.splittable(2, 96, 3, false) : new LinearModel(2, 3, 3);
+        TrainingHistory h1;
+        TrainingHistory hb;
+        try (Trainer t = trainer(one, 0.1).epochs(4).batchSize(48).seed(9).build()) {
+          h1 = t.fit(data);
+        }
+        try (Trainer t = trainer(balanced, 0.1).epochs(4).batchSize(48).seed(9).threads(threads)
+            .balanceThreads(true).build()) {
+          hb = t.fit(data);
+        }
+        assertSameTraining(balanced, hb, one, h1);
+      }
+    }
+  }
+
   /** Batches over BatchEngine.SPLIT_MAX_BATCH are split by samples only, so shard workspaces stay a share's size. */
   @Test
   void largeBatchesAreNotSplitByOutputs() {
