@@ -52,7 +52,7 @@ public class KilnBench {
   @Param({"1", "2"})
   public int threads;
 
-  /** Whether the trainer cuts its batches by the threads' measured speeds ({@code Trainer.Builder.balanceThreads}). */
+  /** Whether the trainer cuts its batches by the threads' measured times ({@code Trainer.Builder.balanceThreads}). */
   @Param({"false"})
   public boolean balance;
 

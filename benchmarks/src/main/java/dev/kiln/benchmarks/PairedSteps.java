@@ -17,10 +17,11 @@ import java.util.Locale;
  * <p>Usage: {@code java -cp benchmarks/target/kiln-benchmarks.jar dev.kiln.benchmarks.PairedSteps mlp 2,1 30}: the
  * net, then configurations as thread counts, then the rounds; {@code 2,1} gives the 2-thread step's time over the
  * 1-thread step's in each state, the inverse of the scaling target's ratio; a {@code b} after a count ({@code
- * 2b,2,1}) cuts that configuration's batches by its threads' speeds ({@code Trainer.Builder.balanceThreads}). Add {@code --add-modules
- * jdk.incubator.vector -Dkiln.vector=true} before {@code -cp} for the Vector API kernels. (Before the benchmark ran
- * {@code Trainer.step} it kept a copy of the trainer's step with a switch for how the MLP's first layer was split,
- * and this tool compared those splits; the figures {@code docs/performance.md} quotes from it came from that copy.)
+ * 2b,2,1}) cuts that configuration's batches by its threads' measured times ({@code Trainer.Builder.balanceThreads}).
+ * Add {@code --add-modules jdk.incubator.vector -Dkiln.vector=true} before {@code -cp} for the Vector API kernels.
+ * (Before the benchmark ran {@code Trainer.step} it kept a copy of the trainer's step with a switch for how the MLP's
+ * first layer was split, and this tool compared those splits; the figures {@code docs/performance.md} quotes from it
+ * came from that copy.)
  */
 public final class PairedSteps {
   /** Each configuration's burst per round. */
@@ -46,7 +47,7 @@ public final class PairedSteps {
     for (int i = 0; i < configs.length; i++) {
       benches[i] = new KilnBench();
       benches[i].net = net;
-      // A thread count, with "b" after it for batches cut by the threads' speeds (Trainer.Builder.balanceThreads).
+      // A thread count, with "b" after it for batches cut by the threads' times (Trainer.Builder.balanceThreads).
       benches[i].balance = configs[i].endsWith("b");
       benches[i].threads = Integer.parseInt(benches[i].balance ? configs[i].substring(0, configs[i].length() - 1)
           : configs[i]);

@@ -11,21 +11,22 @@ package dev.kiln.runtime.train;
  * ms where each took 1.4 when neither core was slowed). With halves fixed, the faster thread then idles for a third
  * of the step.
  *
- * <p>How: each shard's forward and backward time is averaged over a window of {@link #STEPS} steps with one cut.
- * At a window's end, where the slowest shard's average exceeds the fastest's by more than two grains of the
- * fastest's samples would take it (its time per sample times {@link #GRAIN}, twice: a gap that only noise opened is
- * rarely that wide, while a core at two thirds of the other's speed opens one of a third), a grain moves from the one
- * to the other, on trial: if the next window's steps (the shards' part of each, as the caller waited for it: {@link #recordStep}) are
- * not at least {@link #GAIN} faster on average than before, the grain moves back and that move is not tried again
- * for {@link #BACK_OFF} windows. The trial is there because what the shards' own times say is not always what the
- * step waits for (a shard's thread may start late, a larger shard may cost more than its samples), and a controller
- * that only compared the shards' times made the MLP's 2-thread step 12% slower than even halves in one A/B. Windows,
- * because one step's time on such a host wanders by more than a grain's worth. The cuts fall on multiples of {@link #GRAIN} samples (the convolutions lay up to four
- * samples' columns side by side, so a multiple of four keeps every group whole); each share is at least one grain
- * and at most {@code maxShare} (what each shard's workspace holds). A batch of another size is cut evenly and
- * leaves the cut and its window as they are (an epoch's last batch is often smaller), unless {@link #STEPS} batches
- * in a row come in the new size: then the cut starts again from even (on grains) for that size. Batches too small to
- * give every shard two grains are always cut evenly.
+ * <p>How: each shard's forward and backward time is averaged over a window of {@link #STEPS} steps with one cut. At a
+ * window's end, where the slowest shard's average exceeds the fastest's by more than two grains of the fastest's
+ * samples would take it (its time per sample times {@link #GRAIN}, twice: a gap that only noise opened is rarely that
+ * wide, while a core at two thirds of the other's speed opens one of a third), a grain moves from the one to the other,
+ * on trial: if the next window's steps (the shards' part of each, as the caller waited for it: {@link #recordStep}) are
+ * not at least {@link #GAIN} faster on average than before, the grain moves back and that move is not tried again for
+ * {@link #BACK_OFF} windows. The trial is there because what the shards' own times say is not always what the step
+ * waits for (a shard's thread may start late, a larger shard may cost more than its samples); with moves at a gap of
+ * one grain, first without the trial and then with it, the MLP's 2-thread step read 12% and then 6% slower than even
+ * halves (within what two instances of one configuration differ by there, but no gain). Windows, because one step's
+ * time on such a host wanders by more than a grain's worth. The cuts fall on multiples of {@link #GRAIN} samples (the
+ * convolutions lay up to four samples' columns side by side, so a multiple of four keeps every group whole); each share
+ * is at least one grain and at most {@code maxShare} (what each shard's workspace holds). A batch of another size is
+ * cut evenly and leaves the cut and its window as they are (an epoch's last batch is often smaller), unless {@link
+ * #STEPS} batches in a row come in the new size: then the cut starts again from even (on grains) for that size. Batches
+ * too small to give every shard two grains are always cut evenly.
  *
  * <p>The price: which samples a shard sums changes with timing, and with it the rounding of the summed gradients,
  * so a balanced run does not repeat bit for bit; the gradient is the same sum in another order.
