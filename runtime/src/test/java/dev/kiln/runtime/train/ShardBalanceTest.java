@@ -166,35 +166,42 @@ class ShardBalanceTest {
   void anUnevenCutGivesTheSameGradient() {
     Dataset data = TrainerTest.blobs(40, 6);
     Batch batch = Batch.ofLabels(data.shape(), data.features(), data.labels());
-    for (boolean splittable : new boolean[] {false, true}) {
-      LinearModel even = splittable ? LinearModel.splittable(2, 96, 3, false) : new LinearModel(2, 3, 3);
-      LinearModel uneven = splittable ? LinearModel.splittable(2, 96, 3, false) : new LinearModel(2, 3, 3);
-      even.train();
-      uneven.train();
-      try (WorkerPool pool = new WorkerPool(2, "balance-test")) {
-        BatchEngine evenEngine = new BatchEngine(even, 40, pool, false, false);
-        BatchEngine unevenEngine = new BatchEngine(uneven, 40, pool, false, true);
-        assertThat(evenEngine.shardBalance()).isNull();
-        // Thread 0 measured as three times as slow over STEPS steps: a grain of 4 moves to thread 1.
-        run(unevenEngine.shardBalance(), 40, ShardBalance.STEPS, 300_000_000L, 100_000_000L);
-        double evenLoss = evenEngine.train(batch, new SoftmaxCrossEntropy(), true);
-        double unevenLoss = unevenEngine.train(batch, new SoftmaxCrossEntropy(), true);
-        assertThat(evenEngine.shardStart(1)).isEqualTo(20);
-        assertThat(unevenEngine.shardStart(1)).isEqualTo(16);
-        assertThat(unevenEngine.shardStart(2)).isEqualTo(40);
-        String what = "split " + splittable;
-        assertWithMessage("loss, %s", what).that(unevenLoss).isWithin(1e-6).of(evenLoss);
-        for (int i = 0; i < even.parameters().size(); i++) {
-          Parameter p = even.parameters().get(i);
-          float[] expected = p.grad();
-          float[] actual = uneven.parameters().get(i).grad();
-          assertWithMessage("%s gradient, %s", p.name(), what).that(actual.length).isEqualTo(expected.length);
-          for (int j = 0; j < expected.length; j++) {
-            assertWithMessage("%s gradient [%s], %s", p.name(), j, what).that(actual[j])
-                .isWithin(1e-6f).of(expected[j]);
+    for (int threads : new int[] {2, 3}) {
+      for (boolean splittable : new boolean[] {false, true}) {
+        LinearModel even = splittable ? LinearModel.splittable(2, 96, 3, false) : new LinearModel(2, 3, 3);
+        LinearModel uneven = splittable ? LinearModel.splittable(2, 96, 3, false) : new LinearModel(2, 3, 3);
+        even.train();
+        uneven.train();
+        try (WorkerPool pool = new WorkerPool(threads, "balance-test")) {
+          BatchEngine evenEngine = new BatchEngine(even, 40, pool, false, false);
+          BatchEngine unevenEngine = new BatchEngine(uneven, 40, pool, false, true);
+          assertThat(evenEngine.shardBalance()).isNull();
+          // Thread 0 measured as three times as slow a sample as the others: grains move away from it.
+          long[] perSample = new long[threads];
+          Arrays.fill(perSample, 100_000_000L);
+          perSample[0] = 300_000_000L;
+          run(unevenEngine.shardBalance(), 40, 10 * ShardBalance.STEPS, perSample);
+          double evenLoss = evenEngine.train(batch, new SoftmaxCrossEntropy(), true);
+          double unevenLoss = unevenEngine.train(batch, new SoftmaxCrossEntropy(), true);
+          String what = threads + " threads, split " + splittable;
+          assertWithMessage("even cut, %s", what).that(evenEngine.shardStart(1)).isEqualTo(40 / threads);
+          assertWithMessage("uneven cut, %s", what).that(unevenEngine.shardStart(1)).isLessThan(40 / threads);
+          assertWithMessage("cut on a grain, %s", what).that(unevenEngine.shardStart(1) % ShardBalance.GRAIN)
+              .isEqualTo(0);
+          assertWithMessage("batch end, %s", what).that(unevenEngine.shardStart(threads)).isEqualTo(40);
+          assertWithMessage("loss, %s", what).that(unevenLoss).isWithin(1e-6).of(evenLoss);
+          for (int i = 0; i < even.parameters().size(); i++) {
+            Parameter p = even.parameters().get(i);
+            float[] expected = p.grad();
+            float[] actual = uneven.parameters().get(i).grad();
+            assertWithMessage("%s gradient, %s", p.name(), what).that(actual.length).isEqualTo(expected.length);
+            for (int j = 0; j < expected.length; j++) {
+              assertWithMessage("%s gradient [%s], %s", p.name(), j, what).that(actual[j])
+                  .isWithin(1e-6f).of(expected[j]);
+            }
+            assertWithMessage("%s gradient, %s", p.name(), what)
+                .that(Arrays.equals(actual, new float[actual.length])).isFalse();
           }
-          assertWithMessage("%s gradient, %s", p.name(), what).that(Arrays.equals(actual, new float[actual.length]))
-              .isFalse();
         }
       }
     }
