@@ -38,9 +38,9 @@ final class ShardBalance {
   /** Cuts fall on multiples of this many samples, and a move shifts this many. */
   static final int GRAIN = 4;
   /** Steps in a window: the steps with one cut whose times decide a move. */
-  static final int STEPS = 8;
+  static final int STEPS = 16;
   /** How much sooner a window's slowest shard must finish after a move for the move to stay. */
-  static final double GAIN = 0.02;
+  static final double GAIN = 0.05;
   /** Windows in which a move that did not pay is not tried again. */
   static final int BACK_OFF = 16;
 

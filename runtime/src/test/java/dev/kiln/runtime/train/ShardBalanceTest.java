@@ -133,7 +133,7 @@ class ShardBalanceTest {
   @Test
   void anOddBatchIsCutEvenlyAndKeepsTheLearnedCut() {
     ShardBalance balance = new ShardBalance(2, 48);
-    int[] learned = run(balance, 64, 100, 10_000, 30_000);
+    int[] learned = run(balance, 64, 400, 10_000, 30_000);
     assertThat(learned).isEqualTo(new int[] {0, 48, 64});
     // An epoch's last batch of 40: even, and its times left out of the window.
     assertThat(cut(balance, 40, 2)).isEqualTo(new int[] {0, 20, 40});
