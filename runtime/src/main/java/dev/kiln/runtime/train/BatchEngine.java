@@ -369,9 +369,7 @@ final class BatchEngine {
     this.classLoss = useLabels ? (ClassLoss) loss : null;
     this.training = training;
     this.confusion = perShard;
-    if (training && balance != null) {
-      balance.split(n, starts);
-    } else {
+    if (!training || balance == null || !balance.split(n, starts)) {
       for (int t = 0; t <= shards; t++) {
         starts[t] = sliceStart(n, t);
       }

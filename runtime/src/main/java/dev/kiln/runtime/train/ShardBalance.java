@@ -108,27 +108,25 @@ final class ShardBalance {
   /**
    * Cuts a batch of {@code n} samples, after deciding on a move if a window has ended: shard {@code t} gets samples
    * {@code starts[t]..starts[t + 1]-1}. {@code starts} holds at least {@code shards + 1} values; {@code starts[0]}
-   * is 0 and {@code starts[shards]} is {@code n}.
+   * is 0 and {@code starts[shards]} is {@code n}. Returns false, writing nothing, for a batch the caller is to cut
+   * evenly (one too small to balance, or of another size than the one being balanced).
    */
-  void split(int n, int[] starts) {
+  boolean split(int n, int[] starts) {
     if (size >= 0 && n != size && ++otherSize < STEPS) {
-      // Another size for a step or a few (an epoch's last, smaller batch): cut it evenly, and leave this size's cut
-      // and window as they are, its times out of them.
+      // Another size for a step or a few (an epoch's last, smaller batch): the caller cuts it evenly, and this size's
+      // cut and window stay as they are, its times out of them.
       measuring = false;
-      for (int t = 0; t <= shards; t++) {
-        starts[t] = (int) ((long) t * n / shards);
-      }
-      return;
+      return false;
     }
     measuring = true;
     otherSize = 0;
     boolean balances = shards > 1 && n >= 2 * GRAIN * shards;
     if (n != size) {
       size = n;
-      for (int t = 0; t <= shards; t++) {
-        long even = (long) t * n / shards;
-        cut[t] = balances && t < shards ? (int) Math.round((double) even / GRAIN) * GRAIN : (int) even;
+      for (int t = 1; t < shards; t++) { // even, on grains
+        cut[t] = (int) Math.round((double) t * n / shards / GRAIN) * GRAIN;
       }
+      cut[shards] = n;
       trialFrom = -1;
       failedFrom = -1;
       restart();
@@ -136,7 +134,11 @@ final class ShardBalance {
       decide();
       restart();
     }
+    if (!balances) {
+      return false;
+    }
     System.arraycopy(cut, 0, starts, 0, shards + 1);
+    return true;
   }
 
   private boolean windowEnded() {
