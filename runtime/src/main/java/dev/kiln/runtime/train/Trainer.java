@@ -739,9 +739,10 @@ public final class Trainer implements AutoCloseable {
      * that ran their last shards faster take more samples, so that all finish together, where by default every
      * thread takes an even share and the step waits for the slowest. It pays where the cores run at different
      * speeds, as on virtual machines whose cores other guests share (LeNet-5's 2-thread step on a 2-vCPU host:
-     * see the README's performance section); with cores of equal speed the shares stay even. The price: the
-     * gradients are summed in an order that depends on timing, so a run no longer repeats bit for bit (its values
-     * differ by rounding). No effect on one thread, or on evaluation.
+     * see the README's performance section). With cores of equal speed it can still move samples on the spread of
+     * shuffled batches and lose (LeNet-5's epochs about 7% slower there), so leave it off unless the cores' speeds
+     * differ. The price: the gradients are summed in an order that depends on timing, so a run no longer repeats
+     * bit for bit (its values differ by rounding). No effect on one thread, or on evaluation.
      */
     public Builder balanceThreads(boolean balance) {
       this.balanceThreads = balance;

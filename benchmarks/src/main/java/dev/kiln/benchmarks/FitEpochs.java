@@ -1,0 +1,53 @@
+package dev.kiln.benchmarks;
+
+import dev.kiln.runtime.Model;
+import dev.kiln.runtime.data.FashionMnist;
+import dev.kiln.runtime.loss.SoftmaxCrossEntropy;
+import dev.kiln.runtime.optim.Adam;
+import dev.kiln.runtime.train.Trainer;
+import java.io.IOException;
+import java.util.Locale;
+
+/**
+ * Times whole epochs of {@link Trainer#fit} on the full Fashion-MNIST training set (installed by the Debian package
+ * {@code dataset-fashion-mnist}), where {@code PairedSteps} repeats one batch: shuffled batches, an epoch's smaller
+ * last batch, the trainer's own loop. Made to check the shard balancer ({@code Trainer.Builder.balanceThreads}) on
+ * what users run, since a shard's time also follows what its samples hold.
+ *
+ * <p>Usage: {@code java -cp benchmarks/target/kiln-benchmarks.jar dev.kiln.benchmarks.FitEpochs lenet5 2 true 4}:
+ * the net, the threads, whether to balance them, the epochs (Adam lr 1e-3, batch 64, seed 1, one {@code fit} call
+ * per epoch, the first including the JIT's warm-up). Prints each epoch's seconds and the accuracy on the test set.
+ * Run JVMs of both settings in turn: one JVM's figures say as much about where its arrays lie as about the setting.
+ */
+public final class FitEpochs {
+  private FitEpochs() {}
+
+  public static void main(String[] args) throws IOException {
+    if (args.length != 4) {
+      throw new IllegalArgumentException("usage: FitEpochs NET THREADS BALANCE EPOCHS");
+    }
+    String net = args[0];
+    int threads = Integer.parseInt(args[1]);
+    boolean balance = Boolean.parseBoolean(args[2]);
+    int epochs = Integer.parseInt(args[3]);
+    FashionMnist data = FashionMnist.load(FashionMnist.SYSTEM_DIR);
+    Model model = Nets.kiln(net);
+    StringBuilder line = new StringBuilder(
+        String.format(Locale.ROOT, "%s, %d threads, balance %s, epochs (s):", net, threads, balance));
+    try (Trainer trainer = Trainer.builder(model)
+        .loss(new SoftmaxCrossEntropy())
+        .optimizer(new Adam(model.parameters(), 1e-3))
+        .epochs(1).batchSize(64).seed(1)
+        .threads(threads)
+        .balanceThreads(balance)
+        .build()) {
+      for (int e = 0; e < epochs; e++) {
+        long start = System.nanoTime();
+        trainer.fit(data.train());
+        line.append(String.format(Locale.ROOT, " %.3f", (System.nanoTime() - start) / 1e9));
+      }
+      line.append(String.format(Locale.ROOT, "; test accuracy %.4f", trainer.evaluate(data.test()).accuracy()));
+    }
+    System.out.println(line);
+  }
+}
