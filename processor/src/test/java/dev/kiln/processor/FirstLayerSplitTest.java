@@ -47,7 +47,12 @@ class FirstLayerSplitTest {
     Model model = mlp();
     assertThat(model.splitUnits()).isEqualTo(96);
     assertThat(model.splitParameters()).isEqualTo(2);
-    assertThat(model.splitsForward()).isEqualTo(VectorBackend.ENABLED);
+    // The default loops split the forward pass too on two threads, where the units halve (see halvesOnTwoThreads).
+    assertThat(model.splitsForward(2)).isTrue();
+    assertThat(model.splitsForward(3)).isEqualTo(VectorBackend.ENABLED);
+    Model odd = TestNetworks.network("{30}", "@Dense(units = 65) DenseLayer a();");
+    assertThat(odd.splitUnits()).isEqualTo(65);
+    assertThat(odd.splitsForward(2)).isEqualTo(VectorBackend.ENABLED);
     Model narrow = TestNetworks.network("{30}", "@Dense(units = 32, bias = false) DenseLayer a();");
     assertThat(narrow.splitUnits()).isEqualTo(0);
     Model conv = TestNetworks.network("{1, 8, 8}",
@@ -127,6 +132,69 @@ class FirstLayerSplitTest {
             .isWithin(1e-5f * Math.max(1f, Math.abs(expected[p][i]))).of(expected[p][i]);
       }
     }
+  }
+
+  /**
+   * The default build's two halves (each on a transposed copy of its own, {@code splitsForward(2)}) give the whole
+   * layer's bits, before and after a split optimizer step's repacking: that remakes each half's copy (and not the
+   * whole copy, which the next whole forward pass must then remake rather than read stale), and a half read
+   * after it sees the new weight. The same with the Vector API kernels, whose path ignores the halves.
+   */
+  @Test
+  void halvesOnTwoThreadsGiveTheBitsOfTheWholeLayer() {
+    Model model = mlp();
+    int batch = 13;
+    int in = 300;
+    int units = 96;
+    Random random = new Random(5);
+    float[] x = inputs(batch, in, random);
+    Workspace whole = model.newPrivateWorkspace(batch);
+    Workspace[] threads = {model.newPrivateWorkspace(batch), model.newPrivateWorkspace(batch)};
+    for (int round = 0; round < 3; round++) {
+      float[] expected = new float[batch * units];
+      model.forward(whole, x, batch); // remakes the whole copy where the last repacking left it stale
+      // The first layer's outputs before the ReLU are not the workspace's output: compare through a split
+      // forward pass of the whole range, whose bits are the layer's own (splitPassesGiveTheBitsOfTheWholeLayer).
+      model.splitForward(whole, x, batch, expected, 0, units);
+      float[] halves = new float[batch * units];
+      model.splitForward(threads[0], x, batch, halves, 0, units / 2);
+      model.splitForward(threads[1], x, batch, halves, units / 2, units);
+      TestNetworks.assertSameBits("round " + round, expected, halves);
+      // An optimizer step split in two, then the repacking split the same way, as BatchEngine runs them.
+      float[] w = model.parameters().get(0).value();
+      for (int i = 0; i < w.length; i += 7) {
+        w[i] += 0.25f * (float) random.nextGaussian();
+      }
+      model.parameters().get(0).markModified();
+      model.repackPart(0, 2);
+      model.repackPart(1, 2);
+      model.finishRepack();
+    }
+    // The whole layer once more, with nothing split since the last repacking: the whole copy is current.
+    float[] expected = new float[batch * units];
+    model.splitForward(whole, x, batch, expected, 0, units);
+    float[] direct = directFirstLayer(model, x, batch, in, units);
+    for (int i = 0; i < expected.length; i++) {
+      assertWithMessage("[%s]", i).that(expected[i]).isWithin(1e-4f * Math.max(1f, Math.abs(direct[i])))
+          .of(direct[i]);
+    }
+  }
+
+  /** The first layer's outputs before its activation, summed in doubles from the weight as it is. */
+  private static float[] directFirstLayer(Model model, float[] x, int batch, int in, int units) {
+    float[] w = model.parameters().get(0).value();
+    float[] b = model.parameters().get(1).value();
+    float[] y = new float[batch * units];
+    for (int n = 0; n < batch; n++) {
+      for (int o = 0; o < units; o++) {
+        double sum = b[o];
+        for (int i = 0; i < in; i++) {
+          sum += (double) x[n * in + i] * w[o * in + i];
+        }
+        y[n * units + o] = (float) sum;
+      }
+    }
+    return y;
   }
 
   /**

@@ -230,14 +230,17 @@ public abstract class Model {
   }
 
   /**
-   * Whether the split layer's forward pass is split too ({@link #splitForward}), or only its weight gradient, each
-   * shard computing the layer's outputs for its own samples. Generated networks split it with the Vector API
-   * kernels, whose blocks run as fast over half of a layer's outputs as over all of them, and not on the default
-   * loops, which C2 compiles to slower code over a part of a row than over a whole one (the MLP's first layer over
-   * half its outputs for 64 samples took 182 µs against 278 for all of them for 64 and 164 for the whole net's
-   * forward pass for 32, scratch harness).
+   * Whether training on {@code threads} threads splits the split layer's forward pass too ({@link #splitForward}), or
+   * only its weight gradient, each shard computing the layer's outputs for its own samples. Generated networks split
+   * it with the Vector API kernels, whose blocks run as fast over part of a layer's outputs as over all of them, and
+   * with the default loops on two threads, where each half runs on a transposed copy of its own with a constant bound
+   * (the default loops over an arbitrary part of a row run slower: the MLP's first layer over half its outputs for 64
+   * samples took 182 µs against 278 for all of them for 64 and 164 for the whole net's forward pass for 32, scratch
+   * harness). Split, each thread reads and writes only its own part of the layer's weight copies: shared, every
+   * thread read the whole copy and the threads remade it together every step, each writing a stretch of every row,
+   * which on a 2-vCPU host cost the MLP's step about 200 µs of remaking a step against about 70 split.
    */
-  public boolean splitsForward() {
+  public boolean splitsForward(int threads) {
     return false;
   }
 

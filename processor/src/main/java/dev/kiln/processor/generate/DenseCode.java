@@ -158,28 +158,43 @@ final class DenseCode implements LayerCode {
         .returns(TypeName.INT)
         .addStatement("return $L", units)
         .build();
-    MethodSpec splitsForward = MethodSpec.methodBuilder("splitsForward")
+    MethodSpec.Builder splitsForward = MethodSpec.methodBuilder("splitsForward")
         .addAnnotation(Override.class)
         .addModifiers(Modifier.PUBLIC)
         .returns(TypeName.BOOLEAN)
-        .addStatement("return $T.ENABLED", Methods.VECTOR_BACKEND)
-        .build();
+        .addParameter(TypeName.INT, "threads");
+    if (splitsInHalves(d)) {
+      splitsForward.addStatement("return $T.ENABLED || threads == 2", Methods.VECTOR_BACKEND);
+    } else {
+      splitsForward.addStatement("return $T.ENABLED", Methods.VECTOR_BACKEND);
+    }
     MethodSpec splitParameters = MethodSpec.methodBuilder("splitParameters")
         .addAnnotation(Override.class)
         .addModifiers(Modifier.PUBLIC)
         .returns(TypeName.INT)
         .addStatement("return $L", d.bias() ? 2 : 1)
         .build();
-    MethodSpec forwardPart = splitOverride("splitForwardPart", workspace, buffers, "batch", "outputs", "from", "to")
+    MethodSpec.Builder forwardPart = splitOverride("splitForwardPart", workspace, buffers, "batch", "outputs", "from",
+        "to")
         .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
         .addStatement("$T.denseForwardPart(input, $L, $T.readsTransposed($L) ? $L() : null, $L, outputs, batch, $L, "
                 + "$L, from, to)", Methods.VECTOR_BACKEND, weight, Methods.VECTOR_BACKEND, units, flatMethod(d), bias,
             in, units)
-        .nextControlFlow("else")
-        .addStatement("$L(input, $L(), $L, outputs, ws.$LOutRows, ws.$LNonzero, batch, from, to)",
-            Methods.pass(d.name(), "ForwardPart"), packedMethod(d), bias, d.name(), d.name())
-        .endControlFlow()
-        .build();
+        .nextControlFlow("else");
+    if (splitsInHalves(d)) {
+      int half = units / 2;
+      forwardPart.beginControlFlow("if (to - from == $L && (from == 0 || from == $L))", half, half)
+          .addCode("// Two threads' halves, each on a copy of its own with a constant bound (see splitsForward).\n")
+          .addStatement("$L(input, $L(from / $L), $L, outputs, ws.$LOutRows, ws.$LNonzero, batch, from)",
+              Methods.pass(d.name(), "ForwardHalf"), halfMethod(d), half, bias, d.name(), d.name())
+          .nextControlFlow("else");
+    }
+    forwardPart.addStatement("$L(input, $L(), $L, outputs, ws.$LOutRows, ws.$LNonzero, batch, from, to)",
+        Methods.pass(d.name(), "ForwardPart"), packedMethod(d), bias, d.name(), d.name());
+    if (splitsInHalves(d)) {
+      forwardPart.endControlFlow();
+    }
+    forwardPart.endControlFlow();
     MethodSpec forwardInputs = splitOverride("splitForwardInputsPart", workspace, buffers, "batch", "sums", "from",
         "to", "addBias")
         .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
@@ -204,8 +219,140 @@ final class DenseCode implements LayerCode {
             Methods.pass(d.name(), "WeightGradient"), d.name(), d.name(), d.name())
         .endControlFlow()
         .build();
-    return List.of(splitUnits, splitsForward, splitParameters, forwardPart, forwardInputs, gradientPart,
-        forwardMethod(d, ForwardRange.OUTPUTS), forwardMethod(d, ForwardRange.INPUTS));
+    List<MethodSpec> methods = new ArrayList<>(List.of(splitUnits, splitsForward.build(), splitParameters,
+        forwardPart.build(), forwardInputs, gradientPart, forwardMethod(d, ForwardRange.OUTPUTS),
+        forwardMethod(d, ForwardRange.INPUTS)));
+    if (splitsInHalves(d)) {
+      methods.add(forwardMethod(d, ForwardRange.HALF));
+      methods.add(halfWeightMethod(d));
+    }
+    return methods;
+  }
+
+  /**
+   * Whether the default build splits the layer's forward pass by outputs on two threads: where its units divide
+   * into two halves. Each half then runs on a transposed copy of its own ({@link #halfWeightMethod}), so that the
+   * kernel's bound is a constant and no thread reads or remakes the other's part. On an arbitrary part of a row (the
+   * {@code OUTPUTS} kernel) C2 compiles the passes with a variable bound and they ran slower than the whole layer's
+   * share of samples: the MLP's first layer at batch 64 split that way took 320-350 µs a half on two threads, and
+   * with a copy and a constant bound 230-240 µs, while the remaking of the copies went from 180-215 µs to 60-90
+   * (a copy of the generated MLP edited by hand, timed phase by phase on two threads).
+   */
+  static boolean splitsInHalves(DenseModel d) {
+    return d.units() % 2 == 0;
+  }
+
+  /**
+   * Fields of the split layer ({@link #splitLayer}) beyond its own: in the default build, the two halves' copies of
+   * its transposed weight ({@link #splitsInHalves}), their versions, and whether training read them since the copies
+   * were last remade together ({@link #splitRepackPart}).
+   */
+  static List<FieldSpec> splitFields(LayerPlan plan) {
+    DenseModel d = (DenseModel) plan.layer();
+    if (!splitsInHalves(d)) {
+      return List.of();
+    }
+    return List.of(
+        FieldSpec.builder(ArrayTypeName.of(ArrayTypeName.of(Methods.FLOATS)), halvesField(d), Modifier.PRIVATE,
+                Modifier.FINAL)
+            .addJavadoc("$L's weight transposed, in two halves by outputs, each made, read and remade by the thread "
+                + "that runs that half of a split forward pass ({@code splitsForward}); made on first use.\n", d.name())
+            .initializer("new float[2][][]")
+            .build(),
+        FieldSpec.builder(Methods.INTS, halvesField(d) + "Versions", Modifier.PRIVATE, Modifier.FINAL)
+            .addJavadoc("The weight's version each half was made from.\n")
+            .initializer("{-1, -1}")
+            .build(),
+        FieldSpec.builder(TypeName.BOOLEAN, halvesField(d) + "Read", Modifier.PRIVATE, Modifier.VOLATILE)
+            .addJavadoc("Whether a split forward pass read the halves since the copies were last remade together.\n")
+            .build());
+  }
+
+  /**
+   * The split layer's statements of {@code repackWeights(part, parts)}: {@link #repackPart}'s, but where training on
+   * two threads has been reading the halves' copies ({@link #splitsInHalves}), each thread remakes its own half
+   * instead of its share of the whole copy, which that training never reads: the whole copy is left stale, and
+   * remade on its next use (an evaluation).
+   */
+  static CodeBlock splitRepackPart(LayerPlan plan) {
+    DenseModel d = (DenseModel) plan.layer();
+    if (!splitsInHalves(d)) {
+      return new DenseCode().repackPart(plan);
+    }
+    String halves = "this." + halvesField(d);
+    int half = d.units() / 2;
+    return CodeBlock.builder()
+        .beginControlFlow("if (!$T.ENABLED && parts == 2 && $LRead)", Methods.VECTOR_BACKEND, halves)
+        .add("// Training on two threads reads its halves' own copies (splitsForward), not the whole one.\n")
+        .beginControlFlow("if ($L[part] != null)", halves)
+        .addStatement("int version = this.$L.weight().version()", d.name())
+        .addStatement("$T.transposePart(this.$L, $L, $L, $L[part], part * $L, part * $L + $L)", PACKING,
+            LayerCode.field(d.name(), "weight"), d.units(), d.inFeatures(), halves, half, half, half)
+        .addStatement("$LVersions[part] = version", halves)
+        .endControlFlow()
+        .nextControlFlow("else")
+        .add(new DenseCode().repackPart(plan))
+        .endControlFlow()
+        .build();
+  }
+
+  /**
+   * The split layer's statements of {@code markRepacked()}: {@link #markRepacked}'s, but after the halves were
+   * remade ({@link #splitRepackPart}) the whole copy keeps its old version (it was not remade), and the halves
+   * count as unread until a split forward pass reads them again.
+   */
+  static CodeBlock splitMarkRepacked(LayerPlan plan) {
+    DenseModel d = (DenseModel) plan.layer();
+    if (!splitsInHalves(d)) {
+      return new DenseCode().markRepacked(plan);
+    }
+    String halves = "this." + halvesField(d);
+    return CodeBlock.builder()
+        .beginControlFlow("if (!$T.ENABLED && $LRead)", Methods.VECTOR_BACKEND, halves)
+        .addStatement("$LRead = false", halves)
+        .nextControlFlow("else")
+        .add(new DenseCode().markRepacked(plan))
+        .endControlFlow()
+        .build();
+  }
+
+  private static String halvesField(DenseModel d) {
+    return d.name() + "Halves";
+  }
+
+  private static String halfMethod(DenseModel d) {
+    return d.name() + "HalfWeight";
+  }
+
+  /**
+   * Half {@code half}'s copy of the transposed weight (outputs {@code half * units / 2} on), current with the
+   * weight's values: made and remade by the one thread that runs that half (so no lock), and marked read, so that
+   * the next split optimizer step's repacking remakes the halves rather than the whole copy.
+   */
+  private static MethodSpec halfWeightMethod(DenseModel d) {
+    String halves = "this." + halvesField(d);
+    int half = d.units() / 2;
+    return MethodSpec.methodBuilder(halfMethod(d))
+        .addModifiers(Modifier.PRIVATE)
+        .returns(ArrayTypeName.of(Methods.FLOATS))
+        .addParameter(TypeName.INT, "half")
+        .addJavadoc("$L's weight transposed, outputs {@code half * $L} to {@code half * $L + $L} only, current with "
+            + "the weight's values;\nmade and remade by the thread that runs that half of a split forward pass.\n",
+            d.name(), half, half, half)
+        .addStatement("int version = this.$L.weight().version()", d.name())
+        .addStatement("float[][] copy = $L[half]", halves)
+        .beginControlFlow("if (copy == null)")
+        .addStatement("copy = $T.rows($L, $L)", PACKING, d.inFeatures(), Methods.alignedRowLength(half))
+        .addStatement("$L[half] = copy", halves)
+        .endControlFlow()
+        .beginControlFlow("if ($LVersions[half] != version)", halves)
+        .addStatement("$T.transposePart(this.$L, $L, $L, copy, half * $L, half * $L + $L)", PACKING,
+            LayerCode.field(d.name(), "weight"), d.units(), d.inFeatures(), half, half, half)
+        .addStatement("$LVersions[half] = version", halves)
+        .endControlFlow()
+        .addStatement("$LRead = true", halves)
+        .addStatement("return copy")
+        .build();
   }
 
   /** Types of the split overrides' parameters after {@code workspace} and {@code input}, by their names. */
@@ -440,7 +587,13 @@ final class DenseCode implements LayerCode {
      * scalar: one sample of the MLP's first layer took 21.5 µs split by outputs on two threads against 5.5 split by
      * inputs and 10.7 on one, scratch harness.)
      */
-    INPUTS
+    INPUTS,
+    /**
+     * Outputs {@code from} to {@code from + units / 2 - 1} of every sample, on that half's own copy of the transposed
+     * weight, indexed from 0 with a constant bound ({@link #splitsInHalves}): the whole layer's passes over half of
+     * each row, the same sums in the same order.
+     */
+    HALF
   }
 
   private static MethodSpec forwardMethod(DenseModel d, ForwardRange range) {
@@ -449,12 +602,14 @@ final class DenseCode implements LayerCode {
     int out = d.units();
     boolean outputs = range == ForwardRange.OUTPUTS;
     boolean inputs = range == ForwardRange.INPUTS;
+    boolean half = range == ForwardRange.HALF;
     String from = outputs ? "from" : "0";
-    String to = outputs ? "to" : String.valueOf(out);
+    String to = outputs ? "to" : String.valueOf(half ? out / 2 : out);
     String kFrom = inputs ? "from" : "0";
     String kTo = inputs ? "to" : String.valueOf(in);
     String zero = "java.util.Arrays.fill(rows[n], " + from + ", " + to + ", 0f)";
     String copyBias = outputs ? "System.arraycopy(b, from, rows[n], from, to - from)"
+        : half ? "System.arraycopy(b, from, rows[n], 0, " + out / 2 + ")"
         : "System.arraycopy(b, 0, rows[n], 0, " + out + ")";
     CodeBlock.Builder body = CodeBlock.builder()
         .beginControlFlow("for (int n = 0; n < batch; n++)");
@@ -492,6 +647,8 @@ final class DenseCode implements LayerCode {
         .beginControlFlow("for (int n = 0; n < batch; n++)");
     if (outputs) {
       body.addStatement("System.arraycopy(rows[n], from, y, n * $L + from, to - from)", out);
+    } else if (half) {
+      body.addStatement("System.arraycopy(rows[n], 0, y, n * $L + from, $L)", out, out / 2);
     } else {
       body.addStatement("System.arraycopy(rows[n], 0, y, n * $L, $L)", out, out);
     }
@@ -504,6 +661,9 @@ final class DenseCode implements LayerCode {
               + "-> $L.\n", d.name(), d.input(), d.output());
       case WHOLE -> Methods.kernel(Methods.pass(d.name(), "Forward"), "$L forward: $L -> $L.\n", d.name(), d.input(),
           d.output());
+      case HALF -> Methods.kernel(Methods.pass(d.name(), "ForwardHalf"),
+          "$L forward, outputs {@code from..from+$L} of every sample only, on that half's own copy of the "
+              + "transposed weight: $L -> $L.\n", d.name(), out / 2 - 1, d.input(), d.output());
     };
     method.addParameter(Methods.FLOATS, "x")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "wt")
@@ -512,7 +672,9 @@ final class DenseCode implements LayerCode {
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "rows")
         .addParameter(Methods.INTS, "nonzero")
         .addParameter(TypeName.INT, "batch");
-    if (range != ForwardRange.WHOLE) {
+    if (range == ForwardRange.HALF) {
+      method.addParameter(TypeName.INT, "from");
+    } else if (range != ForwardRange.WHOLE) {
       method.addParameter(TypeName.INT, "from").addParameter(TypeName.INT, "to");
     }
     if (inputs) {

@@ -132,6 +132,7 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
     type.addMethods(repackMethods(plan));
     int split = DenseCode.splitLayer(plan);
     if (split >= 0) {
+      type.addFields(DenseCode.splitFields(plan.layers().get(split)));
       type.addMethods(DenseCode.splitMethods(plan.layers().get(split), WORKSPACE, BUFFERS));
     }
     if (!leadingConvolutions.isEmpty()) {
@@ -240,9 +241,11 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
   private static List<MethodSpec> repackMethods(NetworkPlan plan) {
     CodeBlock.Builder repack = CodeBlock.builder();
     CodeBlock.Builder mark = CodeBlock.builder();
-    for (LayerPlan layer : plan.layers()) {
-      repack.add(code(layer.layer()).repackPart(layer));
-      mark.add(code(layer.layer()).markRepacked(layer));
+    int split = DenseCode.splitLayer(plan);
+    for (int i = 0; i < plan.layers().size(); i++) {
+      LayerPlan layer = plan.layers().get(i);
+      repack.add(i == split ? DenseCode.splitRepackPart(layer) : code(layer.layer()).repackPart(layer));
+      mark.add(i == split ? DenseCode.splitMarkRepacked(layer) : code(layer.layer()).markRepacked(layer));
     }
     if (repack.isEmpty()) {
       return List.of();

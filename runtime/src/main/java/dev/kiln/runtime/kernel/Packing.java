@@ -82,6 +82,40 @@ public final class Packing {
   }
 
   /**
+   * The transpose of the weight's rows {@code [from, to)} alone, into a copy of their own: {@code out[c][r - from] =
+   * w[r * cols + c]} for those {@code r} and every {@code c} (as {@link #transposeRows}, whose output this is a
+   * stretch of every row of, moved to index 0). Where two threads split a dense layer's forward pass by its outputs,
+   * each reads and remakes a copy of this kind for its half, arrays no other thread touches.
+   */
+  public static void transposePart(float[] w, int rows, int cols, float[][] out, int from, int to) {
+    checkRange(rows, from, to);
+    int blocks = cols / 8;
+    for (int i = 0; i < blocks; i++) {
+      int c = i * 8;
+      float[] o0 = out[c], o1 = out[c + 1], o2 = out[c + 2], o3 = out[c + 3];
+      float[] o4 = out[c + 4], o5 = out[c + 5], o6 = out[c + 6], o7 = out[c + 7];
+      for (int r = from; r < to; r++) {
+        int b = r * cols + c;
+        int k = r - from;
+        o0[k] = w[b];
+        o1[k] = w[b + 1];
+        o2[k] = w[b + 2];
+        o3[k] = w[b + 3];
+        o4[k] = w[b + 4];
+        o5[k] = w[b + 5];
+        o6[k] = w[b + 6];
+        o7[k] = w[b + 7];
+      }
+    }
+    for (int c = blocks * 8; c < cols; c++) {
+      float[] o = out[c];
+      for (int r = from; r < to; r++) {
+        o[r - from] = w[r * cols + c];
+      }
+    }
+  }
+
+  /**
    * The same transpose into one flat array: {@code out[c * rows + r] = w[r * cols + c]}, the layout of the opt-in
    * Vector API kernels ({@link VectorBackend}).
    */

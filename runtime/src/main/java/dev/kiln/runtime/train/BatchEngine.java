@@ -34,7 +34,7 @@ import java.util.function.IntConsumer;
  * <p>A model whose first layer may be split by outputs ({@link Model#splitUnits}, an MLP's first dense layer) trains
  * that layer split that way instead. Thread {@code t} of {@code s} owns the layer's outputs {@code [t u / s, (t + 1)
  * u / s)} of {@code u}. Where the model splits the layer's forward pass too ({@link Model#splitsForward}: the Vector
- * API kernels), every thread first computes its outputs for the whole batch; then every shard runs its forward and
+ * API kernels, and the default loops on two threads), every thread first computes its outputs for the whole batch; then every shard runs its forward and
  * backward passes as above (taking its rows of those outputs rather than computing the layer), leaving the layer's
  * output gradient for its samples in one array for the batch; then every thread sets its rows of the layer's weight
  * gradient from the whole batch, and reduces its slice of the other gradients. Where the thread count divides
@@ -131,8 +131,8 @@ final class BatchEngine {
     // A share of at least 32 outputs each (see DenseCode.SPLIT_MIN_UNITS in the processor).
     this.splitUnits = shards > 1 && units / shards >= 32 && capacity <= SPLIT_MAX_BATCH ? units : 0;
     this.splitParameters = splitUnits > 0 ? model.splitParameters() : 0;
-    this.splitOutputs = splitUnits > 0 && model.splitsForward() ? new float[Math.multiplyExact(capacity, splitUnits)]
-        : null;
+    this.splitOutputs = splitUnits > 0 && model.splitsForward(shards)
+        ? new float[Math.multiplyExact(capacity, splitUnits)] : null;
     this.splitGradients = splitUnits > 0 ? new float[Math.multiplyExact(capacity, splitUnits)] : null;
     // A split layer's shares run over the whole batch on each thread's workspace, so those hold a whole batch.
     int rows = splitUnits > 0 ? capacity : maxShare;

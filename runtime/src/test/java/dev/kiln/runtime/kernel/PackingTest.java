@@ -125,6 +125,44 @@ class PackingTest {
     assertEquals(VectorBackend.DENSE_FLAT_BASE + rows * cols, VectorBackend.newDenseFlat(rows, cols).length);
   }
 
+  /**
+   * A part's own copy holds the whole transpose's stretch of every row for that part's weight rows, moved to index 0,
+   * and nothing past the part's length (its rows may be longer: the generated code pads them to whole cache lines).
+   */
+  @Test
+  void aPartsOwnCopyIsItsStretchOfTheWholeTranspose() {
+    int[][] shapes = {{1, 1}, {7, 9}, {256, 13}, {10, 128}, {13, 8}, {96, 30}};
+    for (int[] shape : shapes) {
+      int rows = shape[0];
+      int cols = shape[1];
+      float[] w = new float[rows * cols];
+      for (int i = 0; i < w.length; i++) {
+        w[i] = i * 0.25f + 1f;
+      }
+      float[][] whole = new float[cols][rows];
+      Packing.transpose(w, rows, cols, whole);
+      for (int parts : new int[] {1, 2, 3}) {
+        for (int part = 0; part < parts; part++) {
+          int from = rows * part / parts;
+          int to = rows * (part + 1) / parts;
+          float[][] copy = new float[cols][to - from + 5];
+          Packing.transposePart(w, rows, cols, copy, from, to);
+          for (int c = 0; c < cols; c++) {
+            String where = rows + "x" + cols + ", part " + part + " of " + parts + ", output " + c;
+            for (int r = from; r < to; r++) {
+              assertEquals(whole[c][r], copy[c][r - from], where + "," + r);
+            }
+            for (int k = to - from; k < copy[c].length; k++) {
+              assertEquals(0f, copy[c][k], where + ", padding " + k);
+            }
+          }
+        }
+      }
+    }
+    assertThrows(IllegalArgumentException.class,
+        () -> Packing.transposePart(new float[6], 2, 3, new float[3][2], 1, 3));
+  }
+
   @Test
   void rowRangeOutsideTheWeightIsRejected() {
     float[] w = new float[6];

@@ -51,7 +51,7 @@ final class LinearModel extends Model {
   }
 
   @Override
-  public boolean splitsForward() {
+  public boolean splitsForward(int threads) {
     return splitsForward;
   }
 
