@@ -314,8 +314,8 @@ def build(args):
     w("")
     w("\"2 threads\": Kiln splits a batch of 64 into two halves on two threads (training: data-parallel, gradients "
       "summed, the Adam step split between the threads, but for the MLP's first layer, split by outputs: each thread "
-      "its half of that layer's weight gradient for all 64 samples, and with the Vector API kernels its half of the "
-      "layer's outputs too). At batch 1, \"latency, batch 1\" on 2 threads is two callers at once, each cell the time "
+      "its half of that layer's weight gradient and of its outputs for all 64 samples, the default build's from a "
+      "copy of its own half of the transposed weight). At batch 1, \"latency, batch 1\" on 2 threads is two callers at once, each cell the time "
       "of one call, and \"latency, batch 1, one call\" is one caller whose call a second thread shares "
       "(`ParallelInference`: the MLP's first layer split by its inputs, LeNet-5's two convolutions by filters; with the "
       "Vector API kernels LeNet-5's call stays on the caller). ONNX Runtime and PyTorch use 2 intra-op threads, DL4J 2 OpenMP/BLAS "
