@@ -55,30 +55,8 @@ public final class Packing {
     if (from == to) {
       return;
     }
-    int blocks = cols / 8;
-    int first = (int) ((long) blocks * from / rows);
-    for (int i = 0; i < blocks; i++) {
-      int c = (first + i) % blocks * 8;
-      float[] o0 = out[c], o1 = out[c + 1], o2 = out[c + 2], o3 = out[c + 3];
-      float[] o4 = out[c + 4], o5 = out[c + 5], o6 = out[c + 6], o7 = out[c + 7];
-      for (int r = from; r < to; r++) {
-        int b = r * cols + c;
-        o0[r] = w[b];
-        o1[r] = w[b + 1];
-        o2[r] = w[b + 2];
-        o3[r] = w[b + 3];
-        o4[r] = w[b + 4];
-        o5[r] = w[b + 5];
-        o6[r] = w[b + 6];
-        o7[r] = w[b + 7];
-      }
-    }
-    for (int c = blocks * 8; c < cols; c++) {
-      float[] o = out[c];
-      for (int r = from; r < to; r++) {
-        o[r] = w[r * cols + c];
-      }
-    }
+    int first = (int) ((long) (cols / 8) * from / rows);
+    transposeRange(w, cols, out, from, to, first, 0);
   }
 
   /**
@@ -89,14 +67,23 @@ public final class Packing {
    */
   public static void transposePart(float[] w, int rows, int cols, float[][] out, int from, int to) {
     checkRange(rows, from, to);
+    transposeRange(w, cols, out, from, to, 0, from);
+  }
+
+  /**
+   * {@code out[c][r - shift] = w[r * cols + c]} for the weight's rows {@code [from, to)}: eight output rows at a
+   * time (see {@link #transpose}), starting at block {@code first} of eight and wrapping around, then the columns
+   * left over one at a time.
+   */
+  private static void transposeRange(float[] w, int cols, float[][] out, int from, int to, int first, int shift) {
     int blocks = cols / 8;
     for (int i = 0; i < blocks; i++) {
-      int c = i * 8;
+      int c = (first + i) % blocks * 8;
       float[] o0 = out[c], o1 = out[c + 1], o2 = out[c + 2], o3 = out[c + 3];
       float[] o4 = out[c + 4], o5 = out[c + 5], o6 = out[c + 6], o7 = out[c + 7];
       for (int r = from; r < to; r++) {
         int b = r * cols + c;
-        int k = r - from;
+        int k = r - shift;
         o0[k] = w[b];
         o1[k] = w[b + 1];
         o2[k] = w[b + 2];
@@ -110,7 +97,7 @@ public final class Packing {
     for (int c = blocks * 8; c < cols; c++) {
       float[] o = out[c];
       for (int r = from; r < to; r++) {
-        o[r - from] = w[r * cols + c];
+        o[r - shift] = w[r * cols + c];
       }
     }
   }

@@ -57,10 +57,7 @@ class PackingTest {
     for (int[] shape : shapes) {
       int rows = shape[0];
       int cols = shape[1];
-      float[] w = new float[rows * cols];
-      for (int i = 0; i < w.length; i++) {
-        w[i] = i * 0.25f + 1f;
-      }
+      float[] w = distinctValues(rows * cols);
       for (int parts : new int[] {1, 2, 3, 5}) {
         float[][] out = new float[cols][rows];
         float[] flat = new float[rows * cols];
@@ -135,10 +132,7 @@ class PackingTest {
     for (int[] shape : shapes) {
       int rows = shape[0];
       int cols = shape[1];
-      float[] w = new float[rows * cols];
-      for (int i = 0; i < w.length; i++) {
-        w[i] = i * 0.25f + 1f;
-      }
+      float[] w = distinctValues(rows * cols);
       float[][] whole = new float[cols][rows];
       Packing.transpose(w, rows, cols, whole);
       for (int parts : new int[] {1, 2, 3}) {
@@ -161,6 +155,15 @@ class PackingTest {
     }
     assertThrows(IllegalArgumentException.class,
         () -> Packing.transposePart(new float[6], 2, 3, new float[3][2], 1, 3));
+  }
+
+  /** {@code n} values, each different from the others and from zero. */
+  private static float[] distinctValues(int n) {
+    float[] w = new float[n];
+    for (int i = 0; i < n; i++) {
+      w[i] = i * 0.25f + 1f;
+    }
+    return w;
   }
 
   @Test
