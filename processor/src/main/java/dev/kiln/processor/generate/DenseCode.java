@@ -256,7 +256,8 @@ final class DenseCode implements LayerCode {
         FieldSpec.builder(ArrayTypeName.of(ArrayTypeName.of(Methods.FLOATS)), halvesField(d), Modifier.PRIVATE,
                 Modifier.FINAL)
             .addJavadoc("$L's weight transposed, in two halves by outputs, each made, read and remade by the thread "
-                + "that runs that half of a split forward pass ({@code splitsForward}); made on first use.\n", d.name())
+                + "that runs that half of a split forward pass ({@code splitsForward}); made on first use.\n",
+                d.name())
             .initializer("new float[2][][]")
             .build(),
         FieldSpec.builder(Methods.INTS, halvesField(d) + "Versions", Modifier.PRIVATE, Modifier.FINAL)

@@ -34,18 +34,19 @@ import java.util.function.IntConsumer;
  * <p>A model whose first layer may be split by outputs ({@link Model#splitUnits}, an MLP's first dense layer) trains
  * that layer split that way instead. Thread {@code t} of {@code s} owns the layer's outputs {@code [t u / s, (t + 1)
  * u / s)} of {@code u}. Where the model splits the layer's forward pass too ({@link Model#splitsForward}: the Vector
- * API kernels, and the default loops on two threads), every thread first computes its outputs for the whole batch; then every shard runs its forward and
- * backward passes as above (taking its rows of those outputs rather than computing the layer), leaving the layer's
- * output gradient for its samples in one array for the batch; then every thread sets its rows of the layer's weight
- * gradient from the whole batch, and reduces its slice of the other gradients. Where the thread count divides
- * {@code u}, the optimizer step's slices of that weight ({@link Optimizer#stepPart}) and the rows of its copies a
- * thread remakes ({@link Model#repackPart}) are the same rows: a thread then writes only its own rows of the largest
- * weight and its gradient (and, with the forward pass split, reads only its own), where split by samples the threads
- * exchanged both on every step (about 900 KB each way for the MLP). The cost: a thread's share runs over the whole
- * batch on its own workspace, so with a split every shard's workspace holds a whole batch, not its share of one
- * (twice the workspace memory on two threads). So batches of more than {@link #SPLIT_MAX_BATCH} are not split: the
- * traffic a split saves is the same for any batch, a smaller share of a larger batch's step, while the memory grows
- * with the batch (the MLP's workspace takes about 14 KB a sample; a full batch of 60,000 would double 1.7 GB).
+ * API kernels, and the default loops on two threads), every thread first computes its outputs for the whole batch;
+ * then every shard runs its forward and backward passes as above (taking its rows of those outputs rather than
+ * computing the layer), leaving the layer's output gradient for its samples in one array for the batch; then every
+ * thread sets its rows of the layer's weight gradient from the whole batch, and reduces its slice of the other
+ * gradients. Where the thread count divides {@code u}, the optimizer step's slices of that weight ({@link
+ * Optimizer#stepPart}) and the rows of its copies a thread remakes ({@link Model#repackPart}) are the same rows: a
+ * thread then writes only its own rows of the largest weight and its gradient (and, with the forward pass split,
+ * reads only its own), where split by samples the threads exchanged both on every step (about 900 KB each way for the
+ * MLP). The cost: a thread's share runs over the whole batch on its own workspace, so with a split every shard's
+ * workspace holds a whole batch, not its share of one (twice the workspace memory on two threads). So batches of more
+ * than {@link #SPLIT_MAX_BATCH} are not split: the traffic a split saves is the same for any batch, a smaller share
+ * of a larger batch's step, while the memory grows with the batch (the MLP's workspace takes about 14 KB a sample; a
+ * full batch of 60,000 would double 1.7 GB).
  *
  * <p>Balanced ({@code Trainer.Builder.balanceThreads}), a training batch's shards are cut by the threads' measured
  * times ({@link ShardBalance}) instead of evenly, each up to half as much again as an even share (what the
