@@ -5,8 +5,15 @@ import static com.google.common.truth.Truth.assertWithMessage;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.kiln.runtime.Model;
+import dev.kiln.runtime.Parameter;
+import dev.kiln.runtime.Shape;
 import dev.kiln.runtime.Workspace;
+import dev.kiln.runtime.data.Dataset;
 import dev.kiln.runtime.kernel.VectorBackend;
+import dev.kiln.runtime.loss.SoftmaxCrossEntropy;
+import dev.kiln.runtime.optim.SGD;
+import dev.kiln.runtime.train.Trainer;
+import dev.kiln.runtime.train.TrainingHistory;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -177,6 +184,58 @@ class FirstLayerSplitTest {
     for (int i = 0; i < expected.length; i++) {
       assertWithMessage("[%s]", i).that(expected[i]).isWithin(1e-4f * Math.max(1f, Math.abs(direct[i])))
           .of(direct[i]);
+    }
+  }
+
+  /**
+   * The trainer on two threads (the first layer split by outputs, its forward pass in halves on copies of their own
+   * in the default build) reaches one thread's weights and validation losses, up to the rounding of sums split across
+   * the shards, with a validation set evaluated after every epoch: that pass reads the whole copy, which the halves'
+   * repacking leaves stale. A half's copy left stale, or the whole copy read stale, would move them by far more.
+   */
+  @Test
+  void twoThreadsTrainAsOneThread() {
+    Random random = new Random(11);
+    int in = 300;
+    Dataset train = labelled(150, in, random);
+    Dataset validation = labelled(40, in, random);
+    Model one = mlp();
+    Model two = mlp();
+    for (int p = 0; p < one.parameters().size(); p++) {
+      Parameter from = one.parameters().get(p);
+      Parameter to = two.parameters().get(p);
+      System.arraycopy(from.value(), 0, to.value(), 0, from.size());
+      to.markModified();
+    }
+    TrainingHistory h1 = fit(one, 1, train, validation);
+    TrainingHistory h2 = fit(two, 2, train, validation);
+    for (int e = 0; e < h1.epochCount(); e++) {
+      assertWithMessage("validation loss, epoch %s", e).that(h2.validationLoss()[e])
+          .isWithin(1e-5 * Math.max(1, Math.abs(h1.validationLoss()[e]))).of(h1.validationLoss()[e]);
+    }
+    for (int p = 0; p < one.parameters().size(); p++) {
+      float[] expected = one.parameters().get(p).value();
+      float[] actual = two.parameters().get(p).value();
+      for (int i = 0; i < expected.length; i++) {
+        assertWithMessage("parameter %s [%s]", p, i).that(actual[i])
+            .isWithin(1e-5f * Math.max(1f, Math.abs(expected[i]))).of(expected[i]);
+      }
+    }
+  }
+
+  private static Dataset labelled(int samples, int in, Random random) {
+    int[] labels = new int[samples];
+    for (int i = 0; i < samples; i++) {
+      labels[i] = random.nextInt(10);
+    }
+    return Dataset.classification(inputs(samples, in, random), Shape.of(in), labels, 10);
+  }
+
+  private static TrainingHistory fit(Model model, int threads, Dataset train, Dataset validation) {
+    try (Trainer trainer = Trainer.builder(model).loss(new SoftmaxCrossEntropy())
+        .optimizer(new SGD(model.parameters(), 0.05)).epochs(3).batchSize(16).seed(9).validation(validation)
+        .threads(threads).build()) {
+      return trainer.fit(train);
     }
   }
 
