@@ -150,6 +150,7 @@ final class DenseCode implements LayerCode {
     DenseModel d = (DenseModel) plan.layer();
     int in = d.inFeatures();
     int units = d.units();
+    boolean halves = splitsInHalves(d);
     String weight = LayerCode.field(d.name(), "weight");
     String bias = d.bias() ? LayerCode.field(d.name(), "bias") : "null";
     MethodSpec splitUnits = MethodSpec.methodBuilder("splitUnits")
@@ -163,7 +164,7 @@ final class DenseCode implements LayerCode {
         .addModifiers(Modifier.PUBLIC)
         .returns(TypeName.BOOLEAN)
         .addParameter(TypeName.INT, "threads");
-    if (splitsInHalves(d)) {
+    if (halves) {
       splitsForward.addStatement("return $T.ENABLED || threads == 2", Methods.VECTOR_BACKEND);
     } else {
       splitsForward.addStatement("return $T.ENABLED", Methods.VECTOR_BACKEND);
@@ -181,7 +182,7 @@ final class DenseCode implements LayerCode {
                 + "$L, from, to)", Methods.VECTOR_BACKEND, weight, Methods.VECTOR_BACKEND, units, flatMethod(d), bias,
             in, units)
         .nextControlFlow("else");
-    if (splitsInHalves(d)) {
+    if (halves) {
       int half = units / 2;
       forwardPart.beginControlFlow("if (to - from == $L && (from == 0 || from == $L))", half, half)
           .addCode("// Two threads' halves, each on a copy of its own with a constant bound (see splitsForward).\n")
@@ -191,7 +192,7 @@ final class DenseCode implements LayerCode {
     }
     forwardPart.addStatement("$L(input, $L(), $L, outputs, ws.$LOutRows, ws.$LNonzero, batch, from, to)",
         Methods.pass(d.name(), "ForwardPart"), packedMethod(d), bias, d.name(), d.name());
-    if (splitsInHalves(d)) {
+    if (halves) {
       forwardPart.endControlFlow();
     }
     forwardPart.endControlFlow();
@@ -222,7 +223,7 @@ final class DenseCode implements LayerCode {
     List<MethodSpec> methods = new ArrayList<>(List.of(splitUnits, splitsForward.build(), splitParameters,
         forwardPart.build(), forwardInputs, gradientPart, forwardMethod(d, ForwardRange.OUTPUTS),
         forwardMethod(d, ForwardRange.INPUTS)));
-    if (splitsInHalves(d)) {
+    if (halves) {
       methods.add(forwardMethod(d, ForwardRange.HALF));
       methods.add(halfWeightMethod(d));
     }
