@@ -238,7 +238,8 @@ public abstract class Model {
    * samples took 182 µs against 278 for all of them for 64 and 164 for the whole net's forward pass for 32, scratch
    * harness). Split, each thread reads and writes only its own part of the layer's weight copies: shared, every
    * thread read the whole copy and the threads remade it together every step, each writing a stretch of every row,
-   * which on a 2-vCPU host cost the MLP's step about 200 µs of remaking a step against about 70 split.
+   * which on a 2-vCPU host cost the MLP's step about 200 µs of remaking a step against about 70 split (scratch
+   * timings, phase by phase).
    */
   public boolean splitsForward(int threads) {
     return false;
