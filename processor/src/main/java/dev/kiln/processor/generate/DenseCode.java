@@ -54,7 +54,8 @@ final class DenseCode implements LayerCode {
             Methods.VECTOR_BACKEND, d.units(), flatMethod(d), bias, ActivationCode.producerTarget(plan),
             d.inFeatures(), d.units())
         .nextControlFlow("else")
-        .addStatement("$L($L, $L(), $L, $L, ws.$LOutRows, ws.$LNonzero, batch)", Methods.pass(d.name(), "Forward"),
+        .addStatement("$L($L, $L(), $L, $L, ws.$LOutRows, ws.$LNonzero, ws.aligned, batch)",
+            Methods.pass(d.name(), "Forward"),
             LayerCode.buffer(plan.input()), packedMethod(d), bias, ActivationCode.producerTarget(plan), d.name(),
             d.name())
         .endControlFlow()
@@ -186,7 +187,7 @@ final class DenseCode implements LayerCode {
       int half = units / 2;
       forwardPart.beginControlFlow("if (to - from == $L && (from == 0 || from == $L))", half, half)
           .addCode("// Two threads' halves, each on a copy of its own with a constant bound (see splitsForward).\n")
-          .addStatement("$L(input, $L(from / $L), $L, outputs, ws.$LOutRows, ws.$LNonzero, batch, from)",
+          .addStatement("$L(input, $L(from / $L), $L, outputs, ws.$LOutRows, ws.$LNonzero, ws.aligned, batch, from)",
               Methods.pass(d.name(), "ForwardHalf"), halfMethod(d), half, bias, d.name(), d.name())
           .nextControlFlow("else");
     }
@@ -203,7 +204,7 @@ final class DenseCode implements LayerCode {
                 + "$L, from, to)", Methods.VECTOR_BACKEND, weight, Methods.VECTOR_BACKEND, units, flatMethod(d),
             d.bias() ? "addBias ? " + bias + " : null" : "null", in, units)
         .nextControlFlow("else")
-        .addStatement("$L(input, $L(), $L, sums, ws.$LOutRows, ws.$LNonzero, batch, from, to, addBias)",
+        .addStatement("$L(input, $L(), $L, sums, ws.$LOutRows, ws.$LNonzero, ws.aligned, batch, from, to, addBias)",
             Methods.pass(d.name(), "ForwardInputs"), packedMethod(d), bias, d.name(), d.name())
         .endControlFlow()
         .build();
@@ -214,10 +215,11 @@ final class DenseCode implements LayerCode {
             Methods.VECTOR_BACKEND, in, units)
         .nextControlFlow("else")
         .beginControlFlow("for (int n = 0; n < batch; n++)")
-        .addStatement("System.arraycopy(input, n * $L, ws.$LInputRows[n], 0, $L)", in, d.name(), in)
+        .addStatement("System.arraycopy(input, n * $L, ws.$LInputRows[n], $L, $L)", in, d.name(), Methods.ROW_START,
+            in)
         .endControlFlow()
-        .addStatement("$L(gradients, gw, gb, ws.$LInputRows, ws.$LSums, ws.$LActive, batch, from, to)",
-            Methods.pass(d.name(), "WeightGradient"), d.name(), d.name(), d.name())
+        .addStatement("$L(gradients, gw, gb, ws.$LInputRows, ws.aligned, ws.$LActive, batch, from, to)",
+            Methods.pass(d.name(), "WeightGradient"), d.name(), d.name())
         .endControlFlow()
         .build();
     List<MethodSpec> methods = new ArrayList<>(List.of(splitUnits, splitsForward.build(), splitParameters,
@@ -288,8 +290,9 @@ final class DenseCode implements LayerCode {
         .add("// Training on two threads reads its halves' own copies (splitsForward), not the whole one.\n")
         .beginControlFlow("if ($L[part] != null)", halves)
         .addStatement("int version = this.$L.weight().version()", d.name())
-        .addStatement("$T.transposePart(this.$L, $L, $L, $L[part], part * $L, part * $L + $L)", PACKING,
-            LayerCode.field(d.name(), "weight"), d.units(), d.inFeatures(), halves, half, half, half)
+        .addStatement("$T.transposePart(this.$L, $L, $L, $L[part], part * $L, part * $L + $L, $L)", PACKING,
+            LayerCode.field(d.name(), "weight"), d.units(), d.inFeatures(), halves, half, half, half,
+            Methods.ROW_START)
         .addStatement("$LVersions[part] = version", halves)
         .endControlFlow()
         .nextControlFlow("else")
@@ -344,12 +347,12 @@ final class DenseCode implements LayerCode {
         .addStatement("int version = this.$L.weight().version()", d.name())
         .addStatement("float[][] copy = $L[half]", halves)
         .beginControlFlow("if (copy == null)")
-        .addStatement("copy = $T.rows($L, $L)", PACKING, d.inFeatures(), Methods.alignedRowLength(half))
+        .addStatement("copy = $T.rows($L, $L)", PACKING, d.inFeatures(), Methods.alignedStartRowLength(half))
         .addStatement("$L[half] = copy", halves)
         .endControlFlow()
         .beginControlFlow("if ($LVersions[half] != version)", halves)
-        .addStatement("$T.transposePart(this.$L, $L, $L, copy, half * $L, half * $L + $L)", PACKING,
-            LayerCode.field(d.name(), "weight"), d.units(), d.inFeatures(), half, half, half)
+        .addStatement("$T.transposePart(this.$L, $L, $L, copy, half * $L, half * $L + $L, $L)", PACKING,
+            LayerCode.field(d.name(), "weight"), d.units(), d.inFeatures(), half, half, half, Methods.ROW_START)
         .addStatement("$LVersions[half] = version", halves)
         .endControlFlow()
         .addStatement("$LRead = true", halves)
@@ -395,10 +398,10 @@ final class DenseCode implements LayerCode {
             input, weight, outputGrad, inputGrad, firstGradient, biasGrad, d.inFeatures(), d.units(),
             inputGradWanted)
         .nextControlFlow("else")
-        .addStatement("$L($L, $L, $L, $L, grads[$L], $L, ws.$LInputRows, ws.$LWeightRows, ws.$LSums, "
+        .addStatement("$L($L, $L, $L, $L, grads[$L], $L, ws.$LInputRows, ws.$LWeightRows, ws.aligned, "
                 + "ws.$LActive, ws.$LNonzero, batch, $L)",
             Methods.pass(d.name(), "Backward"), input, weight, outputGrad, inputGrad, firstGradient, biasGrad,
-            d.name(), d.name(), d.name(), d.name(), d.name(), inputGradWanted)
+            d.name(), d.name(), d.name(), d.name(), inputGradWanted)
         .endControlFlow()
         .build();
   }
@@ -457,8 +460,8 @@ final class DenseCode implements LayerCode {
             d.inFeatures(), flat, from, to, Methods.VECTOR_BACKEND)
         .endControlFlow()
         .nextControlFlow("else if ($L != null && $L != $LVersion)", packed, version, packed)
-        .addStatement("$T.transposeRows($L, $L, $L, $L, $L, $L)", PACKING, weight, units, d.inFeatures(), packed,
-            from, to)
+        .addStatement("$T.transposeRows($L, $L, $L, $L, $L, $L, $L)", PACKING, weight, units, d.inFeatures(), packed,
+            from, to, Methods.ROW_START)
         .endControlFlow()
         .build();
   }
@@ -528,10 +531,10 @@ final class DenseCode implements LayerCode {
     String field = packedField(d);
     CodeBlock refresh = CodeBlock.builder()
         .beginControlFlow("if ($L == null)", field)
-        .addStatement("$L = new float[$L][$L]", field, d.inFeatures(), Methods.alignedRowLength(d.units()))
+        .addStatement("$L = new float[$L][$L]", field, d.inFeatures(), Methods.alignedStartRowLength(d.units()))
         .endControlFlow()
-        .addStatement("$T.transpose($L, $L, $L, $L)", PACKING, LayerCode.field(d.name(), "weight"), d.units(),
-            d.inFeatures(), field)
+        .addStatement("$T.transpose($L, $L, $L, $L, $L)", PACKING, LayerCode.field(d.name(), "weight"), d.units(),
+            d.inFeatures(), field, Methods.ROW_START)
         .build();
     return Methods.versionedCopy(d.name(), lockField(d), packedMethod(d), field, ArrayTypeName.of(Methods.FLOATS),
         "transposed", refresh);
@@ -549,6 +552,22 @@ final class DenseCode implements LayerCode {
    * Transposed-weight rows per input block: a multiple of the rows per pass ({@link Methods#ROWS_PER_PASS}), at
    * least one pass, at most the whole input.
    */
+  static int alignedInputBlock(DenseModel d) {
+    int pass = Methods.ROWS_PER_PASS;
+    int rows = Math.max(pass, ALIGNED_BLOCK_FLOATS / d.units() / pass * pass);
+    return Math.min(rows, d.inFeatures());
+  }
+
+  /**
+   * Weight floats per input block where the sums go through the aligned arena ({@code Methods.slot}): each block
+   * copies every group's four accumulator rows into the arena and back, so a block is much larger than {@link
+   * #BLOCK_FLOATS} (the copies then cost a few percent of the block's products), its weight rows read from L2: 256
+   * KiB, half of a Zen 3's L2. The MLP at batch 64 (this round's Zen 5, 1 MB of L2; the whole network's pass, the
+   * builds side by side in one JVM, medians of 25 rounds): blocks of 16 KiB took 436 µs, 64 KiB 349, 256 KiB 353 and
+   * the whole 800 KiB weight 329, against 424 for the unaligned loops on 16 KiB blocks.
+   */
+  private static final int ALIGNED_BLOCK_FLOATS = 65536;
+
   static int inputBlock(DenseModel d) {
     int pass = Methods.ROWS_PER_PASS;
     int rows = Math.max(pass, BLOCK_FLOATS / d.units() / pass * pass);
@@ -563,9 +582,13 @@ final class DenseCode implements LayerCode {
    * fewer than four, go one at a time with their own non-zero inputs, eight weight rows a pass (what every sample did
    * before: on the MLP at batch 64, its three layers took 650, 78 and 16 µs that way and 525, 68 and 11 µs in groups,
    * although after a ReLU the inputs non-zero in any of four samples are about 1.6 times those of each; a sample
-   * adds {@code 0 * w} for an input zero in it alone, which changes nothing). Rows are separate arrays indexed from 0,
-   * which is what lets C2 vectorise the innermost loop. A lone sample takes all its inputs as one block: nothing to
-   * share, and fewer leftover single rows.
+   * adds {@code 0 * w} for an input zero in it alone, which changes nothing). The transposed weight's rows are
+   * separate arrays, each holding its data from {@code Methods.ROW_START}, and the sums are copied for each block into
+   * the workspace's aligned arena, at constant offsets that share that place in a cache line ({@code Methods.slot}):
+   * C2 vectorises the innermost loop only when its arrays share an offset within a vector, and with the arena at the
+   * start of a heap region its pre-loop runs once and nothing is left for a scalar post-loop (see {@code
+   * AlignedArena}). A lone sample takes all its inputs as one block: nothing to share, and fewer leftover single
+   * rows.
    */
   private static MethodSpec forwardMethod(DenseModel d) {
     return forwardMethod(d, ForwardRange.WHOLE);
@@ -592,8 +615,8 @@ final class DenseCode implements LayerCode {
     INPUTS,
     /**
      * Outputs {@code from} to {@code from + units / 2 - 1} of every sample, on that half's own copy of the transposed
-     * weight, indexed from 0 with a constant bound ({@link #splitsInHalves}): the whole layer's passes over half of
-     * each row, the same sums in the same order.
+     * weight (rows from {@code Methods.ROW_START}), with a constant bound ({@link #splitsInHalves}): the whole
+     * layer's passes over half of each row, the same sums in the same order.
      */
     HALF
   }
@@ -609,8 +632,11 @@ final class DenseCode implements LayerCode {
     String to = outputs ? "to" : String.valueOf(half ? out / 2 : out);
     String kFrom = inputs ? "from" : "0";
     String kTo = inputs ? "to" : String.valueOf(in);
-    String zero = "java.util.Arrays.fill(rows[n], " + from + ", " + to + ", 0f)";
-    String copyBias = outputs ? "System.arraycopy(b, from, rows[n], from, to - from)"
+    // A share of outputs runs its loops on the rows themselves, which then hold their data from ROW_START as the
+    // whole copy's rows do; the other ranges copy the rows into the aligned arena and back, from index 0.
+    String zero = outputs ? "java.util.Arrays.fill(rows[n], " + Methods.ROW_START + " + from, " + Methods.ROW_START
+        + " + to, 0f)" : "java.util.Arrays.fill(rows[n], " + from + ", " + to + ", 0f)";
+    String copyBias = outputs ? "System.arraycopy(b, from, rows[n], " + Methods.ROW_START + " + from, to - from)"
         : half ? "System.arraycopy(b, from, rows[n], 0, " + out / 2 + ")"
         : "System.arraycopy(b, 0, rows[n], 0, " + out + ")";
     CodeBlock.Builder body = CodeBlock.builder()
@@ -626,8 +652,14 @@ final class DenseCode implements LayerCode {
     } else {
       body.addStatement(copyBias);
     }
+    // The transposed copies' rows (the whole layer's and a half's) hold their data from ROW_START. Where the bounds
+    // are constants, the sums go through the aligned arena: copied into its slots for each block of inputs, updated
+    // there, copied back; a share of outputs, with variable bounds, updates its rows in place.
+    boolean arena = !outputs;
+    int rowStart = Methods.ROW_START;
+    int width = half ? out / 2 : out;
     body.endControlFlow()
-        .addStatement("int block = batch > 1 ? $L : $L", inputBlock(d), in)
+        .addStatement("int block = batch > 1 ? $L : $L", arena ? alignedInputBlock(d) : inputBlock(d), in)
         .beginControlFlow("for (int k0 = $L; k0 < $L; k0 += block)", kFrom, kTo)
         .addStatement("int k1 = Math.min($L, k0 + block)", kTo)
         .addStatement("int n = 0")
@@ -635,20 +667,39 @@ final class DenseCode implements LayerCode {
         .beginControlFlow("for (; n + $L < batch; n += $L)", group - 1, group)
         .addStatement("$L", declarations("float[] ", "s", "rows[n + %d]"))
         .addStatement("$L", declarations("int ", "x", "(n + %d) * " + in))
-        .add(Methods.listNonZeroInAny("nonzero", "i", "k0", "k1", indexed("x[x%d + i]")))
-        .add(Methods.addListedRowsToGroup("nonzero", indexed("x[x%d + %%s]"), "wt[%s]", indexed("s%d"), from, to))
-        .endControlFlow()
+        .add(Methods.listNonZeroInAny("nonzero", "i", "k0", "k1", indexed("x[x%d + i]")));
+    if (arena) {
+      for (int t = 0; t < group; t++) {
+        body.addStatement("System.arraycopy(s$L, 0, acc, $L, $L)", t, Methods.slot(t, width), width);
+      }
+      body.add(Methods.addListedRowsToGroupAligned("nonzero", indexed("x[x%d + %%s]"), "wt[%s]", width));
+      for (int t = 0; t < group; t++) {
+        body.addStatement("System.arraycopy(acc, $L, s$L, 0, $L)", Methods.slot(t, width), t, width);
+      }
+    } else {
+      body.add(Methods.addListedRowsToGroup("nonzero", indexed("x[x%d + %%s]"), "wt[%s]", indexed("s%d"), rowStart,
+          rowStart, from, to));
+    }
+    body.endControlFlow()
         .add("// The samples left over, one at a time.\n")
         .beginControlFlow("for (; n < batch; n++)")
         .addStatement("float[] s = rows[n]")
         .addStatement("int x0 = n * $L", in)
-        .add(Methods.listNonZero("nonzero", "i", "k0", "k1", "x[x0 + i]"))
-        .add(Methods.addListedRows("nonzero", "x[x0 + %s]", "wt[%s]", "s", from, to))
-        .endControlFlow()
+        .add(Methods.listNonZero("nonzero", "i", "k0", "k1", "x[x0 + i]"));
+    if (arena) {
+      body.addStatement("System.arraycopy(s, 0, acc, $L, $L)", Methods.slot(0, width), width)
+          .add(Methods.addListedRowsAligned("nonzero", "x[x0 + %s]", "wt[%s]", width))
+          .addStatement("System.arraycopy(acc, $L, s, 0, $L)", Methods.slot(0, width), width);
+    } else {
+      body.add(Methods.addListedRows("nonzero", "x[x0 + %s]", "wt[%s]", "s[" + rowStart + " + i]", rowStart, from,
+          to));
+    }
+    body.endControlFlow()
         .endControlFlow()
         .beginControlFlow("for (int n = 0; n < batch; n++)");
     if (outputs) {
-      body.addStatement("System.arraycopy(rows[n], from, y, n * $L + from, to - from)", out);
+      body.addStatement("System.arraycopy(rows[n], $L, y, n * $L + from, to - from)", Methods.linear("from", 1,
+          rowStart), out);
     } else if (half) {
       body.addStatement("System.arraycopy(rows[n], 0, y, n * $L + from, $L)", out, out / 2);
     } else {
@@ -672,8 +723,11 @@ final class DenseCode implements LayerCode {
         .addParameter(Methods.FLOATS, "b")
         .addParameter(Methods.FLOATS, "y")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "rows")
-        .addParameter(Methods.INTS, "nonzero")
-        .addParameter(TypeName.INT, "batch");
+        .addParameter(Methods.INTS, "nonzero");
+    if (range != ForwardRange.OUTPUTS) {
+      method.addParameter(Methods.FLOATS, "acc");
+    }
+    method.addParameter(TypeName.INT, "batch");
     if (range == ForwardRange.HALF) {
       method.addParameter(TypeName.INT, "from");
     } else if (range != ForwardRange.WHOLE) {
@@ -687,23 +741,24 @@ final class DenseCode implements LayerCode {
 
   /**
    * Backward: the weight and bias gradients ({@link #weightGradientMethods}), then the input gradient if asked
-   * ({@link #inputGradientMethods}), each from per-sample or per-output rows copied here so that every array of the
-   * inner loops is indexed from 0, which is what lets C2 vectorise them.
+   * ({@link #inputGradientMethods}), each from per-sample or per-output rows copied here to index {@code
+   * Methods.ROW_START} on, the place of the aligned arena's slots that the inner loops sum into: C2 vectorises them
+   * only when every array is indexed at the same offset within a vector.
    */
   private static MethodSpec backwardMethod(DenseModel d) {
     int in = d.inFeatures();
     int out = d.units();
     CodeBlock body = CodeBlock.builder()
         .beginControlFlow("for (int n = 0; n < batch; n++)")
-        .addStatement("System.arraycopy(x, n * $L, xRows[n], 0, $L)", in, in)
+        .addStatement("System.arraycopy(x, n * $L, xRows[n], $L, $L)", in, Methods.ROW_START, in)
         .endControlFlow()
-        .addStatement("$L(g, gw, gb, xRows, sums, active, batch, 0, $L)", Methods.pass(d.name(), "WeightGradient"),
+        .addStatement("$L(g, gw, gb, xRows, acc, active, batch, 0, $L)", Methods.pass(d.name(), "WeightGradient"),
             out)
         .beginControlFlow("if (inputGrad)")
         .beginControlFlow("for (int o = 0; o < $L; o++)", out)
-        .addStatement("System.arraycopy(w, o * $L, wRows[o], 0, $L)", in, in)
+        .addStatement("System.arraycopy(w, o * $L, wRows[o], $L, $L)", in, Methods.ROW_START, in)
         .endControlFlow()
-        .addStatement("$L(g, gx, wRows, sums, outputs, batch)", Methods.pass(d.name(), "InputGradient"))
+        .addStatement("$L(g, gx, wRows, acc, outputs, batch)", Methods.pass(d.name(), "InputGradient"))
         .endControlFlow()
         .build();
     return Methods.kernel(Methods.pass(d.name(), "Backward"),
@@ -716,7 +771,7 @@ final class DenseCode implements LayerCode {
         .addParameter(Methods.FLOATS, "gb")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "xRows")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "wRows")
-        .addParameter(ArrayTypeName.of(Methods.FLOATS), "sums")
+        .addParameter(Methods.FLOATS, "acc")
         .addParameter(Methods.INTS, "active")
         .addParameter(Methods.INTS, "outputs")
         .addParameter(TypeName.INT, "batch")
@@ -741,11 +796,11 @@ final class DenseCode implements LayerCode {
    * The weight and bias gradients, four outputs at a time. The samples with a non-zero gradient for any of the four
    * are listed without a branch, and counted, as are each output's own (in the benchmark's MLP, after its first ReLU,
    * three quarters of the samples for each output and nearly all for a group); where the group pays
-   * ({@link #GROUP_PAYS}), the four outputs' weight-gradient rows are copied into scratch
-   * rows and every listed sample's input row is added into all four, two samples a pass: one load of the input row
+   * ({@link #GROUP_PAYS}), the four outputs' weight-gradient rows are copied into the aligned arena's slots
+   * and every listed sample's input row is added into all four, two samples a pass: one load of the input row
    * for four outputs (a sample whose gradient is zero for an output adds {@code 0 * x} there, which leaves the sum
    * as it was, so the sums are the same bits either way, a zero's sign aside). Otherwise each output goes alone as
-   * before: its row copied into a scratch row (L1), its own samples' input rows (L2) added eight per pass.
+   * before: its row copied into the arena's first slot (L1), its own samples' input rows (L2) added eight per pass.
    */
   private static List<MethodSpec> weightGradientMethods(DenseModel d) {
     int in = d.inFeatures();
@@ -754,11 +809,8 @@ final class DenseCode implements LayerCode {
     String name = Methods.pass(d.name(), "WeightGradient");
     // Fewer outputs than a group: every output goes alone, and the group's code would be dead.
     boolean groups = out >= group;
-    CodeBlock.Builder body = CodeBlock.builder().addStatement("float[] acc = sums[0]");
-    if (groups) {
-      body.addStatement("$L", declarations("float[] ", "a", "sums[%d]"));
-    }
-    body.beginControlFlow("for (int o0 = from; o0 < to; o0 += $L)", group)
+    CodeBlock.Builder body = CodeBlock.builder()
+        .beginControlFlow("for (int o0 = from; o0 < to; o0 += $L)", group)
         .addStatement("int width = Math.min($L, to - o0)", group);
     List<MethodSpec> methods = new ArrayList<>();
     if (groups) {
@@ -774,11 +826,11 @@ final class DenseCode implements LayerCode {
           .endControlFlow()
           .endControlFlow()
           .beginControlFlow("if (width == $L && $L)", group, GROUP_PAYS)
-          .addStatement("$LGroup(g, gw, gb, xRows, $L, active, union, o0)", name, String.join(", ", indexed("a%d")))
+          .addStatement("$LGroup(g, gw, gb, xRows, acc, active, union, o0)", name)
           .nextControlFlow("else");
       CodeBlock.Builder groupBody = CodeBlock.builder();
       for (int t = 0; t < group; t++) {
-        groupBody.addStatement("System.arraycopy(gw, $L, a$L, 0, $L)", outputStart(t, in), t, in);
+        groupBody.addStatement("System.arraycopy(gw, $L, acc, $L, $L)", outputStart(t, in), Methods.slot(t, in), in);
       }
       if (d.bias()) {
         groupBody.addStatement("$L", declarations("float ", "sum", "0f"))
@@ -793,22 +845,21 @@ final class DenseCode implements LayerCode {
         }
       }
       groupBody.add("// Two samples' input rows per pass over the four weight-gradient rows.\n")
-          .add(Methods.addListedRowsToGroup("active", indexed("g[%%s * " + out + " + o0 + %d]"), "xRows[%s]",
-              indexed("a%d"), in));
+          .add(Methods.addListedRowsToGroupAligned("active", indexed("g[%%s * " + out + " + o0 + %d]"), "xRows[%s]",
+              in));
       for (int t = 0; t < group; t++) {
-        groupBody.addStatement("System.arraycopy(a$L, 0, gw, $L, $L)", t, outputStart(t, in), in);
+        groupBody.addStatement("System.arraycopy(acc, $L, gw, $L, $L)", Methods.slot(t, in), outputStart(t, in), in);
       }
       MethodSpec.Builder groupMethod = Methods.kernel(name + "Group",
               "$L for outputs {@code o0..o0+3} together, over the {@code count} samples listed in {@code active}: "
-                  + "their weight-gradient rows\ncopied into {@code a0..a3}, every listed sample's input row added "
-                  + "into all four (a method of its own, which the JIT compiles early and small).\n", name)
+                  + "their weight-gradient rows\ncopied into the aligned arena's four slots, every listed sample's "
+                  + "input row added into all four (a method of its own, which the JIT compiles early and small).\n",
+              name)
           .addParameter(Methods.FLOATS, "g")
           .addParameter(Methods.FLOATS, "gw")
           .addParameter(Methods.FLOATS, "gb")
-          .addParameter(ArrayTypeName.of(Methods.FLOATS), "xRows");
-      for (int t = 0; t < group; t++) {
-        groupMethod.addParameter(Methods.FLOATS, "a" + t);
-      }
+          .addParameter(ArrayTypeName.of(Methods.FLOATS), "xRows")
+          .addParameter(Methods.FLOATS, "acc");
       methods.add(groupMethod.addParameter(Methods.INTS, "active")
           .addParameter(TypeName.INT, "count")
           .addParameter(TypeName.INT, "o0")
@@ -824,7 +875,7 @@ final class DenseCode implements LayerCode {
     body.endControlFlow();
     CodeBlock.Builder outputBody = CodeBlock.builder()
         .addStatement("int wo = o * $L", in)
-        .addStatement("System.arraycopy(gw, wo, acc, 0, $L)", in)
+        .addStatement("System.arraycopy(gw, wo, acc, $L, $L)", Methods.slot(0, in), in)
         .add("// The samples with a non-zero gradient for this output, listed without a branch.\n")
         .add(Methods.listNonZero("active", "n", "0", "batch", "g[n * " + out + " + o]"));
     if (d.bias()) {
@@ -835,10 +886,10 @@ final class DenseCode implements LayerCode {
           .addStatement("gb[o] += sum");
     }
     outputBody.add("// Eight samples' input rows per pass over the weight-gradient row.\n")
-        .add(Methods.addListedRows("active", "g[%s * " + out + " + o]", "xRows[%s]", "acc", in))
-        .addStatement("System.arraycopy(acc, 0, gw, wo, $L)", in);
+        .add(Methods.addListedRowsAligned("active", "g[%s * " + out + " + o]", "xRows[%s]", in))
+        .addStatement("System.arraycopy(acc, $L, gw, wo, $L)", Methods.slot(0, in), in);
     methods.add(Methods.kernel(name + "Output",
-            "$L for output {@code o} alone: its weight-gradient row copied into {@code acc}, the input rows of the "
+            "$L for output {@code o} alone: its weight-gradient row copied into the arena's first slot, the input rows of the "
                 + "samples with a\nnon-zero gradient for it added eight a pass (a method of its own, which the JIT "
                 + "compiles early and small).\n", name)
         .addParameter(Methods.FLOATS, "g")
@@ -858,7 +909,7 @@ final class DenseCode implements LayerCode {
         .addParameter(Methods.FLOATS, "gw")
         .addParameter(Methods.FLOATS, "gb")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "xRows")
-        .addParameter(ArrayTypeName.of(Methods.FLOATS), "sums")
+        .addParameter(Methods.FLOATS, "acc")
         .addParameter(Methods.INTS, "active")
         .addParameter(TypeName.INT, "batch")
         .addParameter(TypeName.INT, "from")
@@ -871,8 +922,9 @@ final class DenseCode implements LayerCode {
   /**
    * The input gradient, four samples at a time, the converse of {@link #weightGradientMethods}: the outputs with a
    * non-zero gradient in any of the four samples are listed and counted; where the group pays ({@link #GROUP_PAYS}),
-   * their weight rows are added into the four samples' scratch rows, two a pass, each weight row loaded once for
-   * four samples; otherwise each sample lists its own outputs and adds their weight rows, eight per pass.
+   * their weight rows are added into the four samples' slots of the aligned arena, two a pass, each weight row
+   * loaded once for four samples; otherwise each sample lists its own outputs and adds their weight rows, eight per
+   * pass.
    */
   private static List<MethodSpec> inputGradientMethods(DenseModel d) {
     int in = d.inFeatures();
@@ -880,8 +932,6 @@ final class DenseCode implements LayerCode {
     int group = Methods.TARGETS_PER_GROUP;
     String name = Methods.pass(d.name(), "InputGradient");
     CodeBlock.Builder body = CodeBlock.builder()
-        .addStatement("float[] acc = sums[0]")
-        .addStatement("$L", declarations("float[] ", "a", "sums[%d]"))
         .beginControlFlow("for (int n0 = 0; n0 < batch; n0 += $L)", group)
         .addStatement("int width = Math.min($L, batch - n0)", group)
         .addStatement("int union = 0")
@@ -896,7 +946,7 @@ final class DenseCode implements LayerCode {
         .endControlFlow()
         .endControlFlow()
         .beginControlFlow("if (width == $L && $L)", group, GROUP_PAYS)
-        .addStatement("$LGroup(g, gx, wRows, $L, outputs, union, n0)", name, String.join(", ", indexed("a%d")))
+        .addStatement("$LGroup(g, gx, wRows, acc, outputs, union, n0)", name)
         .nextControlFlow("else")
         .beginControlFlow("for (int n = n0; n < n0 + width; n++)")
         .addStatement("$LSample(g, gx, wRows, acc, outputs, n)", name)
@@ -905,34 +955,33 @@ final class DenseCode implements LayerCode {
         .endControlFlow();
     CodeBlock.Builder groupBody = CodeBlock.builder().addStatement("$L", sampleOffsets(out));
     for (int t = 0; t < group; t++) {
-      groupBody.addStatement("java.util.Arrays.fill(a$L, 0, $L, 0f)", t, in);
+      groupBody.addStatement("java.util.Arrays.fill(acc, $L, $L, 0f)", Methods.slot(t, in), Methods.slot(t, in) + in);
     }
     groupBody.add("// Two outputs' weight rows per pass over the four samples' rows.\n")
-        .add(Methods.addListedRowsToGroup("outputs", indexed("g[g%d + %%s]"), "wRows[%s]", indexed("a%d"), in));
+        .add(Methods.addListedRowsToGroupAligned("outputs", indexed("g[g%d + %%s]"), "wRows[%s]", in));
     for (int t = 0; t < group; t++) {
-      groupBody.addStatement("System.arraycopy(a$L, 0, gx, $L, $L)", t, Methods.linear("n0", in, t * in), in);
+      groupBody.addStatement("System.arraycopy(acc, $L, gx, $L, $L)", Methods.slot(t, in),
+          Methods.linear("n0", in, t * in), in);
     }
     MethodSpec.Builder groupMethod = Methods.kernel(name + "Group",
             "$L for samples {@code n0..n0+3} together, over the {@code count} outputs listed in {@code outputs}: "
-                + "their weight rows added\ninto the four samples' rows {@code a0..a3}, each loaded once for four "
-                + "(a method of its own, which the JIT compiles early and small).\n", name)
+                + "their weight rows added\ninto the four samples' slots of the aligned arena, each loaded once for "
+                + "four (a method of its own, which the JIT compiles early and small).\n", name)
         .addParameter(Methods.FLOATS, "g")
         .addParameter(Methods.FLOATS, "gx")
-        .addParameter(ArrayTypeName.of(Methods.FLOATS), "wRows");
-    for (int t = 0; t < group; t++) {
-      groupMethod.addParameter(Methods.FLOATS, "a" + t);
-    }
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "wRows")
+        .addParameter(Methods.FLOATS, "acc");
     groupMethod.addParameter(Methods.INTS, "outputs")
         .addParameter(TypeName.INT, "count")
         .addParameter(TypeName.INT, "n0")
         .addCode(groupBody.build());
     CodeBlock sampleBody = CodeBlock.builder()
-        .addStatement("java.util.Arrays.fill(acc, 0, $L, 0f)", in)
+        .addStatement("java.util.Arrays.fill(acc, $L, $L, 0f)", Methods.slot(0, in), Methods.slot(0, in) + in)
         .addStatement("int gn = n * $L", out)
         .add("// This sample's outputs with a non-zero gradient; eight of their weight rows per pass.\n")
         .add(Methods.listNonZero("outputs", "o", "0", String.valueOf(out), "g[gn + o]"))
-        .add(Methods.addListedRows("outputs", "g[gn + %s]", "wRows[%s]", "acc", in))
-        .addStatement("System.arraycopy(acc, 0, gx, n * $L, $L)", in, in)
+        .add(Methods.addListedRowsAligned("outputs", "g[gn + %s]", "wRows[%s]", in))
+        .addStatement("System.arraycopy(acc, $L, gx, n * $L, $L)", Methods.slot(0, in), in, in)
         .build();
     MethodSpec sampleMethod = Methods.kernel(name + "Sample",
             "$L for sample {@code n} alone: the weight rows of its outputs with a non-zero gradient added eight a "
@@ -949,7 +998,7 @@ final class DenseCode implements LayerCode {
         .addParameter(Methods.FLOATS, "g")
         .addParameter(Methods.FLOATS, "gx")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "wRows")
-        .addParameter(ArrayTypeName.of(Methods.FLOATS), "sums")
+        .addParameter(Methods.FLOATS, "acc")
         .addParameter(Methods.INTS, "outputs")
         .addParameter(TypeName.INT, "batch")
         .addCode(body.build())

@@ -101,16 +101,32 @@ final class Methods {
    * kernels run them only for the samples left over from groups of four.
    */
   static CodeBlock addListedRows(String list, String value, String row, String target, String from, String to) {
+    return addListedRows(list, value, row, target + "[i]", 0, from, to);
+  }
+
+  /**
+   * {@link #addListedRows} into slot 0 of the aligned arena {@code acc} ({@link #ROW_START}, see {@link #slot}),
+   * from rows that hold their data from {@link #ROW_START} too, over {@link #alignedBound}{@code (length)} elements:
+   * the elements past {@code length} are padding, which the caller neither reads nor needs zero in the target.
+   */
+  static CodeBlock addListedRowsAligned(String list, String value, String row, int length) {
+    return addListedRows(list, value, row, "acc[" + at(slot(0, length)) + "]", ROW_START, "0",
+        String.valueOf(alignedBound(length)));
+  }
+
+  /** {@link #addListedRows} with the target element written out ({@code s[i]}) and the rows read from {@code rowStart}. */
+  static CodeBlock addListedRows(String list, String value, String row, String target, int rowStart,
+      String from, String to) {
     CodeBlock.Builder b = CodeBlock.builder().addStatement("int j = 0");
     b.beginControlFlow("for (; j + $L < count; j += $L)", ROWS_PER_PASS - 1, ROWS_PER_PASS);
-    listedPass(b, list, value, row, target, from, to, ROWS_PER_PASS);
+    listedPass(b, list, value, row, target, rowStart, from, to, ROWS_PER_PASS);
     b.endControlFlow()
         .beginControlFlow("if (j + 3 < count)");
-    listedPass(b, list, value, row, target, from, to, 4);
+    listedPass(b, list, value, row, target, rowStart, from, to, 4);
     b.addStatement("j += 4")
         .endControlFlow()
         .beginControlFlow("if (j + 1 < count)");
-    listedPass(b, list, value, row, target, from, to, 2);
+    listedPass(b, list, value, row, target, rowStart, from, to, 2);
     b.addStatement("j += 2")
         .endControlFlow()
         .beginControlFlow("for (; j < count; j++)")
@@ -118,7 +134,7 @@ final class Methods {
         .addStatement("float v = $L", of(value, "e"))
         .addStatement("float[] r = $L", of(row, "e"))
         .beginControlFlow("for (int i = $L; i < $L; i++)", from, to)
-        .addStatement("$L[i] = $T.madd(v, r[i], $L[i])", target, MULTIPLY_ADD, target)
+        .addStatement("$L = $T.madd(v, r[$L], $L)", target, MULTIPLY_ADD, at(rowStart), target)
         .endControlFlow()
         .endControlFlow();
     return b.build();
@@ -158,17 +174,91 @@ final class Methods {
    */
   static CodeBlock addListedRowsToGroup(String list, String[] values, String row, String[] targets, String from,
       String to) {
+    return addListedRowsToGroup(list, values, row, targets, 0, 0, from, to);
+  }
+
+  /**
+   * {@link #addListedRowsToGroup} with the targets indexed from {@code targetStart} and the rows from {@code
+   * rowStart}: where the rows hold their data from {@link #ROW_START} ({@code rowStart}) and so must the targets, or
+   * C2 keeps the loop scalar.
+   */
+  static CodeBlock addListedRowsToGroup(String list, String[] values, String row, String[] targets, int targetStart,
+      int rowStart, String from, String to) {
+    String[] elements = new String[targets.length];
+    for (int t = 0; t < targets.length; t++) {
+      elements[t] = targets[t] + "[" + at(targetStart) + "]";
+    }
+    return groupOfListedRows(list, values, row, elements, rowStart, from, to);
+  }
+
+  /**
+   * {@link #addListedRowsToGroup} into slots 0 to 3 of the aligned arena {@code acc} ({@link #slot}), from rows that
+   * hold their data from {@link #ROW_START}, over {@link #alignedBound}{@code (length)} elements (the ones past
+   * {@code length} padding, as in {@link #addListedRowsAligned}).
+   */
+  static CodeBlock addListedRowsToGroupAligned(String list, String[] values, String row, int length) {
+    String[] elements = new String[TARGETS_PER_GROUP];
+    for (int t = 0; t < elements.length; t++) {
+      elements[t] = "acc[" + at(slot(t, length)) + "]";
+    }
+    return groupOfListedRows(list, values, row, elements, ROW_START, "0", String.valueOf(alignedBound(length)));
+  }
+
+  private static CodeBlock groupOfListedRows(String list, String[] values, String row, String[] targets,
+      int rowStart, String from, String to) {
     if (values.length != TARGETS_PER_GROUP || targets.length != TARGETS_PER_GROUP) {
       throw new IllegalArgumentException("a group has " + TARGETS_PER_GROUP + " targets");
     }
     CodeBlock.Builder b = CodeBlock.builder().addStatement("int j = 0");
     b.beginControlFlow("for (; j + $L < count; j += $L)", ROWS_PER_GROUP_PASS - 1, ROWS_PER_GROUP_PASS);
-    groupPass(b, list, values, row, targets, from, to, ROWS_PER_GROUP_PASS);
+    groupPass(b, list, values, row, targets, rowStart, from, to, ROWS_PER_GROUP_PASS);
     b.endControlFlow()
         .beginControlFlow("if (j < count)");
-    groupPass(b, list, values, row, targets, from, to, 1);
+    groupPass(b, list, values, row, targets, rowStart, from, to, 1);
     b.endControlFlow();
     return b.build();
+  }
+
+  /**
+   * Where the aligned loops' rows hold their data: {@code dev.kiln.runtime.kernel.AlignedArena.FIRST}, 4 bytes before
+   * a 64-byte boundary in an array at the start of a G1 heap region, so that C2's scalar pre-loop runs once (see
+   * {@code AlignedArena}; the value is {@code NetworkPlan.ALIGNED_ROW_START}).
+   */
+  static final int ROW_START = dev.kiln.processor.plan.NetworkPlan.ALIGNED_ROW_START;
+
+  /**
+   * The bound of an aligned loop over rows of {@code length} floats: the least bound from {@code length} up that is
+   * one more than a multiple of 16, so that after the one scalar iteration of C2's pre-loop the vectors (16 or 8
+   * floats) leave nothing to a scalar post-loop.
+   */
+  static int alignedBound(int length) {
+    return length + Math.floorMod(1 - length, 16);
+  }
+
+  /**
+   * Where target {@code t} of an aligned loop over rows of {@code length} floats starts in the arena: {@link
+   * #ROW_START} plus {@code t} whole slots, each a multiple of 16 floats, so every slot lies at the same place in a
+   * cache line and C2 may pack the four targets' stores, whose offsets are constants.
+   */
+  static int slot(int t, int length) {
+    return ROW_START + t * slotStride(length);
+  }
+
+  /** Floats an aligned arena needs for {@code slots} targets of rows of {@code length} floats. */
+  static int arenaFloats(int length, int slots) {
+    return ROW_START + slots * slotStride(length);
+  }
+
+  private static int slotStride(int length) {
+    return (alignedBound(length) + 15) / 16 * 16;
+  }
+
+  /**
+   * The length to allocate for rows that hold {@code length} floats from {@link #ROW_START} and are read by aligned
+   * loops up to {@link #alignedBound}: whole cache lines, as {@link #alignedRowLength} makes them.
+   */
+  static int alignedStartRowLength(int length) {
+    return alignedRowLength(dev.kiln.processor.plan.NetworkPlan.alignedRowFloats(length));
   }
 
   /**
@@ -177,14 +267,14 @@ final class Methods {
    * one load of {@code r0[i]} across stores to them.
    */
   private static void groupPass(CodeBlock.Builder b, String list, String[] values, String row, String[] targets,
-      String from, String to, int width) {
+      int rowStart, String from, String to, int width) {
     String[] entries = new String[width];
     String[] rows = new String[width];
     String[] elements = new String[width];
     for (int e = 0; e < width; e++) {
       entries[e] = "e" + e + " = " + list + "[j" + (e == 0 ? "" : " + " + e) + "]";
       rows[e] = "r" + e + " = " + of(row, "e" + e);
-      elements[e] = "w" + e + " = r" + e + "[i]";
+      elements[e] = "w" + e + " = r" + e + "[" + at(rowStart) + "]";
     }
     b.addStatement("int $L", String.join(", ", entries))
         .addStatement("float[] $L", String.join(", ", rows));
@@ -198,14 +288,19 @@ final class Methods {
     b.beginControlFlow("for (int i = $L; i < $L; i++)", from, to)
         .addStatement("float $L", String.join(", ", elements));
     for (int t = 0; t < targets.length; t++) {
-      b.addStatement("$L[i] = $L", targets[t], maddChain(targets[t] + "[i]", "v" + t, "w", "", width));
+      b.addStatement("$L = $L", targets[t], maddChain(targets[t], "v" + t, "w", "", width));
     }
     b.endControlFlow();
   }
 
+  /** The loop index {@code i} moved by a constant start: {@code i}, or {@code 11 + i}. */
+  private static String at(int start) {
+    return start == 0 ? "i" : start + " + i";
+  }
+
   /** One pass of {@link #addListedRows} over {@code width} entries from {@code j}. */
   private static void listedPass(CodeBlock.Builder b, String list, String value, String row, String target,
-      String from, String to, int width) {
+      int rowStart, String from, String to, int width) {
     String[] entries = new String[width];
     String[] values = new String[width];
     String[] rows = new String[width];
@@ -218,7 +313,7 @@ final class Methods {
         .addStatement("float $L", String.join(", ", values))
         .addStatement("float[] $L", String.join(", ", rows))
         .beginControlFlow("for (int i = $L; i < $L; i++)", from, to)
-        .addStatement("$L[i] = $L", target, maddChain(target + "[i]", "v", "r", "[i]", width))
+        .addStatement("$L = $L", target, maddChain(target, "v", "r", "[" + at(rowStart) + "]", width))
         .endControlFlow();
   }
 

@@ -48,6 +48,7 @@ import javax.lang.model.util.Elements;
  */
 public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
   private static final String RUNTIME = "dev.kiln.runtime";
+  private static final ClassName ALIGNED_ARENA = ClassName.get("dev.kiln.runtime.kernel", "AlignedArena");
   private static final ClassName MODEL = ClassName.get(RUNTIME, "Model");
   private static final ClassName WORKSPACE = ClassName.get(RUNTIME, "Workspace");
   private static final ClassName SHAPE = ClassName.get(RUNTIME, "Shape");
@@ -545,6 +546,17 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
     for (Map.Entry<String, Integer> b : plan.fixedFloatBuffers().entrySet()) {
       type.addField(Methods.FLOATS, b.getKey(), Modifier.FINAL);
       constructor.addStatement("this.$L = new float[$L]", b.getKey(), b.getValue());
+    }
+    int arena = plan.layers().stream().filter(l -> l.layer() instanceof DenseModel)
+        .mapToInt(l -> Methods.arenaFloats(Math.max(((DenseModel) l.layer()).units(),
+            ((DenseModel) l.layer()).inFeatures()), Methods.TARGETS_PER_GROUP))
+        .max().orElse(0);
+    if (arena > 0) {
+      // The dense layers' aligned accumulator slots (see Methods.slot and AlignedArena).
+      type.addField(FieldSpec.builder(Methods.FLOATS, "aligned", Modifier.FINAL)
+          .addJavadoc("The default dense loops' accumulators, at offsets the JIT can align (see {@code AlignedArena}).\n")
+          .build());
+      constructor.addStatement("this.aligned = $T.allocate($L)", ALIGNED_ARENA, arena);
     }
     for (Map.Entry<String, Integer> b : plan.fixedIntBuffers().entrySet()) {
       type.addField(ArrayTypeName.of(TypeName.INT), b.getKey(), Modifier.FINAL);

@@ -36,6 +36,21 @@ import java.util.Optional;
 public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<String, Integer> floatBuffers,
     Map<String, Integer> intBuffers, Map<String, Integer> fixedFloatBuffers, Map<String, List<Integer>> fixedMatrices,
     Map<String, Integer> fixedIntBuffers) {
+  /**
+   * The index from which the default build's aligned dense loops keep every row they read and write: 4 bytes before
+   * a cache line's end in an array at the start of a G1 heap region ({@code dev.kiln.runtime.kernel.AlignedArena.FIRST},
+   * which the processor does not link against; {@code AlignedArenaTest} checks the two agree).
+   */
+  public static final int ALIGNED_ROW_START = 11;
+
+  /**
+   * Floats a row needs to hold {@code length} floats from {@link #ALIGNED_ROW_START} and the padding an aligned loop
+   * runs over after them (its bound: the least from {@code length} up that is one more than a multiple of 16).
+   */
+  public static int alignedRowFloats(int length) {
+    return ALIGNED_ROW_START + length + Math.floorMod(1 - length, 16);
+  }
+
   public NetworkPlan {
     layers = List.copyOf(layers);
     floatBuffers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(floatBuffers));
@@ -95,10 +110,12 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         // per-sample rows of the input and the weight's rows; the list of one sample's non-zero inputs (forward) or
         // outputs (backward) and of the samples with a non-zero gradient for one output (backward): see DenseCode.
         // A row count of -1 means the workspace's maximum batch.
-        matrices.put(layer.name() + "OutRows", List.of(-1, d.units()));
-        matrices.put(layer.name() + "Sums", List.of(4, d.inFeatures()));
-        matrices.put(layer.name() + "InputRows", List.of(-1, d.inFeatures()));
-        matrices.put(layer.name() + "WeightRows", List.of(d.units(), d.inFeatures()));
+        // (Past the units, room for a share of outputs, which keeps its sums from ALIGNED_ROW_START.)
+        matrices.put(layer.name() + "OutRows", List.of(-1, ALIGNED_ROW_START + d.units()));
+        // (The rows the aligned loops read hold their data from ALIGNED_ROW_START, padded to alignedRowFloats; the
+        // scratch rows the backward pass sums into are the workspace's aligned arena.)
+        matrices.put(layer.name() + "InputRows", List.of(-1, alignedRowFloats(d.inFeatures())));
+        matrices.put(layer.name() + "WeightRows", List.of(d.units(), alignedRowFloats(d.inFeatures())));
         fixedInts.put(layer.name() + "Nonzero", Math.max(d.inFeatures(), d.units()));
         ints.put(layer.name() + "Active", 1);
       }

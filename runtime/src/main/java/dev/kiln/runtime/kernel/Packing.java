@@ -34,6 +34,15 @@ public final class Packing {
   }
 
   /**
+   * {@link #transpose} into the output rows from index {@code start} on: {@code out[c][start + r] = w[r * cols + c]}.
+   * The default build's dense kernels read their transposed rows from {@link AlignedArena#FIRST}, the index their
+   * aligned accumulators use, since C2 vectorises a loop only when its arrays share an offset within a vector.
+   */
+  public static void transpose(float[] w, int rows, int cols, float[][] out, int start) {
+    transposeRows(w, rows, cols, out, 0, rows, start);
+  }
+
+  /**
    * The part of {@link #transpose} that comes from the weight's rows {@code [from, to)}: {@code out[c][r] = w[r *
    * cols + c]} for those {@code r} and every {@code c}. Threads may fill disjoint row ranges of the same {@code out}
    * at once. Data-parallel training repacks every Dense weight this way after each step, each thread the rows its
@@ -51,12 +60,17 @@ public final class Packing {
    * eight output rows, in proportion to where the range starts among the weight's rows, and wraps around.
    */
   public static void transposeRows(float[] w, int rows, int cols, float[][] out, int from, int to) {
+    transposeRows(w, rows, cols, out, from, to, 0);
+  }
+
+  /** {@link #transposeRows} into the output rows from index {@code start} on (see {@link #transpose(float[], int, int, float[][], int)}). */
+  public static void transposeRows(float[] w, int rows, int cols, float[][] out, int from, int to, int start) {
     checkRange(rows, from, to);
     if (from == to) {
       return;
     }
     int first = (int) ((long) (cols / 8) * from / rows);
-    transposeRange(w, cols, out, from, to, first, 0);
+    transposeRange(w, cols, out, from, to, first, -start);
   }
 
   /**
@@ -66,8 +80,13 @@ public final class Packing {
    * each reads and remakes a copy of this kind for its half, arrays no other thread touches.
    */
   public static void transposePart(float[] w, int rows, int cols, float[][] out, int from, int to) {
+    transposePart(w, rows, cols, out, from, to, 0);
+  }
+
+  /** {@link #transposePart} into the output rows from index {@code start} on: {@code out[c][start + r - from]}. */
+  public static void transposePart(float[] w, int rows, int cols, float[][] out, int from, int to, int start) {
     checkRange(rows, from, to);
-    transposeRange(w, cols, out, from, to, 0, from);
+    transposeRange(w, cols, out, from, to, 0, from - start);
   }
 
   /**

@@ -157,6 +157,43 @@ class PackingTest {
         () -> Packing.transposePart(new float[6], 2, 3, new float[3][2], 1, 3));
   }
 
+  /**
+   * With a start index, every form of the transpose writes the same values that far along each output row and
+   * nothing before them or past them (the generated dense kernels read their rows from {@code AlignedArena.FIRST}).
+   */
+  @Test
+  void aStartIndexMovesEveryRowAlong() {
+    int start = AlignedArena.FIRST;
+    int[][] shapes = {{1, 1}, {7, 9}, {256, 13}, {10, 128}, {13, 8}};
+    for (int[] shape : shapes) {
+      int rows = shape[0];
+      int cols = shape[1];
+      float[] w = distinctValues(rows * cols);
+      float[][] plain = new float[cols][rows];
+      Packing.transpose(w, rows, cols, plain);
+      float[][] whole = new float[cols][start + rows + 3];
+      Packing.transpose(w, rows, cols, whole, start);
+      float[][] inParts = new float[cols][start + rows + 3];
+      Packing.transposeRows(w, rows, cols, inParts, 0, rows / 3, start);
+      Packing.transposeRows(w, rows, cols, inParts, rows / 3, rows, start);
+      int from = rows / 2;
+      float[][] part = new float[cols][start + rows - from + 3];
+      Packing.transposePart(w, rows, cols, part, from, rows, start);
+      for (int c = 0; c < cols; c++) {
+        String where = rows + "x" + cols + ", output " + c;
+        for (int k = 0; k < whole[c].length; k++) {
+          float expected = k >= start && k < start + rows ? plain[c][k - start] : 0f;
+          assertEquals(expected, whole[c][k], where + ", whole, index " + k);
+          assertEquals(expected, inParts[c][k], where + ", in parts, index " + k);
+        }
+        for (int k = 0; k < part[c].length; k++) {
+          float expected = k >= start && k < start + rows - from ? plain[c][from + k - start] : 0f;
+          assertEquals(expected, part[c][k], where + ", part, index " + k);
+        }
+      }
+    }
+  }
+
   /** {@code n} values, each different from the others and from zero. */
   private static float[] distinctValues(int n) {
     float[] w = new float[n];

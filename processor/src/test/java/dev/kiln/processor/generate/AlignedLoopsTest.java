@@ -1,0 +1,43 @@
+package dev.kiln.processor.generate;
+
+import static com.google.common.truth.Truth.assertThat;
+
+import dev.kiln.processor.plan.NetworkPlan;
+import dev.kiln.runtime.kernel.AlignedArena;
+import org.junit.jupiter.api.Test;
+
+/** The layout of the aligned dense loops' rows and arena slots (see {@code Methods.slot} and {@code AlignedArena}). */
+class AlignedLoopsTest {
+  @Test
+  void theProcessorsRowStartIsTheRuntimes() {
+    assertThat(Methods.ROW_START).isEqualTo(AlignedArena.FIRST);
+    assertThat(NetworkPlan.ALIGNED_ROW_START).isEqualTo(AlignedArena.FIRST);
+  }
+
+  @Test
+  void boundsLeaveOneScalarIterationBeforeWholeVectors() {
+    for (int length = 1; length <= 1000; length++) {
+      int bound = Methods.alignedBound(length);
+      assertThat(bound).isAtLeast(length);
+      assertThat(bound).isLessThan(length + 16);
+      // One pre-loop iteration, then vectors of 16 (or 8) floats to the end.
+      assertThat((bound - 1) % 16).isEqualTo(0);
+      assertThat(NetworkPlan.alignedRowFloats(length)).isEqualTo(Methods.ROW_START + bound);
+    }
+  }
+
+  @Test
+  void slotsShareOnePlaceInALineAndDoNotOverlap() {
+    for (int length = 1; length <= 1000; length++) {
+      int previousEnd = 0;
+      for (int t = 0; t < Methods.TARGETS_PER_GROUP; t++) {
+        int slot = Methods.slot(t, length);
+        assertThat(slot % 16).isEqualTo(Methods.ROW_START);
+        assertThat(slot).isAtLeast(previousEnd);
+        // The loop runs to the bound, padding included.
+        previousEnd = slot + Methods.alignedBound(length);
+      }
+      assertThat(Methods.arenaFloats(length, Methods.TARGETS_PER_GROUP)).isAtLeast(previousEnd);
+    }
+  }
+}
