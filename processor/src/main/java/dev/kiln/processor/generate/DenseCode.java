@@ -889,9 +889,9 @@ final class DenseCode implements LayerCode {
         .add(Methods.addListedRowsAligned("active", "g[%s * " + out + " + o]", "xRows[%s]", in))
         .addStatement("System.arraycopy(acc, $L, gw, wo, $L)", Methods.slot(0, in), in);
     methods.add(Methods.kernel(name + "Output",
-            "$L for output {@code o} alone: its weight-gradient row copied into the arena's first slot, the input rows of the "
-                + "samples with a\nnon-zero gradient for it added eight a pass (a method of its own, which the JIT "
-                + "compiles early and small).\n", name)
+            "$L for output {@code o} alone: its weight-gradient row copied into the arena's first slot, the input "
+                + "rows of the samples with a\nnon-zero gradient for it added eight a pass (a method of its own, which "
+                + "the JIT compiles early and small).\n", name)
         .addParameter(Methods.FLOATS, "g")
         .addParameter(Methods.FLOATS, "gw")
         .addParameter(Methods.FLOATS, "gb")

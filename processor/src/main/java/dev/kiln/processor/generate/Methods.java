@@ -114,7 +114,10 @@ final class Methods {
         String.valueOf(alignedBound(length)));
   }
 
-  /** {@link #addListedRows} with the target element written out ({@code s[i]}) and the rows read from {@code rowStart}. */
+  /**
+   * {@link #addListedRows} with the target element written out ({@code s[i]}, {@code acc[11 + i]}) and the rows read
+   * from {@code rowStart}.
+   */
   static CodeBlock addListedRows(String list, String value, String row, String target, int rowStart,
       String from, String to) {
     CodeBlock.Builder b = CodeBlock.builder().addStatement("int j = 0");
@@ -226,13 +229,9 @@ final class Methods {
    */
   static final int ROW_START = dev.kiln.processor.plan.NetworkPlan.ALIGNED_ROW_START;
 
-  /**
-   * The bound of an aligned loop over rows of {@code length} floats: the least bound from {@code length} up that is
-   * one more than a multiple of 16, so that after the one scalar iteration of C2's pre-loop the vectors (16 or 8
-   * floats) leave nothing to a scalar post-loop.
-   */
+  /** The bound of an aligned loop over rows of {@code length} floats ({@code NetworkPlan.alignedBound}). */
   static int alignedBound(int length) {
-    return length + Math.floorMod(1 - length, 16);
+    return dev.kiln.processor.plan.NetworkPlan.alignedBound(length);
   }
 
   /**

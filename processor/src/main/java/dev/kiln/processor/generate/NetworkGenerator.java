@@ -547,14 +547,12 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
       type.addField(Methods.FLOATS, b.getKey(), Modifier.FINAL);
       constructor.addStatement("this.$L = new float[$L]", b.getKey(), b.getValue());
     }
-    int arena = plan.layers().stream().filter(l -> l.layer() instanceof DenseModel)
-        .mapToInt(l -> Methods.arenaFloats(Math.max(((DenseModel) l.layer()).units(),
-            ((DenseModel) l.layer()).inFeatures()), Methods.TARGETS_PER_GROUP))
-        .max().orElse(0);
+    int arena = plan.layers().stream().mapToInt(l -> arenaFloats(l.layer())).max().orElse(0);
     if (arena > 0) {
       // The dense layers' aligned accumulator slots (see Methods.slot and AlignedArena).
       type.addField(FieldSpec.builder(Methods.FLOATS, "aligned", Modifier.FINAL)
-          .addJavadoc("The default dense loops' accumulators, at offsets the JIT can align (see {@code AlignedArena}).\n")
+          .addJavadoc("The default dense loops' accumulators, at offsets the JIT can align "
+              + "(see {@code AlignedArena}).\n")
           .build());
       constructor.addStatement("this.aligned = $T.allocate($L)", ALIGNED_ARENA, arena);
     }
@@ -593,6 +591,17 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
             .addStatement("return $L", LayerPlan.INPUT_GRAD)
             .build())
         .build();
+  }
+
+  /**
+   * Floats of the aligned arena a layer's default loops sum in ({@code Methods.slot}): four slots of a dense layer's
+   * wider side (its forward pass sums outputs, its backward pass inputs); 0 for a layer without such loops.
+   */
+  private static int arenaFloats(LayerModel layer) {
+    if (layer instanceof DenseModel d) {
+      return Methods.arenaFloats(Math.max(d.units(), d.inFeatures()), Methods.TARGETS_PER_GROUP);
+    }
+    return 0;
   }
 
   private static String escapeHtml(String s) {

@@ -38,17 +38,27 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
     Map<String, Integer> fixedIntBuffers) {
   /**
    * The index from which the default build's aligned dense loops keep every row they read and write: 4 bytes before
-   * a cache line's end in an array at the start of a G1 heap region ({@code dev.kiln.runtime.kernel.AlignedArena.FIRST},
-   * which the processor does not link against; {@code AlignedArenaTest} checks the two agree).
+   * a cache line's end in an array at the start of a G1 heap region ({@code
+   * dev.kiln.runtime.kernel.AlignedArena.FIRST}, which the processor does not link against; {@code AlignedLoopsTest}
+   * checks the two agree).
    */
   public static final int ALIGNED_ROW_START = 11;
 
   /**
+   * The bound of an aligned loop over rows of {@code length} floats: the least from {@code length} up that is one
+   * more than a multiple of 16, so that after the one scalar iteration of C2's pre-loop its vectors (16 or 8 floats)
+   * leave nothing to a scalar post-loop.
+   */
+  public static int alignedBound(int length) {
+    return length + Math.floorMod(1 - length, 16);
+  }
+
+  /**
    * Floats a row needs to hold {@code length} floats from {@link #ALIGNED_ROW_START} and the padding an aligned loop
-   * runs over after them (its bound: the least from {@code length} up that is one more than a multiple of 16).
+   * runs over after them, to its {@link #alignedBound}.
    */
   public static int alignedRowFloats(int length) {
-    return ALIGNED_ROW_START + length + Math.floorMod(1 - length, 16);
+    return ALIGNED_ROW_START + alignedBound(length);
   }
 
   public NetworkPlan {

@@ -27,7 +27,8 @@ public final class AlignedArena {
   /**
    * The index of the first float of every row the aligned loops touch, in the arena and in the rows they read: 4
    * bytes before a 64-byte boundary in a region-aligned array (16-byte header + 11 * 4 bytes = 60), so that C2's
-   * pre-loop runs once. Generated code writes this value as a literal; {@code AlignedArenaTest} checks they agree.
+   * pre-loop runs once. Generated code writes this value as a literal; the processor's {@code AlignedLoopsTest} checks
+   * they agree.
    */
   public static final int FIRST = 11;
 

@@ -63,7 +63,10 @@ public final class Packing {
     transposeRows(w, rows, cols, out, from, to, 0);
   }
 
-  /** {@link #transposeRows} into the output rows from index {@code start} on (see {@link #transpose(float[], int, int, float[][], int)}). */
+  /**
+   * {@link #transposeRows} into the output rows from index {@code start} on (see {@link #transpose(float[], int, int,
+   * float[][], int)}).
+   */
   public static void transposeRows(float[] w, int rows, int cols, float[][] out, int from, int to, int start) {
     checkRange(rows, from, to);
     if (from == to) {
