@@ -44,6 +44,30 @@ class AlignedArenaTest {
     }
   }
 
+  /**
+   * The branch for other collectors, which a test JVM under G1 never takes: a child JVM with the parallel collector
+   * gets plain arrays of the length asked.
+   */
+  @Test
+  void underAnotherCollectorArraysAreAsLongAsAsked() throws Exception {
+    Process child = new ProcessBuilder(
+            java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseParallelGC",
+            "-cp", System.getProperty("java.class.path"), OtherCollector.class.getName())
+        .redirectErrorStream(true)
+        .start();
+    String output = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(output.trim()).isEqualTo("regionAligned=false length=1099");
+  }
+
+  /** The child JVM of {@link #underAnotherCollectorArraysAreAsLongAsAsked}. */
+  static final class OtherCollector {
+    public static void main(String[] args) {
+      System.out.println("regionAligned=" + AlignedArena.regionAligned() + " length="
+          + AlignedArena.allocate(1099).length);
+    }
+  }
+
   @Test
   void theFirstIndexIsFourBytesBeforeALineInARegionAlignedArray() {
     // HotSpot's float array header with compressed class pointers is 16 bytes; index FIRST then ends 64 bytes in.
