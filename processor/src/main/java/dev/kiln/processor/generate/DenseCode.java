@@ -678,7 +678,7 @@ final class DenseCode implements LayerCode {
       }
     } else {
       body.add(Methods.addListedRowsToGroup("nonzero", indexed("x[x%d + %%s]"), "wt[%s]", indexed("s%d"), rowStart,
-          rowStart, from, to));
+          from, to));
     }
     body.endControlFlow()
         .add("// The samples left over, one at a time.\n")

@@ -165,33 +165,20 @@ final class Methods {
    * order of its non-zero products is that of {@link #addListedRows}, so the sums are the same bits (a zero's sign
    * aside). {@code values[t]} is the value expression of target {@code t} ({@code %s} for the entry);
    * {@code targets[t]} its row. Declares {@code j}.
+   *
+   * <p>Over elements {@code from..to-1}, bounds given as expressions: for a thread's share of a layer's outputs.
+   * These loops vectorise with variable bounds too (the MLP's first layer, four samples by two rows over 128 of its
+   * 256 outputs: the same time per output as over all 256, scratch harness). The targets and the rows are both
+   * indexed from {@code start} ({@link #ROW_START} where the rows hold their data from there): C2 keeps the loop
+   * scalar unless every array in it is indexed at the same offset within a vector.
    */
-  static CodeBlock addListedRowsToGroup(String list, String[] values, String row, String[] targets, int length) {
-    return addListedRowsToGroup(list, values, row, targets, "0", String.valueOf(length));
-  }
-
-  /**
-   * {@link #addListedRowsToGroup} over elements {@code from..to-1} of the rows, bounds given as expressions: for a
-   * thread's share of a layer's outputs. These loops vectorise with variable bounds too (the MLP's first layer, four
-   * samples by two rows over 128 of its 256 outputs: the same time per output as over all 256, scratch harness).
-   */
-  static CodeBlock addListedRowsToGroup(String list, String[] values, String row, String[] targets, String from,
-      String to) {
-    return addListedRowsToGroup(list, values, row, targets, 0, 0, from, to);
-  }
-
-  /**
-   * {@link #addListedRowsToGroup} with the targets indexed from {@code targetStart} and the rows from {@code
-   * rowStart}: where the rows hold their data from {@link #ROW_START} ({@code rowStart}) and so must the targets, or
-   * C2 keeps the loop scalar.
-   */
-  static CodeBlock addListedRowsToGroup(String list, String[] values, String row, String[] targets, int targetStart,
-      int rowStart, String from, String to) {
+  static CodeBlock addListedRowsToGroup(String list, String[] values, String row, String[] targets, int start,
+      String from, String to) {
     String[] elements = new String[targets.length];
     for (int t = 0; t < targets.length; t++) {
-      elements[t] = targets[t] + "[" + at(targetStart) + "]";
+      elements[t] = targets[t] + "[" + at(start) + "]";
     }
-    return groupOfListedRows(list, values, row, elements, rowStart, from, to);
+    return groupOfListedRows(list, values, row, elements, start, from, to);
   }
 
   /**

@@ -116,8 +116,9 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         ints.put(argmax, layer.output().size());
       }
       if (layer instanceof DenseModel d) {
-        // An accumulator row per sample for the forward pass; for backward four scratch rows of the input's width,
-        // per-sample rows of the input and the weight's rows; the list of one sample's non-zero inputs (forward) or
+        // An accumulator row per sample for the forward pass; for backward per-sample rows of the input and the
+        // weight's rows (the sums themselves go through the workspace's aligned arena, which NetworkGenerator sizes);
+        // the list of one sample's non-zero inputs (forward) or
         // outputs (backward) and of the samples with a non-zero gradient for one output (backward): see DenseCode.
         // A row count of -1 means the workspace's maximum batch.
         // (Past the units, room for a share of outputs, which keeps its sums from ALIGNED_ROW_START.)
