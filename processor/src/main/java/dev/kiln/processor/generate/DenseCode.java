@@ -34,6 +34,11 @@ final class DenseCode implements LayerCode {
         List.of(packedWeightMethod(d), flatWeightMethod(d), forwardMethod(d), backwardMethod(d)));
     methods.addAll(weightGradientMethods(d));
     methods.addAll(inputGradientMethods(d));
+    // The group passes of the forward pass (rows of its outputs) and of the two gradients (rows of its inputs).
+    methods.addAll(Methods.groupPassesMethods(d.name(), d.units()));
+    if (d.inFeatures() != d.units()) {
+      methods.addAll(Methods.groupPassesMethods(d.name(), d.inFeatures()));
+    }
     return methods;
   }
 
@@ -227,6 +232,9 @@ final class DenseCode implements LayerCode {
         forwardMethod(d, ForwardRange.INPUTS)));
     if (halves) {
       methods.add(forwardMethod(d, ForwardRange.HALF));
+      if (d.units() / 2 != d.inFeatures()) {
+        methods.addAll(Methods.groupPassesMethods(d.name(), d.units() / 2));
+      }
       methods.add(halfWeightMethod(d));
     }
     return methods;
@@ -672,7 +680,7 @@ final class DenseCode implements LayerCode {
       for (int t = 0; t < group; t++) {
         body.addStatement("System.arraycopy(s$L, 0, acc, $L, $L)", t, Methods.slot(t, width), width);
       }
-      body.add(Methods.addListedRowsToGroupAligned("nonzero", indexed("x[x%d + %%s]"), "wt[%s]", width));
+      body.add(Methods.addListedRowsToGroupAligned(d.name(), "nonzero", indexed("x[x%d + %%s]"), "wt", width));
       for (int t = 0; t < group; t++) {
         body.addStatement("System.arraycopy(acc, $L, s$L, 0, $L)", Methods.slot(t, width), t, width);
       }
@@ -845,8 +853,8 @@ final class DenseCode implements LayerCode {
         }
       }
       groupBody.add("// Two samples' input rows per pass over the four weight-gradient rows.\n")
-          .add(Methods.addListedRowsToGroupAligned("active", indexed("g[%%s * " + out + " + o0 + %d]"), "xRows[%s]",
-              in));
+          .add(Methods.addListedRowsToGroupAligned(d.name(), "active", indexed("g[%%s * " + out + " + o0 + %d]"),
+              "xRows", in));
       for (int t = 0; t < group; t++) {
         groupBody.addStatement("System.arraycopy(acc, $L, gw, $L, $L)", Methods.slot(t, in), outputStart(t, in), in);
       }
@@ -958,7 +966,7 @@ final class DenseCode implements LayerCode {
       groupBody.addStatement("java.util.Arrays.fill(acc, $L, $L, 0f)", Methods.slot(t, in), Methods.slot(t, in) + in);
     }
     groupBody.add("// Two outputs' weight rows per pass over the four samples' rows.\n")
-        .add(Methods.addListedRowsToGroupAligned("outputs", indexed("g[g%d + %%s]"), "wRows[%s]", in));
+        .add(Methods.addListedRowsToGroupAligned(d.name(), "outputs", indexed("g[g%d + %%s]"), "wRows", in));
     for (int t = 0; t < group; t++) {
       groupBody.addStatement("System.arraycopy(acc, $L, gx, $L, $L)", Methods.slot(t, in),
           Methods.linear("n0", in, t * in), in);

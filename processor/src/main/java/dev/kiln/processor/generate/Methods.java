@@ -1,5 +1,7 @@
 package dev.kiln.processor.generate;
 
+import java.util.List;
+
 import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
@@ -150,12 +152,24 @@ final class Methods {
   static final int TARGETS_PER_GROUP = 4;
 
   /**
-   * Listed rows per pass in {@link #addListedRowsToGroup}. Two rows into four targets is the widest body C2 (JDK 17)
-   * vectorised at every row length tried (10 to 1,000 floats, with and without {@code -XX:MaxVectorSize=32}): on
-   * an AVX-512 Zen 4, 44 to 61 GFLOP/s where one target with eight rows a pass ran 29 to 43. Four rows into four
-   * targets ran faster at 256 floats (57-65) but stayed scalar (13) at 100 and 128, and so did three into four.
+   * Listed rows per pass in {@link #addListedRowsToGroup}, whose targets are separate arrays with variable bounds. Two
+   * rows into four targets is the widest body C2 (JDK 17) vectorised at every row length tried (10 to 1,000 floats,
+   * with and without {@code -XX:MaxVectorSize=32}): on an AVX-512 Zen 4, 44 to 61 GFLOP/s where one target with
+   * eight rows a pass ran 29 to 43. Four rows into four targets ran faster at 256 floats (57-65) but stayed scalar
+   * (13) at 100 and 128, and so did three into four.
    */
   static final int ROWS_PER_GROUP_PASS = 2;
+
+  /**
+   * Listed rows per pass in {@link #addListedRowsToGroupAligned}, whose targets are slots of one array at constant
+   * offsets. There C2 (JDK 17) vectorises three rows into four targets too, and every pass loads and stores each
+   * target's element once per three products instead of two: on a Zen 5 (AVX-512), 13.3 against 16.0 ps a
+   * multiply-add over rows of 256 floats, 14.8 against 18.1 over 784, 25.0 against 31.3 over 128 (scratch harness,
+   * rows in L2). Four rows stayed scalar (143 ps), and so did three rows into two or three targets or into seven or
+   * eight; three into five or six vectorised, a few percent faster again. The products of each target are added in
+   * the same order whatever the width, so the sums are the same bits.
+   */
+  static final int ALIGNED_ROWS_PER_GROUP_PASS = 3;
 
   /**
    * {@link #addListedRows} for {@link #TARGETS_PER_GROUP} targets that share one list: adds the rows of the listed
@@ -184,30 +198,194 @@ final class Methods {
   /**
    * {@link #addListedRowsToGroup} into slots 0 to 3 of the aligned arena {@code acc} ({@link #slot}), from rows that
    * hold their data from {@link #ROW_START}, over {@link #alignedBound}{@code (length)} elements (the ones past
-   * {@code length} padding, as in {@link #addListedRowsAligned}).
+   * {@code length} padding, as in {@link #addListedRowsAligned}), {@link #ALIGNED_ROWS_PER_GROUP_PASS} listed rows a
+   * pass. {@code rows} names the array of rows; the passes run in layer {@code layer}'s {@link #groupPassesMethod}
+   * for {@code length}.
+   *
+   * <p>The list goes in chunks of {@link #VALUES_PER_CHUNK} entries: each chunk's values for the four targets are
+   * copied into the arena after the slots ({@link #valuesStart}), entry by entry, and the passes method reads them
+   * from there at offsets that follow its entry counter. C2 (JDK 17) vectorised the three-row pass only in a method
+   * of its own whose every float load is indexed by a loop's counter: with the values read at an index loaded from
+   * the list ({@code x[x0 + e0]}), or with the copy's loop before the passes in the same method, it stayed scalar
+   * (about 1,900 against 170 µs for the MLP's first layer at batch 64, scratch harness), though the two-row pass
+   * vectorised every way. The copy costs four loads and stores per entry against 3,000 multiply-adds or more per
+   * pass, and the passes method, over 325 bytes of bytecode, is compiled on its own rather than inlined.
    */
-  static CodeBlock addListedRowsToGroupAligned(String list, String[] values, String row, int length) {
-    String[] elements = new String[TARGETS_PER_GROUP];
-    for (int t = 0; t < elements.length; t++) {
-      elements[t] = "acc[" + at(slot(t, length)) + "]";
+  static CodeBlock addListedRowsToGroupAligned(String layer, String list, String[] values, String rows, int length) {
+    if (values.length != TARGETS_PER_GROUP) {
+      throw new IllegalArgumentException("a group has " + TARGETS_PER_GROUP + " targets");
     }
-    return groupOfListedRows(list, values, row, elements, ROW_START, "0", String.valueOf(alignedBound(length)));
+    CodeBlock.Builder b = CodeBlock.builder()
+        .beginControlFlow("for (int c0 = 0; c0 < count; c0 += $L)", VALUES_PER_CHUNK)
+        .addStatement("int c1 = Math.min(count, c0 + $L)", VALUES_PER_CHUNK)
+        .beginControlFlow("for (int q = c0; q < c1; q++)")
+        .addStatement("int e = $L[q]", list)
+        .addStatement("int vq = $L + $L * (q - c0)", valuesStart(length), TARGETS_PER_GROUP);
+    for (int t = 0; t < TARGETS_PER_GROUP; t++) {
+      b.addStatement("acc[$L] = $L", t == 0 ? "vq" : "vq + " + t, of(values[t], "e"));
+    }
+    return b.endControlFlow()
+        .addStatement("int full = c0 + (c1 - c0) / $L * $L", ALIGNED_ROWS_PER_GROUP_PASS, ALIGNED_ROWS_PER_GROUP_PASS)
+        .addStatement("$L(acc, $L, $L, c0, full)", groupPassesName(layer, length), rows, list)
+        .beginControlFlow("if (full < c1)")
+        .addStatement("$L(acc, $L, $L, c0, full, c1)", groupPassesLeftName(layer, length), rows, list)
+        .endControlFlow()
+        .endControlFlow()
+        .build();
+  }
+
+  /** The name of layer {@code layer}'s {@link #groupPassesMethod} for rows of {@code length} floats. */
+  static String groupPassesName(String layer, int length) {
+    return layer + "AddRows" + length;
+  }
+
+  /**
+   * The passes of {@link #addListedRowsToGroupAligned} for rows of {@code length} floats: entries {@code from..to-1}
+   * of {@code list}, whose four values each the caller has copied into the arena from {@link #valuesStart}, entry
+   * {@code from} first; {@link #ALIGNED_ROWS_PER_GROUP_PASS} rows a pass, then one narrower pass for what is left.
+   */
+  static MethodSpec groupPassesMethod(String layer, int length) {
+    int width = ALIGNED_ROWS_PER_GROUP_PASS;
+    String[] targets = alignedTargets(length);
+    String bound = String.valueOf(alignedBound(length));
+    CodeBlock.Builder b = CodeBlock.builder()
+        .beginControlFlow("for (int j = from; j + $L < to; j += $L)", width - 1, width);
+    copiedValuesPass(b, "list", targets, length, bound, width, "from");
+    b.endControlFlow();
+    return kernel(groupPassesName(layer, length),
+            "Adds the rows of entries {@code from..to-1} of {@code list}, a multiple of $L, into the four slots of "
+                + "the aligned arena\n{@code acc}, over rows of $L floats, each times its value for the slot, which "
+                + "the caller copied into the arena from\nindex $L ({@code Methods.addListedRowsToGroupAligned}: $L "
+                + "rows a pass, alone in a method so that C2 vectorises it).\n", width, length, valuesStart(length),
+            width)
+        .addParameter(FLOATS, "acc")
+        .addParameter(ArrayTypeName.of(FLOATS), "rows")
+        .addParameter(INTS, "list")
+        .addParameter(TypeName.INT, "from")
+        .addParameter(TypeName.INT, "to")
+        .addCode(b.build())
+        .build();
+  }
+
+  /** {@link #groupPassesMethod} and {@link #groupPassesLeftMethod} for rows of {@code length} floats. */
+  static List<MethodSpec> groupPassesMethods(String layer, int length) {
+    return List.of(groupPassesMethod(layer, length), groupPassesLeftMethod(layer, length));
+  }
+
+  /** The name of layer {@code layer}'s {@link #groupPassesLeftMethod} for rows of {@code length} floats. */
+  static String groupPassesLeftName(String layer, int length) {
+    return layer + "AddRowsLeft" + length;
+  }
+
+  /**
+   * What {@link #groupPassesMethod} leaves of a chunk, fewer rows than a pass: entries {@code from..to-1} of {@code
+   * list}, whose values the caller copied into the arena from {@link #valuesStart} for entry {@code first} on, in one
+   * narrower pass. A method of its own: in the same method as the full passes, a pass after their loop left that
+   * loop scalar.
+   */
+  static MethodSpec groupPassesLeftMethod(String layer, int length) {
+    String[] targets = alignedTargets(length);
+    String bound = String.valueOf(alignedBound(length));
+    CodeBlock.Builder b = CodeBlock.builder().addStatement("int j = from");
+    for (int w = ALIGNED_ROWS_PER_GROUP_PASS - 1; w >= 1; w--) {
+      if (w == ALIGNED_ROWS_PER_GROUP_PASS - 1) {
+        b.beginControlFlow("if (to - from == $L)", w);
+      } else {
+        b.nextControlFlow("else if (to - from == $L)", w);
+      }
+      copiedValuesPass(b, "list", targets, length, bound, w, "first");
+    }
+    b.endControlFlow();
+    return kernel(groupPassesLeftName(layer, length),
+            "The entries {@code from..to-1} of {@code list} that {@code $L} leaves, fewer than $L: their rows added "
+                + "into the four\nslots of the aligned arena {@code acc} in one pass, each times its value, which the "
+                + "caller copied into the arena from\nindex $L for entry {@code first} on.\n",
+            groupPassesName(layer, length), ALIGNED_ROWS_PER_GROUP_PASS, valuesStart(length))
+        .addParameter(FLOATS, "acc")
+        .addParameter(ArrayTypeName.of(FLOATS), "rows")
+        .addParameter(INTS, "list")
+        .addParameter(TypeName.INT, "first")
+        .addParameter(TypeName.INT, "from")
+        .addParameter(TypeName.INT, "to")
+        .addCode(b.build())
+        .build();
+  }
+
+  private static String[] alignedTargets(int length) {
+    String[] targets = new String[TARGETS_PER_GROUP];
+    for (int t = 0; t < TARGETS_PER_GROUP; t++) {
+      targets[t] = "acc[" + at(slot(t, length)) + "]";
+    }
+    return targets;
+  }
+
+  /**
+   * Entries per chunk of {@link #addListedRowsToGroupAligned}: a multiple of its three rows a pass, and at least 256,
+   * so that a dense layer's forward block of inputs and a batch of 64 go in one chunk.
+   */
+  static final int VALUES_PER_CHUNK = 258;
+
+  /** Where {@link #addListedRowsToGroupAligned} copies a chunk's values in the arena: after the four slots. */
+  static int valuesStart(int length) {
+    return slot(TARGETS_PER_GROUP, length);
+  }
+
+  /**
+   * One pass of {@link #groupPassesMethod} over {@code width} entries from {@code j}, the values of entry {@code j +
+   * e} for target {@code t} read from {@code acc[vj + 4 e + t]}.
+   */
+  private static void copiedValuesPass(CodeBlock.Builder b, String list, String[] targets, int length, String bound,
+      int width, String first) {
+    b.addStatement("int vj = $L + $L * (j - $L)", valuesStart(length), TARGETS_PER_GROUP, first);
+    String[] entries = new String[width];
+    String[] rows = new String[width];
+    String[] elements = new String[width];
+    for (int e = 0; e < width; e++) {
+      entries[e] = "e" + e + " = " + list + "[j" + (e == 0 ? "" : " + " + e) + "]";
+      rows[e] = "r" + e + " = rows[e" + e + "]";
+      elements[e] = "w" + e + " = r" + e + "[" + at(ROW_START) + "]";
+    }
+    b.addStatement("int $L", String.join(", ", entries))
+        .addStatement("float[] $L", String.join(", ", rows));
+    for (int t = 0; t < targets.length; t++) {
+      String[] scalars = new String[width];
+      for (int e = 0; e < width; e++) {
+        int offset = TARGETS_PER_GROUP * e + t;
+        scalars[e] = "v" + t + e + " = acc[vj" + (offset == 0 ? "" : " + " + offset) + "]";
+      }
+      b.addStatement("float $L", String.join(", ", scalars));
+    }
+    b.beginControlFlow("for (int i = 0; i < $L; i++)", bound)
+        .addStatement("float $L", String.join(", ", elements));
+    for (int t = 0; t < targets.length; t++) {
+      b.addStatement("$L = $L", targets[t], maddChain(targets[t], "v" + t, "w", "", width));
+    }
+    b.endControlFlow();
   }
 
   private static CodeBlock groupOfListedRows(String list, String[] values, String row, String[] targets,
       int rowStart, String from, String to) {
+    int rowsPerPass = ROWS_PER_GROUP_PASS;
     if (values.length != TARGETS_PER_GROUP || targets.length != TARGETS_PER_GROUP) {
       throw new IllegalArgumentException("a group has " + TARGETS_PER_GROUP + " targets");
     }
     CodeBlock.Builder b = CodeBlock.builder().addStatement("int j = 0");
-    b.beginControlFlow("for (; j + $L < count; j += $L)", ROWS_PER_GROUP_PASS - 1, ROWS_PER_GROUP_PASS);
-    groupPass(b, list, values, row, targets, rowStart, from, to, ROWS_PER_GROUP_PASS);
-    b.endControlFlow()
-        .beginControlFlow("if (j < count)");
-    groupPass(b, list, values, row, targets, rowStart, from, to, 1);
+    b.beginControlFlow("for (; j + $L < count; j += $L)", rowsPerPass - 1, rowsPerPass);
+    groupPass(b, list, values, row, targets, rowStart, from, to, rowsPerPass);
     b.endControlFlow();
-    return b.build();
+    // What the full passes leave, fewer than rowsPerPass rows, in one narrower pass.
+    for (int width = rowsPerPass - 1; width >= 1; width--) {
+      String enough = width == 1 ? "j < count" : "j + " + (width - 1) + " < count";
+      if (width == rowsPerPass - 1) {
+        b.beginControlFlow("if ($L)", enough);
+      } else {
+        b.nextControlFlow("else if ($L)", enough);
+      }
+      groupPass(b, list, values, row, targets, rowStart, from, to, width);
+    }
+    return b.endControlFlow().build();
   }
+
 
   /**
    * Where the aligned loops' rows hold their data: {@code dev.kiln.runtime.kernel.AlignedArena.FIRST}, 4 bytes before
@@ -235,6 +413,11 @@ final class Methods {
     return ROW_START + slots * slotStride(length);
   }
 
+  /** Floats an aligned arena needs for {@link #addListedRowsToGroupAligned} over rows of {@code length} floats. */
+  static int groupArenaFloats(int length) {
+    return valuesStart(length) + TARGETS_PER_GROUP * VALUES_PER_CHUNK;
+  }
+
   private static int slotStride(int length) {
     return (alignedBound(length) + 15) / 16 * 16;
   }
@@ -254,6 +437,7 @@ final class Methods {
    */
   private static void groupPass(CodeBlock.Builder b, String list, String[] values, String row, String[] targets,
       int rowStart, String from, String to, int width) {
+
     String[] entries = new String[width];
     String[] rows = new String[width];
     String[] elements = new String[width];

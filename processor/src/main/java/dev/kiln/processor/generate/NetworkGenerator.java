@@ -595,11 +595,12 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
 
   /**
    * Floats of the aligned arena a layer's default loops sum in ({@code Methods.slot}): four slots of a dense layer's
-   * wider side (its forward pass sums outputs, its backward pass inputs); 0 for a layer without such loops.
+   * wider side (its forward pass sums outputs, its backward pass inputs) and the values its group passes copy
+   * ({@code Methods.groupArenaFloats}); 0 for a layer without such loops.
    */
   private static int arenaFloats(LayerModel layer) {
     if (layer instanceof DenseModel d) {
-      return Methods.arenaFloats(Math.max(d.units(), d.inFeatures()), Methods.TARGETS_PER_GROUP);
+      return Methods.groupArenaFloats(Math.max(d.units(), d.inFeatures()));
     }
     return 0;
   }
