@@ -563,7 +563,8 @@ final class DenseCode implements LayerCode {
   static int alignedInputBlock(DenseModel d) {
     int pass = Methods.ROWS_PER_PASS;
     int rows = Math.max(pass, ALIGNED_BLOCK_FLOATS / d.units() / pass * pass);
-    return Math.min(rows, d.inFeatures());
+    // At most one chunk of the group passes' values, which the listing of a block copies into the arena.
+    return Math.min(Math.min(rows, Methods.VALUES_PER_CHUNK / pass * pass), d.inFeatures());
   }
 
   /**
@@ -674,18 +675,20 @@ final class DenseCode implements LayerCode {
         .add("// Four samples at a time share each weight row's load.\n")
         .beginControlFlow("for (; n + $L < batch; n += $L)", group - 1, group)
         .addStatement("$L", declarations("float[] ", "s", "rows[n + %d]"))
-        .addStatement("$L", declarations("int ", "x", "(n + %d) * " + in))
-        .add(Methods.listNonZeroInAny("nonzero", "i", "k0", "k1", indexed("x[x%d + i]")));
+        .addStatement("$L", declarations("int ", "x", "(n + %d) * " + in));
     if (arena) {
+      // A block is at most one chunk of values (alignedInputBlock), so the listing copies them as it goes.
+      body.add(Methods.listNonZeroInAnyCopying("nonzero", "i", "k0", "k1", width, indexed("x[x%d + i]")));
       for (int t = 0; t < group; t++) {
         body.addStatement("System.arraycopy(s$L, 0, acc, $L, $L)", t, Methods.slot(t, width), width);
       }
-      body.add(Methods.addListedRowsToGroupAligned(d.name(), "nonzero", indexed("x[x%d + %%s]"), "wt", width));
+      body.add(Methods.callGroupPasses(d.name(), "nonzero", "wt", width, "0", "count"));
       for (int t = 0; t < group; t++) {
         body.addStatement("System.arraycopy(acc, $L, s$L, 0, $L)", Methods.slot(t, width), t, width);
       }
     } else {
-      body.add(Methods.addListedRowsToGroup("nonzero", indexed("x[x%d + %%s]"), "wt[%s]", indexed("s%d"), rowStart,
+      body.add(Methods.listNonZeroInAny("nonzero", "i", "k0", "k1", indexed("x[x%d + i]")))
+          .add(Methods.addListedRowsToGroup("nonzero", indexed("x[x%d + %%s]"), "wt[%s]", indexed("s%d"), rowStart,
           from, to));
     }
     body.endControlFlow()

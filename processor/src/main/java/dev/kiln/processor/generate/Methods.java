@@ -225,11 +225,56 @@ final class Methods {
       b.addStatement("acc[$L] = $L", t == 0 ? "vq" : "vq + " + t, of(values[t], "e"));
     }
     return b.endControlFlow()
-        .addStatement("int full = c0 + (c1 - c0) / $L * $L", ALIGNED_ROWS_PER_GROUP_PASS, ALIGNED_ROWS_PER_GROUP_PASS)
-        .addStatement("$L(acc, $L, $L, c0, full)", groupPassesName(layer, length), rows, list)
-        .beginControlFlow("if (full < c1)")
-        .addStatement("$L(acc, $L, $L, c0, full, c1)", groupPassesLeftName(layer, length), rows, list)
+        .add(callGroupPasses(layer, list, rows, length, "c0", "c1"))
         .endControlFlow()
+        .build();
+  }
+
+  /**
+   * The calls of {@link #addListedRowsToGroupAligned} for entries {@code from..to-1} (expressions) of {@code list},
+   * whose values are in the arena from {@link #valuesStart}, entry {@code from} first: the full passes, then what
+   * they leave.
+   */
+  static CodeBlock callGroupPasses(String layer, String list, String rows, int length, String from, String to) {
+    int width = ALIGNED_ROWS_PER_GROUP_PASS;
+    return CodeBlock.builder()
+        .addStatement("int full = $L", from.equals("0") ? to + " / " + width + " * " + width
+            : from + " + (" + to + " - " + from + ") / " + width + " * " + width)
+        .addStatement("$L(acc, $L, $L, $L, full)", groupPassesName(layer, length), rows, list, from)
+        .beginControlFlow("if (full < $L)", to)
+        .addStatement("$L(acc, $L, $L, $L, full, $L)", groupPassesLeftName(layer, length), rows, list, from, to)
+        .endControlFlow()
+        .build();
+  }
+
+  /**
+   * {@link #listNonZeroInAny} that also copies each index's four values into the aligned arena from {@link
+   * #valuesStart}{@code (length)}, as {@link #addListedRowsToGroupAligned} does chunk by chunk, for a caller that
+   * then calls {@link #callGroupPasses} from 0 to {@code count}: where the list is at most {@link #VALUES_PER_CHUNK}
+   * long, the listing loop has the values in registers already, and writing them there saves the separate copy's
+   * pass over the list (the MLP's batch-64 inference spent about 7% of its time in that copy, JFR).
+   */
+  static CodeBlock listNonZeroInAnyCopying(String list, String index, String from, String to, int length,
+      String... values) {
+    if (values.length != TARGETS_PER_GROUP) {
+      throw new IllegalArgumentException("a group has " + TARGETS_PER_GROUP + " targets");
+    }
+    String[] names = new String[values.length];
+    String[] bits = new String[values.length];
+    for (int t = 0; t < values.length; t++) {
+      names[t] = "a" + t + " = " + values[t];
+      bits[t] = "Float.floatToRawIntBits(a" + t + ")";
+    }
+    CodeBlock.Builder b = CodeBlock.builder()
+        .addStatement("int count = 0")
+        .beginControlFlow("for (int $L = $L; $L < $L; $L++)", index, from, index, to, index)
+        .addStatement("float $L", String.join(", ", names))
+        .addStatement("int vq = $L + $L * count", valuesStart(length), TARGETS_PER_GROUP);
+    for (int t = 0; t < values.length; t++) {
+      b.addStatement("acc[$L] = a$L", t == 0 ? "vq" : "vq + " + t, t);
+    }
+    return b.addStatement("$L[count] = $L", list, index)
+        .addStatement("count += $T.isNonZero($L)", ConvCode.FLOAT_BITS, String.join(" | ", bits))
         .endControlFlow()
         .build();
   }
