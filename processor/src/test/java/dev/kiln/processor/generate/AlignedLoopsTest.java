@@ -40,4 +40,17 @@ class AlignedLoopsTest {
       assertThat(Methods.arenaFloats(length, Methods.TARGETS_PER_GROUP)).isAtLeast(previousEnd);
     }
   }
+
+  @Test
+  void groupValuesLieAfterTheSlotsAndInsideTheArena() {
+    for (int length = 1; length <= 1000; length++) {
+      int slotsEnd = Methods.slot(Methods.TARGETS_PER_GROUP - 1, length) + Methods.alignedBound(length);
+      assertThat(Methods.valuesStart(length)).isAtLeast(slotsEnd);
+      assertThat(Methods.groupArenaFloats(length)).isEqualTo(
+          Methods.valuesStart(length) + Methods.TARGETS_PER_GROUP * Methods.VALUES_PER_CHUNK);
+    }
+    // Whole passes per chunk, and a chunk holds a forward block of inputs (DenseCode.alignedInputBlock).
+    assertThat(Methods.VALUES_PER_CHUNK % Methods.ALIGNED_ROWS_PER_GROUP_PASS).isEqualTo(0);
+    assertThat(Methods.VALUES_PER_CHUNK).isAtLeast(256);
+  }
 }
