@@ -35,6 +35,10 @@ import java.util.function.IntConsumer;
  * the median of the per-round ratios of the second build's time to the first's. The timing runs in each build's own
  * code ({@link Build}, loaded from this class's jar where a build's jar lacks it), so it needs only the public API
  * the benchmarks already use.
+ *
+ * <p>The order matters: on this round's host the second build read about 7-15% slower than the first in every pair
+ * run both ways (docs/performance.md, "Three rows a pass"). Run a comparison in both orders and take the geometric
+ * mean of the two ratios (the second's over the first's one way, the first's over the second's the other).
  */
 public final class SideBySide {
   private SideBySide() {}

@@ -808,9 +808,10 @@ final class DenseCode implements LayerCode {
    * are listed without a branch, and counted, as are each output's own (in the benchmark's MLP, after its first ReLU,
    * three quarters of the samples for each output and nearly all for a group); where the group pays
    * ({@link #GROUP_PAYS}), the four outputs' weight-gradient rows are copied into the aligned arena's slots
-   * and every listed sample's input row is added into all four, two samples a pass: one load of the input row
-   * for four outputs (a sample whose gradient is zero for an output adds {@code 0 * x} there, which leaves the sum
-   * as it was, so the sums are the same bits either way, a zero's sign aside). Otherwise each output goes alone as
+   * and every listed sample's input row is added into all four, three samples a pass (in the layer's passes
+   * methods, {@code Methods.addListedRowsToGroupAligned}): one load of the input row for four outputs (a sample
+   * whose gradient is zero for an output adds {@code 0 * x} there, which leaves the sum as it was, so the sums are
+   * the same bits either way, a zero's sign aside). Otherwise each output goes alone as
    * before: its row copied into the arena's first slot (L1), its own samples' input rows (L2) added eight per pass.
    */
   private static List<MethodSpec> weightGradientMethods(DenseModel d) {
@@ -855,7 +856,7 @@ final class DenseCode implements LayerCode {
           groupBody.addStatement("gb[$L] += sum$L", Methods.linear("o0", 1, t), t);
         }
       }
-      groupBody.add("// Two samples' input rows per pass over the four weight-gradient rows.\n")
+      groupBody.add("// Three samples' input rows per pass over the four weight-gradient rows, in passes of their own.\n")
           .add(Methods.addListedRowsToGroupAligned(d.name(), "active", indexed("g[%%s * " + out + " + o0 + %d]"),
               "xRows", in));
       for (int t = 0; t < group; t++) {
@@ -933,7 +934,7 @@ final class DenseCode implements LayerCode {
   /**
    * The input gradient, four samples at a time, the converse of {@link #weightGradientMethods}: the outputs with a
    * non-zero gradient in any of the four samples are listed and counted; where the group pays ({@link #GROUP_PAYS}),
-   * their weight rows are added into the four samples' slots of the aligned arena, two a pass, each weight row
+   * their weight rows are added into the four samples' slots of the aligned arena, three a pass, each weight row
    * loaded once for four samples; otherwise each sample lists its own outputs and adds their weight rows, eight per
    * pass.
    */
@@ -968,7 +969,7 @@ final class DenseCode implements LayerCode {
     for (int t = 0; t < group; t++) {
       groupBody.addStatement("java.util.Arrays.fill(acc, $L, $L, 0f)", Methods.slot(t, in), Methods.slot(t, in) + in);
     }
-    groupBody.add("// Two outputs' weight rows per pass over the four samples' rows.\n")
+    groupBody.add("// Three outputs' weight rows per pass over the four samples' rows, in passes of their own.\n")
         .add(Methods.addListedRowsToGroupAligned(d.name(), "outputs", indexed("g[g%d + %%s]"), "wRows", in));
     for (int t = 0; t < group; t++) {
       groupBody.addStatement("System.arraycopy(acc, $L, gx, $L, $L)", Methods.slot(t, in),

@@ -1,11 +1,10 @@
 package dev.kiln.processor.generate;
 
-import java.util.List;
-
 import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
+import java.util.List;
 import javax.lang.model.element.Modifier;
 
 /** Small helpers shared by the layer writers. */
@@ -286,8 +285,9 @@ final class Methods {
 
   /**
    * The passes of {@link #addListedRowsToGroupAligned} for rows of {@code length} floats: entries {@code from..to-1}
-   * of {@code list}, whose four values each the caller has copied into the arena from {@link #valuesStart}, entry
-   * {@code from} first; {@link #ALIGNED_ROWS_PER_GROUP_PASS} rows a pass, then one narrower pass for what is left.
+   * of {@code list}, a whole number of passes of {@link #ALIGNED_ROWS_PER_GROUP_PASS} rows, whose four values each
+   * the caller has copied into the arena from {@link #valuesStart}, entry {@code from} first. The rows a chunk leaves
+   * go through {@link #groupPassesLeftMethod}.
    */
   static MethodSpec groupPassesMethod(String layer, int length) {
     int width = ALIGNED_ROWS_PER_GROUP_PASS;
@@ -410,26 +410,19 @@ final class Methods {
 
   private static CodeBlock groupOfListedRows(String list, String[] values, String row, String[] targets,
       int rowStart, String from, String to) {
-    int rowsPerPass = ROWS_PER_GROUP_PASS;
     if (values.length != TARGETS_PER_GROUP || targets.length != TARGETS_PER_GROUP) {
       throw new IllegalArgumentException("a group has " + TARGETS_PER_GROUP + " targets");
     }
     CodeBlock.Builder b = CodeBlock.builder().addStatement("int j = 0");
-    b.beginControlFlow("for (; j + $L < count; j += $L)", rowsPerPass - 1, rowsPerPass);
-    groupPass(b, list, values, row, targets, rowStart, from, to, rowsPerPass);
+    b.beginControlFlow("for (; j + $L < count; j += $L)", ROWS_PER_GROUP_PASS - 1, ROWS_PER_GROUP_PASS);
+    groupPass(b, list, values, row, targets, rowStart, from, to, ROWS_PER_GROUP_PASS);
+    b.endControlFlow()
+        .beginControlFlow("if (j < count)");
+    groupPass(b, list, values, row, targets, rowStart, from, to, 1);
     b.endControlFlow();
-    // What the full passes leave, fewer than rowsPerPass rows, in one narrower pass.
-    for (int width = rowsPerPass - 1; width >= 1; width--) {
-      String enough = width == 1 ? "j < count" : "j + " + (width - 1) + " < count";
-      if (width == rowsPerPass - 1) {
-        b.beginControlFlow("if ($L)", enough);
-      } else {
-        b.nextControlFlow("else if ($L)", enough);
-      }
-      groupPass(b, list, values, row, targets, rowStart, from, to, width);
-    }
-    return b.endControlFlow().build();
+    return b.build();
   }
+
 
 
   /**
@@ -482,7 +475,6 @@ final class Methods {
    */
   private static void groupPass(CodeBlock.Builder b, String list, String[] values, String row, String[] targets,
       int rowStart, String from, String to, int width) {
-
     String[] entries = new String[width];
     String[] rows = new String[width];
     String[] elements = new String[width];
