@@ -36,8 +36,9 @@ import java.util.function.IntConsumer;
  * code ({@link Build}, loaded from this class's jar where a build's jar lacks it), so it needs only the public API
  * the benchmarks already use.
  *
- * <p>The order matters: on this round's host the second build read about 7-15% slower than the first in every pair
- * run both ways (docs/performance.md, "Three rows a pass"). Run a comparison in both orders and take the geometric
+ * <p>The order matters: on this round's host the second build read about 7-15% slower than the first at batch 64 in
+ * every pair run both ways, the same jar against a copy of itself included (docs/performance.md, "Three rows a
+ * pass"). Run a comparison in both orders and take the geometric
  * mean of the two ratios (the second's over the first's one way, the first's over the second's the other).
  */
 public final class SideBySide {
