@@ -382,31 +382,12 @@ final class Methods {
   private static void copiedValuesPass(CodeBlock.Builder b, String list, String[] targets, int length, String bound,
       int width, String first) {
     b.addStatement("int vj = $L + $L * (j - $L)", valuesStart(length), TARGETS_PER_GROUP, first);
-    String[] entries = new String[width];
-    String[] rows = new String[width];
-    String[] elements = new String[width];
-    for (int e = 0; e < width; e++) {
-      entries[e] = "e" + e + " = " + list + "[j" + (e == 0 ? "" : " + " + e) + "]";
-      rows[e] = "r" + e + " = rows[e" + e + "]";
-      elements[e] = "w" + e + " = r" + e + "[" + at(ROW_START) + "]";
-    }
-    b.addStatement("int $L", String.join(", ", entries))
-        .addStatement("float[] $L", String.join(", ", rows));
-    for (int t = 0; t < targets.length; t++) {
-      String[] scalars = new String[width];
-      for (int e = 0; e < width; e++) {
-        int offset = TARGETS_PER_GROUP * e + t;
-        scalars[e] = "v" + t + e + " = acc[vj" + (offset == 0 ? "" : " + " + offset) + "]";
-      }
-      b.addStatement("float $L", String.join(", ", scalars));
-    }
-    b.beginControlFlow("for (int i = 0; i < $L; i++)", bound)
-        .addStatement("float $L", String.join(", ", elements));
-    for (int t = 0; t < targets.length; t++) {
-      b.addStatement("$L = $L", targets[t], maddChain(targets[t], "v" + t, "w", "", width));
-    }
-    b.endControlFlow();
+    groupPassOf(b, list, "rows[%s]", targets, ROW_START, "0", bound, width, (t, e) -> {
+      int offset = TARGETS_PER_GROUP * e + t;
+      return "acc[vj" + (offset == 0 ? "" : " + " + offset) + "]";
+    });
   }
+
 
   private static CodeBlock groupOfListedRows(String list, String[] values, String row, String[] targets,
       int rowStart, String from, String to) {
@@ -475,6 +456,17 @@ final class Methods {
    */
   private static void groupPass(CodeBlock.Builder b, String list, String[] values, String row, String[] targets,
       int rowStart, String from, String to, int width) {
+    groupPassOf(b, list, row, targets, rowStart, from, to, width, (t, e) -> of(values[t], "e" + e));
+  }
+
+  /** Target {@code t}'s value expression for the pass's entry {@code e} (0 for {@code e0}). */
+  private interface PassValue {
+    String of(int t, int e);
+  }
+
+  /** {@link #groupPass} with each target's value for each of the pass's entries given by {@code value}. */
+  private static void groupPassOf(CodeBlock.Builder b, String list, String row, String[] targets, int rowStart,
+      String from, String to, int width, PassValue value) {
     String[] entries = new String[width];
     String[] rows = new String[width];
     String[] elements = new String[width];
@@ -488,7 +480,7 @@ final class Methods {
     for (int t = 0; t < targets.length; t++) {
       String[] scalars = new String[width];
       for (int e = 0; e < width; e++) {
-        scalars[e] = "v" + t + e + " = " + of(values[t], "e" + e);
+        scalars[e] = "v" + t + e + " = " + value.of(t, e);
       }
       b.addStatement("float $L", String.join(", ", scalars));
     }
