@@ -37,8 +37,9 @@ import java.util.function.IntConsumer;
  * the benchmarks already use.
  *
  * <p>The order matters: on this round's host the second build read about 7-15% slower than the first at batch 64 in
- * every pair run both ways, the same jar against a copy of itself included (docs/performance.md, "Three rows a
- * pass"). Run a comparison in both orders and take the geometric
+ * every pair run both ways, the same jar against a copy of itself included, and neither reversing the bursts every
+ * other round nor loading each build twice (first, second, second, first) removed it (docs/performance.md, "Three
+ * rows a pass"). Run a comparison in both orders and take the geometric
  * mean of the two ratios (the second's over the first's one way, the first's over the second's the other).
  */
 public final class SideBySide {
