@@ -557,14 +557,12 @@ final class DenseCode implements LayerCode {
   private static final int BLOCK_FLOATS = 4096;
 
   /**
-   * Transposed-weight rows per input block: a multiple of the rows per pass ({@link Methods#ROWS_PER_PASS}), at
-   * least one pass, at most the whole input.
+   * Transposed-weight rows per input block where the sums go through the aligned arena ({@link #blockRows} of {@link
+   * #ALIGNED_BLOCK_FLOATS}), and at most one chunk of the group passes' values, which the listing of a block copies
+   * into the arena ({@code Methods.listNonZeroInAnyCopying}).
    */
   static int alignedInputBlock(DenseModel d) {
-    int pass = Methods.ROWS_PER_PASS;
-    int rows = Math.max(pass, ALIGNED_BLOCK_FLOATS / d.units() / pass * pass);
-    // At most one chunk of the group passes' values, which the listing of a block copies into the arena.
-    return Math.min(Math.min(rows, Methods.VALUES_PER_CHUNK / pass * pass), d.inFeatures());
+    return blockRows(d, ALIGNED_BLOCK_FLOATS, Methods.VALUES_PER_CHUNK);
   }
 
   /**
@@ -577,10 +575,20 @@ final class DenseCode implements LayerCode {
    */
   private static final int ALIGNED_BLOCK_FLOATS = 65536;
 
+  /** Transposed-weight rows per input block where a share of outputs updates its rows in place. */
   static int inputBlock(DenseModel d) {
+    return blockRows(d, BLOCK_FLOATS, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Transposed-weight rows per input block of about {@code floats} weight floats: a multiple of the rows per pass
+   * ({@link Methods#ROWS_PER_PASS}), at least one pass, at most {@code most} rounded down to whole passes, at most the
+   * whole input.
+   */
+  private static int blockRows(DenseModel d, int floats, int most) {
     int pass = Methods.ROWS_PER_PASS;
-    int rows = Math.max(pass, BLOCK_FLOATS / d.units() / pass * pass);
-    return Math.min(rows, d.inFeatures());
+    int rows = Math.max(pass, floats / d.units() / pass * pass);
+    return Math.min(Math.min(rows, Math.max(pass, most / pass * pass)), d.inFeatures());
   }
 
   /**
@@ -856,7 +864,8 @@ final class DenseCode implements LayerCode {
           groupBody.addStatement("gb[$L] += sum$L", Methods.linear("o0", 1, t), t);
         }
       }
-      groupBody.add("// Three samples' input rows per pass over the four weight-gradient rows, in passes of their own.\n")
+      groupBody.add("// Three samples' input rows per pass over the four weight-gradient rows, in passes of their "
+              + "own.\n")
           .add(Methods.addListedRowsToGroupAligned(d.name(), "active", indexed("g[%%s * " + out + " + o0 + %d]"),
               "xRows", in));
       for (int t = 0; t < group; t++) {

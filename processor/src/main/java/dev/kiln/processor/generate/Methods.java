@@ -427,12 +427,10 @@ final class Methods {
     return ROW_START + t * slotStride(length);
   }
 
-  /** Floats an aligned arena needs for {@code slots} targets of rows of {@code length} floats. */
-  static int arenaFloats(int length, int slots) {
-    return ROW_START + slots * slotStride(length);
-  }
-
-  /** Floats an aligned arena needs for {@link #addListedRowsToGroupAligned} over rows of {@code length} floats. */
+  /**
+   * Floats an aligned arena needs for rows of {@code length} floats: the four slots, then the values that {@link
+   * #addListedRowsToGroupAligned} copies.
+   */
   static int groupArenaFloats(int length) {
     return valuesStart(length) + TARGETS_PER_GROUP * VALUES_PER_CHUNK;
   }
