@@ -34,12 +34,16 @@ class VectorizedKernelsTest {
   /**
    * The kernels a batch-64 training step and inference spend their time in (JFR, docs/performance.md): the dense
    * layers' passes over four samples or outputs run in their {@code AddRows} methods (rows of the first layer's
-   * outputs for the forward pass, of its inputs for the weight gradient), which C2 left scalar in some forms that
-   * every other test passes (Methods.addListedRowsToGroupAligned in the processor).
+   * outputs for the forward pass, of its inputs for the weight gradient), as do the convolutions' forward passes over
+   * four filters and a whole group of samples, which C2 left scalar in some forms that every other test passes
+   * (Methods.addListedRowsToGroupAligned in the processor); the convolutions' {@code Products} take the filters left
+   * over and a batch's short last group of samples.
    */
   private static final List<String> KERNELS = List.of(
       "Kiln_LeNet5::conv1Products",
+      "Kiln_LeNet5::conv1AddRows784",
       "Kiln_LeNet5::conv2Products",
+      "Kiln_LeNet5::conv2AddRows400",
       "Kiln_LeNet5::conv2FilterGradients",
       "Kiln_LeNet5::conv2InputGradient",
       "Kiln_LeNet5::fc1Forward",

@@ -88,8 +88,10 @@ final class ConvCode implements LayerCode {
     PoolModel poolBackward = plan.poolBackwardInKernel() ? pool : null;
     List<MethodSpec> methods = new java.util.ArrayList<>(List.of(padMethod(c), columnsMethod(c),
         c.shiftsRows() ? inputGradientMethod(c) : rowsBackwardMethod(c),
-        forwardMethod(c, pool, plan.poolBackwardInKernel()), productsMethod(c),
+        forwardMethod(c, pool), outputsMethod(c, pool, plan.poolBackwardInKernel()), productsMethod(c),
+        groupProductsMethod(c),
         backwardMethod(c, relu, poolBackward), filterGradientMethod(c, relu, poolBackward)));
+    methods.addAll(Methods.groupPassesMethods(c.name(), groupLength(c)));
     if (pool != null) {
       methods.add(poolMethod(c, pool));
       methods.add(poolWinnersMethod(c, pool));
@@ -115,6 +117,11 @@ final class ConvCode implements LayerCode {
     ConvModel c = (ConvModel) plan.layer();
     Window w = c.window();
     List<FieldSpec> fields = new java.util.ArrayList<>();
+    fields.add(FieldSpec.builder(Methods.INTS, tapOrderField(c), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+        .addJavadoc("$L: the taps in order, the list the forward pass's group passes walk ({@code $L}).\n", c.name(),
+            Methods.groupPassesName(c.name(), groupLength(c)))
+        .initializer("$T.range(0, $L).toArray()", java.util.stream.IntStream.class, ConvModel.rowLength(c))
+        .build());
     if (c.wideGrid()) {
       fields.add(tapsFieldSpec(c));
     }
@@ -222,9 +229,9 @@ final class ConvCode implements LayerCode {
     String n = plan.layer().name();
     String pooled = plan.poolInKernel() == null ? ""
         : ", " + LayerCode.buffer(plan.poolInKernel().output()) + ", " + winners;
-    return CodeBlock.of("$L($L, $L, $L, $L, $L.$LPadded, $L.$LColumns, $L.$LSums, $L, batch, $L$L, $L);\n",
+    return CodeBlock.of("$L($L, $L, $L, $L, $L.$LPadded, $L.$LColumns, $L.$LSums, $L.aligned, $L, batch, $L$L, $L);\n",
         Methods.pass(n, "Forward"), LayerCode.buffer(plan.input()), weight, bias, target, scratch, n, scratch, n,
-        scratch, n, first, relu, pooled, filters);
+        scratch, n, scratch, first, relu, pooled, filters);
   }
 
   @Override
@@ -581,21 +588,29 @@ final class ConvCode implements LayerCode {
 
   /**
    * Forward: a few samples' columns side by side (see {@link ConvModel#samplesPerPass}), then, for each block of
-   * filters whose accumulator rows fit in L1 ({@link ConvModel#filtersPerPass}), two column rows per pass over four
-   * filters' accumulator rows at a time ({@link #groupedColumnPasses}; the first pass starts from the bias), the two
-   * or three filters left over of a block the same way together, a lone one eight per pass ({@link #columnPasses}),
-   * both from rows filled with the bias. Every array in the innermost loop is
-   * indexed from 0 by the same counter, which is what lets C2 vectorise it (with arrays at unrelated offsets it
-   * cannot align them and stays scalar). The bias may be null (none), and {@code relu} clamps the accumulator rows
-   * before they are stored: the layer's own ReLU, or that of a batch norm folded into the layer at inference.
+   * filters whose accumulator rows fit in L1 ({@link ConvModel#filtersPerPass}), the block's products and their
+   * outputs ({@link #outputsMethod}: the ReLU, the stored output, the fused pool). Where the group of samples is whole
+   * (every batch but its last group), each four filters of the block sum in the four slots of the workspace's aligned
+   * arena ({@link #groupProductsMethod}), three column rows a pass, and their outputs are taken from there; the
+   * filters left over, and every filter of a short last group, go through {@link #productsMethod}, two column rows
+   * per pass over four filters' accumulator rows. The columns and those rows hold their data from {@code
+   * NetworkPlan.ALIGNED_ROW_START} ({@code lo}; from 0 with the Vector API kernels, which read them there), so that
+   * every loop indexes its arrays from the same offset, which is what lets C2 vectorise it. The bias may be null
+   * (none), and {@code relu} clamps the sums: the layer's own ReLU, or that of a batch norm folded into the layer at
+   * inference.
    */
-  private MethodSpec forwardMethod(ConvModel c, PoolModel pool, boolean poolBackwardInKernel) {
+  private MethodSpec forwardMethod(ConvModel c, PoolModel pool) {
     int k = ConvModel.rowLength(c);
     int positions = c.positions();
     int fpg = c.filtersPerGroup();
     int samples = c.samplesPerPass();
     int block = c.filtersPerPass();
+    int group = Methods.TARGETS_PER_GROUP;
+    String outputs = Methods.pass(c.name(), "Outputs");
+    String poolArgs = pool == null ? "" : ", pooled, arg";
     CodeBlock.Builder b = CodeBlock.builder()
+        .add("// Where the columns and sums hold their data: see the method's comment. ENABLED is a constant to C2.\n")
+        .addStatement("int lo = $T.ENABLED ? 0 : $L", Methods.VECTOR_BACKEND, Methods.ROW_START)
         .beginControlFlow("for (int n0 = first; n0 < batch; n0 += $L)", samples)
         .addStatement("int nb = Math.min($L, batch - n0)", samples)
         .addStatement("int len = nb * $L", positions)
@@ -608,49 +623,33 @@ final class ConvCode implements LayerCode {
         .addStatement("continue")
         .endControlFlow()
         .beginControlFlow("for (int i = 0; i < nb; i++)")
-        .addStatement("$L($L, $L(x, padded, n0 + i, grp), cols, i * $L)", Methods.pass(c.name(), "Columns"),
+        .addStatement("$L($L, $L(x, padded, n0 + i, grp), cols, lo + i * $L)", Methods.pass(c.name(), "Columns"),
             source(c), Methods.pass(c.name(), "Pad"), positions)
         .endControlFlow()
         .beginControlFlow("for (int f0 = g0; f0 < g1; f0 += $L)", block)
         .addStatement("int f1 = Math.min(f0 + $L, g1)", block)
+        .add("// The filters summed in the aligned arena, four at a time: a whole group of samples only, whose\n")
+        .add("// length is the one the group passes are written for.\n")
+        .addStatement("int fa = f0")
+        .beginControlFlow("if (!$T.ENABLED && nb == $L)", Methods.VECTOR_BACKEND, samples)
+        .beginControlFlow("for (; fa + $L <= f1; fa += $L)", group, group)
+        .addStatement("$L(w, b, cols, acc, fa)", Methods.pass(c.name(), "GroupProducts"));
+    for (int t = 0; t < group; t++) {
+      b.addStatement("$L(acc, $L, fa$L, n0, nb, y, relu$L)", outputs, Methods.slot(t, groupLength(c)),
+          t == 0 ? "" : " + " + t, poolArgs);
+    }
+    b.endControlFlow()
+        .endControlFlow()
+        .beginControlFlow("if (fa < f1)")
         .add("// The opt-in Vector API kernel (-Dkiln.vector=true); ENABLED is a constant to C2.\n")
         .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
-        .addStatement("$T.convForward(w, b, cols, sums, f0, f1 - f0, len, $L)", Methods.VECTOR_BACKEND, k)
-        .nextControlFlow("else");
-    b.addStatement("$L(w, b, cols, sums, f0, f1, len)", Methods.pass(c.name(), "Products"));
-    b.endControlFlow()
-        .beginControlFlow("for (int f = f0; f < f1; f++)")
-        .addStatement("float[] s = sums[f - f0]");
-    // The ReLU, on the accumulator row while it is in L1, before it is stored.
-    b.beginControlFlow("if (relu)")
-        .addStatement("$T.relu(s, s, len)", ActivationCode.ACTIVATIONS)
-        .endControlFlow();
-    b.beginControlFlow("for (int i = 0; i < nb; i++)");
-    if (poolBackwardInKernel) {
-      // In training nothing reads the output when the backward kernel takes the pool's gradient from its winners
-      // (but the Vector API's backward, which reads it whole).
-      if (c.wideGrid()) {
-        b.beginControlFlow("if (arg == null || $T.ENABLED)", Methods.VECTOR_BACKEND);
-      } else {
-        b.beginControlFlow("if (arg == null)");
-      }
-    }
-    b.addStatement("System.arraycopy(s, i * $L, y, (n0 + i) * $L + f * $L, $L)", positions, c.output().size(),
-        positions, positions);
-    if (poolBackwardInKernel) {
-      b.endControlFlow();
-    }
-    if (pool != null) {
-      int plane = pool.output().height() * pool.output().width();
-      b.addStatement("int po = (n0 + i) * $L + f * $L", pool.output().size(), plane)
-          .beginControlFlow("if (arg != null)")
-          .addStatement("$L(s, i * $L, pooled, arg, po, (n0 + i) * $L + f * $L)",
-              Methods.pass(c.name(), "PoolWinners"), positions, c.output().size(), positions)
-          .nextControlFlow("else")
-          .addStatement("$L(s, i * $L, pooled, po)", Methods.pass(c.name(), "Pool"), positions)
-          .endControlFlow();
-    }
-    b.endControlFlow()
+        .addStatement("$T.convForward(w, b, cols, sums, fa, f1 - fa, len, $L)", Methods.VECTOR_BACKEND, k)
+        .nextControlFlow("else")
+        .addStatement("$L(w, b, cols, sums, fa, f1, lo, lo + len)", Methods.pass(c.name(), "Products"))
+        .endControlFlow()
+        .beginControlFlow("for (int f = fa; f < f1; f++)")
+        .addStatement("$L(sums[f - fa], lo, f, n0, nb, y, relu$L)", outputs, poolArgs)
+        .endControlFlow()
         .endControlFlow()
         .endControlFlow()
         .endControlFlow()
@@ -664,6 +663,7 @@ final class ConvCode implements LayerCode {
         .addParameter(Methods.FLOATS, "padded")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "cols")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "sums")
+        .addParameter(Methods.FLOATS, "acc")
         .addParameter(TypeName.INT, "first")
         .addParameter(TypeName.INT, "batch")
         .addParameter(TypeName.BOOLEAN, "relu")
@@ -676,8 +676,113 @@ final class ConvCode implements LayerCode {
   }
 
   /**
-   * The forward product of one block of filters, {@code f0..f1-1}, over {@code len} positions of the columns, into
-   * their accumulator rows {@code sums[0..f1-f0-1]}: two column rows per pass over four filters at a time (then a
+   * The positions a whole group of samples' columns hold ({@link ConvModel#samplesPerPass} samples side by side): the
+   * length of the rows the forward pass's group passes run over ({@code Methods.groupPassesMethod}).
+   */
+  static int groupLength(ConvModel c) {
+    return c.samplesPerPass() * c.positions();
+  }
+
+  private static String tapOrderField(ConvModel c) {
+    return c.name() + "TapOrder";
+  }
+
+  /**
+   * The forward products of four filters, {@code f..f+3}, over a whole group of samples' columns, into the four slots
+   * of the aligned arena {@code acc}: each slot filled with its filter's bias (zero where there is none), then every
+   * column row added in tap order, times the filters' weights, three rows a pass ({@code
+   * Methods.addListedRowsToGroupAligned} over the taps in order, the weights copied into the arena as a dense layer's
+   * values are). The sums are the same bits as {@link #productsMethod}'s: each starts from the bias and adds its
+   * products in tap order. Scratch harness (LeNet-5's second convolution, 16 filters over four samples' 400
+   * positions, one thread): 14.5 ps a multiply-add against 20.2 for the two-row passes over separate rows; over one
+   * sample's 100 positions (a bound of 113) the two took the same time, so a short last group keeps the old passes.
+   */
+  private static MethodSpec groupProductsMethod(ConvModel c) {
+    int k = ConvModel.rowLength(c);
+    int length = groupLength(c);
+    int group = Methods.TARGETS_PER_GROUP;
+    CodeBlock.Builder b = CodeBlock.builder();
+    String[] offsets = new String[group];
+    String[] values = new String[group];
+    for (int t = 0; t < group; t++) {
+      int slot = Methods.slot(t, length);
+      b.addStatement("java.util.Arrays.fill(acc, $L, $L, b == null ? 0f : b[f$L])", slot,
+          slot + Methods.alignedBound(length), t == 0 ? "" : " + " + t);
+      offsets[t] = "wf" + t + " = " + (t == 0 ? "f * " + k : "wf" + (t - 1) + " + " + k);
+      values[t] = "w[wf" + t + " + %s]";
+    }
+    b.addStatement("int $L", String.join(", ", offsets))
+        .addStatement("int count = $L", k)
+        .add(Methods.addListedRowsToGroupAligned(c.name(), tapOrderField(c), values, "cols", length));
+    return Methods.kernel(Methods.pass(c.name(), "GroupProducts"),
+            "$L forward, the products of filters {@code f..f+3} over a whole group of samples' columns, into the four "
+                + "slots of the aligned\narena {@code acc}.\n", c.name())
+        .addParameter(Methods.FLOATS, "w")
+        .addParameter(Methods.FLOATS, "b")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "cols")
+        .addParameter(Methods.FLOATS, "acc")
+        .addParameter(TypeName.INT, "f")
+        .addCode(b.build())
+        .build();
+  }
+
+  /**
+   * Filter {@code f}'s outputs for samples {@code n0..n0+nb-1}, from its sums in {@code s} from {@code so} (an
+   * accumulator row, or a slot of the aligned arena), while they are in L1: the ReLU in place ({@code relu}), the
+   * layer's output, and the fused max pool's (with its winners in training, {@code arg} not null).
+   */
+  private static MethodSpec outputsMethod(ConvModel c, PoolModel pool, boolean poolBackwardInKernel) {
+    int positions = c.positions();
+    CodeBlock.Builder b = CodeBlock.builder()
+        .add("// The ReLU, on the sums while they are in L1, before they are stored.\n")
+        .beginControlFlow("if (relu)")
+        .addStatement("$T.reluInPlace(s, so, nb * $L)", ActivationCode.ACTIVATIONS, positions)
+        .endControlFlow()
+        .beginControlFlow("for (int i = 0; i < nb; i++)");
+    if (poolBackwardInKernel) {
+      // In training nothing reads the output when the backward kernel takes the pool's gradient from its winners
+      // (but the Vector API's backward, which reads it whole).
+      if (c.wideGrid()) {
+        b.beginControlFlow("if (arg == null || $T.ENABLED)", Methods.VECTOR_BACKEND);
+      } else {
+        b.beginControlFlow("if (arg == null)");
+      }
+    }
+    b.addStatement("System.arraycopy(s, so + i * $L, y, (n0 + i) * $L + f * $L, $L)", positions, c.output().size(),
+        positions, positions);
+    if (poolBackwardInKernel) {
+      b.endControlFlow();
+    }
+    if (pool != null) {
+      int plane = pool.output().height() * pool.output().width();
+      b.addStatement("int po = (n0 + i) * $L + f * $L", pool.output().size(), plane)
+          .beginControlFlow("if (arg != null)")
+          .addStatement("$L(s, so + i * $L, pooled, arg, po, (n0 + i) * $L + f * $L)",
+              Methods.pass(c.name(), "PoolWinners"), positions, c.output().size(), positions)
+          .nextControlFlow("else")
+          .addStatement("$L(s, so + i * $L, pooled, po)", Methods.pass(c.name(), "Pool"), positions)
+          .endControlFlow();
+    }
+    b.endControlFlow();
+    return Methods.kernel(Methods.pass(c.name(), "Outputs"),
+            "$L forward: filter {@code f}'s outputs for samples {@code n0..n0+nb-1} from its sums in {@code s} from "
+                + "{@code so}.\n", c.name())
+        .addParameter(Methods.FLOATS, "s")
+        .addParameter(TypeName.INT, "so")
+        .addParameter(TypeName.INT, "f")
+        .addParameter(TypeName.INT, "n0")
+        .addParameter(TypeName.INT, "nb")
+        .addParameter(Methods.FLOATS, "y")
+        .addParameter(TypeName.BOOLEAN, "relu")
+        .addParameters(pool == null ? List.of() : List.of(ParameterSpec.builder(Methods.FLOATS, "pooled").build(),
+            ParameterSpec.builder(Methods.INTS, "arg").build()))
+        .addCode(b.build())
+        .build();
+  }
+
+  /**
+   * The forward product of one block of filters, {@code f0..f1-1}, over positions {@code from..to-1} of the columns,
+   * into their accumulator rows {@code sums[0..f1-f0-1]} at the same positions: two column rows per pass over four filters at a time (then a
    * last single row), the first pass starting from the bias; the filters left over, fewer than four, from rows filled
    * with their bias: two or three of them together the same way, a lone one eight column rows per pass, then four,
    * then one. A method of its own, outlined from {@link #forwardMethod}: see {@code Methods.kernel}.
@@ -688,7 +793,7 @@ final class ConvCode implements LayerCode {
     CodeBlock.Builder b = CodeBlock.builder();
     b.addStatement("int fg = f0 + (f1 - f0) / $L * $L", group, group)
         .beginControlFlow("for (int f = fg; f < f1; f++)")
-        .addStatement("java.util.Arrays.fill(sums[f - f0], 0, len, b == null ? 0f : b[f])")
+        .addStatement("java.util.Arrays.fill(sums[f - f0], from, to, b == null ? 0f : b[f])")
         .endControlFlow();
     int pairs = k - k % Methods.ROWS_PER_GROUP_PASS;
     groupedColumnPasses(b, 0, pairs, Methods.ROWS_PER_GROUP_PASS, k, group, "f0", "fg", true);
@@ -708,15 +813,16 @@ final class ConvCode implements LayerCode {
       b.endControlFlow();
     }
     return Methods.kernel(Methods.pass(c.name(), "Products"),
-            "$L forward, the products of filters {@code f0..f1-1} over {@code len} positions of the columns, into "
-                + "their accumulator rows.\n", c.name())
+            "$L forward, the products of filters {@code f0..f1-1} over positions {@code from..to-1} of the columns, "
+                + "into their accumulator rows.\n", c.name())
         .addParameter(Methods.FLOATS, "w")
         .addParameter(Methods.FLOATS, "b")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "cols")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "sums")
         .addParameter(TypeName.INT, "f0")
         .addParameter(TypeName.INT, "f1")
-        .addParameter(TypeName.INT, "len")
+        .addParameter(TypeName.INT, "from")
+        .addParameter(TypeName.INT, "to")
         .addCode(b.build())
         .build();
   }
@@ -790,7 +896,7 @@ final class ConvCode implements LayerCode {
       }
       b.addStatement("float $L", String.join(", ", biases));
     }
-    b.beginControlFlow("for (int p = 0; p < len; p++)")
+    b.beginControlFlow("for (int p = from; p < to; p++)")
         .addStatement("float $L", String.join(", ", elements));
     for (int t = 0; t < group; t++) {
       String start = fromBias ? "b" + t : "s" + t + "[p]";
@@ -851,7 +957,7 @@ final class ConvCode implements LayerCode {
         .addStatement("float[] s = sums[f - f0]")
         .addStatement("int wf = f * $L + k", taps)
         .addStatement("float $L", String.join(", ", weights))
-        .beginControlFlow("for (int p = 0; p < len; p++)")
+        .beginControlFlow("for (int p = from; p < to; p++)")
         .addStatement("s[p] = $L", Methods.maddChain("s[p]", "a", "c", "[p]", width))
         .endControlFlow()
         .endControlFlow()

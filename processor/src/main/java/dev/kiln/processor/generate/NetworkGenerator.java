@@ -549,9 +549,9 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
     }
     int arena = plan.layers().stream().mapToInt(l -> arenaFloats(l.layer())).max().orElse(0);
     if (arena > 0) {
-      // The dense layers' aligned accumulator slots (see Methods.slot and AlignedArena).
+      // The dense layers' and convolutions' aligned accumulator slots (see Methods.slot and AlignedArena).
       type.addField(FieldSpec.builder(Methods.FLOATS, "aligned", Modifier.FINAL)
-          .addJavadoc("The default dense loops' accumulators, at offsets the JIT can align "
+          .addJavadoc("The default dense and convolution loops' accumulators, at offsets the JIT can align "
               + "(see {@code AlignedArena}).\n")
           .build());
       constructor.addStatement("this.aligned = $T.allocate($L)", ALIGNED_ARENA, arena);
@@ -595,12 +595,16 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
 
   /**
    * Floats of the aligned arena a layer's default loops sum in ({@code Methods.slot}): four slots of a dense layer's
-   * wider side (its forward pass sums outputs, its backward pass inputs) and the values its group passes copy
-   * ({@code Methods.groupArenaFloats}); 0 for a layer without such loops.
+   * wider side (its forward pass sums outputs, its backward pass inputs) or of a convolution's group of samples'
+   * positions (its forward pass sums four filters), and the values its group passes copy ({@code
+   * Methods.groupArenaFloats}); 0 for a layer without such loops.
    */
   private static int arenaFloats(LayerModel layer) {
     if (layer instanceof DenseModel d) {
       return Methods.groupArenaFloats(Math.max(d.units(), d.inFeatures()));
+    }
+    if (layer instanceof ConvModel c) {
+      return Methods.groupArenaFloats(ConvCode.groupLength(c));
     }
     return 0;
   }

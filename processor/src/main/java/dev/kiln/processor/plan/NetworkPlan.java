@@ -144,8 +144,11 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         // with a gradient: the input gradient's passes (see ConvCode.backwardMethod).
         fixed.put(layer.name() + "PositionGrad", positions * c.filtersPerGroup());
         fixedInts.put(layer.name() + "Filters", c.filtersPerGroup());
-        matrices.put(layer.name() + "Columns", List.of(taps, c.samplesPerPass() * positions));
-        matrices.put(layer.name() + "Sums", List.of(c.filtersPerPass(), c.samplesPerPass() * positions));
+        // The forward pass's columns and sums hold their data from ALIGNED_ROW_START (0 with the Vector API
+        // kernels), padded to alignedRowFloats: a whole group of samples' columns are read by aligned loops that
+        // sum into the workspace's arena (see ConvCode.forwardMethod).
+        matrices.put(layer.name() + "Columns", List.of(taps, alignedRowFloats(c.samplesPerPass() * positions)));
+        matrices.put(layer.name() + "Sums", List.of(c.filtersPerPass(), alignedRowFloats(c.samplesPerPass() * positions)));
         // (No rows when the weight gradient is summed straight from the source: nothing else reads them.)
         matrices.put(layer.name() + "Rows", List.of(c.directWeightGradient() ? 0 : positions, taps));
         // A row gradient per position for row2im, or the one row that carries the sum where windows move on by

@@ -22,6 +22,13 @@ public final class Activations {
     }
   }
 
+  /** {@link #relu} in place on {@code x[from..from+n-1]} (a convolution's sums, in a row or a slot of the arena). */
+  public static void reluInPlace(float[] x, int from, int n) {
+    for (int i = from; i < from + n; i++) {
+      x[i] = Math.max(x[i], 0f);
+    }
+  }
+
   public static void reluBackward(float[] x, float[] g, float[] gx, int n) {
     for (int i = 0; i < n; i++) {
       // g where x > 0, else +0, on the bits and without a branch: a trained network's ReLUs pass about half their
