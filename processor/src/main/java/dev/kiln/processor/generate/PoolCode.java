@@ -55,14 +55,9 @@ final class PoolCode implements LayerCode {
   public CodeBlock backward(LayerPlan plan, int firstGradient) {
     PoolModel p = (PoolModel) plan.layer();
     if (plan.poolBackwardInKernel()) {
-      // The convolution before takes this layer's gradient in its own backward kernel, from the winners.
-      return CodeBlock.builder()
-          .beginControlFlow("if (!ws.training)")
-          .add("// Inference records no winners: find them now (the same maxima, written again).\n")
-          .addStatement("$L($L, $L, $L, batch)", Methods.pass(p.name(), "Forward"), LayerCode.buffer(plan.input()),
-              LayerCode.buffer(plan.output()), LayerCode.buffer(plan.argmax()))
-          .endControlFlow()
-          .build();
+      // The convolution before takes this layer's gradient in its own backward kernel, from the winners, which it
+      // records first where the forward pass was an inference pass (ConvCode.backward).
+      return CodeBlock.of("// $L's gradient: in the convolution's backward kernel, from the winners.\n", p.name());
     }
     return p.mode() == PoolMode.MAX
         ? CodeBlock.builder()
