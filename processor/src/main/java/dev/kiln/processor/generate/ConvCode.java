@@ -21,11 +21,12 @@ import javax.lang.model.element.Modifier;
  * <ul>
  *   <li>Forward copies a few samples' inputs side by side into im2col columns ({@code cols[tap][position]}; with a
  *       vertical stride of 1 most of a tap's column is one copy of the column one kernel row up, and on the first
- *       kernel row, where the horizontal stride equals the dilation, of the column one tap to the left) and,
- *       for each filter of a block whose accumulator rows stay in L1, adds eight column rows at a time, each times
- *       the filter's weight for its tap, into the filter's accumulator row as a chain of multiply-adds (one load and
- *       store of the accumulator per eight products; four filters per column row, which stores four accumulators
- *       per product, measured slower).
+ *       kernel row, where the horizontal stride equals the dilation, of the column one tap to the left) and adds
+ *       the column rows, each times a filter's weight for its tap, into the filters' sums as chains of
+ *       multiply-adds: for a whole group of samples, four filters at a time in the slots of the workspace's aligned
+ *       arena, three column rows a pass ({@link #groupProductsMethod}); for the filters left over and a batch's
+ *       short last group, four filters' accumulator rows two column rows a pass, a lone filter eight ({@link
+ *       #productsMethod}). The ReLU and a fused max pool then run on the sums ({@link #outputsMethod}).
  *   <li>Backward copies the input into im2row rows ({@code rows[position][tap]}). For each filter it lists the
  *       positions whose output gradient is non-zero (after a ReLU and a max pool, most are zero), and adds eight such
  *       rows at a time, each times its gradient, into the filter's weight-gradient row. The input gradient is the
