@@ -675,12 +675,17 @@ final class ConvCode implements LayerCode {
         .addParameter(TypeName.INT, "first")
         .addParameter(TypeName.INT, "batch")
         .addParameter(TypeName.BOOLEAN, "relu")
-        .addParameters(pool == null ? List.of() : List.of(ParameterSpec.builder(Methods.FLOATS, "pooled").build(),
-            ParameterSpec.builder(Methods.INTS, "arg").build()))
+        .addParameters(poolParameters(pool))
         .addParameter(TypeName.INT, "filterFrom")
         .addParameter(TypeName.INT, "filterTo")
         .addCode(b.build())
         .build();
+  }
+
+  /** The fused pool's parameters of the forward kernel and of {@link #outputsMethod}: none without a pool. */
+  private static List<ParameterSpec> poolParameters(PoolModel pool) {
+    return pool == null ? List.of() : List.of(ParameterSpec.builder(Methods.FLOATS, "pooled").build(),
+        ParameterSpec.builder(Methods.INTS, "arg").build());
   }
 
   /**
@@ -786,8 +791,7 @@ final class ConvCode implements LayerCode {
         .addParameter(TypeName.INT, "nb")
         .addParameter(Methods.FLOATS, "y")
         .addParameter(TypeName.BOOLEAN, "relu")
-        .addParameters(pool == null ? List.of() : List.of(ParameterSpec.builder(Methods.FLOATS, "pooled").build(),
-            ParameterSpec.builder(Methods.INTS, "arg").build()))
+        .addParameters(poolParameters(pool))
         .addCode(b.build())
         .build();
   }
