@@ -3,7 +3,6 @@ package dev.kiln.processor;
 import static com.google.common.truth.Truth.assertWithMessage;
 
 import dev.kiln.runtime.Model;
-import dev.kiln.runtime.Parameter;
 import dev.kiln.runtime.Workspace;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -57,13 +56,13 @@ class ConvGroupProductsTest {
     }
     // Non-zero biases, so that a slot filled with the wrong filter's bias shows.
     if (bias) {
-      float[] b = parameter(model, "c.bias").value();
+      float[] b = model.parameter("c.bias").value();
       for (int f = 0; f < filters; f++) {
         b[f] = (float) random.nextGaussian();
       }
     }
-    float[] w = parameter(model, "c.weight").value();
-    float[] b = bias ? parameter(model, "c.bias").value() : new float[filters];
+    float[] w = model.parameter("c.weight").value();
+    float[] b = bias ? model.parameter("c.bias").value() : new float[filters];
     Workspace ws = model.newWorkspace(batch);
     float[] y = model.forward(ws, x, batch).clone();
     assertWithMessage("output length").that(y.length).isAtLeast(batch * outSize);
@@ -105,9 +104,5 @@ class ConvGroupProductsTest {
             .that(Float.floatToRawIntBits(y[n * outSize + i])).isEqualTo(Float.floatToRawIntBits(one[i]));
       }
     }
-  }
-
-  private static Parameter parameter(Model model, String name) {
-    return model.parameters().stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
   }
 }

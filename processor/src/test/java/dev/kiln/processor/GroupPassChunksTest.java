@@ -3,7 +3,6 @@ package dev.kiln.processor;
 import static com.google.common.truth.Truth.assertWithMessage;
 
 import dev.kiln.runtime.Model;
-import dev.kiln.runtime.Parameter;
 import dev.kiln.runtime.Workspace;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -46,31 +45,16 @@ class GroupPassChunksTest {
     float[] y = model.forward(ws, x, BATCH).clone();
     model.backward(ws, g);
 
-    float[] wa = parameter(model, "a.weight").value();
-    float[] ba = parameter(model, "a.bias").value();
-    float[] wb = parameter(model, "b.weight").value();
-    float[] bb = parameter(model, "b.bias").value();
-    double[] h = new double[BATCH * HIDDEN];
-    for (int n = 0; n < BATCH; n++) {
-      for (int o = 0; o < HIDDEN; o++) {
-        double sum = ba[o];
-        for (int i = 0; i < IN; i++) {
-          sum += (double) wa[o * IN + i] * x[n * IN + i];
-        }
-        h[n * HIDDEN + o] = sum;
-      }
+    float[] wa = model.parameter("a.weight").value();
+    float[] ba = model.parameter("a.bias").value();
+    float[] wb = model.parameter("b.weight").value();
+    float[] bb = model.parameter("b.bias").value();
+    double[] xd = new double[x.length];
+    for (int i = 0; i < x.length; i++) {
+      xd[i] = x[i];
     }
-    double[] expectedY = new double[BATCH * OUT];
-    for (int n = 0; n < BATCH; n++) {
-      for (int o = 0; o < OUT; o++) {
-        double sum = bb[o];
-        for (int i = 0; i < HIDDEN; i++) {
-          sum += (double) wb[o * HIDDEN + i] * h[n * HIDDEN + i];
-        }
-        expectedY[n * OUT + o] = sum;
-      }
-    }
-    assertClose("output", y, expectedY);
+    double[] h = dense(wa, ba, xd, IN, HIDDEN);
+    assertClose("output", y, dense(wb, bb, h, HIDDEN, OUT));
 
     // b's weight gradient sums over the 300 samples; its input gradient (a's output gradient) over b's outputs.
     double[] gradWb = new double[OUT * HIDDEN];
@@ -84,7 +68,7 @@ class GroupPassChunksTest {
         }
       }
     }
-    assertClose("b.weight gradient", parameter(model, "b.weight").grad(), gradWb);
+    assertClose("b.weight gradient", model.parameter("b.weight").grad(), gradWb);
     // a's weight gradient: 300 outputs, each over the 300 samples' gradients.
     double[] gradWa = new double[HIDDEN * IN];
     for (int n = 0; n < BATCH; n++) {
@@ -94,11 +78,23 @@ class GroupPassChunksTest {
         }
       }
     }
-    assertClose("a.weight gradient", parameter(model, "a.weight").grad(), gradWa);
+    assertClose("a.weight gradient", model.parameter("a.weight").grad(), gradWa);
   }
 
-  private static Parameter parameter(Model model, String name) {
-    return model.parameters().stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
+
+  /** A dense layer's outputs for the batch, in double precision: {@code out} sums per sample of {@code in} inputs. */
+  private static double[] dense(float[] w, float[] b, double[] x, int in, int out) {
+    double[] y = new double[BATCH * out];
+    for (int n = 0; n < BATCH; n++) {
+      for (int o = 0; o < out; o++) {
+        double sum = b[o];
+        for (int i = 0; i < in; i++) {
+          sum += (double) w[o * in + i] * x[n * in + i];
+        }
+        y[n * out + o] = sum;
+      }
+    }
+    return y;
   }
 
   private static void assertClose(String what, float[] actual, double[] expected) {

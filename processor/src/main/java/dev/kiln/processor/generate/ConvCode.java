@@ -214,10 +214,18 @@ final class ConvCode implements LayerCode {
    * copies and sums in the thread's own workspace {@code own}.
    */
   static CodeBlock splitForwardCall(LayerPlan plan) {
+    return ownWeightCall(plan, "own", "null", "from, to");
+  }
+
+  /**
+   * {@link #kernelCall} on the layer's own weight and bias, into its own output, with its ReLU in the kernel if it
+   * has one, from sample 0: the split inference's call and the backward pass's rerun after an inference pass.
+   */
+  private static CodeBlock ownWeightCall(LayerPlan plan, String scratch, String winners, String filters) {
     ConvModel c = (ConvModel) plan.layer();
     String n = c.name();
     return kernelCall(plan, n + "Weight", c.bias() ? n + "Bias" : "null", ActivationCode.producerTarget(plan),
-        plan.activationInKernel(), "own", "0", "null", "from, to");
+        plan.activationInKernel(), scratch, "0", winners, filters);
   }
 
   /**
@@ -230,7 +238,8 @@ final class ConvCode implements LayerCode {
     String n = plan.layer().name();
     String pooled = plan.poolInKernel() == null ? ""
         : ", " + LayerCode.buffer(plan.poolInKernel().output()) + ", " + winners;
-    return CodeBlock.of("$L($L, $L, $L, $L, $L.$LPadded, $L.$LColumns, $L.$LSums, $L.aligned, $L, batch, $L$L, $L);\n",
+    return CodeBlock.of(
+        "$L($L, $L, $L, $L, $L.$LPadded, $L.$LColumns, $L.$LSums, $L.aligned, $L, batch, $L$L, $L);\n",
         Methods.pass(n, "Forward"), LayerCode.buffer(plan.input()), weight, bias, target, scratch, n, scratch, n,
         scratch, n, scratch, first, relu, pooled, filters);
   }
@@ -248,8 +257,7 @@ final class ConvCode implements LayerCode {
       // forward kernel again, recording them; the pool's output is written again, the same bits.
       code.beginControlFlow("if (!ws.training)")
           .add("// An inference pass recorded no winners: the forward kernel again, recording them.\n")
-          .add(kernelCall(plan, n + "Weight", c.bias() ? n + "Bias" : "null", ActivationCode.producerTarget(plan),
-              plan.activationInKernel(), "ws", "0", LayerCode.buffer(p.argmax()), "0, " + c.filters()))
+          .add(ownWeightCall(plan, "ws", LayerCode.buffer(p.argmax()), "0, " + c.filters()))
           .endControlFlow();
       pool = LayerCode.buffer(p.outputGrad()) + ", " + LayerCode.buffer(p.output()) + ", "
           + LayerCode.buffer(p.argmax()) + ", ";
@@ -798,10 +806,11 @@ final class ConvCode implements LayerCode {
 
   /**
    * The forward product of one block of filters, {@code f0..f1-1}, over positions {@code from..to-1} of the columns,
-   * into their accumulator rows {@code sums[0..f1-f0-1]} at the same positions: two column rows per pass over four filters at a time (then a
-   * last single row), the first pass starting from the bias; the filters left over, fewer than four, from rows filled
-   * with their bias: two or three of them together the same way, a lone one eight column rows per pass, then four,
-   * then one. A method of its own, outlined from {@link #forwardMethod}: see {@code Methods.kernel}.
+   * into their accumulator rows {@code sums[0..f1-f0-1]} at the same positions: two column rows per pass over four
+   * filters at a time (then a last single row), the first pass starting from the bias; the filters left over, fewer
+   * than four, from rows filled with their bias: two or three of them together the same way, a lone one eight column
+   * rows per pass, then four, then one. A method of its own, outlined from {@link #forwardMethod}: see {@code
+   * Methods.kernel}.
    */
   private MethodSpec productsMethod(ConvModel c) {
     int k = ConvModel.rowLength(c);

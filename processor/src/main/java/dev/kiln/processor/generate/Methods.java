@@ -388,7 +388,6 @@ final class Methods {
     });
   }
 
-
   private static CodeBlock groupOfListedRows(String list, String[] values, String row, String[] targets,
       int rowStart, String from, String to) {
     if (values.length != TARGETS_PER_GROUP || targets.length != TARGETS_PER_GROUP) {
@@ -403,8 +402,6 @@ final class Methods {
     b.endControlFlow();
     return b.build();
   }
-
-
 
   /**
    * Where the aligned loops' rows hold their data: {@code dev.kiln.runtime.kernel.AlignedArena.FIRST}, 4 bytes before
