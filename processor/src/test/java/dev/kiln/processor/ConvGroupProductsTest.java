@@ -9,12 +9,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A convolution's forward pass sums four filters at a time in the workspace's aligned arena where a whole group of
- * samples' columns is ready ({@code ConvCode.groupProductsMethod}), and through its two-row passes for the filters
- * left over and for a batch's short last group. Here shapes that reach every branch: more taps than one chunk of
- * copied values (288 against {@code Methods.VALUES_PER_CHUNK}, 258), tap counts that leave one or two rows after the
- * three-row passes, filter counts that leave one to three filters, no bias, and batches whose last group is short.
- * Each output is checked against double-precision sums, and each sample's bits against the same sample run alone
- * (which takes the two-row passes): the two paths add the same products in the same order.
+ * samples' columns is ready, or one sample's ({@code ConvCode.groupProductsMethod}), and through its two-row passes
+ * for the filters left over and for a batch's last group of two or more samples short of a whole one. Here shapes
+ * that reach every branch: more taps than one chunk of copied values (288 against {@code Methods.VALUES_PER_CHUNK},
+ * 258), tap counts that leave one or two rows after the three-row passes, filter counts that leave one to three
+ * filters, no bias, and batches whose last group is short (three samples: the two-row passes; one: the one-sample
+ * arena passes). Each output is checked against double-precision sums, and each sample's bits against the same
+ * sample run alone (the one-sample arena passes, where a group holds several): every path adds the same products in
+ * the same order.
  */
 class ConvGroupProductsTest {
   /** 32 channels of 8x8, 3x3 windows, padding 1: 288 taps (two chunks), 7 filters (4 + 3), 3 samples a group. */

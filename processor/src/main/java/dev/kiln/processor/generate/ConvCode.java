@@ -90,9 +90,13 @@ final class ConvCode implements LayerCode {
     List<MethodSpec> methods = new java.util.ArrayList<>(List.of(padMethod(c), columnsMethod(c),
         c.shiftsRows() ? inputGradientMethod(c) : rowsBackwardMethod(c),
         forwardMethod(c, pool), outputsMethod(c, pool, plan.poolBackwardInKernel()), productsMethod(c),
-        groupProductsMethod(c),
+        groupProductsMethod(c, groupLength(c)),
         backwardMethod(c, relu, poolBackward), filterGradientMethod(c, relu, poolBackward)));
     methods.addAll(Methods.groupPassesMethods(c.name(), groupLength(c)));
+    if (c.samplesPerPass() > 1) {
+      methods.add(groupProductsMethod(c, c.positions()));
+      methods.addAll(Methods.groupPassesMethods(c.name(), c.positions()));
+    }
     if (pool != null) {
       methods.add(poolMethod(c, pool));
       methods.add(poolWinnersMethod(c, pool));
@@ -607,8 +611,9 @@ final class ConvCode implements LayerCode {
    * filters whose accumulator rows fit in L1 ({@link ConvModel#filtersPerPass}), the block's products and their
    * outputs ({@link #outputsMethod}: the ReLU, the stored output, the fused pool). Where the group of samples is whole
    * (every batch but its last group), each four filters of the block sum in the four slots of the workspace's aligned
-   * arena ({@link #groupProductsMethod}), three column rows a pass, and their outputs are taken from there; the
-   * filters left over, and every filter of a short last group, go through {@link #productsMethod}, two column rows
+   * arena ({@link #groupProductsMethod}), three column rows a pass, and their outputs are taken from there; so do
+   * one sample's (batch 1, a last group of one) over its own positions. The filters left over, and every filter of a
+   * last group of two or more samples short of a whole one, go through {@link #productsMethod}, two column rows
    * per pass over four filters' accumulator rows. The columns and those rows hold their data from {@code
    * NetworkPlan.ALIGNED_ROW_START} ({@code lo}; from 0 with the Vector API kernels, which read them there), so that
    * every loop indexes its arrays from the same offset, which is what lets C2 vectorise it. The bias may be null
@@ -621,7 +626,6 @@ final class ConvCode implements LayerCode {
     int fpg = c.filtersPerGroup();
     int samples = c.samplesPerPass();
     int block = c.filtersPerPass();
-    int group = Methods.TARGETS_PER_GROUP;
     String outputs = Methods.pass(c.name(), "Outputs");
     String poolArgs = pool == null ? "" : ", pooled, arg";
     CodeBlock.Builder b = CodeBlock.builder()
@@ -644,18 +648,17 @@ final class ConvCode implements LayerCode {
         .endControlFlow()
         .beginControlFlow("for (int f0 = g0; f0 < g1; f0 += $L)", block)
         .addStatement("int f1 = Math.min(f0 + $L, g1)", block)
-        .add("// The filters summed in the aligned arena, four at a time: a whole group of samples only, whose\n")
-        .add("// length is the one the group passes are written for.\n")
+        .add("// The filters summed in the aligned arena, four at a time: a whole group of samples, or one sample\n")
+        .add("// alone, the lengths the group passes are written for.\n")
         .addStatement("int fa = f0")
-        .beginControlFlow("if (!$T.ENABLED && nb == $L)", Methods.VECTOR_BACKEND, samples)
-        .beginControlFlow("for (; fa + $L <= f1; fa += $L)", group, group)
-        .addStatement("$L(w, b, cols, acc, fa)", Methods.pass(c.name(), "GroupProducts"));
-    for (int t = 0; t < group; t++) {
-      b.addStatement("$L(acc, $L, fa$L, n0, nb, y, relu$L)", outputs, Methods.slot(t, groupLength(c)),
-          t == 0 ? "" : " + " + t, poolArgs);
+        .beginControlFlow("if (!$T.ENABLED && nb == $L)", Methods.VECTOR_BACKEND, samples);
+    arenaBlocks(b, c, groupLength(c), poolArgs);
+    if (samples > 1) {
+      // One sample (batch 1, or a batch's last group of one): its own passes over its positions.
+      b.nextControlFlow("else if (!$T.ENABLED && nb == 1)", Methods.VECTOR_BACKEND);
+      arenaBlocks(b, c, c.positions(), poolArgs);
     }
     b.endControlFlow()
-        .endControlFlow()
         .beginControlFlow("if (fa < f1)")
         .add("// The opt-in Vector API kernel (-Dkiln.vector=true); ENABLED is a constant to C2.\n")
         .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
@@ -704,6 +707,30 @@ final class ConvCode implements LayerCode {
     return c.samplesPerPass() * c.positions();
   }
 
+  /**
+   * The forward pass's blocks of four filters summed in the aligned arena over columns of {@code length} positions
+   * (a whole group of samples, or one sample), each block's outputs taken from its four slots.
+   */
+  private static void arenaBlocks(CodeBlock.Builder b, ConvModel c, int length, String poolArgs) {
+    int group = Methods.TARGETS_PER_GROUP;
+    b.beginControlFlow("for (; fa + $L <= f1; fa += $L)", group, group)
+        .addStatement("$L(w, b, cols, acc, fa)", groupProductsName(c, length));
+    for (int t = 0; t < group; t++) {
+      b.addStatement("$L(acc, $L, fa$L, n0, nb, y, relu$L)", Methods.pass(c.name(), "Outputs"),
+          Methods.slot(t, length), t == 0 ? "" : " + " + t, poolArgs);
+    }
+    b.endControlFlow();
+  }
+
+  /**
+   * The name of {@link #groupProductsMethod} over {@code length} positions: {@code conv2GroupProducts} for a whole
+   * group of samples, {@code conv2GroupProducts100} for one sample's 100 where a group holds several.
+   */
+  private static String groupProductsName(ConvModel c, int length) {
+    String name = Methods.pass(c.name(), "GroupProducts");
+    return length == groupLength(c) ? name : name + length;
+  }
+
   private static String tapOrderField(ConvModel c) {
     return c.name() + "TapOrder";
   }
@@ -715,12 +742,15 @@ final class ConvCode implements LayerCode {
    * Methods.addListedRowsToGroupAligned} over the taps in order, the weights copied into the arena as a dense layer's
    * values are). The sums are the same bits as {@link #productsMethod}'s: each starts from the bias and adds its
    * products in tap order. Scratch harness (LeNet-5's second convolution, 16 filters over four samples' 400
-   * positions, one thread): 14.5 ps a multiply-add against 20.2 for the two-row passes over separate rows; over one
-   * sample's 100 positions (a bound of 113) the two took the same time, so a short last group keeps the old passes.
+   * positions, one thread): 14.5 ps a multiply-add against 20.2 for the two-row passes over separate rows.
+   *
+   * <p>{@code length} is a whole group's positions ({@link #groupLength}) or, where a group holds several samples,
+   * one sample's: batch 1 and a batch's last group of one. LeNet-5's second convolution at batch 1 (100 positions, a
+   * bound of 113) took 0.XX of the time it took on the two-row passes (see {@code docs/performance.md}). A last
+   * group of two or three samples keeps the two-row passes.
    */
-  private static MethodSpec groupProductsMethod(ConvModel c) {
+  private static MethodSpec groupProductsMethod(ConvModel c, int length) {
     int k = ConvModel.rowLength(c);
-    int length = groupLength(c);
     int group = Methods.TARGETS_PER_GROUP;
     CodeBlock.Builder b = CodeBlock.builder();
     String[] offsets = new String[group];
@@ -735,9 +765,9 @@ final class ConvCode implements LayerCode {
     b.addStatement("int $L", String.join(", ", offsets))
         .addStatement("int count = $L", k)
         .add(Methods.addListedRowsToGroupAligned(c.name(), tapOrderField(c), values, "cols", length));
-    return Methods.kernel(Methods.pass(c.name(), "GroupProducts"),
-            "$L forward, the products of filters {@code f..f+3} over a whole group of samples' columns, into the four "
-                + "slots of the aligned\narena {@code acc}.\n", c.name())
+    return Methods.kernel(groupProductsName(c, length),
+            "$L forward, the products of filters {@code f..f+3} over $L columns, into the four slots of the aligned\n"
+                + "arena {@code acc}.\n", c.name(), length == groupLength(c) ? "a whole group of samples'" : "one sample's")
         .addParameter(Methods.FLOATS, "w")
         .addParameter(Methods.FLOATS, "b")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "cols")
