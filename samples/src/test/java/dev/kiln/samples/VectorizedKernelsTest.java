@@ -37,15 +37,15 @@ class VectorizedKernelsTest {
    * outputs for the forward pass, of its inputs for the weight gradient), as do the convolutions' forward passes over
    * four filters and a whole group of samples, which C2 left scalar in some forms that every other test passes
    * (Methods.addListedRowsToGroupAligned in the processor), and the second convolution's over one sample at batch 1
-   * ({@code conv2AddRows100}); the convolutions' {@code Products} take the filters left over (LeNet-5's first
+   * ({@code conv2AddTaps100}); the convolutions' {@code Products} take the filters left over (LeNet-5's first
    * convolution's two) and a batch's last group of two or three samples (none in this workout: its batches are 64
    * and 1, so {@code conv2Products} is not here).
    */
   private static final List<String> KERNELS = List.of(
       "Kiln_LeNet5::conv1Products",
-      "Kiln_LeNet5::conv1AddRows784",
-      "Kiln_LeNet5::conv2AddRows400",
-      "Kiln_LeNet5::conv2AddRows100",
+      "Kiln_LeNet5::conv1AddTaps784",
+      "Kiln_LeNet5::conv2AddTaps400",
+      "Kiln_LeNet5::conv2AddTaps100",
       "Kiln_LeNet5::conv2FilterGradients",
       "Kiln_LeNet5::conv2InputGradient",
       "Kiln_LeNet5::fc1Forward",

@@ -92,10 +92,10 @@ final class ConvCode implements LayerCode {
         forwardMethod(c, pool), outputsMethod(c, pool, plan.poolBackwardInKernel()), productsMethod(c),
         groupProductsMethod(c, groupLength(c)),
         backwardMethod(c, relu, poolBackward), filterGradientMethod(c, relu, poolBackward)));
-    methods.addAll(Methods.groupPassesMethods(c.name(), groupLength(c)));
+    methods.addAll(tapPassesMethods(c, groupLength(c)));
     if (c.samplesPerPass() > 1) {
       methods.add(groupProductsMethod(c, c.positions()));
-      methods.addAll(Methods.groupPassesMethods(c.name(), c.positions()));
+      methods.addAll(tapPassesMethods(c, c.positions()));
     }
     if (pool != null) {
       methods.add(poolMethod(c, pool));
@@ -122,11 +122,6 @@ final class ConvCode implements LayerCode {
     ConvModel c = (ConvModel) plan.layer();
     Window w = c.window();
     List<FieldSpec> fields = new java.util.ArrayList<>();
-    fields.add(FieldSpec.builder(Methods.INTS, tapOrderField(c), Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-        .addJavadoc("$L: the taps in order, the list the forward pass's group passes walk ({@code $L}).\n", c.name(),
-            Methods.groupPassesName(c.name(), groupLength(c)))
-        .initializer("$T.range(0, $L).toArray()", java.util.stream.IntStream.class, ConvModel.rowLength(c))
-        .build());
     if (c.wideGrid()) {
       fields.add(tapsFieldSpec(c));
     }
@@ -731,40 +726,33 @@ final class ConvCode implements LayerCode {
     return length == groupLength(c) ? name : name + length;
   }
 
-  private static String tapOrderField(ConvModel c) {
-    return c.name() + "TapOrder";
-  }
 
   /**
    * The forward products of four filters, {@code f..f+3}, over a whole group of samples' columns, into the four slots
    * of the aligned arena {@code acc}: each slot filled with its filter's bias (zero where there is none), then every
-   * column row added in tap order, times the filters' weights, three rows a pass ({@code
-   * Methods.addListedRowsToGroupAligned} over the taps in order, the weights copied into the arena as a dense layer's
-   * values are). The sums are the same bits as {@link #productsMethod}'s: each starts from the bias and adds its
-   * products in tap order. Scratch harness (LeNet-5's second convolution, 16 filters over four samples' 400
-   * positions, one thread): 14.5 ps a multiply-add against 20.2 for the two-row passes over separate rows.
+   * column row added in tap order, times the filters' weights, three rows a pass ({@link #tapPassesMethods}). The
+   * sums are the same bits as {@link #productsMethod}'s: each starts from the bias and adds its products in tap
+   * order. Scratch harness (LeNet-5's second convolution, 16 filters over four samples' 400 positions, one thread):
+   * 14.5 ps a multiply-add against 20.2 for the two-row passes over separate rows.
    *
    * <p>{@code length} is a whole group's positions ({@link #groupLength}) or, where a group holds several samples,
-   * one sample's: batch 1 and a batch's last group of one. LeNet-5's second convolution at batch 1 (100 positions, a
-   * bound of 113) took 0.XX of the time it took on the two-row passes (see {@code docs/performance.md}). A last
-   * group of two or three samples keeps the two-row passes.
+   * one sample's: batch 1 and a batch's last group of one. A last group of two or three samples keeps the two-row
+   * passes.
    */
   private static MethodSpec groupProductsMethod(ConvModel c, int length) {
     int k = ConvModel.rowLength(c);
-    int group = Methods.TARGETS_PER_GROUP;
+    int width = Methods.ALIGNED_ROWS_PER_GROUP_PASS;
+    int full = k / width * width;
     CodeBlock.Builder b = CodeBlock.builder();
-    String[] offsets = new String[group];
-    String[] values = new String[group];
-    for (int t = 0; t < group; t++) {
+    for (int t = 0; t < Methods.TARGETS_PER_GROUP; t++) {
       int slot = Methods.slot(t, length);
       b.addStatement("java.util.Arrays.fill(acc, $L, $L, b == null ? 0f : b[f$L])", slot,
           slot + Methods.alignedBound(length), t == 0 ? "" : " + " + t);
-      offsets[t] = "wf" + t + " = " + (t == 0 ? "f * " + k : "wf" + (t - 1) + " + " + k);
-      values[t] = "w[wf" + t + " + %s]";
     }
-    b.addStatement("int $L", String.join(", ", offsets))
-        .addStatement("int count = $L", k)
-        .add(Methods.addListedRowsToGroupAligned(c.name(), tapOrderField(c), values, "cols", length));
+    b.addStatement("$L(acc, cols, w, f, 0, $L)", tapPassesName(c, length, false), full);
+    if (full < k) {
+      b.addStatement("$L(acc, cols, w, f, $L, $L)", tapPassesName(c, length, true), full, k);
+    }
     return Methods.kernel(groupProductsName(c, length),
             "$L forward, the products of filters {@code f..f+3} over $L columns, into the four slots of the aligned\n"
                 + "arena {@code acc}.\n", c.name(), length == groupLength(c) ? "a whole group of samples'" : "one sample's")
@@ -775,6 +763,107 @@ final class ConvCode implements LayerCode {
         .addParameter(TypeName.INT, "f")
         .addCode(b.build())
         .build();
+  }
+
+  /**
+   * The name of a {@link #tapPassesMethods} method over columns of {@code length} positions: {@code conv2AddTaps400},
+   * or {@code conv2AddTapsLeft400} for the taps the three-row passes leave.
+   */
+  private static String tapPassesName(ConvModel c, int length, boolean left) {
+    return c.name() + (left ? "AddTapsLeft" : "AddTaps") + length;
+  }
+
+  /**
+   * The passes of {@link #groupProductsMethod}: column rows (taps) {@code from..to-1} added into the four slots of the
+   * aligned arena, each times its filter's weight for that tap, read straight from the weight ({@code w[wf0 + j]},
+   * filter {@code f} first). Three rows a pass in one method ({@code conv2AddTaps400}), a multiple of three; the one
+   * or two rows a filter's taps leave in a second ({@code conv2AddTapsLeft400}, generated only where the tap count
+   * leaves some): in the same method, a pass after the loop left that loop scalar ({@code
+   * Methods.groupPassesLeftMethod}). The weights are read at indices that follow the pass's counter, which C2
+   * (JDK 17) needs to vectorise the three-row loop (read at an index loaded from a list, it stayed scalar; see {@code
+   * Methods.addListedRowsToGroupAligned}, whose copy of the values into the arena these passes no longer need: the
+   * convolution's taps are in order and its weights are values already). Scratch harness, LeNet-5's second
+   * convolution's 16 filters: 5.5 against 6.7 µs over one sample's 100 positions, 11.5 against 13.2 over four
+   * samples' 400, for the passes with the copy into the arena; the same bits.
+   */
+  private static List<MethodSpec> tapPassesMethods(ConvModel c, int length) {
+    int k = ConvModel.rowLength(c);
+    int width = Methods.ALIGNED_ROWS_PER_GROUP_PASS;
+    List<MethodSpec> methods = new java.util.ArrayList<>();
+    CodeBlock.Builder all = CodeBlock.builder().addStatement(filterOffsets(k))
+        .beginControlFlow("for (int j = from; j + $L < to; j += $L)", width - 1, width);
+    tapPass(all, length, width);
+    all.endControlFlow();
+    methods.add(tapPassesMethod(c, length, false, all.build(),
+        "Adds column rows {@code from..to-1}, a multiple of " + width + ", into the four slots of the aligned arena "
+            + "{@code acc}, over\n" + length + " positions, each times its filter's weight for that tap (filters "
+            + "{@code f..f+3}): " + width + " rows a pass, alone in a\nmethod so that C2 vectorises it.\n"));
+    if (k % width != 0) {
+      CodeBlock.Builder left = CodeBlock.builder().addStatement(filterOffsets(k)).addStatement("int j = from");
+      for (int w = width - 1; w >= 1; w--) {
+        if (w == width - 1) {
+          left.beginControlFlow("if (to - from == $L)", w);
+        } else {
+          left.nextControlFlow("else if (to - from == $L)", w);
+        }
+        tapPass(left, length, w);
+      }
+      left.endControlFlow();
+      methods.add(tapPassesMethod(c, length, true, left.build(),
+          "The column rows {@code from..to-1} that {@code " + tapPassesName(c, length, false) + "} leaves, fewer "
+              + "than " + width + ", added into the four\nslots of the aligned arena {@code acc} in one pass.\n"));
+    }
+    return methods;
+  }
+
+  private static MethodSpec tapPassesMethod(ConvModel c, int length, boolean left, CodeBlock body, String doc) {
+    return Methods.kernel(tapPassesName(c, length, left), doc.replace("$", "$$"))
+        .addParameter(Methods.FLOATS, "acc")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "rows")
+        .addParameter(Methods.FLOATS, "w")
+        .addParameter(TypeName.INT, "f")
+        .addParameter(TypeName.INT, "from")
+        .addParameter(TypeName.INT, "to")
+        .addCode(body)
+        .build();
+  }
+
+  /** Where filters {@code f..f+3}'s weights start: {@code int wf0 = f * k, wf1 = wf0 + k, ...}. */
+  private static String filterOffsets(int k) {
+    String[] offsets = new String[Methods.TARGETS_PER_GROUP];
+    for (int t = 0; t < offsets.length; t++) {
+      offsets[t] = "wf" + t + " = " + (t == 0 ? "f * " + k : "wf" + (t - 1) + " + " + k);
+    }
+    return "int " + String.join(", ", offsets);
+  }
+
+  /**
+   * One pass over {@code width} column rows from {@code j} into the four slots: {@code acc[slot + i] = madd(v02, c2,
+   * madd(v01, c1, madd(v00, c0, acc[slot + i])))} for filter 0, and so on, over {@code Methods.alignedBound(length)}
+   * positions from {@code Methods.ROW_START}.
+   */
+  private static void tapPass(CodeBlock.Builder b, int length, int width) {
+    String[] rows = new String[width];
+    String[] columns = new String[width];
+    for (int e = 0; e < width; e++) {
+      rows[e] = "r" + e + " = rows[j" + (e == 0 ? "" : " + " + e) + "]";
+      columns[e] = "c" + e + " = r" + e + "[" + Methods.ROW_START + " + i]";
+    }
+    b.addStatement("float[] $L", String.join(", ", rows));
+    for (int t = 0; t < Methods.TARGETS_PER_GROUP; t++) {
+      String[] values = new String[width];
+      for (int e = 0; e < width; e++) {
+        values[e] = "v" + t + e + " = w[wf" + t + " + j" + (e == 0 ? "" : " + " + e) + "]";
+      }
+      b.addStatement("float $L", String.join(", ", values));
+    }
+    b.beginControlFlow("for (int i = 0; i < $L; i++)", Methods.alignedBound(length))
+        .addStatement("float $L", String.join(", ", columns));
+    for (int t = 0; t < Methods.TARGETS_PER_GROUP; t++) {
+      String target = "acc[" + Methods.slot(t, length) + " + i]";
+      b.addStatement("$L = $L", target, Methods.maddChain(target, "v" + t, "c", "", width));
+    }
+    b.endControlFlow();
   }
 
   /**

@@ -432,6 +432,14 @@ final class Methods {
     return valuesStart(length) + TARGETS_PER_GROUP * VALUES_PER_CHUNK;
   }
 
+  /**
+   * Floats the four slots alone take for rows of {@code length} floats: a convolution's arena, whose passes read
+   * their values from the weight rather than from copies ({@code ConvCode.tapPassesMethods}).
+   */
+  static int groupSlotsFloats(int length) {
+    return slot(TARGETS_PER_GROUP, length);
+  }
+
   private static int slotStride(int length) {
     return (alignedBound(length) + 15) / 16 * 16;
   }
