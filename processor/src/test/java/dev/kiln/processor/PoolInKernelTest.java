@@ -17,9 +17,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (with the winners in training), and its backward takes the pool's gradient from the winners. Checked against the
  * layers as written (the convolution alone, the pool computed here), and inference against training, which must give
  * the same bits, for odd output sizes (the last row and column dropped), several samples' columns side by side,
- * several filter blocks, groups, negative values (no ReLU) and a ReLU in the kernel. Gradients after an inference
- * pass must be those after a training pass. A pool that cannot be fused (a 3x3 window, a convolution with a sigmoid
- * applied after its kernel) keeps its own kernel; a convolution that is also a residual's source keeps its output.
+ * several filter blocks, groups, negative values (no ReLU) and a ReLU in the kernel, and positions in quadrant order
+ * ({@code LayerPlan.quadrantOrder}: 64 windows or more, over one and several channels, with and without padding).
+ * Gradients after an inference pass must be those after a training pass. A pool that cannot be fused (a 3x3 window,
+ * a convolution with a sigmoid applied after its kernel) keeps its own kernel; a convolution that is also a
+ * residual's source keeps its output.
  */
 class PoolInKernelTest {
   static Stream<Arguments> fused() {
@@ -28,18 +30,26 @@ class PoolInKernelTest {
         Arguments.of("{3, 8, 8}", "@Conv(filters = 4, kernel = 3, padding = 1, activation = Activation.RELU)"
             + " ConvLayer a();"),
         Arguments.of("{4, 7, 6}", "@Conv(filters = 6, kernel = {2, 1}, groups = 2) ConvLayer a();"),
-        // 28x28 outputs, twenty filters: one sample per pass, two filter blocks.
+        // 28x28 outputs, twenty filters: one sample per pass, two filter blocks; positions in quadrant order.
         Arguments.of("{1, 28, 28}", "@Conv(filters = 20, kernel = 5, padding = 2, activation = Activation.RELU)"
-            + " ConvLayer a();"));
+            + " ConvLayer a();"),
+        // Quadrant order over three channels, negative values (no ReLU): 16x16 outputs, 64 windows.
+        Arguments.of("{3, 18, 18}", "@Conv(filters = 5, kernel = 3) ConvLayer a();"),
+        // Quadrant order with padding, a 4x2 kernel and two samples' columns side by side (16x16 outputs).
+        Arguments.of("{2, 17, 17}", "@Conv(filters = 6, kernel = {4, 2}, padding = {1, 0},"
+            + " activation = Activation.RELU) ConvLayer a();"));
   }
 
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("fused")
   void inferenceWritesThePoolFromTheKernelWithTheSameBits(String input, String conv) throws Exception {
     Model model = TestNetworks.network(input, conv + "\n  @Pool(size = 2) PoolLayer p();");
-    // The fused kernel exists: conv "a" writes pool "p" outside training.
-    assertThat(model.getClass().getDeclaredMethod("aPool", float[].class, int.class, float[].class, int.class))
-        .isNotNull();
+    // The fused kernel exists: conv "a" writes pool "p" outside training; with 64 windows or more, from positions in
+    // quadrant order (LayerPlan.quadrantOrder).
+    assertThat(methodNames(model)).contains("aPool");
+    int windows = model.outputShape().dim(1) * model.outputShape().dim(2);
+    assertWithMessage("quadrant order for %s windows", windows).that(methodNames(model).contains("aQuadrantColumns"))
+        .isEqualTo(windows >= 64);
     compareModes(model);
   }
 
@@ -125,6 +135,14 @@ class PoolInKernelTest {
     float[] inference = model.forward(model.newPrivateWorkspace(3), x, 3).clone();
     assertWithMessage("training output against inference output").that(bits(training)).isEqualTo(bits(inference));
     compareModes(model);
+  }
+
+  private static java.util.Set<String> methodNames(Model model) {
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (java.lang.reflect.Method m : model.getClass().getDeclaredMethods()) {
+      names.add(m.getName());
+    }
+    return names;
   }
 
   private static com.google.common.truth.Correspondence<Double, Double> close() {

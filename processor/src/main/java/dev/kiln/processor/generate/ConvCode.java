@@ -87,9 +87,11 @@ final class ConvCode implements LayerCode {
     boolean relu = plan.activationInKernel();
     PoolModel pool = plan.poolInKernel() == null ? null : (PoolModel) plan.poolInKernel().layer();
     PoolModel poolBackward = plan.poolBackwardInKernel() ? pool : null;
+    boolean quadrants = plan.quadrantOrder();
     List<MethodSpec> methods = new java.util.ArrayList<>(List.of(padMethod(c), columnsMethod(c),
         c.shiftsRows() ? inputGradientMethod(c) : rowsBackwardMethod(c),
-        forwardMethod(c, pool), outputsMethod(c, pool, plan.poolBackwardInKernel()), productsMethod(c),
+        forwardMethod(c, pool, quadrants), outputsMethod(c, pool, plan.poolBackwardInKernel(), quadrants),
+        productsMethod(c),
         groupProductsMethod(c, groupLength(c)),
         backwardMethod(c, relu, poolBackward), filterGradientMethod(c, relu, poolBackward)));
     methods.addAll(tapPassesMethods(c, groupLength(c)));
@@ -98,8 +100,11 @@ final class ConvCode implements LayerCode {
       methods.addAll(tapPassesMethods(c, c.positions()));
     }
     if (pool != null) {
-      methods.add(poolMethod(c, pool));
-      methods.add(poolWinnersMethod(c, pool));
+      methods.add(poolMethod(c, pool, quadrants));
+      methods.add(poolWinnersMethod(c, pool, quadrants));
+    }
+    if (quadrants) {
+      methods.add(quadrantColumnsMethod(c));
     }
     if (!c.directWeightGradient()) {
       methods.add(rowsMethod(c));
@@ -236,7 +241,8 @@ final class ConvCode implements LayerCode {
       String scratch, String first, String winners, String filters) {
     String n = plan.layer().name();
     String pooled = plan.poolInKernel() == null ? ""
-        : ", " + LayerCode.buffer(plan.poolInKernel().output()) + ", " + winners;
+        : ", " + LayerCode.buffer(plan.poolInKernel().output()) + ", " + winners
+            + (plan.quadrantOrder() ? ", " + scratch + "." + n + "Corners" : "");
     return CodeBlock.of(
         "$L($L, $L, $L, $L, $L.$LPadded, $L.$LColumns, $L.$LSums, $L.aligned, $L, batch, $L$L, $L);\n",
         Methods.pass(n, "Forward"), LayerCode.buffer(plan.input()), weight, bias, target, scratch, n, scratch, n,
@@ -615,14 +621,14 @@ final class ConvCode implements LayerCode {
    * (none), and {@code relu} clamps the sums: the layer's own ReLU, or that of a batch norm folded into the layer at
    * inference.
    */
-  private MethodSpec forwardMethod(ConvModel c, PoolModel pool) {
+  private MethodSpec forwardMethod(ConvModel c, PoolModel pool, boolean quadrants) {
     int k = ConvModel.rowLength(c);
     int positions = c.positions();
     int fpg = c.filtersPerGroup();
     int samples = c.samplesPerPass();
     int block = c.filtersPerPass();
     String outputs = Methods.pass(c.name(), "Outputs");
-    String poolArgs = pool == null ? "" : ", pooled, arg";
+    String poolArgs = pool == null ? "" : quadrants ? ", pooled, arg, corners" : ", pooled, arg";
     CodeBlock.Builder b = CodeBlock.builder()
         .add("// Where the columns and sums hold their data: see the method's comment. ENABLED is a constant to C2.\n")
         .addStatement("int lo = $T.ENABLED ? 0 : $L", Methods.VECTOR_BACKEND, Methods.ROW_START)
@@ -637,10 +643,22 @@ final class ConvCode implements LayerCode {
         .beginControlFlow("if (g0 >= g1)")
         .addStatement("continue")
         .endControlFlow()
-        .beginControlFlow("for (int i = 0; i < nb; i++)")
-        .addStatement("$L($L, $L(x, padded, n0 + i, grp), cols, lo + i * $L)", Methods.pass(c.name(), "Columns"),
-            source(c), Methods.pass(c.name(), "Pad"), positions)
-        .endControlFlow()
+        .beginControlFlow("for (int i = 0; i < nb; i++)");
+    if (quadrants) {
+      // The default build's columns in quadrant order (see quadrantColumnsMethod); the Vector API kernels' in the
+      // usual order.
+      b.addStatement("int so = $L(x, padded, n0 + i, grp)", Methods.pass(c.name(), "Pad"))
+          .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
+          .addStatement("$L($L, so, cols, lo + i * $L)", Methods.pass(c.name(), "Columns"), source(c), positions)
+          .nextControlFlow("else")
+          .addStatement("$L($L, so, cols, lo + i * $L)", Methods.pass(c.name(), "QuadrantColumns"), source(c),
+              positions)
+          .endControlFlow();
+    } else {
+      b.addStatement("$L($L, $L(x, padded, n0 + i, grp), cols, lo + i * $L)", Methods.pass(c.name(), "Columns"),
+          source(c), Methods.pass(c.name(), "Pad"), positions);
+    }
+    b.endControlFlow()
         .beginControlFlow("for (int f0 = g0; f0 < g1; f0 += $L)", block)
         .addStatement("int f1 = Math.min(f0 + $L, g1)", block)
         .add("// The filters summed in the aligned arena, four at a time: a whole group of samples, or one sample\n")
@@ -681,17 +699,27 @@ final class ConvCode implements LayerCode {
         .addParameter(TypeName.INT, "first")
         .addParameter(TypeName.INT, "batch")
         .addParameter(TypeName.BOOLEAN, "relu")
-        .addParameters(poolParameters(pool))
+        .addParameters(poolParameters(pool, quadrants))
         .addParameter(TypeName.INT, "filterFrom")
         .addParameter(TypeName.INT, "filterTo")
         .addCode(b.build())
         .build();
   }
 
-  /** The fused pool's parameters of the forward kernel and of {@link #outputsMethod}: none without a pool. */
-  private static List<ParameterSpec> poolParameters(PoolModel pool) {
-    return pool == null ? List.of() : List.of(ParameterSpec.builder(Methods.FLOATS, "pooled").build(),
-        ParameterSpec.builder(Methods.INTS, "arg").build());
+  /**
+   * The fused pool's parameters of the forward kernel and of {@link #outputsMethod}: none without a pool; with the
+   * positions in quadrant order, the rows the pool copies its corners' blocks into ({@link #poolMethod}).
+   */
+  private static List<ParameterSpec> poolParameters(PoolModel pool, boolean quadrants) {
+    if (pool == null) {
+      return List.of();
+    }
+    List<ParameterSpec> parameters = new java.util.ArrayList<>(List.of(
+        ParameterSpec.builder(Methods.FLOATS, "pooled").build(), ParameterSpec.builder(Methods.INTS, "arg").build()));
+    if (quadrants) {
+      parameters.add(ParameterSpec.builder(ArrayTypeName.of(Methods.FLOATS), "corners").build());
+    }
+    return parameters;
   }
 
   /**
@@ -871,7 +899,8 @@ final class ConvCode implements LayerCode {
    * accumulator row, or a slot of the aligned arena), while they are in L1: the ReLU in place ({@code relu}), the
    * layer's output, and the fused max pool's (with its winners in training, {@code arg} not null).
    */
-  private static MethodSpec outputsMethod(ConvModel c, PoolModel pool, boolean poolBackwardInKernel) {
+  private static MethodSpec outputsMethod(ConvModel c, PoolModel pool, boolean poolBackwardInKernel,
+      boolean quadrants) {
     int positions = c.positions();
     CodeBlock.Builder b = CodeBlock.builder()
         .add("// The ReLU, on the sums while they are in L1, before they are stored.\n")
@@ -904,7 +933,8 @@ final class ConvCode implements LayerCode {
           .addStatement("$L(s, so + i * $L, pooled, arg, po, (n0 + i) * $L + f * $L)",
               Methods.pass(c.name(), "PoolWinners"), positions, c.output().size(), positions)
           .nextControlFlow("else")
-          .addStatement("$L(s, so + i * $L, pooled, po)", Methods.pass(c.name(), "Pool"), positions)
+          .addStatement("$L(s, so + i * $L, pooled, po$L)", Methods.pass(c.name(), "Pool"), positions,
+              quadrants ? ", corners" : "")
           .endControlFlow();
     }
     b.endControlFlow();
@@ -918,7 +948,7 @@ final class ConvCode implements LayerCode {
         .addParameter(TypeName.INT, "nb")
         .addParameter(Methods.FLOATS, "y")
         .addParameter(TypeName.BOOLEAN, "relu")
-        .addParameters(poolParameters(pool))
+        .addParameters(poolParameters(pool, quadrants))
         .addCode(b.build())
         .build();
   }
@@ -1114,21 +1144,36 @@ final class ConvCode implements LayerCode {
    * {@code Math.max}, as the pool's own inference kernel takes it from the stored output, so the values are the same
    * bits. Writes the pool's output plane from {@code po}.
    */
-  private static MethodSpec poolMethod(ConvModel c, PoolModel pool) {
-    CodeBlock body = CodeBlock.builder()
-        .add(vectorPool(c, "maxPool2x2", "pooled, po"))
-        .add(accumulatorWindows(c, pool,
-            CodeBlock.of("pooled[pr + ow] = $L;\n", PoolCode.twoByTwoMax("s", c.output().width()))))
-        .build();
-    return Methods.kernel(Methods.pass(c.name(), "Pool"),
-            "$L: $L's output (outside training) from one filter's accumulator row of one sample.\n", c.name(),
-            pool.name())
+  private static MethodSpec poolMethod(ConvModel c, PoolModel pool, boolean quadrants) {
+    CodeBlock.Builder body = CodeBlock.builder().add(vectorPool(c, "maxPool2x2", "pooled, po"));
+    if (quadrants) {
+      int windows = c.positions() / 4;
+      body.add("// The four corners' blocks copied into rows of their own: C2 (JDK 17) vectorises the maximum over\n")
+          .add("// four arrays read at one index, and kept it scalar over one array read at four offsets (0.55 ns a\n")
+          .add("// value for two, scratch harness). The same maxima, in the same order, as the windows' own.\n")
+          .addStatement("float[] q0 = corners[0], q1 = corners[1], q2 = corners[2], q3 = corners[3], m = corners[4]");
+      for (int q = 0; q < 4; q++) {
+        body.addStatement("System.arraycopy(s, so$L, q$L, 0, $L)", q == 0 ? "" : " + " + q * windows, q, windows);
+      }
+      body.beginControlFlow("for (int i = 0; i < $L; i++)", windows)
+          .addStatement("m[i] = Math.max(Math.max(q0[i], q1[i]), Math.max(q2[i], q3[i]))")
+          .endControlFlow()
+          .addStatement("System.arraycopy(m, 0, pooled, po, $L)", windows);
+    } else {
+      body.add(accumulatorWindows(c, pool,
+          CodeBlock.of("pooled[pr + ow] = $L;\n", PoolCode.twoByTwoMax("s", c.output().width()))));
+    }
+    MethodSpec.Builder method = Methods.kernel(Methods.pass(c.name(), "Pool"),
+            "$L: $L's output (outside training) from one filter's accumulator row of one sample$L.\n", c.name(),
+            pool.name(), quadrants ? ", its positions in quadrant order" : "")
         .addParameter(Methods.FLOATS, "s")
         .addParameter(TypeName.INT, "so")
         .addParameter(Methods.FLOATS, "pooled")
-        .addParameter(TypeName.INT, "po")
-        .addCode(body)
-        .build();
+        .addParameter(TypeName.INT, "po");
+    if (quadrants) {
+      method.addParameter(ArrayTypeName.of(Methods.FLOATS), "corners");
+    }
+    return method.addCode(body.build()).build();
   }
 
   /**
@@ -1172,26 +1217,114 @@ final class ConvCode implements LayerCode {
    * PoolCode.twoByTwoWinner}), the winner as its index in the layer's output (the accumulator row's plane is stored
    * from {@code yo}). Writes the pool's output and winners from {@code po}.
    */
-  private static MethodSpec poolWinnersMethod(ConvModel c, PoolModel pool) {
-    CodeBlock body = CodeBlock.builder()
-        .add(vectorPool(c, "maxPool2x2Winners", "pooled, arg, po, yo"))
-        .addStatement("int shift = yo - so")
-        .add(accumulatorWindows(c, pool, CodeBlock.builder()
-            .add(PoolCode.twoByTwoWinner("s", c.output().width()))
-            .addStatement("pooled[pr + ow] = best")
-            .addStatement("arg[pr + ow] = at + shift")
-            .build()))
-        .build();
+  private static MethodSpec poolWinnersMethod(ConvModel c, PoolModel pool, boolean quadrants) {
+    CodeBlock.Builder body = CodeBlock.builder().add(vectorPool(c, "maxPool2x2Winners", "pooled, arg, po, yo"));
+    if (quadrants) {
+      int width = c.output().width();
+      int rows = pool.output().height();
+      int cols = pool.output().width();
+      int windows = rows * cols;
+      // Window (r, c)'s four values from the four corners' blocks; its winner as a position in the usual order.
+      body.beginControlFlow("for (int r = 0; r < $L; r++)", rows)
+          .addStatement("int sr = so + r * $L, pr = po + r * $L, yr = yo + r * $L", cols, cols, 2 * width)
+          .beginControlFlow("for (int c = 0; c < $L; c++)", cols)
+          .addStatement("int k = sr + c, c0 = yr + 2 * c")
+          .add(PoolCode.twoByTwoWinnerOf("s[k]", "s[k + " + windows + "]", "s[k + " + 2 * windows + "]",
+              "s[k + " + 3 * windows + "]", width))
+          .addStatement("pooled[pr + c] = best")
+          .addStatement("arg[pr + c] = at")
+          .endControlFlow()
+          .endControlFlow();
+    } else {
+      body.addStatement("int shift = yo - so")
+          .add(accumulatorWindows(c, pool, CodeBlock.builder()
+              .add(PoolCode.twoByTwoWinner("s", c.output().width()))
+              .addStatement("pooled[pr + ow] = best")
+              .addStatement("arg[pr + ow] = at + shift")
+              .build()));
+    }
     return Methods.kernel(Methods.pass(c.name(), "PoolWinners"),
-            "$L: $L's output and winners (in training) from one filter's accumulator row of one sample.\n",
-            c.name(), pool.name())
+            "$L: $L's output and winners (in training) from one filter's accumulator row of one sample$L.\n",
+            c.name(), pool.name(), quadrants ? ", its positions in quadrant order" : "")
         .addParameter(Methods.FLOATS, "s")
         .addParameter(TypeName.INT, "so")
         .addParameter(Methods.FLOATS, "pooled")
         .addParameter(Methods.INTS, "arg")
         .addParameter(TypeName.INT, "po")
         .addParameter(TypeName.INT, "yo")
-        .addCode(body)
+        .addCode(body.build())
+        .build();
+  }
+
+  /**
+   * {@code conv1QuadrantColumns}: one sample and group's windows copied into im2col columns in quadrant order
+   * ({@code LayerPlan.quadrantOrder}), from column {@code base} on. A column (one tap) holds four blocks, one per
+   * corner of the fused pool's windows (top-left, top-right, bottom-left, bottom-right), each the pool's output rows
+   * by columns. A tap's blocks come from the tap before by whole-block moves: one tap to the right, the right-hand
+   * blocks are the left-hand ones of the tap before, and the left-hand ones the right-hand ones moved on by one value
+   * (each block row's last value from the image); one kernel row down, the upper blocks are the lower ones of the tap
+   * above, and the lower ones its upper ones moved on by one row (each block's last row from the image). The first
+   * tap of each channel is gathered from the image.
+   */
+  private static MethodSpec quadrantColumnsMethod(ConvModel c) {
+    Window w = c.window();
+    int rows = c.output().height() / 2;
+    int cols = c.output().width() / 2;
+    int block = rows * cols;
+    int pw = c.sourceWidth();
+    String src = source(c);
+    CodeBlock.Builder b = CodeBlock.builder()
+        .addStatement("int k = 0")
+        .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.channelsPerGroup())
+        .addStatement("int sc = so + ch * $L", sourcePlane(c))
+        .beginControlFlow("for (int kh = 0; kh < $L; kh++)", w.kh())
+        .beginControlFlow("for (int kw = 0; kw < $L; kw++)", w.kw())
+        .addStatement("float[] col = cols[k]")
+        .beginControlFlow("if (kh > 0)")
+        .addStatement("float[] up = cols[k - $L]", w.kw())
+        .addStatement("System.arraycopy(up, base + $L, col, base, $L)", 2 * block, 2 * block)
+        .addStatement("System.arraycopy(up, base + $L, col, base + $L, $L)", cols, 2 * block, 2 * block - cols)
+        .beginControlFlow("for (int b = 0; b < 2; b++)")
+        .addStatement("int from = sc + $L + b + kw", Methods.linear("kh", pw, (2 * rows - 1) * pw))
+        .addStatement("int to = base + (2 + b) * $L + $L", block, (rows - 1) * cols)
+        .beginControlFlow("for (int c = 0; c < $L; c++)", cols)
+        .addStatement("col[to + c] = $L[from + 2 * c]", src)
+        .endControlFlow()
+        .endControlFlow()
+        .nextControlFlow("else if (kw > 0)")
+        .addStatement("float[] left = cols[k - 1]")
+        .beginControlFlow("for (int a = 0; a < 2; a++)")
+        .addStatement("int at = base + a * $L", 2 * block)
+        .addStatement("System.arraycopy(left, at + $L, col, at, $L)", block, block)
+        .addStatement("System.arraycopy(left, at + 1, col, at + $L, $L)", block, block - 1)
+        .beginControlFlow("for (int r = 0; r < $L; r++)", rows)
+        .addStatement("col[at + $L] = $L[sc + $L + a * $L + kw]", Methods.linear("r", cols, block + cols - 1), src,
+            Methods.linear("r", 2 * pw, 2 * cols - 1), pw)
+        .endControlFlow()
+        .endControlFlow()
+        .nextControlFlow("else")
+        .beginControlFlow("for (int q = 0; q < 4; q++)")
+        .addStatement("int at = base + q * $L", block)
+        .beginControlFlow("for (int r = 0; r < $L; r++)", rows)
+        .addStatement("int from = sc + $L + (q >> 1) * $L + (q & 1)", Methods.linear("r", 2 * pw, 0), pw)
+        .beginControlFlow("for (int c = 0; c < $L; c++)", cols)
+        .addStatement("col[at + r * $L + c] = $L[from + 2 * c]", cols, src)
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .addStatement("k++")
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow();
+    return Methods.kernel(Methods.pass(c.name(), "QuadrantColumns"),
+            "$L: copies one sample and group's windows into im2col columns in quadrant order, from column base on.\n",
+            c.name())
+        .addParameter(Methods.FLOATS, src)
+        .addParameter(TypeName.INT, "so")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "cols")
+        .addParameter(TypeName.INT, "base")
+        .addCode(b.build())
         .build();
   }
 

@@ -122,9 +122,19 @@ final class PoolCode implements LayerCode {
    * with the convolution kernels that pool their own output in training, so both record the same winners.
    */
   static CodeBlock twoByTwoWinner(String array, int width) {
+    return twoByTwoWinnerOf(array + "[c0]", array + "[c0 + 1]", array + "[c1]", array + "[c1 + 1]", width);
+  }
+
+  /**
+   * {@link #twoByTwoWinner} with the window's four values given as expressions (top-left, top-right, bottom-left,
+   * bottom-right), which may read another layout than the window's own; {@code at} is still a position from {@code
+   * c0} in rows of {@code width}.
+   */
+  static CodeBlock twoByTwoWinnerOf(String topLeft, String topRight, String bottomLeft, String bottomRight,
+      int width) {
     return CodeBlock.builder()
         .addStatement("int c1 = c0 + $L", width)
-        .addStatement("float v0 = $L[c0], v1 = $L[c0 + 1], v2 = $L[c1], v3 = $L[c1 + 1]", array, array, array, array)
+        .addStatement("float v0 = $L, v1 = $L, v2 = $L, v3 = $L", topLeft, topRight, bottomLeft, bottomRight)
         .addStatement("float best = Math.max(Math.max(v0, v1), Math.max(v2, v3))")
         .addStatement("int at")
         .beginControlFlow("if (best != best)")

@@ -1,7 +1,9 @@
 package dev.kiln.processor.plan;
 
+import dev.kiln.processor.model.ConvModel;
 import dev.kiln.processor.model.FusedActivation;
 import dev.kiln.processor.model.LayerModel;
+import dev.kiln.processor.model.Window;
 
 /**
  * Where one layer reads and writes. Buffer names are fields of the generated workspace, except {@link #INPUT}, the
@@ -79,6 +81,35 @@ public record LayerPlan(
   LayerPlan withPooling(LayerPlan pool, boolean pooled, boolean backwardInKernel) {
     return new LayerPlan(layer, input, output, preActivation, inputGrad, outputGrad, argmax, noise, mean, invStd, skip,
         parameters, multiplyAdds, receptiveField, pool, pooled, backwardInKernel);
+  }
+
+  /**
+   * The least number of windows of a fused 2x2 max pool for which the default build lays a convolution's positions
+   * out in {@link #quadrantOrder}: LeNet-5's first convolution (196 windows) takes it, its second (25) does not, where
+   * the copies of its four corners' blocks would cost about what the vectorised pool saves.
+   */
+  public static final int QUADRANT_MIN_WINDOWS = 64;
+
+  /**
+   * Whether the default build's forward kernel of this convolution lays each sample's output positions out in
+   * quadrant order: first the top-left corners of the fused 2x2 max pool's windows (row by row, as the pool's output),
+   * then the top-right, the bottom-left and the bottom-right ones, so that the pool takes the maximum of four
+   * contiguous blocks, a loop C2 vectorises, instead of gathering every window's four values with strides of two,
+   * which it keeps scalar (LeNet-5's first pool was about 14% of its batch-64 inference). Only where nothing reads
+   * the output in its own order: the pool is in the kernel and its backward too ({@link #poolBackwardInKernel}, the
+   * winners recorded as positions in the usual order, and no output stored in the default build); and where the
+   * window copies can move blocks from tap to tap: stride and dilation 1, an even output height and width, and at
+   * least {@link #QUADRANT_MIN_WINDOWS} windows.
+   */
+  public boolean quadrantOrder() {
+    if (!(layer instanceof ConvModel c) || poolInKernel == null || !poolBackwardInKernel) {
+      return false;
+    }
+    Window w = c.window();
+    int oh = c.output().height();
+    int ow = c.output().width();
+    return w.sh() == 1 && w.sw() == 1 && w.dh() == 1 && w.dw() == 1 && oh % 2 == 0 && ow % 2 == 0
+        && (oh / 2) * (ow / 2) >= QUADRANT_MIN_WINDOWS;
   }
 
   /** Whether the output has a buffer of its own (false for a flatten, which aliases its input). */

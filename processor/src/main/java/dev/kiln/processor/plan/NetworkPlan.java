@@ -224,8 +224,15 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
       if (poolInKernel(conv, pool)) {
         boolean backward = poolBackwardInKernel(conv, plans);
         LayerPlan pooled = pool.withPooling(null, true, backward);
-        plans.set(i, conv.withPooling(pooled, false, backward));
+        LayerPlan fused = conv.withPooling(pooled, false, backward);
+        plans.set(i, fused);
         plans.set(i + 1, pooled);
+        if (fused.quadrantOrder()) {
+          // The pool's four corners' blocks of one filter and sample, copied into rows of their own, and its output
+          // (see ConvCode.quadrantPool).
+          ConvModel c = (ConvModel) fused.layer();
+          matrices.put(c.name() + "Corners", List.of(5, c.positions() / 4));
+        }
       }
     }
     return new NetworkPlan(network, plans, floats, ints, fixed, matrices, fixedInts);
