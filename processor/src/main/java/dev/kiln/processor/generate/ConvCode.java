@@ -100,8 +100,8 @@ final class ConvCode implements LayerCode {
       methods.addAll(tapPassesMethods(c, c.positions()));
     }
     if (pool != null) {
-      methods.add(poolMethod(c, pool, quadrants));
-      methods.add(poolWinnersMethod(c, pool, quadrants));
+      methods.add(poolMethod(c, pool, quadrants, plan.poolBackwardInKernel()));
+      methods.add(poolWinnersMethod(c, pool, quadrants, plan.poolBackwardInKernel()));
     }
     if (quadrants) {
       methods.add(quadrantColumnsMethod(c));
@@ -902,10 +902,18 @@ final class ConvCode implements LayerCode {
   private static MethodSpec outputsMethod(ConvModel c, PoolModel pool, boolean poolBackwardInKernel,
       boolean quadrants) {
     int positions = c.positions();
-    CodeBlock.Builder b = CodeBlock.builder()
-        .add("// The ReLU, on the sums while they are in L1, before they are stored.\n")
-        .beginControlFlow("if (relu)")
-        .addStatement("$T.reluInPlace(s, so, nb * $L)", ActivationCode.ACTIVATIONS, positions)
+    CodeBlock.Builder b = CodeBlock.builder();
+    if (poolBackwardInKernel) {
+      // Nothing but the pool reads the sums in the default build (below), and it takes the ReLU of each window's
+      // maximum, which is the maximum of the clamped values: a quarter of the work. The Vector API kernels store
+      // the output and pool the clamped sums.
+      b.add("// The ReLU, on the sums while they are in L1, before they are stored.\n")
+          .beginControlFlow("if (relu && $T.ENABLED)", Methods.VECTOR_BACKEND);
+    } else {
+      b.add("// The ReLU, on the sums while they are in L1, before they are stored.\n")
+          .beginControlFlow("if (relu)");
+    }
+    b.addStatement("$T.reluInPlace(s, so, nb * $L)", ActivationCode.ACTIVATIONS, positions)
         .endControlFlow()
         .beginControlFlow("for (int i = 0; i < nb; i++)");
     if (poolBackwardInKernel) {
@@ -930,11 +938,12 @@ final class ConvCode implements LayerCode {
       int plane = pool.output().height() * pool.output().width();
       b.addStatement("int po = (n0 + i) * $L + f * $L", pool.output().size(), plane)
           .beginControlFlow("if (arg != null)")
-          .addStatement("$L(s, so + i * $L, pooled, arg, po, (n0 + i) * $L + f * $L)",
-              Methods.pass(c.name(), "PoolWinners"), positions, c.output().size(), positions)
+          .addStatement("$L(s, so + i * $L, pooled, arg, po, (n0 + i) * $L + f * $L$L)",
+              Methods.pass(c.name(), "PoolWinners"), positions, c.output().size(), positions,
+              poolBackwardInKernel ? ", relu" : "")
           .nextControlFlow("else")
-          .addStatement("$L(s, so + i * $L, pooled, po$L)", Methods.pass(c.name(), "Pool"), positions,
-              quadrants ? ", corners" : "")
+          .addStatement("$L(s, so + i * $L, pooled, po$L$L)", Methods.pass(c.name(), "Pool"), positions,
+              quadrants ? ", corners" : "", poolBackwardInKernel ? ", relu" : "")
           .endControlFlow();
     }
     b.endControlFlow();
@@ -1142,9 +1151,12 @@ final class ConvCode implements LayerCode {
    * {@code conv1Pool}: the 2x2 max pool after the layer, outside training (no winners to record), on one filter's
    * accumulator row of one sample (from {@code so}) while it is in L1: the maximum of each window as a tree of three
    * {@code Math.max}, as the pool's own inference kernel takes it from the stored output, so the values are the same
-   * bits. Writes the pool's output plane from {@code po}.
+   * bits. Writes the pool's output plane from {@code po}. Where it {@code clamps} (the default build keeps no output
+   * of its own: {@code LayerPlan.poolBackwardInKernel}), the layer's ReLU comes here, on each window's maximum
+   * ({@code relu}), rather than on every sum before: the same values, since the ReLU keeps the order (a NaN stays a
+   * NaN, a zero of either sign becomes +0 either way), for a quarter of the work (LeNet-5's first convolution).
    */
-  private static MethodSpec poolMethod(ConvModel c, PoolModel pool, boolean quadrants) {
+  private static MethodSpec poolMethod(ConvModel c, PoolModel pool, boolean quadrants, boolean clamps) {
     CodeBlock.Builder body = CodeBlock.builder().add(vectorPool(c, "maxPool2x2", "pooled, po"));
     if (quadrants) {
       int windows = c.positions() / 4;
@@ -1157,11 +1169,20 @@ final class ConvCode implements LayerCode {
       }
       body.beginControlFlow("for (int i = 0; i < $L; i++)", windows)
           .addStatement("m[i] = Math.max(Math.max(q0[i], q1[i]), Math.max(q2[i], q3[i]))")
-          .endControlFlow()
-          .addStatement("System.arraycopy(m, 0, pooled, po, $L)", windows);
+          .endControlFlow();
+      if (clamps) {
+        body.beginControlFlow("if (relu)")
+            .beginControlFlow("for (int i = 0; i < $L; i++)", windows)
+            .addStatement("m[i] = Math.max(m[i], 0f)")
+            .endControlFlow()
+            .endControlFlow();
+      }
+      body.addStatement("System.arraycopy(m, 0, pooled, po, $L)", windows);
     } else {
-      body.add(accumulatorWindows(c, pool,
-          CodeBlock.of("pooled[pr + ow] = $L;\n", PoolCode.twoByTwoMax("s", c.output().width()))));
+      CodeBlock max = PoolCode.twoByTwoMax("s", c.output().width());
+      body.add(accumulatorWindows(c, pool, clamps
+          ? CodeBlock.of("pooled[pr + ow] = relu ? Math.max($L, 0f) : $L;\n", max, max)
+          : CodeBlock.of("pooled[pr + ow] = $L;\n", max)));
     }
     MethodSpec.Builder method = Methods.kernel(Methods.pass(c.name(), "Pool"),
             "$L: $L's output (outside training) from one filter's accumulator row of one sample$L.\n", c.name(),
@@ -1172,6 +1193,9 @@ final class ConvCode implements LayerCode {
         .addParameter(TypeName.INT, "po");
     if (quadrants) {
       method.addParameter(ArrayTypeName.of(Methods.FLOATS), "corners");
+    }
+    if (clamps) {
+      method.addParameter(TypeName.BOOLEAN, "relu");
     }
     return method.addCode(body.build()).build();
   }
@@ -1215,9 +1239,14 @@ final class ConvCode implements LayerCode {
    * {@code conv1PoolWinners}: the 2x2 max pool after the layer in training, on one filter's accumulator row of one
    * sample (from {@code so}) while it is in L1: each window's maximum and its winner, by the pool's own rule ({@code
    * PoolCode.twoByTwoWinner}), the winner as its index in the layer's output (the accumulator row's plane is stored
-   * from {@code yo}). Writes the pool's output and winners from {@code po}.
+   * from {@code yo}). Writes the pool's output and winners from {@code po}. Where it {@code clamps}, the ReLU is
+   * taken here as in {@link #poolMethod}, and the winner is the first tap equal to the maximum of the sums rather
+   * than of the clamped sums: they differ only in a window whose values are all at most zero, whose output is then
+   * +0 and whose winner gets no gradient (the backward kernel lists a winner only where the pool's output is above
+   * zero).
    */
-  private static MethodSpec poolWinnersMethod(ConvModel c, PoolModel pool, boolean quadrants) {
+  private static MethodSpec poolWinnersMethod(ConvModel c, PoolModel pool, boolean quadrants, boolean clamps) {
+    String output = clamps ? "relu ? Math.max(best, 0f) : best" : "best";
     CodeBlock.Builder body = CodeBlock.builder().add(vectorPool(c, "maxPool2x2Winners", "pooled, arg, po, yo"));
     if (quadrants) {
       int width = c.output().width();
@@ -1231,7 +1260,7 @@ final class ConvCode implements LayerCode {
           .addStatement("int k = sr + c, c0 = yr + 2 * c")
           .add(PoolCode.twoByTwoWinnerOf("s[k]", "s[k + " + windows + "]", "s[k + " + 2 * windows + "]",
               "s[k + " + 3 * windows + "]", width))
-          .addStatement("pooled[pr + c] = best")
+          .addStatement("pooled[pr + c] = $L", output)
           .addStatement("arg[pr + c] = at")
           .endControlFlow()
           .endControlFlow();
@@ -1239,11 +1268,11 @@ final class ConvCode implements LayerCode {
       body.addStatement("int shift = yo - so")
           .add(accumulatorWindows(c, pool, CodeBlock.builder()
               .add(PoolCode.twoByTwoWinner("s", c.output().width()))
-              .addStatement("pooled[pr + ow] = best")
+              .addStatement("pooled[pr + ow] = $L", output)
               .addStatement("arg[pr + ow] = at + shift")
               .build()));
     }
-    return Methods.kernel(Methods.pass(c.name(), "PoolWinners"),
+    MethodSpec.Builder method = Methods.kernel(Methods.pass(c.name(), "PoolWinners"),
             "$L: $L's output and winners (in training) from one filter's accumulator row of one sample$L.\n",
             c.name(), pool.name(), quadrants ? ", its positions in quadrant order" : "")
         .addParameter(Methods.FLOATS, "s")
@@ -1251,9 +1280,11 @@ final class ConvCode implements LayerCode {
         .addParameter(Methods.FLOATS, "pooled")
         .addParameter(Methods.INTS, "arg")
         .addParameter(TypeName.INT, "po")
-        .addParameter(TypeName.INT, "yo")
-        .addCode(body.build())
-        .build();
+        .addParameter(TypeName.INT, "yo");
+    if (clamps) {
+      method.addParameter(TypeName.BOOLEAN, "relu");
+    }
+    return method.addCode(body.build()).build();
   }
 
   /**
