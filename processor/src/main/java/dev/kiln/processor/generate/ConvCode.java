@@ -92,12 +92,10 @@ final class ConvCode implements LayerCode {
         c.shiftsRows() ? inputGradientMethod(c) : rowsBackwardMethod(c),
         forwardMethod(c, pool, quadrants), outputsMethod(c, pool, plan.poolBackwardInKernel(), quadrants),
         productsMethod(c),
-        groupProductsMethod(c, groupLength(c)),
         backwardMethod(c, relu, poolBackward), filterGradientMethod(c, relu, poolBackward)));
-    methods.addAll(tapPassesMethods(c, groupLength(c)));
+    methods.addAll(arenaMethods(c, groupLength(c)));
     if (c.samplesPerPass() > 1) {
-      methods.add(groupProductsMethod(c, c.positions()));
-      methods.addAll(tapPassesMethods(c, c.positions()));
+      methods.addAll(arenaMethods(c, c.positions()));
     }
     if (pool != null) {
       methods.add(poolMethod(c, pool, quadrants, plan.poolBackwardInKernel()));
@@ -611,15 +609,15 @@ final class ConvCode implements LayerCode {
    * Forward: a few samples' columns side by side (see {@link ConvModel#samplesPerPass}), then, for each block of
    * filters whose accumulator rows fit in L1 ({@link ConvModel#filtersPerPass}), the block's products and their
    * outputs ({@link #outputsMethod}: the ReLU, the stored output, the fused pool). Where the group of samples is whole
-   * (every batch but its last group), each four filters of the block sum in the four slots of the workspace's aligned
-   * arena ({@link #groupProductsMethod}), three column rows a pass, and their outputs are taken from there; so do
-   * one sample's (batch 1, a last group of one) over its own positions. The filters left over, and every filter of a
-   * last group of two or more samples short of a whole one, go through {@link #productsMethod}, two column rows
-   * per pass over four filters' accumulator rows. The columns and those rows hold their data from {@code
-   * NetworkPlan.ALIGNED_ROW_START} ({@code lo}; from 0 with the Vector API kernels, which read them there), so that
-   * every loop indexes its arrays from the same offset, which is what lets C2 vectorise it. The bias may be null
-   * (none), and {@code relu} clamps the sums: the layer's own ReLU, or that of a batch norm folded into the layer at
-   * inference.
+   * (every batch but its last group), the block's filters sum four to six at a time in slots of the workspace's
+   * aligned arena ({@link #arenaBlocks}, {@link #groupProductsMethod}), three column rows a pass, and their outputs are
+   * taken from there; so do one sample's (batch 1, a last group of one) over its own positions. The filters left over
+   * (fewer than four), and every filter of a last group of two or more samples short of a whole one, go through
+   * {@link #productsMethod}, two column rows per pass over four filters' accumulator rows. The columns and those rows
+   * hold their data from {@code NetworkPlan.ALIGNED_ROW_START} ({@code lo}; from 0 with the Vector API kernels, which
+   * read them there), so that every loop indexes its arrays from the same offset, which is what lets C2 vectorise it.
+   * The bias may be null (none), and {@code relu} clamps the sums: the layer's own ReLU, or that of a batch norm
+   * folded into the layer at inference.
    */
   private MethodSpec forwardMethod(ConvModel c, PoolModel pool, boolean quadrants) {
     int k = ConvModel.rowLength(c);
@@ -661,18 +659,20 @@ final class ConvCode implements LayerCode {
     b.endControlFlow()
         .beginControlFlow("for (int f0 = g0; f0 < g1; f0 += $L)", block)
         .addStatement("int f1 = Math.min(f0 + $L, g1)", block)
-        .add("// The filters summed in the aligned arena, four at a time: a whole group of samples, or one sample\n")
-        .add("// alone, the lengths the group passes are written for.\n")
-        .addStatement("int fa = f0")
-        .beginControlFlow("if (!$T.ENABLED && nb == $L)", Methods.VECTOR_BACKEND, samples);
-    arenaBlocks(b, c, groupLength(c), poolArgs);
-    if (samples > 1) {
-      // One sample (batch 1, or a batch's last group of one): its own passes over its positions.
-      b.nextControlFlow("else if (!$T.ENABLED && nb == 1)", Methods.VECTOR_BACKEND);
-      arenaBlocks(b, c, c.positions(), poolArgs);
+        .addStatement("int fa = f0");
+    if (fpg >= MIN_BLOCK) {
+      b.add("// The filters summed in the aligned arena, four to six at a time: a whole group of samples, or one\n")
+          .add("// sample alone, the lengths the passes are written for.\n")
+          .beginControlFlow("if (!$T.ENABLED && nb == $L)", Methods.VECTOR_BACKEND, samples);
+      arenaBlocks(b, c, groupLength(c), poolArgs);
+      if (samples > 1) {
+        // One sample (batch 1, or a batch's last group of one): its own passes over its positions.
+        b.nextControlFlow("else if (!$T.ENABLED && nb == 1)", Methods.VECTOR_BACKEND);
+        arenaBlocks(b, c, c.positions(), poolArgs);
+      }
+      b.endControlFlow();
     }
-    b.endControlFlow()
-        .beginControlFlow("if (fa < f1)")
+    b.beginControlFlow("if (fa < f1)")
         .add("// The opt-in Vector API kernel (-Dkiln.vector=true); ENABLED is a constant to C2.\n")
         .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
         .addStatement("$T.convForward(w, b, cols, sums, fa, f1 - fa, len, $L)", Methods.VECTOR_BACKEND, k)
@@ -731,59 +731,98 @@ final class ConvCode implements LayerCode {
   }
 
   /**
-   * The forward pass's blocks of four filters summed in the aligned arena over columns of {@code length} positions
-   * (a whole group of samples, or one sample), each block's outputs taken from its four slots.
+   * Filters a block of the forward pass's arena sums at least and at most ({@link #arenaBlocks}): C2 (JDK 17)
+   * vectorises three column rows into four, five or six slots read at indices that follow the pass's counter, with
+   * {@code Math.fma}, and kept seven or eight scalar, and five or six too with the plain multiply and add, which then
+   * keeps blocks of four (scratch harness: 4, 5 and 6 slots at 16.5, 15.3 and 17.5 ps a multiply-add over 400
+   * positions; 21.7, 15.7 and 16.7 over 784, where LeNet-5's first convolution's six filters had gone as four and two
+   * left over on the two-row passes; {@code KernelShapes}, "slots", reruns the 400).
+   */
+  static final int MIN_BLOCK = 4;
+
+  static final int MAX_BLOCK = 6;
+
+  /**
+   * The forward pass's blocks of filters summed in the aligned arena over columns of {@code length} positions (a
+   * whole group of samples, or one sample), each block's outputs taken from its slots: while at least {@link
+   * #MIN_BLOCK} filters are left, a block of as near an equal share as blocks of at most {@link #MAX_BLOCK} allow (16
+   * filters as 6, 5 and 5; 7 as 4 and three left over for the two-row passes), or of four where the multiply-add is
+   * not fused.
    */
   private static void arenaBlocks(CodeBlock.Builder b, ConvModel c, int length, String poolArgs) {
-    int group = Methods.TARGETS_PER_GROUP;
-    b.beginControlFlow("for (; fa + $L <= f1; fa += $L)", group, group)
-        .addStatement("$L(w, b, cols, acc, fa)", groupProductsName(c, length));
-    for (int t = 0; t < group; t++) {
-      b.addStatement("$L(acc, $L, fa$L, n0, nb, y, relu$L)", Methods.pass(c.name(), "Outputs"),
-          Methods.slot(t, length), t == 0 ? "" : " + " + t, poolArgs);
+    int widest = Math.min(MAX_BLOCK, c.filtersPerGroup());
+    b.beginControlFlow("while (f1 - fa >= $L)", MIN_BLOCK);
+    if (widest > MIN_BLOCK) {
+      // Blocks of five or six with the fused multiply-add only: C2 kept the plain multiply and add's wider bodies
+      // scalar (VectorizedKernelsTest, kiln.fma=false). FUSED is a constant to C2.
+      b.addStatement("int most = $T.FUSED ? $L : $L", Methods.MULTIPLY_ADD, widest, MIN_BLOCK)
+          .addStatement("int blocks = (f1 - fa + most - 1) / most")
+          .addStatement("int width = Math.max($L, (f1 - fa + blocks - 1) / blocks)", MIN_BLOCK);
+    } else {
+      b.addStatement("int width = $L", MIN_BLOCK);
     }
-    b.endControlFlow();
+    b.beginControlFlow("switch (width)");
+    for (int width = MIN_BLOCK; width <= widest; width++) {
+      b.add("case $L:\n$>", width)
+          .addStatement("$L(w, b, cols, acc, fa)", groupProductsName(c, length, width))
+          .addStatement("break$<");
+    }
+    b.add("default:\n$>")
+        .addStatement("throw new $T(\"no block of \" + width + \" filters\")", IllegalStateException.class)
+        .add("$<")
+        .endControlFlow()
+        .beginControlFlow("for (int t = 0; t < width; t++)")
+        .addStatement("$L(acc, $L + t * $L, fa + t, n0, nb, y, relu$L)", Methods.pass(c.name(), "Outputs"),
+            Methods.slot(0, length), Methods.slot(1, length) - Methods.slot(0, length), poolArgs)
+        .endControlFlow()
+        .addStatement("fa += width")
+        .endControlFlow();
+  }
+
+  /** The widths of the blocks {@link #arenaBlocks} may take for this layer: {@link #MIN_BLOCK} up to its filters. */
+  private static java.util.stream.IntStream blockWidths(ConvModel c) {
+    return java.util.stream.IntStream.rangeClosed(MIN_BLOCK, Math.min(MAX_BLOCK, c.filtersPerGroup()));
   }
 
   /**
-   * The name of {@link #groupProductsMethod} over {@code length} positions: {@code conv2GroupProducts} for a whole
-   * group of samples, {@code conv2GroupProducts100} for one sample's 100 where a group holds several.
+   * The name of {@link #groupProductsMethod} for {@code width} filters over {@code length} positions: {@code
+   * conv2Filters6Over400} for a whole group of samples, {@code conv2Filters6Over100} for one sample's 100.
    */
-  private static String groupProductsName(ConvModel c, int length) {
-    String name = Methods.pass(c.name(), "GroupProducts");
-    return length == groupLength(c) ? name : name + length;
+  private static String groupProductsName(ConvModel c, int length, int width) {
+    return c.name() + "Filters" + width + "Over" + length;
   }
 
-
   /**
-   * The forward products of four filters, {@code f..f+3}, over a whole group of samples' columns, into the four slots
-   * of the aligned arena {@code acc}: each slot filled with its filter's bias (zero where there is none), then every
-   * column row added in tap order, times the filters' weights, three rows a pass ({@link #tapPassesMethods}). The
-   * sums are the same bits as {@link #productsMethod}'s: each starts from the bias and adds its products in tap
-   * order. Scratch harness (LeNet-5's second convolution, 16 filters over four samples' 400 positions, one thread):
-   * 14.5 ps a multiply-add against 20.2 for the two-row passes over separate rows.
+   * The forward products of {@code width} filters, {@code f..f+width-1}, over a whole group of samples' columns or
+   * one sample's, into slots 0 to {@code width - 1} of the aligned arena {@code acc}: each slot filled with its
+   * filter's bias (zero where there is none), then every column row added in tap order, times the filters' weights,
+   * three rows a pass ({@link #tapPassesMethods}). The sums are the same bits as {@link #productsMethod}'s: each
+   * starts from the bias and adds its products in tap order. Scratch harness (LeNet-5's second convolution, 16
+   * filters over four samples' 400 positions, one thread): 14.5 ps a multiply-add in blocks of four against 20.2 for
+   * the two-row passes over separate rows.
    *
    * <p>{@code length} is a whole group's positions ({@link #groupLength}) or, where a group holds several samples,
    * one sample's: batch 1 and a batch's last group of one. A last group of two or three samples keeps the two-row
    * passes.
    */
-  private static MethodSpec groupProductsMethod(ConvModel c, int length) {
+  private static MethodSpec groupProductsMethod(ConvModel c, int length, int width) {
     int k = ConvModel.rowLength(c);
-    int width = Methods.ALIGNED_ROWS_PER_GROUP_PASS;
-    int full = k / width * width;
+    int rows = Methods.ALIGNED_ROWS_PER_GROUP_PASS;
+    int full = k / rows * rows;
     CodeBlock.Builder b = CodeBlock.builder();
-    for (int t = 0; t < Methods.TARGETS_PER_GROUP; t++) {
+    for (int t = 0; t < width; t++) {
       int slot = Methods.slot(t, length);
       b.addStatement("java.util.Arrays.fill(acc, $L, $L, b == null ? 0f : b[f$L])", slot,
           slot + Methods.alignedBound(length), t == 0 ? "" : " + " + t);
     }
-    b.addStatement("$L(acc, cols, w, f, 0, $L)", tapPassesName(c, length, false), full);
+    b.addStatement("$L(acc, cols, w, f, 0, $L)", tapPassesName(c, length, width, false), full);
     if (full < k) {
-      b.addStatement("$L(acc, cols, w, f, $L, $L)", tapPassesName(c, length, true), full, k);
+      b.addStatement("$L(acc, cols, w, f, $L, $L)", tapPassesName(c, length, width, true), full, k);
     }
-    return Methods.kernel(groupProductsName(c, length),
-            "$L forward, the products of filters {@code f..f+3} over $L columns, into the four slots of the aligned\n"
-                + "arena {@code acc}.\n", c.name(), length == groupLength(c) ? "a whole group of samples'" : "one sample's")
+    return Methods.kernel(groupProductsName(c, length, width),
+            "$L forward, the products of filters {@code f..f+$L} over $L columns, into the first $L slots of the\n"
+                + "aligned arena {@code acc}.\n", c.name(), width - 1,
+            length == groupLength(c) ? "a whole group of samples'" : "one sample's", width)
         .addParameter(Methods.FLOATS, "w")
         .addParameter(Methods.FLOATS, "b")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "cols")
@@ -793,59 +832,74 @@ final class ConvCode implements LayerCode {
         .build();
   }
 
-  /**
-   * The name of a {@link #tapPassesMethods} method over columns of {@code length} positions: {@code conv2AddTaps400},
-   * or {@code conv2AddTapsLeft400} for the taps the three-row passes leave.
-   */
-  private static String tapPassesName(ConvModel c, int length, boolean left) {
-    return c.name() + (left ? "AddTapsLeft" : "AddTaps") + length;
+  /** {@link #groupProductsMethod} and its {@link #tapPassesMethods} for each of {@link #blockWidths}. */
+  private static List<MethodSpec> arenaMethods(ConvModel c, int length) {
+    List<MethodSpec> methods = new java.util.ArrayList<>();
+    blockWidths(c).forEach(width -> {
+      methods.add(groupProductsMethod(c, length, width));
+      methods.addAll(tapPassesMethods(c, length, width));
+    });
+    return methods;
   }
 
   /**
-   * The passes of {@link #groupProductsMethod}: column rows (taps) {@code from..to-1} added into the four slots of the
-   * aligned arena, each times its filter's weight for that tap, read straight from the weight ({@code w[wf0 + j]},
-   * filter {@code f} first). Three rows a pass in one method ({@code conv2AddTaps400}), a multiple of three; the one
-   * or two rows a filter's taps leave in a second ({@code conv2AddTapsLeft400}, generated only where the tap count
-   * leaves some): in the same method, a pass after the loop left that loop scalar ({@code
+   * The name of a {@link #tapPassesMethods} method for {@code width} filters over columns of {@code length} positions:
+   * {@code conv2AddTaps6x400}, or {@code conv2AddTapsLeft6x400} for the taps the three-row passes leave.
+   */
+  private static String tapPassesName(ConvModel c, int length, int width, boolean left) {
+    return c.name() + (left ? "AddTapsLeft" : "AddTaps") + width + "x" + length;
+  }
+
+  /**
+   * The passes of {@link #groupProductsMethod}: column rows (taps) {@code from..to-1} added into slots 0 to {@code
+   * width - 1} of the aligned arena, each times its filter's weight for that tap, read straight from the weight
+   * ({@code w[wf0 + j]}, filter {@code f} first). Three rows a pass in one method ({@code conv2AddTaps6x400}), a
+   * multiple of three; the one or two rows a filter's taps leave in a second ({@code conv2AddTapsLeft6x400}, generated
+   * only where the tap count leaves some): in the same method, a pass after the loop left that loop scalar ({@code
    * Methods.groupPassesLeftMethod}). The weights are read at indices that follow the pass's counter, which C2
    * (JDK 17) needs to vectorise the three-row loop (read at an index loaded from a list, it stayed scalar; see {@code
    * Methods.addListedRowsToGroupAligned}, whose copy of the values into the arena these passes no longer need: the
-   * convolution's taps are in order and its weights are values already). Scratch harness, LeNet-5's second
-   * convolution's 16 filters: 5.5 against 6.7 µs over one sample's 100 positions, 11.5 against 13.2 over four
+   * convolution's taps are in order and its weights are values already), and the taps' range comes as parameters
+   * (with constant bounds C2 left it scalar, `KernelShapes`). `KernelShapes`, "taps", LeNet-5's second convolution's
+   * 16 filters in blocks of four: 6.1 against 7.1 µs over one sample's 100 positions, 13.6 against 14.8 over four
    * samples' 400, for the passes with the copy into the arena; the same bits.
    */
-  private static List<MethodSpec> tapPassesMethods(ConvModel c, int length) {
+  private static List<MethodSpec> tapPassesMethods(ConvModel c, int length, int width) {
     int k = ConvModel.rowLength(c);
-    int width = Methods.ALIGNED_ROWS_PER_GROUP_PASS;
+    int rows = Methods.ALIGNED_ROWS_PER_GROUP_PASS;
     List<MethodSpec> methods = new java.util.ArrayList<>();
-    CodeBlock.Builder all = CodeBlock.builder().addStatement(filterOffsets(k))
-        .beginControlFlow("for (int j = from; j + $L < to; j += $L)", width - 1, width);
-    tapPass(all, length, width);
+    CodeBlock.Builder all = CodeBlock.builder().addStatement(filterOffsets(k, width))
+        .beginControlFlow("for (int j = from; j + $L < to; j += $L)", rows - 1, rows);
+    tapPass(all, length, width, rows);
     all.endControlFlow();
-    methods.add(tapPassesMethod(c, length, false, all.build(),
-        "Adds column rows {@code from..to-1}, a multiple of " + width + ", into the four slots of the aligned arena "
-            + "{@code acc}, over\n" + length + " positions, each times its filter's weight for that tap (filters "
-            + "{@code f..f+3}): " + width + " rows a pass, alone in a\nmethod so that C2 vectorises it.\n"));
-    if (k % width != 0) {
-      CodeBlock.Builder left = CodeBlock.builder().addStatement(filterOffsets(k)).addStatement("int j = from");
-      for (int w = width - 1; w >= 1; w--) {
-        if (w == width - 1) {
-          left.beginControlFlow("if (to - from == $L)", w);
+    methods.add(tapPassesMethod(c, length, width, false, all.build(),
+        "Adds column rows {@code from..to-1}, a multiple of " + rows + ", into the first " + width + " slots of the "
+            + "aligned arena {@code acc},\nover " + length + " positions, each times its filter's weight for that tap "
+            + "(filters {@code f..f+" + (width - 1) + "}): " + rows + " rows a pass,\nalone in a method so that C2 "
+            + "vectorises it.\n"));
+    if (k % rows != 0) {
+      CodeBlock.Builder left = CodeBlock.builder().addStatement(filterOffsets(k, width))
+          .addStatement("int j = from");
+      for (int n = rows - 1; n >= 1; n--) {
+        if (n == rows - 1) {
+          left.beginControlFlow("if (to - from == $L)", n);
         } else {
-          left.nextControlFlow("else if (to - from == $L)", w);
+          left.nextControlFlow("else if (to - from == $L)", n);
         }
-        tapPass(left, length, w);
+        tapPass(left, length, width, n);
       }
       left.endControlFlow();
-      methods.add(tapPassesMethod(c, length, true, left.build(),
-          "The column rows {@code from..to-1} that {@code " + tapPassesName(c, length, false) + "} leaves, fewer "
-              + "than " + width + ", added into the four\nslots of the aligned arena {@code acc} in one pass.\n"));
+      methods.add(tapPassesMethod(c, length, width, true, left.build(),
+          "The column rows {@code from..to-1} that {@code " + tapPassesName(c, length, width, false) + "} leaves, "
+              + "fewer than " + rows + ", added into the\nfirst " + width + " slots of the aligned arena {@code acc} "
+              + "in one pass.\n"));
     }
     return methods;
   }
 
-  private static MethodSpec tapPassesMethod(ConvModel c, int length, boolean left, CodeBlock body, String doc) {
-    return Methods.kernel(tapPassesName(c, length, left), doc.replace("$", "$$"))
+  private static MethodSpec tapPassesMethod(ConvModel c, int length, int width, boolean left, CodeBlock body,
+      String doc) {
+    return Methods.kernel(tapPassesName(c, length, width, left), doc.replace("$", "$$"))
         .addParameter(Methods.FLOATS, "acc")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "rows")
         .addParameter(Methods.FLOATS, "w")
@@ -856,40 +910,40 @@ final class ConvCode implements LayerCode {
         .build();
   }
 
-  /** Where filters {@code f..f+3}'s weights start: {@code int wf0 = f * k, wf1 = wf0 + k, ...}. */
-  private static String filterOffsets(int k) {
-    String[] offsets = new String[Methods.TARGETS_PER_GROUP];
-    for (int t = 0; t < offsets.length; t++) {
+  /** Where filters {@code f..f+width-1}'s weights start: {@code int wf0 = f * k, wf1 = wf0 + k, ...}. */
+  private static String filterOffsets(int k, int width) {
+    String[] offsets = new String[width];
+    for (int t = 0; t < width; t++) {
       offsets[t] = "wf" + t + " = " + (t == 0 ? "f * " + k : "wf" + (t - 1) + " + " + k);
     }
     return "int " + String.join(", ", offsets);
   }
 
   /**
-   * One pass over {@code width} column rows from {@code j} into the four slots: {@code acc[slot + i] = madd(v02, c2,
-   * madd(v01, c1, madd(v00, c0, acc[slot + i])))} for filter 0, and so on, over {@code Methods.alignedBound(length)}
-   * positions from {@code Methods.ROW_START}.
+   * One pass over {@code rows} column rows from {@code j} into slots 0 to {@code width - 1}: {@code acc[slot + i] =
+   * madd(v02, c2, madd(v01, c1, madd(v00, c0, acc[slot + i])))} for filter 0, and so on, over {@code
+   * Methods.alignedBound(length)} positions from {@code Methods.ROW_START}.
    */
-  private static void tapPass(CodeBlock.Builder b, int length, int width) {
-    String[] rows = new String[width];
-    String[] columns = new String[width];
-    for (int e = 0; e < width; e++) {
-      rows[e] = "r" + e + " = rows[j" + (e == 0 ? "" : " + " + e) + "]";
+  private static void tapPass(CodeBlock.Builder b, int length, int width, int rows) {
+    String[] rowRefs = new String[rows];
+    String[] columns = new String[rows];
+    for (int e = 0; e < rows; e++) {
+      rowRefs[e] = "r" + e + " = rows[j" + (e == 0 ? "" : " + " + e) + "]";
       columns[e] = "c" + e + " = r" + e + "[" + Methods.ROW_START + " + i]";
     }
-    b.addStatement("float[] $L", String.join(", ", rows));
-    for (int t = 0; t < Methods.TARGETS_PER_GROUP; t++) {
-      String[] values = new String[width];
-      for (int e = 0; e < width; e++) {
+    b.addStatement("float[] $L", String.join(", ", rowRefs));
+    for (int t = 0; t < width; t++) {
+      String[] values = new String[rows];
+      for (int e = 0; e < rows; e++) {
         values[e] = "v" + t + e + " = w[wf" + t + " + j" + (e == 0 ? "" : " + " + e) + "]";
       }
       b.addStatement("float $L", String.join(", ", values));
     }
     b.beginControlFlow("for (int i = 0; i < $L; i++)", Methods.alignedBound(length))
         .addStatement("float $L", String.join(", ", columns));
-    for (int t = 0; t < Methods.TARGETS_PER_GROUP; t++) {
+    for (int t = 0; t < width; t++) {
       String target = "acc[" + Methods.slot(t, length) + " + i]";
-      b.addStatement("$L = $L", target, Methods.maddChain(target, "v" + t, "c", "", width));
+      b.addStatement("$L = $L", target, Methods.maddChain(target, "v" + t, "c", "", rows));
     }
     b.endControlFlow();
   }

@@ -433,11 +433,11 @@ final class Methods {
   }
 
   /**
-   * Floats the four slots alone take for rows of {@code length} floats: a convolution's arena, whose passes read
+   * Floats {@code slots} slots alone take for rows of {@code length} floats: a convolution's arena, whose passes read
    * their values from the weight rather than from copies ({@code ConvCode.tapPassesMethods}).
    */
-  static int groupSlotsFloats(int length) {
-    return slot(TARGETS_PER_GROUP, length);
+  static int slotsFloats(int slots, int length) {
+    return slot(slots, length);
   }
 
   private static int slotStride(int length) {

@@ -595,8 +595,8 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
 
   /**
    * Floats of the aligned arena a layer's default loops sum in ({@code Methods.slot}): four slots of a dense layer's
-   * wider side (its forward pass sums outputs, its backward pass inputs) or of a convolution's group of samples'
-   * positions (its forward pass sums four filters), and for a dense layer the values its group passes copy ({@code
+   * wider side (its forward pass sums outputs, its backward pass inputs) or six of a convolution's group of samples'
+   * positions (its forward pass sums four to six filters), and for a dense layer the values its group passes copy ({@code
    * Methods.groupArenaFloats}); 0 for a layer without such loops.
    */
   private static int arenaFloats(LayerModel layer) {
@@ -604,7 +604,7 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
       return Methods.groupArenaFloats(Math.max(d.units(), d.inFeatures()));
     }
     if (layer instanceof ConvModel c) {
-      return Methods.groupSlotsFloats(ConvCode.groupLength(c));
+      return Methods.slotsFloats(ConvCode.MAX_BLOCK, ConvCode.groupLength(c));
     }
     return 0;
   }

@@ -1,0 +1,405 @@
+package dev.kiln.benchmarks;
+
+import static dev.kiln.runtime.kernel.MultiplyAdd.madd;
+
+import dev.kiln.runtime.kernel.AlignedArena;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.function.LongSupplier;
+
+/**
+ * Loop shapes the default build's convolutions chose between, timed side by side in one JVM: the figures {@code
+ * docs/performance.md} quotes as this tool's, which decide what the processor generates. C2 (JDK 17) vectorises some
+ * shapes and silently not others, so each comparison is a shape as generated against the one it replaced, on LeNet-5's
+ * sizes. Not a JMH benchmark (the shapes are copies of generated code, not Kiln's API): each round times every shape
+ * in turn for about a tenth of a second, and the tool prints each shape's median over the rounds.
+ *
+ * <ul>
+ *   <li>{@code taps}: a convolution's four filters summed in the aligned arena, three column rows a pass, with the
+ *       filters' weights copied into the arena over a list of taps (the dense layers' group passes) or read straight
+ *       from the weight at indices that follow the pass's counter ({@code ConvCode.tapPassesMethods}); LeNet-5's
+ *       second convolution, 16 filters of 150 taps, over one sample's 100 positions and four samples' 400.
+ *   <li>{@code pool}: the 2x2 max pool of a 28x28 plane (LeNet-5's first): over the windows in the usual order, two
+ *       strides of two; over the positions in quadrant order ({@code LayerPlan.quadrantOrder}), the four corners'
+ *       blocks copied into rows of their own first ({@code conv1Pool}); and the same blocks read at four offsets of
+ *       the one array, which C2 leaves scalar.
+ *   <li>{@code slots}: three column rows into four, five or six slots of the arena (four filters at a time, or more),
+ *       over 400 positions; C2 vectorises four.
+ * </ul>
+ *
+ * <p>Usage, after {@code mvn -Ppeers -pl benchmarks -am package}: {@code java -cp
+ * benchmarks/target/kiln-benchmarks.jar dev.kiln.benchmarks.KernelShapes [ROUNDS]} (default 9). Every pair of shapes
+ * is checked to give the same bits before it is timed.
+ */
+public final class KernelShapes {
+  private static final int TAPS = 150;
+  private static final int FILTERS = 16;
+  /** Filters the {@code slots} shapes sum: a multiple of four, five and six. */
+  private static final int SLOT_FILTERS = 60;
+  private static final int START = AlignedArena.FIRST;
+  private static final long BURST_NANOS = 100_000_000L;
+
+  private KernelShapes() {}
+
+  public static void main(String[] args) {
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 9;
+    SplittableRandom random = new SplittableRandom(7);
+    float[] arena = AlignedArena.allocate(1 << 16);
+    float[][] columns = new float[TAPS][START + 401 + 20];
+    for (float[] row : columns) {
+      fill(row, random);
+    }
+    float[] weights = new float[FILTERS * TAPS];
+    fill(weights, random);
+    int[] tapOrder = new int[TAPS];
+    Arrays.setAll(tapOrder, i -> i);
+
+    check(() -> copiedFilters100(weights, columns, arena, tapOrder), () -> directFilters100(weights, columns, arena),
+        arena, 4 * 128);
+    check(() -> copiedFilters400(weights, columns, arena, tapOrder), () -> directFilters400(weights, columns, arena),
+        arena, 4 * 416);
+    report("taps, 100 positions (ns for 16 filters)", rounds,
+        new String[] {"weights copied into the arena", "weights read from the weight"},
+        () -> copiedFilters100(weights, columns, arena, tapOrder), () -> directFilters100(weights, columns, arena));
+    report("taps, 400 positions (ns for 16 filters)", rounds,
+        new String[] {"weights copied into the arena", "weights read from the weight"},
+        () -> copiedFilters400(weights, columns, arena, tapOrder), () -> directFilters400(weights, columns, arena));
+
+    int planes = 6;
+    float[] natural = new float[planes * 784];
+    for (int i = 0; i < natural.length; i++) {
+      natural[i] = Math.max(0f, (float) random.nextDouble() - 0.3f);
+    }
+    float[] quadrants = toQuadrants(natural, planes);
+    float[][] corners = new float[5][196];
+    float[] pooledNatural = new float[planes * 196];
+    float[] pooledQuadrants = new float[planes * 196];
+    float[] pooledOffsets = new float[planes * 196];
+    poolNatural(natural, planes, pooledNatural);
+    poolQuadrants(quadrants, planes, pooledQuadrants, corners);
+    poolQuadrantOffsets(quadrants, planes, pooledOffsets);
+    if (!Arrays.equals(pooledNatural, pooledQuadrants) || !Arrays.equals(pooledNatural, pooledOffsets)) {
+      throw new AssertionError("the pools differ");
+    }
+    report("pool, 28x28 plane (ns for 6 planes)", rounds,
+        new String[] {"windows in the usual order", "quadrant blocks copied into rows", "quadrant blocks, one array"},
+        () -> poolNatural(natural, planes, pooledNatural),
+        () -> poolQuadrants(quadrants, planes, pooledQuadrants, corners),
+        () -> poolQuadrantOffsets(quadrants, planes, pooledOffsets));
+
+    float[] sixty = new float[SLOT_FILTERS * TAPS];
+    fill(sixty, random);
+    report("slots, 400 positions (ns for 60 filters)", rounds, new String[] {"four slots", "five slots", "six slots"},
+        () -> fourSlots(sixty, columns, arena), () -> fiveSlots(sixty, columns, arena),
+        () -> sixSlots(sixty, columns, arena));
+  }
+
+  private static void fill(float[] a, SplittableRandom random) {
+    for (int i = 0; i < a.length; i++) {
+      a[i] = (float) random.nextDouble() - 0.5f;
+    }
+  }
+
+  /** Runs both, then compares the first {@code floats} of the arena from {@link #START} that each left. */
+  private static void check(LongSupplier a, LongSupplier b, float[] arena, int floats) {
+    a.getAsLong();
+    float[] first = Arrays.copyOfRange(arena, START, START + floats);
+    b.getAsLong();
+    float[] second = Arrays.copyOfRange(arena, START, START + floats);
+    if (!Arrays.equals(first, second)) {
+      throw new AssertionError("the two shapes give different sums");
+    }
+  }
+
+  /** Each shape's median time per call over the rounds; each call returns a value the tool sums, so none is dead. */
+  private static void report(String title, int rounds, String[] names, LongSupplier... shapes) {
+    double[][] nanos = new double[shapes.length][rounds];
+    long sink = 0;
+    for (int r = -2; r < rounds; r++) { // two rounds of warm-up
+      for (int s = 0; s < shapes.length; s++) {
+        long calls = 0;
+        long start = System.nanoTime();
+        long now;
+        do {
+          sink += shapes[s].getAsLong();
+          calls++;
+          now = System.nanoTime();
+        } while (now - start < BURST_NANOS);
+        if (r >= 0) {
+          nanos[s][r] = (double) (now - start) / calls;
+        }
+      }
+    }
+    System.out.println(title + (sink == 42 ? " " : ""));
+    for (int s = 0; s < shapes.length; s++) {
+      Arrays.sort(nanos[s]);
+      System.out.printf(Locale.ROOT, "  %-36s %10.1f%n", names[s], nanos[s][rounds / 2]);
+    }
+  }
+
+  // ---- taps: the pass as generated before (values copied into the arena over a list) and now (read from w)
+
+  private static long copiedFilters100(float[] w, float[][] cols, float[] acc, int[] order) {
+    for (int f = 0; f < FILTERS; f += 4) {
+      Arrays.fill(acc, START, START + 4 * 128, 0.5f);
+      for (int q = 0; q < TAPS; q++) {
+        int e = order[q];
+        int vq = 523 + 4 * q;
+        acc[vq] = w[f * TAPS + e];
+        acc[vq + 1] = w[(f + 1) * TAPS + e];
+        acc[vq + 2] = w[(f + 2) * TAPS + e];
+        acc[vq + 3] = w[(f + 3) * TAPS + e];
+      }
+      copiedPasses100(acc, cols, order, 0, TAPS);
+    }
+    return Float.floatToRawIntBits(acc[START]);
+  }
+
+  private static void copiedPasses100(float[] acc, float[][] rows, int[] list, int from, int to) {
+    for (int j = from; j + 2 < to; j += 3) {
+      int vj = 523 + 4 * (j - from);
+      float[] r0 = rows[list[j]], r1 = rows[list[j + 1]], r2 = rows[list[j + 2]];
+      float v00 = acc[vj], v01 = acc[vj + 4], v02 = acc[vj + 8];
+      float v10 = acc[vj + 1], v11 = acc[vj + 5], v12 = acc[vj + 9];
+      float v20 = acc[vj + 2], v21 = acc[vj + 6], v22 = acc[vj + 10];
+      float v30 = acc[vj + 3], v31 = acc[vj + 7], v32 = acc[vj + 11];
+      for (int i = 0; i < 113; i++) {
+        float c0 = r0[11 + i], c1 = r1[11 + i], c2 = r2[11 + i];
+        acc[11 + i] = madd(v02, c2, madd(v01, c1, madd(v00, c0, acc[11 + i])));
+        acc[139 + i] = madd(v12, c2, madd(v11, c1, madd(v10, c0, acc[139 + i])));
+        acc[267 + i] = madd(v22, c2, madd(v21, c1, madd(v20, c0, acc[267 + i])));
+        acc[395 + i] = madd(v32, c2, madd(v31, c1, madd(v30, c0, acc[395 + i])));
+      }
+    }
+  }
+
+  private static long directFilters100(float[] w, float[][] cols, float[] acc) {
+    for (int f = 0; f < FILTERS; f += 4) {
+      Arrays.fill(acc, START, START + 4 * 128, 0.5f);
+      directPasses100(acc, cols, w, f, 0, TAPS);
+    }
+    return Float.floatToRawIntBits(acc[START]);
+  }
+
+  private static void directPasses100(float[] acc, float[][] rows, float[] w, int f, int from, int to) {
+    int wf0 = f * TAPS, wf1 = wf0 + TAPS, wf2 = wf1 + TAPS, wf3 = wf2 + TAPS;
+    for (int j = from; j + 2 < to; j += 3) {
+      float[] r0 = rows[j], r1 = rows[j + 1], r2 = rows[j + 2];
+      float v00 = w[wf0 + j], v01 = w[wf0 + j + 1], v02 = w[wf0 + j + 2];
+      float v10 = w[wf1 + j], v11 = w[wf1 + j + 1], v12 = w[wf1 + j + 2];
+      float v20 = w[wf2 + j], v21 = w[wf2 + j + 1], v22 = w[wf2 + j + 2];
+      float v30 = w[wf3 + j], v31 = w[wf3 + j + 1], v32 = w[wf3 + j + 2];
+      for (int i = 0; i < 113; i++) {
+        float c0 = r0[11 + i], c1 = r1[11 + i], c2 = r2[11 + i];
+        acc[11 + i] = madd(v02, c2, madd(v01, c1, madd(v00, c0, acc[11 + i])));
+        acc[139 + i] = madd(v12, c2, madd(v11, c1, madd(v10, c0, acc[139 + i])));
+        acc[267 + i] = madd(v22, c2, madd(v21, c1, madd(v20, c0, acc[267 + i])));
+        acc[395 + i] = madd(v32, c2, madd(v31, c1, madd(v30, c0, acc[395 + i])));
+      }
+    }
+  }
+
+  private static long copiedFilters400(float[] w, float[][] cols, float[] acc, int[] order) {
+    for (int f = 0; f < FILTERS; f += 4) {
+      Arrays.fill(acc, START, START + 4 * 416, 0.5f);
+      for (int q = 0; q < TAPS; q++) {
+        int e = order[q];
+        int vq = 1675 + 4 * q;
+        acc[vq] = w[f * TAPS + e];
+        acc[vq + 1] = w[(f + 1) * TAPS + e];
+        acc[vq + 2] = w[(f + 2) * TAPS + e];
+        acc[vq + 3] = w[(f + 3) * TAPS + e];
+      }
+      copiedPasses400(acc, cols, order, 0, TAPS);
+    }
+    return Float.floatToRawIntBits(acc[START]);
+  }
+
+  private static void copiedPasses400(float[] acc, float[][] rows, int[] list, int from, int to) {
+    for (int j = from; j + 2 < to; j += 3) {
+      int vj = 1675 + 4 * (j - from);
+      float[] r0 = rows[list[j]], r1 = rows[list[j + 1]], r2 = rows[list[j + 2]];
+      float v00 = acc[vj], v01 = acc[vj + 4], v02 = acc[vj + 8];
+      float v10 = acc[vj + 1], v11 = acc[vj + 5], v12 = acc[vj + 9];
+      float v20 = acc[vj + 2], v21 = acc[vj + 6], v22 = acc[vj + 10];
+      float v30 = acc[vj + 3], v31 = acc[vj + 7], v32 = acc[vj + 11];
+      for (int i = 0; i < 401; i++) {
+        float c0 = r0[11 + i], c1 = r1[11 + i], c2 = r2[11 + i];
+        acc[11 + i] = madd(v02, c2, madd(v01, c1, madd(v00, c0, acc[11 + i])));
+        acc[427 + i] = madd(v12, c2, madd(v11, c1, madd(v10, c0, acc[427 + i])));
+        acc[843 + i] = madd(v22, c2, madd(v21, c1, madd(v20, c0, acc[843 + i])));
+        acc[1259 + i] = madd(v32, c2, madd(v31, c1, madd(v30, c0, acc[1259 + i])));
+      }
+    }
+  }
+
+  private static long directFilters400(float[] w, float[][] cols, float[] acc) {
+    for (int f = 0; f < FILTERS; f += 4) {
+      Arrays.fill(acc, START, START + 4 * 416, 0.5f);
+      directPasses400(acc, cols, w, f, 0, TAPS);
+    }
+    return Float.floatToRawIntBits(acc[START]);
+  }
+
+  private static void directPasses400(float[] acc, float[][] rows, float[] w, int f, int from, int to) {
+    int wf0 = f * TAPS, wf1 = wf0 + TAPS, wf2 = wf1 + TAPS, wf3 = wf2 + TAPS;
+    for (int j = from; j + 2 < to; j += 3) {
+      float[] r0 = rows[j], r1 = rows[j + 1], r2 = rows[j + 2];
+      float v00 = w[wf0 + j], v01 = w[wf0 + j + 1], v02 = w[wf0 + j + 2];
+      float v10 = w[wf1 + j], v11 = w[wf1 + j + 1], v12 = w[wf1 + j + 2];
+      float v20 = w[wf2 + j], v21 = w[wf2 + j + 1], v22 = w[wf2 + j + 2];
+      float v30 = w[wf3 + j], v31 = w[wf3 + j + 1], v32 = w[wf3 + j + 2];
+      for (int i = 0; i < 401; i++) {
+        float c0 = r0[11 + i], c1 = r1[11 + i], c2 = r2[11 + i];
+        acc[11 + i] = madd(v02, c2, madd(v01, c1, madd(v00, c0, acc[11 + i])));
+        acc[427 + i] = madd(v12, c2, madd(v11, c1, madd(v10, c0, acc[427 + i])));
+        acc[843 + i] = madd(v22, c2, madd(v21, c1, madd(v20, c0, acc[843 + i])));
+        acc[1259 + i] = madd(v32, c2, madd(v31, c1, madd(v30, c0, acc[1259 + i])));
+      }
+    }
+  }
+
+  // ---- pool: 28x28 planes, in the usual order or in quadrant order
+
+  private static float[] toQuadrants(float[] natural, int planes) {
+    float[] quadrants = new float[natural.length];
+    for (int p = 0; p < planes; p++) {
+      for (int y = 0; y < 28; y++) {
+        for (int x = 0; x < 28; x++) {
+          int block = (y % 2) * 2 + x % 2;
+          quadrants[p * 784 + block * 196 + (y / 2) * 14 + x / 2] = natural[p * 784 + y * 28 + x];
+        }
+      }
+    }
+    return quadrants;
+  }
+
+  private static long poolNatural(float[] s, int planes, float[] pooled) {
+    for (int p = 0; p < planes; p++) {
+      int so = p * 784;
+      int po = p * 196;
+      for (int oh = 0; oh < 14; oh++) {
+        int r0 = so + oh * 56;
+        int pr = po + oh * 14;
+        for (int ow = 0; ow < 14; ow++) {
+          int c0 = r0 + 2 * ow;
+          pooled[pr + ow] = Math.max(Math.max(s[c0], s[c0 + 1]), Math.max(s[c0 + 28], s[c0 + 29]));
+        }
+      }
+    }
+    return Float.floatToRawIntBits(pooled[0]);
+  }
+
+  private static long poolQuadrants(float[] s, int planes, float[] pooled, float[][] corners) {
+    float[] q0 = corners[0], q1 = corners[1], q2 = corners[2], q3 = corners[3], m = corners[4];
+    for (int p = 0; p < planes; p++) {
+      int so = p * 784;
+      System.arraycopy(s, so, q0, 0, 196);
+      System.arraycopy(s, so + 196, q1, 0, 196);
+      System.arraycopy(s, so + 392, q2, 0, 196);
+      System.arraycopy(s, so + 588, q3, 0, 196);
+      for (int i = 0; i < 196; i++) {
+        m[i] = Math.max(Math.max(q0[i], q1[i]), Math.max(q2[i], q3[i]));
+      }
+      System.arraycopy(m, 0, pooled, p * 196, 196);
+    }
+    return Float.floatToRawIntBits(pooled[0]);
+  }
+
+  private static long poolQuadrantOffsets(float[] s, int planes, float[] pooled) {
+    for (int p = 0; p < planes; p++) {
+      int so = p * 784;
+      int po = p * 196;
+      for (int i = 0; i < 196; i++) {
+        pooled[po + i] = Math.max(Math.max(s[so + i], s[so + 196 + i]), Math.max(s[so + 392 + i], s[so + 588 + i]));
+      }
+    }
+    return Float.floatToRawIntBits(pooled[0]);
+  }
+
+  // ---- slots: three column rows into four, five or six slots (416 floats apart), 60 filters' worth of work; each
+  // block's passes in a method of their own over taps from..to, as generated (with the loop over blocks around them,
+  // or with the taps' bounds constants, C2 left even four slots scalar)
+
+  private static long fourSlots(float[] w, float[][] rows, float[] acc) {
+    for (int f = 0; f < SLOT_FILTERS; f += 4) {
+      fourSlotPasses(w, rows, acc, f, 0, TAPS);
+    }
+    return Float.floatToRawIntBits(acc[START]);
+  }
+
+  private static long fiveSlots(float[] w, float[][] rows, float[] acc) {
+    for (int f = 0; f < SLOT_FILTERS; f += 5) {
+      fiveSlotPasses(w, rows, acc, f, 0, TAPS);
+    }
+    return Float.floatToRawIntBits(acc[START]);
+  }
+
+  private static long sixSlots(float[] w, float[][] rows, float[] acc) {
+    for (int f = 0; f < SLOT_FILTERS; f += 6) {
+      sixSlotPasses(w, rows, acc, f, 0, TAPS);
+    }
+    return Float.floatToRawIntBits(acc[START]);
+  }
+
+  private static void fourSlotPasses(float[] w, float[][] rows, float[] acc, int f, int from, int to) {
+    int wf0 = f * TAPS, wf1 = f * TAPS + 1 * TAPS, wf2 = f * TAPS + 2 * TAPS, wf3 = f * TAPS + 3 * TAPS;
+    for (int j = from; j + 2 < to; j += 3) {
+      float[] r0 = rows[j], r1 = rows[j + 1], r2 = rows[j + 2];
+      float v00 = w[wf0 + j], v01 = w[wf0 + j + 1], v02 = w[wf0 + j + 2];
+      float v10 = w[wf1 + j], v11 = w[wf1 + j + 1], v12 = w[wf1 + j + 2];
+      float v20 = w[wf2 + j], v21 = w[wf2 + j + 1], v22 = w[wf2 + j + 2];
+      float v30 = w[wf3 + j], v31 = w[wf3 + j + 1], v32 = w[wf3 + j + 2];
+      for (int i = 0; i < 401; i++) {
+        float c0 = r0[11 + i], c1 = r1[11 + i], c2 = r2[11 + i];
+        acc[11 + i] = madd(v02, c2, madd(v01, c1, madd(v00, c0, acc[11 + i])));
+        acc[427 + i] = madd(v12, c2, madd(v11, c1, madd(v10, c0, acc[427 + i])));
+        acc[843 + i] = madd(v22, c2, madd(v21, c1, madd(v20, c0, acc[843 + i])));
+        acc[1259 + i] = madd(v32, c2, madd(v31, c1, madd(v30, c0, acc[1259 + i])));
+      }
+    }
+  }
+
+  private static void fiveSlotPasses(float[] w, float[][] rows, float[] acc, int f, int from, int to) {
+    int wf0 = f * TAPS, wf1 = f * TAPS + 1 * TAPS, wf2 = f * TAPS + 2 * TAPS, wf3 = f * TAPS + 3 * TAPS, wf4 = f * TAPS + 4 * TAPS;
+    for (int j = from; j + 2 < to; j += 3) {
+      float[] r0 = rows[j], r1 = rows[j + 1], r2 = rows[j + 2];
+      float v00 = w[wf0 + j], v01 = w[wf0 + j + 1], v02 = w[wf0 + j + 2];
+      float v10 = w[wf1 + j], v11 = w[wf1 + j + 1], v12 = w[wf1 + j + 2];
+      float v20 = w[wf2 + j], v21 = w[wf2 + j + 1], v22 = w[wf2 + j + 2];
+      float v30 = w[wf3 + j], v31 = w[wf3 + j + 1], v32 = w[wf3 + j + 2];
+      float v40 = w[wf4 + j], v41 = w[wf4 + j + 1], v42 = w[wf4 + j + 2];
+      for (int i = 0; i < 401; i++) {
+        float c0 = r0[11 + i], c1 = r1[11 + i], c2 = r2[11 + i];
+        acc[11 + i] = madd(v02, c2, madd(v01, c1, madd(v00, c0, acc[11 + i])));
+        acc[427 + i] = madd(v12, c2, madd(v11, c1, madd(v10, c0, acc[427 + i])));
+        acc[843 + i] = madd(v22, c2, madd(v21, c1, madd(v20, c0, acc[843 + i])));
+        acc[1259 + i] = madd(v32, c2, madd(v31, c1, madd(v30, c0, acc[1259 + i])));
+        acc[1675 + i] = madd(v42, c2, madd(v41, c1, madd(v40, c0, acc[1675 + i])));
+      }
+    }
+  }
+
+  private static void sixSlotPasses(float[] w, float[][] rows, float[] acc, int f, int from, int to) {
+    int wf0 = f * TAPS, wf1 = f * TAPS + 1 * TAPS, wf2 = f * TAPS + 2 * TAPS, wf3 = f * TAPS + 3 * TAPS, wf4 = f * TAPS + 4 * TAPS, wf5 = f * TAPS + 5 * TAPS;
+    for (int j = from; j + 2 < to; j += 3) {
+      float[] r0 = rows[j], r1 = rows[j + 1], r2 = rows[j + 2];
+      float v00 = w[wf0 + j], v01 = w[wf0 + j + 1], v02 = w[wf0 + j + 2];
+      float v10 = w[wf1 + j], v11 = w[wf1 + j + 1], v12 = w[wf1 + j + 2];
+      float v20 = w[wf2 + j], v21 = w[wf2 + j + 1], v22 = w[wf2 + j + 2];
+      float v30 = w[wf3 + j], v31 = w[wf3 + j + 1], v32 = w[wf3 + j + 2];
+      float v40 = w[wf4 + j], v41 = w[wf4 + j + 1], v42 = w[wf4 + j + 2];
+      float v50 = w[wf5 + j], v51 = w[wf5 + j + 1], v52 = w[wf5 + j + 2];
+      for (int i = 0; i < 401; i++) {
+        float c0 = r0[11 + i], c1 = r1[11 + i], c2 = r2[11 + i];
+        acc[11 + i] = madd(v02, c2, madd(v01, c1, madd(v00, c0, acc[11 + i])));
+        acc[427 + i] = madd(v12, c2, madd(v11, c1, madd(v10, c0, acc[427 + i])));
+        acc[843 + i] = madd(v22, c2, madd(v21, c1, madd(v20, c0, acc[843 + i])));
+        acc[1259 + i] = madd(v32, c2, madd(v31, c1, madd(v30, c0, acc[1259 + i])));
+        acc[1675 + i] = madd(v42, c2, madd(v41, c1, madd(v40, c0, acc[1675 + i])));
+        acc[2091 + i] = madd(v52, c2, madd(v51, c1, madd(v50, c0, acc[2091 + i])));
+      }
+    }
+  }
+}
