@@ -344,7 +344,7 @@ public final class KernelShapes {
   }
 
   private static void fourSlotPasses(float[] w, float[][] rows, float[] acc, int f, int from, int to) {
-    int wf0 = f * TAPS, wf1 = f * TAPS + 1 * TAPS, wf2 = f * TAPS + 2 * TAPS, wf3 = f * TAPS + 3 * TAPS;
+    int wf0 = f * TAPS, wf1 = wf0 + TAPS, wf2 = wf1 + TAPS, wf3 = wf2 + TAPS;
     for (int j = from; j + 2 < to; j += 3) {
       float[] r0 = rows[j], r1 = rows[j + 1], r2 = rows[j + 2];
       float v00 = w[wf0 + j], v01 = w[wf0 + j + 1], v02 = w[wf0 + j + 2];
@@ -362,7 +362,7 @@ public final class KernelShapes {
   }
 
   private static void fiveSlotPasses(float[] w, float[][] rows, float[] acc, int f, int from, int to) {
-    int wf0 = f * TAPS, wf1 = f * TAPS + 1 * TAPS, wf2 = f * TAPS + 2 * TAPS, wf3 = f * TAPS + 3 * TAPS, wf4 = f * TAPS + 4 * TAPS;
+    int wf0 = f * TAPS, wf1 = wf0 + TAPS, wf2 = wf1 + TAPS, wf3 = wf2 + TAPS, wf4 = wf3 + TAPS;
     for (int j = from; j + 2 < to; j += 3) {
       float[] r0 = rows[j], r1 = rows[j + 1], r2 = rows[j + 2];
       float v00 = w[wf0 + j], v01 = w[wf0 + j + 1], v02 = w[wf0 + j + 2];
@@ -382,7 +382,7 @@ public final class KernelShapes {
   }
 
   private static void sixSlotPasses(float[] w, float[][] rows, float[] acc, int f, int from, int to) {
-    int wf0 = f * TAPS, wf1 = f * TAPS + 1 * TAPS, wf2 = f * TAPS + 2 * TAPS, wf3 = f * TAPS + 3 * TAPS, wf4 = f * TAPS + 4 * TAPS, wf5 = f * TAPS + 5 * TAPS;
+    int wf0 = f * TAPS, wf1 = wf0 + TAPS, wf2 = wf1 + TAPS, wf3 = wf2 + TAPS, wf4 = wf3 + TAPS, wf5 = wf4 + TAPS;
     for (int j = from; j + 2 < to; j += 3) {
       float[] r0 = rows[j], r1 = rows[j + 1], r2 = rows[j + 2];
       float v00 = w[wf0 + j], v01 = w[wf0 + j + 1], v02 = w[wf0 + j + 2];

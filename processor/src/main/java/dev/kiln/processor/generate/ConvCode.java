@@ -23,10 +23,12 @@ import javax.lang.model.element.Modifier;
  *       vertical stride of 1 most of a tap's column is one copy of the column one kernel row up, and on the first
  *       kernel row, where the horizontal stride equals the dilation, of the column one tap to the left) and adds
  *       the column rows, each times a filter's weight for its tap, into the filters' sums as chains of
- *       multiply-adds: for a whole group of samples, four filters at a time in the slots of the workspace's aligned
- *       arena, three column rows a pass ({@link #groupProductsMethod}); for the filters left over and a batch's
- *       short last group, four filters' accumulator rows two column rows a pass, a lone filter eight ({@link
- *       #productsMethod}). The ReLU and a fused max pool then run on the sums ({@link #outputsMethod}).
+ *       multiply-adds: for a whole group of samples or one sample, four to six filters at a time in the slots of
+ *       the workspace's aligned arena, three column rows a pass, the weights read in place ({@link #arenaBlocks},
+ *       {@link #groupProductsMethod}); for the filters left over and a batch's last group of two or three samples,
+ *       four filters' accumulator rows two column rows a pass, a lone filter eight ({@link #productsMethod}). The
+ *       ReLU and a fused max pool then run on the sums ({@link #outputsMethod}); a pool of many windows reads the
+ *       positions in quadrant order ({@code LayerPlan.quadrantOrder}, {@link #quadrantColumnsMethod}).
  *   <li>Backward copies the input into im2row rows ({@code rows[position][tap]}). For each filter it lists the
  *       positions whose output gradient is non-zero (after a ReLU and a max pool, most are zero), and adds eight such
  *       rows at a time, each times its gradient, into the filter's weight-gradient row. The input gradient is the

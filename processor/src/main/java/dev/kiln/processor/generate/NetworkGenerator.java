@@ -596,8 +596,8 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
   /**
    * Floats of the aligned arena a layer's default loops sum in ({@code Methods.slot}): four slots of a dense layer's
    * wider side (its forward pass sums outputs, its backward pass inputs) or six of a convolution's group of samples'
-   * positions (its forward pass sums four to six filters), and for a dense layer the values its group passes copy ({@code
-   * Methods.groupArenaFloats}); 0 for a layer without such loops.
+   * positions (its forward pass sums four to six filters), and for a dense layer the values its group passes copy
+   * ({@code Methods.groupArenaFloats}); 0 for a layer without such loops.
    */
   private static int arenaFloats(LayerModel layer) {
     if (layer instanceof DenseModel d) {

@@ -229,7 +229,7 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         plans.set(i + 1, pooled);
         if (fused.quadrantOrder()) {
           // The pool's four corners' blocks of one filter and sample, copied into rows of their own, and its output
-          // (see ConvCode.quadrantPool).
+          // (see ConvCode.poolMethod).
           ConvModel c = (ConvModel) fused.layer();
           matrices.put(c.name() + "Corners", List.of(5, c.positions() / 4));
         }
