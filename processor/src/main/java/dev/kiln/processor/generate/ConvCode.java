@@ -854,17 +854,17 @@ final class ConvCode implements LayerCode {
 
   /**
    * The passes of {@link #groupProductsMethod}: column rows (taps) {@code from..to-1} added into slots 0 to {@code
-   * width - 1} of the aligned arena, each times its filter's weight for that tap, read straight from the weight
-   * ({@code w[wf0 + j]}, filter {@code f} first). Three rows a pass in one method ({@code conv2AddTaps6x400}), a
-   * multiple of three; the one or two rows a filter's taps leave in a second ({@code conv2AddTapsLeft6x400}, generated
-   * only where the tap count leaves some): in the same method, a pass after the loop left that loop scalar ({@code
-   * Methods.groupPassesLeftMethod}). The weights are read at indices that follow the pass's counter, which C2
-   * (JDK 17) needs to vectorise the three-row loop (read at an index loaded from a list, it stayed scalar; see {@code
-   * Methods.addListedRowsToGroupAligned}, whose copy of the values into the arena these passes no longer need: the
-   * convolution's taps are in order and its weights are values already), and the taps' range comes as parameters
-   * (with constant bounds C2 left it scalar, `KernelShapes`). `KernelShapes`, "taps", LeNet-5's second convolution's
-   * 16 filters in blocks of four: 6.1 against 7.1 µs over one sample's 100 positions, 13.6 against 14.8 over four
-   * samples' 400, for the passes with the copy into the arena; the same bits.
+   * width - 1} of the aligned arena, each times its filter's weight for that tap, read straight from the weight ({@code
+   * w[wf0 + j]}, filter {@code f} first). Three rows a pass in one method ({@code conv2AddTaps6x400}), a multiple of
+   * three; the one or two rows a filter's taps leave (a fixed number: the layer's taps are) in a second ({@code
+   * conv2AddTapsLeft6x400}, generated only where the tap count leaves some): in the same method, a pass after the loop
+   * left that loop scalar ({@code Methods.groupPassesLeftMethod}). The weights are read at indices that follow the
+   * pass's counter, which C2 (JDK 17) needs to vectorise the three-row loop (read at an index loaded from a list, it
+   * stayed scalar; see {@code Methods.addListedRowsToGroupAligned}, whose copy of the values into the arena these
+   * passes no longer need: the convolution's taps are in order and its weights are values already), and the taps' range
+   * comes as parameters (with constant bounds C2 left it scalar, {@code KernelShapes}). {@code KernelShapes}, "taps",
+   * LeNet-5's second convolution's 16 filters in blocks of four: 6.1 against 7.1 µs over one sample's 100 positions,
+   * 13.6 against 14.8 over four samples' 400, for the passes with the copy into the arena; the same bits.
    */
   private static List<MethodSpec> tapPassesMethods(ConvModel c, int length, int width) {
     int k = ConvModel.rowLength(c);
@@ -880,21 +880,14 @@ final class ConvCode implements LayerCode {
             + "(filters {@code f..f+" + (width - 1) + "}): " + rows + " rows a pass,\nalone in a method so that C2 "
             + "vectorises it.\n"));
     if (k % rows != 0) {
+      // The layer's tap count is fixed, so the rows left are too: one pass of exactly that many.
       CodeBlock.Builder left = CodeBlock.builder().addStatement(filterOffsets(k, width))
           .addStatement("int j = from");
-      for (int n = rows - 1; n >= 1; n--) {
-        if (n == rows - 1) {
-          left.beginControlFlow("if (to - from == $L)", n);
-        } else {
-          left.nextControlFlow("else if (to - from == $L)", n);
-        }
-        tapPass(left, length, width, n);
-      }
-      left.endControlFlow();
+      tapPass(left, length, width, k % rows);
       methods.add(tapPassesMethod(c, length, width, true, left.build(),
-          "The column rows {@code from..to-1} that {@code " + tapPassesName(c, length, width, false) + "} leaves, "
-              + "fewer than " + rows + ", added into the\nfirst " + width + " slots of the aligned arena {@code acc} "
-              + "in one pass.\n"));
+          (k % rows == 1 ? "The last column row" : "The last " + (k % rows) + " column rows")
+              + " ({@code from} on), which {@code " + tapPassesName(c, length, width, false) + "} leaves, added into "
+              + "the\nfirst " + width + " slots of the aligned arena {@code acc} in one pass.\n"));
     }
     return methods;
   }
@@ -958,16 +951,15 @@ final class ConvCode implements LayerCode {
   private static MethodSpec outputsMethod(ConvModel c, PoolModel pool, boolean poolBackwardInKernel,
       boolean quadrants) {
     int positions = c.positions();
-    CodeBlock.Builder b = CodeBlock.builder();
+    CodeBlock.Builder b = CodeBlock.builder()
+        .add("// The ReLU, on the sums while they are in L1, before they are stored.\n");
     if (poolBackwardInKernel) {
       // Nothing but the pool reads the sums in the default build (below), and it takes the ReLU of each window's
       // maximum, which is the maximum of the clamped values: a quarter of the work. The Vector API kernels store
       // the output and pool the clamped sums.
-      b.add("// The ReLU, on the sums while they are in L1, before they are stored.\n")
-          .beginControlFlow("if (relu && $T.ENABLED)", Methods.VECTOR_BACKEND);
+      b.beginControlFlow("if (relu && $T.ENABLED)", Methods.VECTOR_BACKEND);
     } else {
-      b.add("// The ReLU, on the sums while they are in L1, before they are stored.\n")
-          .beginControlFlow("if (relu)");
+      b.beginControlFlow("if (relu)");
     }
     b.addStatement("$T.reluInPlace(s, so, nb * $L)", ActivationCode.ACTIVATIONS, positions)
         .endControlFlow()
@@ -1223,15 +1215,20 @@ final class ConvCode implements LayerCode {
       for (int q = 0; q < 4; q++) {
         body.addStatement("System.arraycopy(s, so$L, q$L, 0, $L)", q == 0 ? "" : " + " + q * windows, q, windows);
       }
-      body.beginControlFlow("for (int i = 0; i < $L; i++)", windows)
-          .addStatement("m[i] = Math.max(Math.max(q0[i], q1[i]), Math.max(q2[i], q3[i]))")
-          .endControlFlow();
+      String max = "Math.max(Math.max(q0[i], q1[i]), Math.max(q2[i], q3[i]))";
       if (clamps) {
+        // One loop each way, the ReLU in the same pass as the maxima.
         body.beginControlFlow("if (relu)")
             .beginControlFlow("for (int i = 0; i < $L; i++)", windows)
-            .addStatement("m[i] = Math.max(m[i], 0f)")
+            .addStatement("m[i] = Math.max($L, 0f)", max)
             .endControlFlow()
-            .endControlFlow();
+            .nextControlFlow("else");
+      }
+      body.beginControlFlow("for (int i = 0; i < $L; i++)", windows)
+          .addStatement("m[i] = $L", max)
+          .endControlFlow();
+      if (clamps) {
+        body.endControlFlow();
       }
       body.addStatement("System.arraycopy(m, 0, pooled, po, $L)", windows);
     } else {
