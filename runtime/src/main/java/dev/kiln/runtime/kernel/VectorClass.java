@@ -32,6 +32,13 @@ import jdk.incubator.vector.VectorMask;
  * VectorPool#maxPoolWinners}) compare floats into masks, cast those to int masks and blend int vectors, and until
  * every one of those receivers was cast, one 512-bit vector a block was boxed (96 bytes) in 1 of 8 such JVMs, 0 of
  * 48 after.
+ *
+ * <p>The results of the fused multiply-adds, the accumulators a loop carries into its next iteration as an argument
+ * rather than a receiver, are not cast. Casting them all (tried in a later session, after a child JVM of {@code
+ * VectorKernelsAllocationTest} in about eight CI runs left the one-sample dense forward pass and the six-by-four
+ * weight gradient allocating) changed nothing in 40 of that test's child JVMs but made {@code
+ * ParallelInferenceTest}'s Vector API run allocate 11 MB a pair of calls on the caller, in two runs of two (not
+ * traced; likely a cast of the result of an operation not yet inlined needs its class, which only a box has).
  */
 final class VectorClass {
   /** {@code FloatVector.SPECIES_PREFERRED.vectorType()}, typed so that {@code cast} returns a {@code FloatVector}. */
