@@ -50,8 +50,8 @@ class VectorizedKernelsTest {
       "Kiln_Mlp::fc1AddRows256",
       "Kiln_Mlp::fc1AddRows784");
   /**
-   * The convolutions' forward passes with the fused multiply-add: the first convolution's six filters as one block,
-   * the second's sixteen as six, five and five (ConvCode.arenaBlocks).
+   * The convolutions' forward passes with the fused multiply-add and 32 vector registers: the first convolution's six
+   * filters as one block, the second's sixteen as six, five and five (ConvCode.arenaBlocks).
    */
   private static final List<String> FUSED_CONVOLUTIONS = List.of(
       "Kiln_LeNet5::conv1AddTaps6x784",
@@ -60,8 +60,8 @@ class VectorizedKernelsTest {
       "Kiln_LeNet5::conv2AddTaps6x100",
       "Kiln_LeNet5::conv2AddTaps5x100");
   /**
-   * With the plain multiply and add, blocks of four (C2 left wider ones scalar): the first convolution's two filters
-   * left over go through its {@code Products}.
+   * With the plain multiply and add (C2 left wider blocks scalar) or 16 vector registers (wider blocks spill), blocks
+   * of four: the first convolution's two filters left over go through its {@code Products}.
    */
   private static final List<String> PLAIN_CONVOLUTIONS = List.of(
       "Kiln_LeNet5::conv1AddTaps4x784",
@@ -84,7 +84,7 @@ class VectorizedKernelsTest {
     // The workout's JVM decides as this one does unless the property forces the choice (MultiplyAdd).
     boolean fused = fma.equals("default") ? dev.kiln.runtime.kernel.MultiplyAdd.FUSED : Boolean.parseBoolean(fma);
     List<String> kernels = new ArrayList<>(KERNELS);
-    kernels.addAll(fused ? FUSED_CONVOLUTIONS : PLAIN_CONVOLUTIONS);
+    kernels.addAll(fused && dev.kiln.runtime.kernel.Registers.MANY ? FUSED_CONVOLUTIONS : PLAIN_CONVOLUTIONS);
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:+UnlockDiagnosticVMOptions", "-XX:CompileCommand=quiet"));

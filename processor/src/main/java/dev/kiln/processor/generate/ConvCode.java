@@ -755,9 +755,10 @@ final class ConvCode implements LayerCode {
     int widest = Math.min(MAX_BLOCK, c.filtersPerGroup());
     b.beginControlFlow("while (f1 - fa >= $L)", MIN_BLOCK);
     if (widest > MIN_BLOCK) {
-      // Blocks of five or six with the fused multiply-add only: C2 kept the plain multiply and add's wider bodies
-      // scalar (VectorizedKernelsTest, kiln.fma=false). FUSED is a constant to C2.
-      b.addStatement("int most = $T.FUSED ? $L : $L", Methods.MULTIPLY_ADD, widest, MIN_BLOCK)
+      // Blocks of five or six with the fused multiply-add and 32 vector registers only: C2 kept the plain multiply
+      // and add's wider bodies scalar (VectorizedKernelsTest, kiln.fma=false), and with 16 registers the wider
+      // bodies spill (MAX_BLOCK). FUSED and MANY are constants to C2.
+      b.addStatement("int most = $T.FUSED && $T.MANY ? $L : $L", Methods.MULTIPLY_ADD, REGISTERS, widest, MIN_BLOCK)
           .addStatement("int blocks = (f1 - fa + most - 1) / most")
           .addStatement("int width = Math.max($L, (f1 - fa + blocks - 1) / blocks)", MIN_BLOCK);
     } else {
