@@ -738,7 +738,10 @@ final class ConvCode implements LayerCode {
    * {@code Math.fma}, and kept seven or eight scalar, and five or six too with the plain multiply and add, which then
    * keeps blocks of four (scratch harness: 4, 5 and 6 slots at 16.5, 15.3 and 17.5 ps a multiply-add over 400
    * positions; 21.7, 15.7 and 16.7 over 784, where LeNet-5's first convolution's six filters had gone as four and two
-   * left over on the two-row passes; {@code KernelShapes}, "slots", reruns the 400).
+   * left over on the two-row passes; {@code KernelShapes}, "slots", reruns the 400). Those figures are from an AMD
+   * Zen 5 with AVX-512's 32 vector registers; with AVX2's 16 (an AMD Zen 2) the wider bodies spill, 60 filters over 400
+   * positions taking 91.7, 123.7 and 130.7 µs in 4, 5 and 6 slots ({@code KernelShapes}), so blocks wider than four are
+   * for {@code Registers.MANY} only.
    */
   static final int MIN_BLOCK = 4;
 
@@ -749,7 +752,7 @@ final class ConvCode implements LayerCode {
    * whole group of samples, or one sample), each block's outputs taken from its slots: while at least {@link
    * #MIN_BLOCK} filters are left, a block of as near an equal share as blocks of at most {@link #MAX_BLOCK} allow (16
    * filters as 6, 5 and 5; 7 as 4 and three left over for the two-row passes), or of four where the multiply-add is
-   * not fused.
+   * not fused or C2 has 16 vector registers.
    */
   private static void arenaBlocks(CodeBlock.Builder b, ConvModel c, int length, String poolArgs) {
     int widest = Math.min(MAX_BLOCK, c.filtersPerGroup());
