@@ -34,11 +34,12 @@ import jdk.incubator.vector.VectorMask;
  * 48 after.
  *
  * <p>The results of the fused multiply-adds, the accumulators a loop carries into its next iteration as an argument
- * rather than a receiver, are not cast. Casting them all (tried in a later session, after a child JVM of {@code
- * VectorKernelsAllocationTest} in about eight CI runs left the one-sample dense forward pass and the six-by-four
- * weight gradient allocating) changed nothing in 40 of that test's child JVMs but made {@code
- * ParallelInferenceTest}'s Vector API run allocate 11 MB a pair of calls on the caller, in two runs of two (not
- * traced; likely a cast of the result of an operation not yet inlined needs its class, which only a box has).
+ * rather than a receiver, are not cast. Casting them all (tried in a later session, after one of {@code
+ * VectorKernelsAllocationTest}'s child JVMs, in one of four fresh-clone CI runs of two each, left the one-sample dense
+ * forward pass and the six-by-four weight gradient allocating) changed nothing in 40 of that test's child JVMs but
+ * made {@code ParallelInferenceTest}'s Vector API run allocate 11 MB a pair of calls on the caller, in two runs of
+ * two (not traced; likely a cast of the result of an operation not yet inlined needs its class, which only a box
+ * has).
  */
 final class VectorClass {
   /** {@code FloatVector.SPECIES_PREFERRED.vectorType()}, typed so that {@code cast} returns a {@code FloatVector}. */

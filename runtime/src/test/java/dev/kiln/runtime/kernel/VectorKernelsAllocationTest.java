@@ -76,8 +76,8 @@ class VectorKernelsAllocationTest {
       return;
     }
     // A child that failed gets one more JVM of its own. C2's order of compilation differs from JVM to JVM, and a
-    // kernel that boxed in one JVM of about eight in CI but in none of 104 run by hand since (VectorClass, on the
-    // accumulators) would otherwise fail a build on chance; a kernel that boxes whatever the order fails both. The
+    // kernel that boxed in one child JVM of eight (four CI runs) but in none of 104 run by hand since (VectorClass, on
+    // the accumulators) would otherwise fail a build on chance; a kernel that boxes whatever the order fails both. The
     // first JVM's output goes to the test's log, so that a chance failure is still seen.
     System.err.println("VectorKernelsAllocationTest: a child JVM did not reach zero allocation; running one more:");
     failures.forEach(System.err::println);
