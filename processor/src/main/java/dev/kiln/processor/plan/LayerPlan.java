@@ -85,11 +85,13 @@ public record LayerPlan(
 
   /**
    * The least number of windows of a fused 2x2 max pool for which the default build lays a convolution's positions
-   * out in {@link #quadrantOrder}: LeNet-5's first convolution (196 windows) takes it, its second (25) does not: with
-   * the threshold at 16, so that it did too, LeNet-5's batch 64 took 1.019 of the time (side by side, both orders),
-   * its window copies costing more than its short blocks' pool saved.
+   * out in {@link #quadrantOrder}: both of LeNet-5's convolutions (196 and 25 windows). On an AMD Zen 5 (AVX-512) the
+   * second's quadrant order made batch 64 take 1.019 of the time in one comparison, and the threshold stood at 64; on
+   * an AMD Zen 2 (AVX2) the build without it ran LeNet-5's batch 64 at about 1,400 µs in some JVMs and about 1,800 in
+   * others (4 of 6), batch 1 at 28.8 or 34.3 µs, and the build with it at 1,391-1,424 and 28.1-28.3 µs in every JVM
+   * (`SideBySide`, both orders); the training step the same within 1-2%.
    */
-  public static final int QUADRANT_MIN_WINDOWS = 64;
+  public static final int QUADRANT_MIN_WINDOWS = 25;
 
   /**
    * Whether the default build's forward kernel of this convolution lays each sample's output positions out in
