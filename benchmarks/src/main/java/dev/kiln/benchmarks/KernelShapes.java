@@ -90,8 +90,8 @@ public final class KernelShapes {
 
     float[] sixty = new float[SLOT_FILTERS * TAPS];
     fill(sixty, random);
-    report("slots, 400 positions (ns for 60 filters)", rounds, new String[] {"four slots", "five slots", "six slots"},
-        () -> fourSlots(sixty, columns, arena), () -> fiveSlots(sixty, columns, arena),
+    report("slots, 400 positions (ns for 60 filters)", rounds, new String[] {"three slots", "four slots", "five slots", "six slots"},
+        () -> threeSlots(sixty, columns, arena), () -> fourSlots(sixty, columns, arena), () -> fiveSlots(sixty, columns, arena),
         () -> sixSlots(sixty, columns, arena));
   }
 
@@ -322,6 +322,13 @@ public final class KernelShapes {
   // block's passes in a method of their own over taps from..to, as generated (with the loop over blocks around them,
   // or with the taps' bounds constants, C2 left even four slots scalar)
 
+  private static long threeSlots(float[] w, float[][] rows, float[] acc) {
+    for (int f = 0; f < SLOT_FILTERS; f += 3) {
+      threeSlotPasses(w, rows, acc, f, 0, TAPS);
+    }
+    return Float.floatToRawIntBits(acc[START]);
+  }
+
   private static long fourSlots(float[] w, float[][] rows, float[] acc) {
     for (int f = 0; f < SLOT_FILTERS; f += 4) {
       fourSlotPasses(w, rows, acc, f, 0, TAPS);
@@ -341,6 +348,22 @@ public final class KernelShapes {
       sixSlotPasses(w, rows, acc, f, 0, TAPS);
     }
     return Float.floatToRawIntBits(acc[START]);
+  }
+
+  private static void threeSlotPasses(float[] w, float[][] rows, float[] acc, int f, int from, int to) {
+    int wf0 = f * TAPS, wf1 = wf0 + TAPS, wf2 = wf1 + TAPS;
+    for (int j = from; j + 2 < to; j += 3) {
+      float[] r0 = rows[j], r1 = rows[j + 1], r2 = rows[j + 2];
+      float v00 = w[wf0 + j], v01 = w[wf0 + j + 1], v02 = w[wf0 + j + 2];
+      float v10 = w[wf1 + j], v11 = w[wf1 + j + 1], v12 = w[wf1 + j + 2];
+      float v20 = w[wf2 + j], v21 = w[wf2 + j + 1], v22 = w[wf2 + j + 2];
+      for (int i = 0; i < 401; i++) {
+        float c0 = r0[11 + i], c1 = r1[11 + i], c2 = r2[11 + i];
+        acc[11 + i] = madd(v02, c2, madd(v01, c1, madd(v00, c0, acc[11 + i])));
+        acc[427 + i] = madd(v12, c2, madd(v11, c1, madd(v10, c0, acc[427 + i])));
+        acc[843 + i] = madd(v22, c2, madd(v21, c1, madd(v20, c0, acc[843 + i])));
+      }
+    }
   }
 
   private static void fourSlotPasses(float[] w, float[][] rows, float[] acc, int f, int from, int to) {

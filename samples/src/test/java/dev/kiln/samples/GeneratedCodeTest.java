@@ -61,6 +61,37 @@ class GeneratedCodeTest {
   }
 
   /**
+   * C2's inlining limit for a hot call (HotSpot's {@code FreqInlineSize}; {@code ConvCode.INLINING_LIMIT} in the
+   * processor): the passes methods, whose loops C2 vectorises only when they are compiled on their own, are over it.
+   */
+  static final int INLINING_LIMIT = 325;
+
+  /**
+   * Every passes method, a convolution's taps into a block of filters ({@code conv1AddTaps3x784}) or a dense layer's
+   * rows into a group ({@code fc1AddRows256}), has more bytecode than C2 inlines at a hot call: inlined, the pass
+   * of three filters ran scalar (LeNet-5's batch 1 2.5 times slower on an AVX2 host). The passes for what a full pass
+   * leaves ({@code ...Left...}) run once per block and are not held to it.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("networks")
+  void everyPassesMethodIsOverTheInliningLimit(String name, Supplier<Model> unused) throws Exception {
+    byte[] bytes;
+    try (InputStream in = GeneratedCodeTest.class.getResourceAsStream(name + ".class")) {
+      bytes = in.readAllBytes();
+    }
+    java.util.regex.Pattern passes = java.util.regex.Pattern.compile("\\w+(AddTaps\\d+x|AddRows)\\d+\\(.*");
+    int checked = 0;
+    for (Map.Entry<String, Integer> method : ClassFileMethods.codeLengths(bytes).entrySet()) {
+      if (passes.matcher(method.getKey()).matches()) {
+        checked++;
+        assertWithMessage("%s.%s bytecode bytes", name, method.getKey()).that(method.getValue())
+            .isGreaterThan(INLINING_LIMIT);
+      }
+    }
+    assertWithMessage("passes methods in %s", name).that(checked).isGreaterThan(0);
+  }
+
+  /**
    * The runtime's kernels, which the generated code calls in its inner loops, are under the limit too: the Vector API
    * blocks above all, whose 24-accumulator bodies are the longest methods the runtime has (about 1,300 bytes).
    */

@@ -36,7 +36,7 @@ class VectorizedKernelsTest {
    * layers' passes over four samples or outputs run in their {@code AddRows} methods (rows of the first layer's
    * outputs for the forward pass, of its inputs for the weight gradient), as do the convolutions' forward passes over
    * blocks of filters and a whole group of samples or one sample ({@link #FUSED_CONVOLUTIONS}, {@link
-   * #PLAIN_CONVOLUTIONS}), which C2 left scalar in some forms that every other test passes
+   * #PLAIN_CONVOLUTIONS}, {@link #FEW_REGISTERS_CONVOLUTIONS}), which C2 left scalar in some forms that every other test passes
    * (Methods.addListedRowsToGroupAligned and ConvCode.tapPassesMethods in the processor); the convolutions' {@code
    * Products} take the filters left over and a batch's last group of two or three samples (this workout's batches are
    * 64 and 1).
@@ -60,13 +60,23 @@ class VectorizedKernelsTest {
       "Kiln_LeNet5::conv2AddTaps6x100",
       "Kiln_LeNet5::conv2AddTaps5x100");
   /**
-   * With the plain multiply and add (C2 left wider blocks scalar) or 16 vector registers (wider blocks spill), blocks
-   * of four: the first convolution's two filters left over go through its {@code Products}.
+   * With the plain multiply and add and 32 vector registers (C2 left wider blocks scalar), blocks of four: the first
+   * convolution's two filters left over go through its {@code Products}.
    */
   private static final List<String> PLAIN_CONVOLUTIONS = List.of(
       "Kiln_LeNet5::conv1AddTaps4x784",
       "Kiln_LeNet5::conv1Products",
       "Kiln_LeNet5::conv2AddTaps4x400",
+      "Kiln_LeNet5::conv2AddTaps4x100");
+  /**
+   * With 16 vector registers (x86 without AVX-512), either multiply-add: blocks of three, the first convolution's six
+   * filters as two, the second's sixteen as four and a last block of four.
+   */
+  private static final List<String> FEW_REGISTERS_CONVOLUTIONS = List.of(
+      "Kiln_LeNet5::conv1AddTaps3x784",
+      "Kiln_LeNet5::conv2AddTaps3x400",
+      "Kiln_LeNet5::conv2AddTaps4x400",
+      "Kiln_LeNet5::conv2AddTaps3x100",
       "Kiln_LeNet5::conv2AddTaps4x100");
   private static final int WORKOUT_SECONDS = 60;
 
@@ -84,7 +94,8 @@ class VectorizedKernelsTest {
     // The workout's JVM decides as this one does unless the property forces the choice (MultiplyAdd).
     boolean fused = fma.equals("default") ? dev.kiln.runtime.kernel.MultiplyAdd.FUSED : Boolean.parseBoolean(fma);
     List<String> kernels = new ArrayList<>(KERNELS);
-    kernels.addAll(fused && dev.kiln.runtime.kernel.Registers.MANY ? FUSED_CONVOLUTIONS : PLAIN_CONVOLUTIONS);
+    kernels.addAll(!dev.kiln.runtime.kernel.Registers.MANY ? FEW_REGISTERS_CONVOLUTIONS
+        : fused ? FUSED_CONVOLUTIONS : PLAIN_CONVOLUTIONS);
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:+UnlockDiagnosticVMOptions", "-XX:CompileCommand=quiet"));

@@ -662,8 +662,8 @@ final class ConvCode implements LayerCode {
         .beginControlFlow("for (int f0 = g0; f0 < g1; f0 += $L)", block)
         .addStatement("int f1 = Math.min(f0 + $L, g1)", block)
         .addStatement("int fa = f0");
-    if (fpg >= MIN_BLOCK) {
-      b.add("// The filters summed in the aligned arena, four to six at a time: a whole group of samples, or one\n")
+    if (fpg >= FEW_REGISTERS_BLOCK) {
+      b.add("// The filters summed in the aligned arena, three to six at a time: a whole group of samples, or one\n")
           .add("// sample alone, the lengths the passes are written for.\n")
           .beginControlFlow("if (!$T.ENABLED && nb == $L)", Methods.VECTOR_BACKEND, samples);
       arenaBlocks(b, c, groupLength(c), poolArgs);
@@ -745,6 +745,26 @@ final class ConvCode implements LayerCode {
    */
   static final int MIN_BLOCK = 4;
 
+  /**
+   * The block where C2 has 16 vector registers ({@code Registers.MANY} false): three column rows into four slots keep
+   * twelve weights in registers besides the three rows' elements and the four sums, and C2 spills three of them to
+   * the stack, reloaded on every step; three slots fit. {@code KernelShapes} ("slots", 60 filters over 400
+   * positions) on an AMD Zen 2 (AVX2): three slots 84.9 µs against four's 90.4. A block of three is generated only
+   * for such hosts' sake, and four filters left go as one block of four rather than three and a lone filter.
+   */
+  static final int FEW_REGISTERS_BLOCK = 3;
+
+  /**
+   * C2's inlining limit for a hot call (HotSpot's {@code FreqInlineSize}, 325 bytes of bytecode on x86-64 and
+   * AArch64). A passes method ({@link #tapPassesMethods}) inlined into the method that calls it was compiled with its
+   * loop scalar: blocks of three filters, whose passes came to about 313 bytes, ran LeNet-5's batch-1 inference at
+   * 70.3 µs against 27.8 with blocks of four (whose passes are about 390 bytes and were never inlined), and at 27.3
+   * with the same code under {@code -XX:CompileCommand=dontinline} for the three-filter passes (AMD Zen 2, {@code
+   * SideBySide}). So every passes method starts with range checks of its arguments, which take it over the limit;
+   * {@code GeneratedCodeTest} (samples) checks that every passes method the sample networks have is over it.
+   */
+  static final int INLINING_LIMIT = 325;
+
   static final int MAX_BLOCK = 6;
 
   /**
@@ -752,23 +772,29 @@ final class ConvCode implements LayerCode {
    * whole group of samples, or one sample), each block's outputs taken from its slots: while at least {@link
    * #MIN_BLOCK} filters are left, a block of as near an equal share as blocks of at most {@link #MAX_BLOCK} allow (16
    * filters as 6, 5 and 5; 7 as 4 and three left over for the two-row passes), or of four where the multiply-add is
-   * not fused or C2 has 16 vector registers.
+   * not fused. Where C2 has 16 vector registers, blocks of {@link #FEW_REGISTERS_BLOCK} while three or more are left,
+   * but a last four as one block (16 filters as 3, 3, 3, 3 and 4; 6 as 3 and 3; 5 as 3 and two left over).
    */
   private static void arenaBlocks(CodeBlock.Builder b, ConvModel c, int length, String poolArgs) {
     int widest = Math.min(MAX_BLOCK, c.filtersPerGroup());
-    b.beginControlFlow("while (f1 - fa >= $L)", MIN_BLOCK);
-    if (widest > MIN_BLOCK) {
+    // MANY is a constant to C2: with 16 registers, blocks of three (four where exactly four are left).
+    b.beginControlFlow("while (f1 - fa >= ($T.MANY ? $L : $L))", REGISTERS, MIN_BLOCK, FEW_REGISTERS_BLOCK);
+    if (widest < MIN_BLOCK) {
+      b.addStatement("int width = $L", FEW_REGISTERS_BLOCK);
+    } else if (widest > MIN_BLOCK) {
       // Blocks of five or six with the fused multiply-add and 32 vector registers only: C2 kept the plain multiply
       // and add's wider bodies scalar (VectorizedKernelsTest, kiln.fma=false), and with 16 registers the wider
       // bodies spill (MAX_BLOCK). FUSED and MANY are constants to C2.
       b.addStatement("int most = $T.FUSED && $T.MANY ? $L : $L", Methods.MULTIPLY_ADD, REGISTERS, widest, MIN_BLOCK)
           .addStatement("int blocks = (f1 - fa + most - 1) / most")
-          .addStatement("int width = Math.max($L, (f1 - fa + blocks - 1) / blocks)", MIN_BLOCK);
+          .addStatement("int width = $T.MANY ? Math.max($L, (f1 - fa + blocks - 1) / blocks) : f1 - fa == $L ? $L : $L",
+              REGISTERS, MIN_BLOCK, MIN_BLOCK, MIN_BLOCK, FEW_REGISTERS_BLOCK);
     } else {
-      b.addStatement("int width = $L", MIN_BLOCK);
+      b.addStatement("int width = $T.MANY || f1 - fa == $L ? $L : $L", REGISTERS, MIN_BLOCK, MIN_BLOCK,
+          FEW_REGISTERS_BLOCK);
     }
     b.beginControlFlow("switch (width)");
-    for (int width = MIN_BLOCK; width <= widest; width++) {
+    for (int width = FEW_REGISTERS_BLOCK; width <= widest; width++) {
       b.add("case $L:\n$>", width)
           .addStatement("$L(w, b, cols, acc, fa)", groupProductsName(c, length, width))
           .addStatement("break$<");
@@ -785,9 +811,12 @@ final class ConvCode implements LayerCode {
         .endControlFlow();
   }
 
-  /** The widths of the blocks {@link #arenaBlocks} may take for this layer: {@link #MIN_BLOCK} up to its filters. */
+  /**
+   * The widths of the blocks {@link #arenaBlocks} may take for this layer: {@link #FEW_REGISTERS_BLOCK} up to its
+   * filters, at most {@link #MAX_BLOCK}.
+   */
   private static java.util.stream.IntStream blockWidths(ConvModel c) {
-    return java.util.stream.IntStream.rangeClosed(MIN_BLOCK, Math.min(MAX_BLOCK, c.filtersPerGroup()));
+    return java.util.stream.IntStream.rangeClosed(FEW_REGISTERS_BLOCK, Math.min(MAX_BLOCK, c.filtersPerGroup()));
   }
 
   /**
@@ -874,7 +903,12 @@ final class ConvCode implements LayerCode {
     int k = ConvModel.rowLength(c);
     int rows = Methods.ALIGNED_ROWS_PER_GROUP_PASS;
     List<MethodSpec> methods = new java.util.ArrayList<>();
-    CodeBlock.Builder all = CodeBlock.builder().addStatement(filterOffsets(k, width))
+    CodeBlock.Builder all = CodeBlock.builder()
+        .add("// The rows and the filters' weights checked up front; the checks also keep this method's bytecode over\n")
+        .add("// C2's inlining limit for hot calls (FreqInlineSize, 325 bytes): inlined, its loop stayed scalar.\n")
+        .addStatement("$T.checkFromToIndex(from, to, rows.length)", java.util.Objects.class)
+        .addStatement("$T.checkFromIndexSize(f * $L, $L, w.length)", java.util.Objects.class, k, width * k)
+        .addStatement(filterOffsets(k, width))
         .beginControlFlow("for (int j = from; j + $L < to; j += $L)", rows - 1, rows);
     tapPass(all, length, width, rows);
     all.endControlFlow();
