@@ -61,8 +61,9 @@ class GeneratedCodeTest {
   }
 
   /**
-   * C2's inlining limit for a hot call (HotSpot's {@code FreqInlineSize}; {@code ConvCode.INLINING_LIMIT} in the
-   * processor): the passes methods, whose loops C2 vectorises only when they are compiled on their own, are over it.
+   * C2's inlining limit for a hot call (HotSpot's {@code FreqInlineSize}; see {@code ConvCode.tapPassesMethods} in
+   * the processor): the passes methods, whose loops C2 vectorises only when they are compiled on their own, are over
+   * it.
    */
   static final int INLINING_LIMIT = 325;
 

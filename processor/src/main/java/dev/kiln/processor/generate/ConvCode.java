@@ -771,17 +771,6 @@ final class ConvCode implements LayerCode {
    */
   static final int FEW_REGISTERS_BLOCK = 3;
 
-  /**
-   * C2's inlining limit for a hot call (HotSpot's {@code FreqInlineSize}, 325 bytes of bytecode on x86-64 and
-   * AArch64). A passes method ({@link #tapPassesMethods}) inlined into the method that calls it was compiled with its
-   * loop scalar: blocks of three filters, whose passes came to about 313 bytes, ran LeNet-5's batch-1 inference at
-   * 70.3 µs against 27.8 with blocks of four (whose passes are about 390 bytes and were never inlined), and at 27.3
-   * with the same code under {@code -XX:CompileCommand=dontinline} for the three-filter passes (AMD Zen 2, {@code
-   * SideBySide}). So every passes method starts with range checks of its arguments, which take it over the limit;
-   * {@code GeneratedCodeTest} (samples) checks that every passes method the sample networks have is over it.
-   */
-  static final int INLINING_LIMIT = 325;
-
   static final int MAX_BLOCK = 6;
 
   /**
@@ -915,6 +904,14 @@ final class ConvCode implements LayerCode {
    * comes as parameters (with constant bounds C2 left it scalar, {@code KernelShapes}). {@code KernelShapes}, "taps",
    * LeNet-5's second convolution's 16 filters in blocks of four: 6.1 against 7.1 µs over one sample's 100 positions,
    * 13.6 against 14.8 over four samples' 400, for the passes with the copy into the arena; the same bits.
+   *
+   * <p>Each passes method starts with range checks of its arguments, which also keep its bytecode over C2's inlining
+   * limit for a hot call (HotSpot's {@code FreqInlineSize}, 325 bytes on x86-64 and AArch64): a passes method inlined
+   * into the method that calls it was compiled with its loop scalar. Blocks of three filters, whose passes came to
+   * about 313 bytes without the checks, ran LeNet-5's batch-1 inference at 70.3 µs against 27.8 with blocks of four
+   * (whose passes, about 390 bytes, were never inlined), and at 27.3 with the same code under {@code
+   * -XX:CompileCommand=dontinline} for the three-filter passes (AMD Zen 2, {@code SideBySide}). {@code
+   * GeneratedCodeTest} (samples) checks that every passes method the sample networks have is over the limit.
    */
   private static List<MethodSpec> tapPassesMethods(ConvModel c, int length, int width) {
     int k = ConvModel.rowLength(c);
@@ -1043,15 +1040,11 @@ final class ConvCode implements LayerCode {
       // quadrant blocks on, and each quadrant of the nb samples is nb blocks long (groupQuadrantColumnsMethod).
       String start = "so + i * " + positions;
       String quadrantStride = "";
-      if (quadrants) {
-        int windows = plane;
-        if (groupedQuadrants(c)) {
-          start = "so + i * (" + Methods.VECTOR_BACKEND.simpleName() + ".ENABLED ? " + positions + " : " + windows
-              + ")";
-          quadrantStride = ", nb * " + windows;
-        } else {
-          quadrantStride = ", " + windows;
-        }
+      if (quadrants && groupedQuadrants(c)) {
+        start = "so + i * (" + Methods.VECTOR_BACKEND.simpleName() + ".ENABLED ? " + positions + " : " + plane + ")";
+        quadrantStride = ", nb * " + plane;
+      } else if (quadrants) {
+        quadrantStride = ", " + plane;
       }
       b.addStatement("int po = (n0 + i) * $L + f * $L", pool.output().size(), plane)
           .beginControlFlow("if (arg != null)")
