@@ -1453,15 +1453,7 @@ final class ConvCode implements LayerCode {
         .endControlFlow()
         .endControlFlow()
         .nextControlFlow("else")
-        .beginControlFlow("for (int q = 0; q < 4; q++)")
-        .addStatement("int at = base + q * $L", block)
-        .beginControlFlow("for (int r = 0; r < $L; r++)", rows)
-        .addStatement("int from = sc + $L + (q >> 1) * $L + (q & 1)", Methods.linear("r", 2 * pw, 0), pw)
-        .beginControlFlow("for (int c = 0; c < $L; c++)", cols)
-        .addStatement("col[at + r * $L + c] = $L[from + 2 * c]", cols, src)
-        .endControlFlow()
-        .endControlFlow()
-        .endControlFlow()
+        .add(gatherCorners(c, "base + q * " + block))
         .endControlFlow()
         .addStatement("k++")
         .endControlFlow()
@@ -1475,6 +1467,27 @@ final class ConvCode implements LayerCode {
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "cols")
         .addParameter(TypeName.INT, "base")
         .addCode(b.build())
+        .build();
+  }
+
+  /**
+   * A channel's first tap's column gathered from the image (from {@code sc}) in quadrant order: quadrant {@code q}'s
+   * block of the pool's windows, row by row, from {@code at} (an expression of {@code q}) in {@code col}.
+   */
+  private static CodeBlock gatherCorners(ConvModel c, String at) {
+    int rows = c.output().height() / 2;
+    int cols = c.output().width() / 2;
+    int pw = c.sourceWidth();
+    return CodeBlock.builder()
+        .beginControlFlow("for (int q = 0; q < 4; q++)")
+        .addStatement("int at = $L", at)
+        .beginControlFlow("for (int r = 0; r < $L; r++)", rows)
+        .addStatement("int from = sc + $L + (q >> 1) * $L + (q & 1)", Methods.linear("r", 2 * pw, 0), pw)
+        .beginControlFlow("for (int c = 0; c < $L; c++)", cols)
+        .addStatement("col[at + r * $L + c] = $L[from + 2 * c]", cols, source(c))
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
         .build();
   }
 
@@ -1545,15 +1558,7 @@ final class ConvCode implements LayerCode {
         .nextControlFlow("else")
         .beginControlFlow("for (int i = 0; i < nb; i++)")
         .addStatement("int sc = $L(x, padded, n0 + i, grp) + ch * $L", Methods.pass(c.name(), "Pad"), sourcePlane(c))
-        .beginControlFlow("for (int q = 0; q < 4; q++)")
-        .addStatement("int at = base + q * qs + i * $L", block)
-        .beginControlFlow("for (int r = 0; r < $L; r++)", rows)
-        .addStatement("int from = sc + $L + (q >> 1) * $L + (q & 1)", Methods.linear("r", 2 * pw, 0), pw)
-        .beginControlFlow("for (int c = 0; c < $L; c++)", cols)
-        .addStatement("col[at + r * $L + c] = $L[from + 2 * c]", cols, src)
-        .endControlFlow()
-        .endControlFlow()
-        .endControlFlow()
+        .add(gatherCorners(c, "base + q * qs + i * " + block))
         .endControlFlow()
         .endControlFlow()
         .addStatement("k++")
