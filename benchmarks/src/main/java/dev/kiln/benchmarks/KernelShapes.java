@@ -24,8 +24,12 @@ import java.util.function.LongSupplier;
  *       strides of two; over the positions in quadrant order ({@code LayerPlan.quadrantOrder}), the four corners'
  *       blocks copied into rows of their own first ({@code conv1Pool}); and the same blocks read at four offsets of
  *       the one array, which C2 leaves scalar.
- *   <li>{@code slots}: three column rows into four, five or six slots of the arena (four filters at a time, or more),
- *       over 400 positions; C2 vectorises four.
+ *   <li>{@code slots}: three column rows into three to six slots of the arena (three filters at a time, or more),
+ *       over 400 positions; C2 vectorises all four, and with 16 vector registers (AVX2) the wider ones spill.
+ *   <li>{@code columns}: LeNet-5's second convolution's im2col columns in quadrant order for a group of four samples
+ *       side by side, built sample by sample ({@code conv2QuadrantColumns} four times) or for the group at once with
+ *       the samples side by side within each quadrant ({@code conv2GroupColumns}); the two layouts hold the same
+ *       values, checked position by position.
  * </ul>
  *
  * <p>Usage, after {@code mvn -Ppeers -pl benchmarks -am package}: {@code java -cp
@@ -39,6 +43,8 @@ public final class KernelShapes {
   private static final int SLOT_FILTERS = 60;
   private static final int START = AlignedArena.FIRST;
   private static final long BURST_NANOS = 100_000_000L;
+  /** One sample's input to LeNet-5's second convolution: 6 channels of 14 x 14. */
+  private static final int IMAGE = 6 * 196;
 
   private KernelShapes() {}
 
@@ -87,6 +93,27 @@ public final class KernelShapes {
         () -> poolNatural(natural, planes, pooledNatural),
         () -> poolQuadrants(quadrants, planes, pooledQuadrants, corners),
         () -> poolQuadrantOffsets(quadrants, planes, pooledOffsets));
+
+    float[] images = new float[4 * IMAGE];
+    fill(images, random);
+    float[][] bySample = dev.kiln.runtime.kernel.Packing.rows(TAPS, 412);
+    float[][] byGroup = dev.kiln.runtime.kernel.Packing.rows(TAPS, 412);
+    sampleColumns(images, bySample);
+    groupColumns(images, byGroup);
+    for (int t = 0; t < TAPS; t++) {
+      for (int n = 0; n < 4; n++) {
+        for (int q = 0; q < 4; q++) {
+          for (int w = 0; w < 25; w++) {
+            if (bySample[t][START + n * 100 + q * 25 + w] != byGroup[t][START + q * 100 + n * 25 + w]) {
+              throw new AssertionError("the column layouts differ at tap " + t);
+            }
+          }
+        }
+      }
+    }
+    report("columns, four samples (ns for the group)", rounds,
+        new String[] {"sample by sample", "the group at once"},
+        () -> sampleColumns(images, bySample), () -> groupColumns(images, byGroup));
 
     float[] sixty = new float[SLOT_FILTERS * TAPS];
     fill(sixty, random);
@@ -316,6 +343,120 @@ public final class KernelShapes {
       }
     }
     return Float.floatToRawIntBits(pooled[0]);
+  }
+
+  // ---- columns: as generated for LeNet-5's second convolution (6 channels of 14 x 14, 5 x 5 taps, 10 x 10 outputs
+  // in quadrant order, four samples side by side), before 16e4386 sample by sample and since then for the group
+
+  private static long sampleColumns(float[] x, float[][] cols) {
+    for (int n = 0; n < 4; n++) {
+      quadrantColumns(x, n * IMAGE, cols, START + n * 100);
+    }
+    return Float.floatToRawIntBits(cols[TAPS - 1][START]);
+  }
+
+  private static long groupColumns(float[] x, float[][] cols) {
+    groupColumns(x, 0, 4, cols, START);
+    return Float.floatToRawIntBits(cols[TAPS - 1][START]);
+  }
+
+  private static void quadrantColumns(float[] x, int so, float[][] cols, int base) {
+    int k = 0;
+    for (int ch = 0; ch < 6; ch++) {
+      int sc = so + ch * 196;
+      for (int kh = 0; kh < 5; kh++) {
+        for (int kw = 0; kw < 5; kw++) {
+          float[] col = cols[k];
+          if (kh > 0) {
+            float[] up = cols[k - 5];
+            System.arraycopy(up, base + 50, col, base, 50);
+            System.arraycopy(up, base + 5, col, base + 50, 45);
+            for (int b = 0; b < 2; b++) {
+              int from = sc + kh * 14 + 126 + b + kw;
+              int to = base + (2 + b) * 25 + 20;
+              for (int c = 0; c < 5; c++) {
+                col[to + c] = x[from + 2 * c];
+              }
+            }
+          } else if (kw > 0) {
+            float[] left = cols[k - 1];
+            for (int a = 0; a < 2; a++) {
+              int at = base + a * 50;
+              System.arraycopy(left, at + 25, col, at, 25);
+              System.arraycopy(left, at + 1, col, at + 25, 24);
+              for (int r = 0; r < 5; r++) {
+                col[at + r * 5 + 29] = x[sc + r * 28 + 9 + a * 14 + kw];
+              }
+            }
+          } else {
+            for (int q = 0; q < 4; q++) {
+              int at = base + q * 25;
+              for (int r = 0; r < 5; r++) {
+                int from = sc + r * 28 + (q >> 1) * 14 + (q & 1);
+                for (int c = 0; c < 5; c++) {
+                  col[at + r * 5 + c] = x[from + 2 * c];
+                }
+              }
+            }
+          }
+          k++;
+        }
+      }
+    }
+  }
+
+  private static void groupColumns(float[] x, int n0, int nb, float[][] cols, int base) {
+    int qs = nb * 25;
+    int k = 0;
+    for (int ch = 0; ch < 6; ch++) {
+      for (int kh = 0; kh < 5; kh++) {
+        for (int kw = 0; kw < 5; kw++) {
+          float[] col = cols[k];
+          if (kh > 0) {
+            float[] up = cols[k - 5];
+            System.arraycopy(up, base + 2 * qs, col, base, 2 * qs);
+            System.arraycopy(up, base + 5, col, base + 2 * qs, 2 * qs - 5);
+            for (int i = 0; i < nb; i++) {
+              int sc = (n0 + i) * IMAGE + ch * 196;
+              for (int b = 0; b < 2; b++) {
+                int from = sc + kh * 14 + 126 + b + kw;
+                int to = base + (2 + b) * qs + i * 25 + 20;
+                for (int c = 0; c < 5; c++) {
+                  col[to + c] = x[from + 2 * c];
+                }
+              }
+            }
+          } else if (kw > 0) {
+            float[] left = cols[k - 1];
+            for (int a = 0; a < 2; a++) {
+              int at = base + a * 2 * qs;
+              System.arraycopy(left, at + qs, col, at, qs);
+              System.arraycopy(left, at + 1, col, at + qs, qs - 1);
+              for (int i = 0; i < nb; i++) {
+                int sc = (n0 + i) * IMAGE + ch * 196;
+                for (int r = 0; r < 5; r++) {
+                  col[at + qs + i * 25 + r * 5 + 4] = x[sc + r * 28 + 9 + a * 14 + kw];
+                }
+              }
+            }
+          } else {
+            for (int i = 0; i < nb; i++) {
+              int sc = (n0 + i) * IMAGE + ch * 196;
+              for (int q = 0; q < 4; q++) {
+                int at = base + q * qs + i * 25;
+                for (int r = 0; r < 5; r++) {
+                  int from = sc + r * 28 + (q >> 1) * 14 + (q & 1);
+                  for (int c = 0; c < 5; c++) {
+                    col[at + r * 5 + c] = x[from + 2 * c];
+                  }
+                }
+              }
+            }
+          }
+          k++;
+        }
+      }
+    }
   }
 
   // ---- slots: three column rows into four, five or six slots (416 floats apart), 60 filters' worth of work; each
