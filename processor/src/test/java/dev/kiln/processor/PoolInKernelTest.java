@@ -4,6 +4,7 @@ import static com.google.common.truth.Truth.assertThat;
 import static com.google.common.truth.Truth.assertWithMessage;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.kiln.processor.plan.LayerPlan;
 import dev.kiln.runtime.Model;
 import dev.kiln.runtime.Workspace;
 import java.util.Random;
@@ -44,15 +45,17 @@ class PoolInKernelTest {
   @MethodSource("fused")
   void inferenceWritesThePoolFromTheKernelWithTheSameBits(String input, String conv) throws Exception {
     Model model = TestNetworks.network(input, conv + "\n  @Pool(size = 2) PoolLayer p();");
-    // The fused kernel exists: conv "a" writes pool "p" outside training; with 64 windows or more, from positions in
+    // The fused kernel exists: conv "a" writes pool "p" outside training; with enough windows, from positions in
     // quadrant order (LayerPlan.quadrantOrder), sample by sample or, where several samples go side by side and the
     // layer reads its input in place (no padding), a group's samples side by side within each quadrant.
-    assertThat(methodNames(model)).contains("aPool");
+    java.util.Set<String> methods = methodNames(model);
+    assertThat(methods).contains("aPool");
     int windows = model.outputShape().dim(1) * model.outputShape().dim(2);
-    boolean quadrants = methodNames(model).contains("aQuadrantColumns") || methodNames(model).contains("aGroupColumns");
-    assertWithMessage("quadrant order for %s windows", windows).that(quadrants).isEqualTo(windows >= 64);
+    boolean quadrants = methods.contains("aQuadrantColumns") || methods.contains("aGroupColumns");
+    assertWithMessage("quadrant order for %s windows", windows).that(quadrants)
+        .isEqualTo(windows >= LayerPlan.QUADRANT_MIN_WINDOWS);
     if (input.equals("{3, 18, 18}")) {
-      assertWithMessage("grouped quadrants").that(methodNames(model)).contains("aGroupColumns");
+      assertWithMessage("grouped quadrants").that(methods).contains("aGroupColumns");
     }
     compareModes(model);
   }

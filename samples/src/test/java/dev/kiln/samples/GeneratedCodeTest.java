@@ -49,15 +49,18 @@ class GeneratedCodeTest {
 
   /** Every method of the class file {@code file}, found beside {@code anchor}, has under the limit's bytecode. */
   private static void assertEveryMethodUnderTheJitLimit(Class<?> anchor, String file) throws Exception {
-    byte[] bytes;
-    try (InputStream in = anchor.getResourceAsStream(file)) {
-      assertWithMessage("class file %s", file).that(in).isNotNull();
-      bytes = in.readAllBytes();
-    }
-    Map<String, Integer> lengths = ClassFileMethods.codeLengths(bytes);
+    Map<String, Integer> lengths = ClassFileMethods.codeLengths(classFile(anchor, file));
     assertThat(lengths).isNotEmpty();
     lengths.forEach((method, length) ->
         assertWithMessage("%s.%s bytecode bytes", file, method).that(length).isLessThan(HUGE_METHOD_LIMIT));
+  }
+
+  /** The bytes of the class file {@code file}, found beside {@code anchor}. */
+  private static byte[] classFile(Class<?> anchor, String file) throws Exception {
+    try (InputStream in = anchor.getResourceAsStream(file)) {
+      assertWithMessage("class file %s", file).that(in).isNotNull();
+      return in.readAllBytes();
+    }
   }
 
   /**
@@ -76,10 +79,7 @@ class GeneratedCodeTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("networks")
   void everyPassesMethodIsOverTheInliningLimit(String name, Supplier<Model> unused) throws Exception {
-    byte[] bytes;
-    try (InputStream in = GeneratedCodeTest.class.getResourceAsStream(name + ".class")) {
-      bytes = in.readAllBytes();
-    }
+    byte[] bytes = classFile(GeneratedCodeTest.class, name + ".class");
     java.util.regex.Pattern passes = java.util.regex.Pattern.compile("\\w+(AddTaps\\d+x|AddRows)\\d+\\(.*");
     int checked = 0;
     for (Map.Entry<String, Integer> method : ClassFileMethods.codeLengths(bytes).entrySet()) {

@@ -645,38 +645,42 @@ final class ConvCode implements LayerCode {
             fpg)
         .beginControlFlow("if (g0 >= g1)")
         .addStatement("continue")
-        .endControlFlow()
-        .beginControlFlow("for (int i = 0; i < nb; i++)");
+        .endControlFlow();
     if (quadrants && groupedQuadrants(c)) {
       // The Vector API kernels' columns sample by sample in the usual order; the default build's for the whole group
       // at once, in quadrant order with the samples inside each quadrant (see groupQuadrantColumnsMethod).
       b.beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
+          .beginControlFlow("for (int i = 0; i < nb; i++)")
           .addStatement("$L($L, $L(x, padded, n0 + i, grp), cols, lo + i * $L)", Methods.pass(c.name(), "Columns"),
               source(c), Methods.pass(c.name(), "Pad"), positions)
+          .endControlFlow()
           .nextControlFlow("else if (nb == 1)")
           // One sample (batch 1): the same layout, by the copies of constant lengths (the group's took LeNet-5's
           // batch 1 from 26.8 to 28.4 µs).
           .addStatement("$L($L, $L(x, padded, n0, grp), cols, lo)", Methods.pass(c.name(), "QuadrantColumns"),
               source(c), Methods.pass(c.name(), "Pad"))
-          .nextControlFlow("else if (i == 0)")
+          .nextControlFlow("else")
           .addStatement("$L(x, padded, n0, nb, grp, cols, lo)", Methods.pass(c.name(), "GroupColumns"))
           .endControlFlow();
-    } else if (quadrants) {
-      // The default build's columns in quadrant order (see quadrantColumnsMethod); the Vector API kernels' in the
-      // usual order.
-      b.addStatement("int so = $L(x, padded, n0 + i, grp)", Methods.pass(c.name(), "Pad"))
-          .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
-          .addStatement("$L($L, so, cols, lo + i * $L)", Methods.pass(c.name(), "Columns"), source(c), positions)
-          .nextControlFlow("else")
-          .addStatement("$L($L, so, cols, lo + i * $L)", Methods.pass(c.name(), "QuadrantColumns"), source(c),
-              positions)
-          .endControlFlow();
     } else {
-      b.addStatement("$L($L, $L(x, padded, n0 + i, grp), cols, lo + i * $L)", Methods.pass(c.name(), "Columns"),
-          source(c), Methods.pass(c.name(), "Pad"), positions);
+      b.beginControlFlow("for (int i = 0; i < nb; i++)");
+      if (quadrants) {
+        // The default build's columns in quadrant order (see quadrantColumnsMethod); the Vector API kernels' in the
+        // usual order.
+        b.addStatement("int so = $L(x, padded, n0 + i, grp)", Methods.pass(c.name(), "Pad"))
+            .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
+            .addStatement("$L($L, so, cols, lo + i * $L)", Methods.pass(c.name(), "Columns"), source(c), positions)
+            .nextControlFlow("else")
+            .addStatement("$L($L, so, cols, lo + i * $L)", Methods.pass(c.name(), "QuadrantColumns"), source(c),
+                positions)
+            .endControlFlow();
+      } else {
+        b.addStatement("$L($L, $L(x, padded, n0 + i, grp), cols, lo + i * $L)", Methods.pass(c.name(), "Columns"),
+            source(c), Methods.pass(c.name(), "Pad"), positions);
+      }
+      b.endControlFlow();
     }
-    b.endControlFlow()
-        .beginControlFlow("for (int f0 = g0; f0 < g1; f0 += $L)", block)
+    b.beginControlFlow("for (int f0 = g0; f0 < g1; f0 += $L)", block)
         .addStatement("int f1 = Math.min(f0 + $L, g1)", block)
         .addStatement("int fa = f0");
     if (fpg >= FEW_REGISTERS_BLOCK) {
