@@ -30,6 +30,11 @@ import java.util.function.LongSupplier;
  *       side by side, built sample by sample ({@code conv2QuadrantColumns} four times) or for the group at once with
  *       the samples side by side within each quadrant ({@code conv2GroupColumns}); the two layouts hold the same
  *       values, checked position by position.
+ *   <li>{@code offsets}: where the rows a pass reads may lie, for a layout whose taps would read one copy of the image
+ *       at offsets fixed per tap instead of im2col columns ("tap planes", {@code docs/performance.md}): three rows
+ *       into three slots over a 224-position quadrant, the rows as separate arrays read at the stores' offset (the
+ *       columns' form) or 256 further on, or inside the arena itself at one offset, at three falling offsets, or at
+ *       three rising ones, which C2 leaves scalar. The rows hold equal values, so every shape gives the same bits.
  * </ul>
  *
  * <p>Usage, after {@code mvn -Ppeers -pl benchmarks -am package}: {@code java -cp
@@ -120,6 +125,28 @@ public final class KernelShapes {
     report("slots, 400 positions (ns for 60 filters)", rounds, new String[] {"three slots", "four slots", "five slots", "six slots"},
         () -> threeSlots(sixty, columns, arena), () -> fourSlots(sixty, columns, arena), () -> fiveSlots(sixty, columns, arena),
         () -> sixSlots(sixty, columns, arena));
+
+    // offsets: the same three rows (equal values, so every shape gives the same bits) at the places each shape reads.
+    float[][] apart = dev.kiln.runtime.kernel.Packing.rows(3, START + 256 + OFFSET_POSITIONS + 16);
+    float[] row = new float[OFFSET_POSITIONS];
+    fill(row, random);
+    for (int k = 0; k < 3; k++) {
+      System.arraycopy(row, 0, apart[k], START, OFFSET_POSITIONS);
+      System.arraycopy(row, 0, apart[k], START + 256, OFFSET_POSITIONS);
+    }
+    for (int k = 0; k < 3; k++) {
+      System.arraycopy(row, 0, arena, PLANES + k * 1024, OFFSET_POSITIONS);
+    }
+    LongSupplier[] offsetShapes = {
+        () -> offsetsAtStore(weights, apart, arena), () -> offsetsFurtherOn(weights, apart, arena),
+        () -> offsetsInArenaOne(weights, arena), () -> offsetsInArenaDescending(weights, arena),
+        () -> offsetsInArenaAscending(weights, arena)};
+    for (int k = 1; k < offsetShapes.length; k++) {
+      check(offsetShapes[0], offsetShapes[k], arena, OFFSET_POSITIONS);
+    }
+    report("offsets, 3 rows into 3 slots over 224 positions (ns for 8 passes)", rounds,
+        new String[] {"rows apart, at the store's offset", "rows apart, 256 further on", "in the arena, one offset",
+            "in the arena, three falling", "in the arena, three rising"}, offsetShapes);
   }
 
   private static void fill(float[] a, SplittableRandom random) {
@@ -462,6 +489,85 @@ public final class KernelShapes {
   // ---- slots: three column rows into four, five or six slots (416 floats apart), 60 filters' worth of work; each
   // block's passes in a method of their own over taps from..to, as generated (with the loop over blocks around them,
   // or with the taps' bounds constants, C2 left even four slots scalar)
+
+  // ---- offsets: where the rows a pass reads may lie (a quadrant of 14 rows of 16 positions, three filters' slots)
+
+  /** Positions of the offsets shapes: 14 rows of 16 (a quadrant of LeNet-5's first convolution in tap planes). */
+  private static final int OFFSET_POSITIONS = 224;
+  /** Where the offsets shapes' rows lie in the arena: past the three slots, a multiple of 16 from {@link #START}. */
+  private static final int PLANES = START + 4096;
+
+  private static long offsetsAtStore(float[] w, float[][] rows, float[] acc) {
+    for (int pass = 0; pass < 8; pass++) {
+      Arrays.fill(acc, START, START + 3 * 240, 0f);
+      float[] r0 = rows[0], r1 = rows[1], r2 = rows[2];
+      float v00 = w[0], v01 = w[1], v02 = w[2], v10 = w[3], v11 = w[4], v12 = w[5], v20 = w[6], v21 = w[7], v22 = w[8];
+      for (int i = 0; i < 225; i++) {
+        float c0 = r0[11 + i], c1 = r1[11 + i], c2 = r2[11 + i];
+        acc[11 + i] = madd(v02, c2, madd(v01, c1, madd(v00, c0, acc[11 + i])));
+        acc[251 + i] = madd(v12, c2, madd(v11, c1, madd(v10, c0, acc[251 + i])));
+        acc[491 + i] = madd(v22, c2, madd(v21, c1, madd(v20, c0, acc[491 + i])));
+      }
+    }
+    return Float.floatToRawIntBits(acc[START]);
+  }
+
+  private static long offsetsFurtherOn(float[] w, float[][] rows, float[] acc) {
+    for (int pass = 0; pass < 8; pass++) {
+      Arrays.fill(acc, START, START + 3 * 240, 0f);
+      float[] r0 = rows[0], r1 = rows[1], r2 = rows[2];
+      float v00 = w[0], v01 = w[1], v02 = w[2], v10 = w[3], v11 = w[4], v12 = w[5], v20 = w[6], v21 = w[7], v22 = w[8];
+      for (int i = 0; i < 225; i++) {
+        float c0 = r0[267 + i], c1 = r1[267 + i], c2 = r2[267 + i];
+        acc[11 + i] = madd(v02, c2, madd(v01, c1, madd(v00, c0, acc[11 + i])));
+        acc[251 + i] = madd(v12, c2, madd(v11, c1, madd(v10, c0, acc[251 + i])));
+        acc[491 + i] = madd(v22, c2, madd(v21, c1, madd(v20, c0, acc[491 + i])));
+      }
+    }
+    return Float.floatToRawIntBits(acc[START]);
+  }
+
+  private static long offsetsInArenaOne(float[] w, float[] acc) {
+    for (int pass = 0; pass < 8; pass++) {
+      Arrays.fill(acc, START, START + 3 * 240, 0f);
+      float v00 = w[0], v01 = w[1], v02 = w[2], v10 = w[3], v11 = w[4], v12 = w[5], v20 = w[6], v21 = w[7], v22 = w[8];
+      for (int i = 0; i < 225; i++) {
+        float c0 = acc[4107 + i], c1 = acc[4107 + i], c2 = acc[4107 + i];
+        acc[11 + i] = madd(v02, c2, madd(v01, c1, madd(v00, c0, acc[11 + i])));
+        acc[251 + i] = madd(v12, c2, madd(v11, c1, madd(v10, c0, acc[251 + i])));
+        acc[491 + i] = madd(v22, c2, madd(v21, c1, madd(v20, c0, acc[491 + i])));
+      }
+    }
+    return Float.floatToRawIntBits(acc[START]);
+  }
+
+  private static long offsetsInArenaDescending(float[] w, float[] acc) {
+    for (int pass = 0; pass < 8; pass++) {
+      Arrays.fill(acc, START, START + 3 * 240, 0f);
+      float v00 = w[0], v01 = w[1], v02 = w[2], v10 = w[3], v11 = w[4], v12 = w[5], v20 = w[6], v21 = w[7], v22 = w[8];
+      for (int i = 0; i < 225; i++) {
+        float c0 = acc[6155 + i], c1 = acc[5131 + i], c2 = acc[4107 + i];
+        acc[11 + i] = madd(v02, c2, madd(v01, c1, madd(v00, c0, acc[11 + i])));
+        acc[251 + i] = madd(v12, c2, madd(v11, c1, madd(v10, c0, acc[251 + i])));
+        acc[491 + i] = madd(v22, c2, madd(v21, c1, madd(v20, c0, acc[491 + i])));
+      }
+    }
+    return Float.floatToRawIntBits(acc[START]);
+  }
+
+  private static long offsetsInArenaAscending(float[] w, float[] acc) {
+    for (int pass = 0; pass < 8; pass++) {
+      Arrays.fill(acc, START, START + 3 * 240, 0f);
+      float v00 = w[0], v01 = w[1], v02 = w[2], v10 = w[3], v11 = w[4], v12 = w[5], v20 = w[6], v21 = w[7], v22 = w[8];
+      for (int i = 0; i < 225; i++) {
+        float c0 = acc[4107 + i], c1 = acc[5131 + i], c2 = acc[6155 + i];
+        acc[11 + i] = madd(v02, c2, madd(v01, c1, madd(v00, c0, acc[11 + i])));
+        acc[251 + i] = madd(v12, c2, madd(v11, c1, madd(v10, c0, acc[251 + i])));
+        acc[491 + i] = madd(v22, c2, madd(v21, c1, madd(v20, c0, acc[491 + i])));
+      }
+    }
+    return Float.floatToRawIntBits(acc[START]);
+  }
 
   private static long threeSlots(float[] w, float[][] rows, float[] acc) {
     for (int f = 0; f < SLOT_FILTERS; f += 3) {

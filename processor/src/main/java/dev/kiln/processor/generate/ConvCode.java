@@ -1018,8 +1018,18 @@ final class ConvCode implements LayerCode {
       b.beginControlFlow("if (relu)");
     }
     b.addStatement("$T.reluInPlace(s, so, nb * $L)", ActivationCode.ACTIVATIONS, positions)
-        .endControlFlow()
-        .beginControlFlow("for (int i = 0; i < nb; i++)");
+        .endControlFlow();
+    if (pool != null && quadrants && groupedQuadrants(c)) {
+      // The default build's group holds its samples side by side within each quadrant: the pool of all of them in one
+      // call, over blocks nb times as long (outside training; the winners go sample by sample).
+      b.beginControlFlow("if (!$T.ENABLED && arg == null)", Methods.VECTOR_BACKEND)
+          .addStatement("$L(s, so, pooled, n0 * $L + f * $L, corners, nb * $L, nb$L)", Methods.pass(c.name(), "Pool"),
+              pool.output().size(), pool.output().height() * pool.output().width(),
+              pool.output().height() * pool.output().width(), poolBackwardInKernel ? ", relu" : "")
+          .addStatement("return")
+          .endControlFlow();
+    }
+    b.beginControlFlow("for (int i = 0; i < nb; i++)");
     if (poolBackwardInKernel) {
       // Nothing reads the output where the backward kernel takes the pool's gradient from its winners: in training it
       // has them, and after an inference pass it runs this forward kernel again to record them ({@link #backward}).
@@ -1056,8 +1066,9 @@ final class ConvCode implements LayerCode {
               Methods.pass(c.name(), "PoolWinners"), start, c.output().size(), positions, quadrantStride,
               poolBackwardInKernel ? ", relu" : "")
           .nextControlFlow("else")
-          .addStatement("$L(s, $L, pooled, po$L$L$L)", Methods.pass(c.name(), "Pool"), start,
-              quadrants ? ", corners" : "", quadrantStride, poolBackwardInKernel ? ", relu" : "")
+          .addStatement("$L(s, $L, pooled, po$L$L$L$L)", Methods.pass(c.name(), "Pool"), start,
+              quadrants ? ", corners" : "", quadrantStride, quadrants && groupedQuadrants(c) ? ", 1" : "",
+              poolBackwardInKernel ? ", relu" : "")
           .endControlFlow();
     }
     b.endControlFlow();
@@ -1272,12 +1283,19 @@ final class ConvCode implements LayerCode {
    */
   private static MethodSpec poolMethod(ConvModel c, PoolModel pool, boolean quadrants, boolean clamps) {
     CodeBlock.Builder body = CodeBlock.builder().add(vectorPool(c, "maxPool2x2", "pooled, po"));
+    boolean group = quadrants && groupedQuadrants(c);
     if (quadrants) {
-      int windows = c.positions() / 4;
+      int plane = c.positions() / 4;
+      // With the samples side by side in each quadrant, nb samples' blocks at once.
+      String windows = group ? "nb * " + plane : String.valueOf(plane);
       body.add("// The four corners' blocks copied into rows of their own: C2 (JDK 17) vectorises the maximum over\n")
           .add("// four arrays read at one index, and kept it scalar over one array read at four offsets (0.55 ns a\n")
           .add("// value for two, scratch harness). The same maxima, in the same order, as the windows' own.\n")
           .addStatement("float[] q0 = corners[0], q1 = corners[1], q2 = corners[2], q3 = corners[3], m = corners[4]");
+      if (group) {
+        body.addStatement("int windows = $L", windows);
+        windows = "windows";
+      }
       for (int q = 0; q < 4; q++) {
         body.addStatement("System.arraycopy(s, so$L, q$L, 0, $L)", q == 0 ? "" : q == 1 ? " + qs" : " + " + q + " * qs",
             q, windows);
@@ -1297,7 +1315,13 @@ final class ConvCode implements LayerCode {
       if (clamps) {
         body.endControlFlow();
       }
-      body.addStatement("System.arraycopy(m, 0, pooled, po, $L)", windows);
+      if (group) {
+        body.beginControlFlow("for (int i = 0; i < nb; i++)")
+            .addStatement("System.arraycopy(m, i * $L, pooled, po + i * $L, $L)", plane, pool.output().size(), plane)
+            .endControlFlow();
+      } else {
+        body.addStatement("System.arraycopy(m, 0, pooled, po, $L)", windows);
+      }
     } else {
       CodeBlock max = PoolCode.twoByTwoMax("s", c.output().width());
       body.add(accumulatorWindows(c, pool, clamps
@@ -1314,6 +1338,9 @@ final class ConvCode implements LayerCode {
     if (quadrants) {
       method.addParameter(ArrayTypeName.of(Methods.FLOATS), "corners")
           .addParameter(TypeName.INT, "qs");
+    }
+    if (group) {
+      method.addParameter(TypeName.INT, "nb");
     }
     if (clamps) {
       method.addParameter(TypeName.BOOLEAN, "relu");

@@ -231,7 +231,9 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
           // The pool's four corners' blocks of one filter and sample, copied into rows of their own, and its output
           // (see ConvCode.poolMethod).
           ConvModel c = (ConvModel) fused.layer();
-          matrices.put(c.name() + "Corners", List.of(5, c.positions() / 4));
+          // A group of samples side by side within each quadrant (ConvCode.groupedQuadrants) pools in one call.
+          int samples = c.samplesPerPass() > 1 && !c.padded() ? c.samplesPerPass() : 1;
+          matrices.put(c.name() + "Corners", List.of(5, samples * c.positions() / 4));
         }
       }
     }
