@@ -1280,6 +1280,11 @@ final class ConvCode implements LayerCode {
    * of its own: {@code LayerPlan.poolBackwardInKernel}), the layer's ReLU comes here, on each window's maximum
    * ({@code relu}), rather than on every sum before: the same values, since the ReLU keeps the order (a NaN stays a
    * NaN, a zero of either sign becomes +0 either way), for a quarter of the work (LeNet-5's first convolution).
+   *
+   * <p>Where the default build lays a group's samples side by side within each quadrant ({@link #groupedQuadrants}:
+   * LeNet-5's second convolution), the method takes {@code nb} samples at once (corner blocks {@code nb} times as
+   * long, each sample's output plane a pool output apart from {@code po}): one call per filter and group instead of
+   * one per filter and sample (LeNet-5 batch 64, side by side: 0.975-0.995 of the time).
    */
   private static MethodSpec poolMethod(ConvModel c, PoolModel pool, boolean quadrants, boolean clamps) {
     CodeBlock.Builder body = CodeBlock.builder().add(vectorPool(c, "maxPool2x2", "pooled, po"));
