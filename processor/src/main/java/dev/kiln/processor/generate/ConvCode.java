@@ -105,7 +105,7 @@ final class ConvCode implements LayerCode {
     }
     if (quadrants) {
       methods.add(quadrantColumnsMethod(c));
-      if (groupedQuadrants(c)) {
+      if (c.quadrantsHoldGroups()) {
         methods.add(groupQuadrantColumnsMethod(c));
       }
     }
@@ -646,7 +646,7 @@ final class ConvCode implements LayerCode {
         .beginControlFlow("if (g0 >= g1)")
         .addStatement("continue")
         .endControlFlow();
-    if (quadrants && groupedQuadrants(c)) {
+    if (quadrants && c.quadrantsHoldGroups()) {
       // The Vector API kernels' columns sample by sample in the usual order; the default build's for the whole group
       // at once, in quadrant order with the samples inside each quadrant (see groupQuadrantColumnsMethod).
       b.beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
@@ -1019,7 +1019,7 @@ final class ConvCode implements LayerCode {
     }
     b.addStatement("$T.reluInPlace(s, so, nb * $L)", ActivationCode.ACTIVATIONS, positions)
         .endControlFlow();
-    if (pool != null && quadrants && groupedQuadrants(c)) {
+    if (pool != null && quadrants && c.quadrantsHoldGroups()) {
       // The default build's group holds its samples side by side within each quadrant: the pool of all of them in one
       // call, over blocks nb times as long (outside training; the winners go sample by sample).
       b.beginControlFlow("if (!$T.ENABLED && arg == null)", Methods.VECTOR_BACKEND)
@@ -1054,7 +1054,7 @@ final class ConvCode implements LayerCode {
       // quadrant blocks on, and each quadrant of the nb samples is nb blocks long (groupQuadrantColumnsMethod).
       String start = "so + i * " + positions;
       String quadrantStride = "";
-      if (quadrants && groupedQuadrants(c)) {
+      if (quadrants && c.quadrantsHoldGroups()) {
         start = "so + i * (" + Methods.VECTOR_BACKEND.simpleName() + ".ENABLED ? " + positions + " : " + plane + ")";
         quadrantStride = ", nb * " + plane;
       } else if (quadrants) {
@@ -1067,7 +1067,7 @@ final class ConvCode implements LayerCode {
               poolBackwardInKernel ? ", relu" : "")
           .nextControlFlow("else")
           .addStatement("$L(s, $L, pooled, po$L$L$L$L)", Methods.pass(c.name(), "Pool"), start,
-              quadrants ? ", corners" : "", quadrantStride, quadrants && groupedQuadrants(c) ? ", 1" : "",
+              quadrants ? ", corners" : "", quadrantStride, quadrants && c.quadrantsHoldGroups() ? ", 1" : "",
               poolBackwardInKernel ? ", relu" : "")
           .endControlFlow();
     }
@@ -1281,14 +1281,14 @@ final class ConvCode implements LayerCode {
    * ({@code relu}), rather than on every sum before: the same values, since the ReLU keeps the order (a NaN stays a
    * NaN, a zero of either sign becomes +0 either way), for a quarter of the work (LeNet-5's first convolution).
    *
-   * <p>Where the default build lays a group's samples side by side within each quadrant ({@link #groupedQuadrants}:
+   * <p>Where the default build lays a group's samples side by side within each quadrant ({@link ConvModel#quadrantsHoldGroups}:
    * LeNet-5's second convolution), the method takes {@code nb} samples at once (corner blocks {@code nb} times as
    * long, each sample's output plane a pool output apart from {@code po}): one call per filter and group instead of
    * one per filter and sample (LeNet-5 batch 64, side by side: 0.975-0.995 of the time).
    */
   private static MethodSpec poolMethod(ConvModel c, PoolModel pool, boolean quadrants, boolean clamps) {
     CodeBlock.Builder body = CodeBlock.builder().add(vectorPool(c, "maxPool2x2", "pooled, po"));
-    boolean group = quadrants && groupedQuadrants(c);
+    boolean group = quadrants && c.quadrantsHoldGroups();
     if (quadrants) {
       int plane = c.positions() / 4;
       // With the samples side by side in each quadrant, nb samples' blocks at once.
@@ -1525,16 +1525,6 @@ final class ConvCode implements LayerCode {
         .endControlFlow()
         .endControlFlow()
         .build();
-  }
-
-  /**
-   * Whether the default build lays a group's columns out quadrant by quadrant, the group's samples side by side
-   * within each quadrant ({@link #groupQuadrantColumnsMethod}), rather than sample by sample: where the columns are
-   * in quadrant order, several samples go side by side ({@link ConvModel#samplesPerPass}), and the layer reads its
-   * input in place (no padding, whose scratch image holds one sample at a time).
-   */
-  private static boolean groupedQuadrants(ConvModel c) {
-    return c.samplesPerPass() > 1 && !c.padded();
   }
 
   /**

@@ -109,6 +109,17 @@ public record ConvModel(
   }
 
   /**
+   * Whether, where its positions are in quadrant order ({@code LayerPlan.quadrantOrder}), the default build lays a
+   * group's columns out quadrant by quadrant with the group's samples side by side within each quadrant ({@code
+   * ConvCode.groupQuadrantColumnsMethod}), rather than sample by sample, and pools the group in one call: where several
+   * samples go side by side ({@link #samplesPerPass}) and the layer reads its input in place (no padding, whose
+   * scratch image holds one sample at a time).
+   */
+  public boolean quadrantsHoldGroups() {
+    return samplesPerPass() > 1 && !padded();
+  }
+
+  /**
    * Samples whose im2col columns the forward pass lays side by side, so that each pass over an accumulator row is
    * long enough to amortise the loop's start and tail (measured on LeNet-5's 10x10 second convolution: four samples,
    * 400 positions, 1.6x the speed of one sample at a time). At most eight, and the columns stay within 256 KiB (L2).

@@ -231,8 +231,8 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
           // The pool's four corners' blocks of one filter and sample, copied into rows of their own, and its output
           // (see ConvCode.poolMethod).
           ConvModel c = (ConvModel) fused.layer();
-          // A group of samples side by side within each quadrant (ConvCode.groupedQuadrants) pools in one call.
-          int samples = c.samplesPerPass() > 1 && !c.padded() ? c.samplesPerPass() : 1;
+          // A group of samples side by side within each quadrant (ConvModel.quadrantsHoldGroups) pools in one call.
+          int samples = c.quadrantsHoldGroups() ? c.samplesPerPass() : 1;
           matrices.put(c.name() + "Corners", List.of(5, samples * c.positions() / 4));
         }
       }
