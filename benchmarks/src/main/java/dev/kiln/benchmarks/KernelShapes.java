@@ -5,6 +5,7 @@ import static dev.kiln.runtime.kernel.MultiplyAdd.madd;
 import dev.kiln.runtime.kernel.AlignedArena;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.function.LongSupplier;
 
@@ -25,7 +26,11 @@ import java.util.function.LongSupplier;
  *       blocks copied into rows of their own first ({@code conv1Pool}); and the same blocks read at four offsets of
  *       the one array, which C2 leaves scalar.
  *   <li>{@code slots}: three column rows into three to six slots of the arena (three filters at a time, or more),
- *       over 400 positions; C2 vectorises all four, and with 16 vector registers (AVX2) the wider ones spill.
+ *       over 400 positions; C2 vectorises all six, and with 16 vector registers (AVX2) the wider ones spill
+ *       (three column rows and the weights of four or more filters want more than 16 registers); one and two
+ *       slots load each column row for fewer filters.
+ *   <li>{@code rows a pass}: three slots with three column rows a pass against four, the same products in the same
+ *       order; C2 (JDK 17) leaves the four-row pass scalar (and five or six rows, scratch harness).
  *   <li>{@code columns}: LeNet-5's second convolution's im2col columns in quadrant order for a group of four samples
  *       side by side, built sample by sample ({@code conv2QuadrantColumns} four times) or for the group at once with
  *       the samples side by side within each quadrant ({@code conv2GroupColumns}); the two layouts hold the same
@@ -122,9 +127,17 @@ public final class KernelShapes {
 
     float[] sixty = new float[SLOT_FILTERS * TAPS];
     fill(sixty, random);
-    report("slots, 400 positions (ns for 60 filters)", rounds, new String[] {"three slots", "four slots", "five slots", "six slots"},
+    report("slots, 400 positions (ns for 60 filters)", rounds,
+        new String[] {"one slot", "two slots", "three slots", "four slots", "five slots", "six slots"},
+        () -> oneSlot(sixty, columns, arena), () -> twoSlots(sixty, columns, arena),
         () -> threeSlots(sixty, columns, arena), () -> fourSlots(sixty, columns, arena), () -> fiveSlots(sixty, columns, arena),
         () -> sixSlots(sixty, columns, arena));
+
+    // rows: the same products in the same order (each slot's chain runs tap by tap), three or four column rows a pass.
+    check(() -> rowsAPass(sixty, columns, arena, 3), () -> rowsAPass(sixty, columns, arena, 4), arena, 3 * 416);
+    report("rows a pass, three slots over 400 positions (ns for 60 filters, 144 taps)", rounds,
+        new String[] {"three rows a pass", "four rows a pass"},
+        () -> rowsAPass(sixty, columns, arena, 3), () -> rowsAPass(sixty, columns, arena, 4));
 
     // offsets: the same three rows (equal values, so every shape gives the same bits) at the places each shape reads.
     float[][] apart = dev.kiln.runtime.kernel.Packing.rows(3, START + 256 + OFFSET_POSITIONS + 16);
@@ -567,6 +580,109 @@ public final class KernelShapes {
       }
     }
     return Float.floatToRawIntBits(acc[START]);
+  }
+
+  private static long oneSlot(float[] w, float[][] rows, float[] acc) {
+    for (int f = 0; f < SLOT_FILTERS; f++) {
+      oneSlotPasses(w, rows, acc, f, 0, TAPS);
+    }
+    return Float.floatToRawIntBits(acc[START]);
+  }
+
+  private static long twoSlots(float[] w, float[][] rows, float[] acc) {
+    for (int f = 0; f < SLOT_FILTERS; f += 2) {
+      twoSlotPasses(w, rows, acc, f, 0, TAPS);
+    }
+    return Float.floatToRawIntBits(acc[START]);
+  }
+
+  /** Three filters at a time over the first 144 taps (a multiple of three and four), {@code rows} column rows a pass. */
+  private static long rowsAPass(float[] w, float[][] rows, float[] acc, int rowsPerPass) {
+    for (int f = 0; f < SLOT_FILTERS; f += 3) {
+      Arrays.fill(acc, START, START + 3 * 416, 0.5f);
+      if (rowsPerPass == 3) {
+        threeSlotCheckedPasses(w, rows, acc, f, 0, 144);
+      } else {
+        threeSlotFourRowPasses(w, rows, acc, f, 0, 144);
+      }
+    }
+    return Float.floatToRawIntBits(acc[START]);
+  }
+
+  private static void oneSlotPasses(float[] w, float[][] rows, float[] acc, int f, int from, int to) {
+    // Checked up front, as the generated passes are: the checks keep the method over C2's inlining limit for hot
+    // calls (325 bytes of bytecode), and inlined into its caller a pass like this one stayed scalar.
+    Objects.checkFromToIndex(from, to, rows.length);
+    Objects.checkFromIndexSize(f * TAPS, 1 * TAPS, w.length);
+    int wf0 = f * TAPS;
+    for (int j = from; j + 2 < to; j += 3) {
+      float[] r0 = rows[j], r1 = rows[j + 1], r2 = rows[j + 2];
+      float v00 = w[wf0 + j], v01 = w[wf0 + j + 1], v02 = w[wf0 + j + 2];
+      for (int i = 0; i < 401; i++) {
+        float c0 = r0[11 + i], c1 = r1[11 + i], c2 = r2[11 + i];
+        acc[11 + i] = madd(v02, c2, madd(v01, c1, madd(v00, c0, acc[11 + i])));
+      }
+    }
+  }
+
+  private static void twoSlotPasses(float[] w, float[][] rows, float[] acc, int f, int from, int to) {
+    // Checked up front, as the generated passes are: the checks keep the method over C2's inlining limit for hot
+    // calls (325 bytes of bytecode), and inlined into its caller a pass like this one stayed scalar.
+    Objects.checkFromToIndex(from, to, rows.length);
+    Objects.checkFromIndexSize(f * TAPS, 2 * TAPS, w.length);
+    int wf0 = f * TAPS, wf1 = wf0 + TAPS;
+    for (int j = from; j + 2 < to; j += 3) {
+      float[] r0 = rows[j], r1 = rows[j + 1], r2 = rows[j + 2];
+      float v00 = w[wf0 + j], v01 = w[wf0 + j + 1], v02 = w[wf0 + j + 2];
+      float v10 = w[wf1 + j], v11 = w[wf1 + j + 1], v12 = w[wf1 + j + 2];
+      for (int i = 0; i < 401; i++) {
+        float c0 = r0[11 + i], c1 = r1[11 + i], c2 = r2[11 + i];
+        acc[11 + i] = madd(v02, c2, madd(v01, c1, madd(v00, c0, acc[11 + i])));
+        acc[427 + i] = madd(v12, c2, madd(v11, c1, madd(v10, c0, acc[427 + i])));
+      }
+    }
+  }
+
+  /** {@link #threeSlotPasses} checked up front like the others of the rows shape, so that both are compiled alone. */
+  private static void threeSlotCheckedPasses(float[] w, float[][] rows, float[] acc, int f, int from, int to) {
+    // Checked up front, as the generated passes are: the checks keep the method over C2's inlining limit for hot
+    // calls (325 bytes of bytecode), and inlined into its caller a pass like this one stayed scalar.
+    Objects.checkFromToIndex(from, to, rows.length);
+    Objects.checkFromIndexSize(f * TAPS, 3 * TAPS, w.length);
+    int wf0 = f * TAPS, wf1 = wf0 + TAPS, wf2 = wf1 + TAPS;
+    for (int j = from; j + 2 < to; j += 3) {
+      float[] r0 = rows[j], r1 = rows[j + 1], r2 = rows[j + 2];
+      float v00 = w[wf0 + j], v01 = w[wf0 + j + 1], v02 = w[wf0 + j + 2];
+      float v10 = w[wf1 + j], v11 = w[wf1 + j + 1], v12 = w[wf1 + j + 2];
+      float v20 = w[wf2 + j], v21 = w[wf2 + j + 1], v22 = w[wf2 + j + 2];
+      for (int i = 0; i < 401; i++) {
+        float c0 = r0[11 + i], c1 = r1[11 + i], c2 = r2[11 + i];
+        acc[11 + i] = madd(v02, c2, madd(v01, c1, madd(v00, c0, acc[11 + i])));
+        acc[427 + i] = madd(v12, c2, madd(v11, c1, madd(v10, c0, acc[427 + i])));
+        acc[843 + i] = madd(v22, c2, madd(v21, c1, madd(v20, c0, acc[843 + i])));
+      }
+    }
+  }
+
+  /** {@link #threeSlotPasses} with four column rows a pass, which C2 (JDK 17) leaves scalar. */
+  private static void threeSlotFourRowPasses(float[] w, float[][] rows, float[] acc, int f, int from, int to) {
+    // Checked up front, as the generated passes are: the checks keep the method over C2's inlining limit for hot
+    // calls (325 bytes of bytecode), and inlined into its caller a pass like this one stayed scalar.
+    Objects.checkFromToIndex(from, to, rows.length);
+    Objects.checkFromIndexSize(f * TAPS, 3 * TAPS, w.length);
+    int wf0 = f * TAPS, wf1 = wf0 + TAPS, wf2 = wf1 + TAPS;
+    for (int j = from; j + 3 < to; j += 4) {
+      float[] r0 = rows[j], r1 = rows[j + 1], r2 = rows[j + 2], r3 = rows[j + 3];
+      float v00 = w[wf0 + j], v01 = w[wf0 + j + 1], v02 = w[wf0 + j + 2], v03 = w[wf0 + j + 3];
+      float v10 = w[wf1 + j], v11 = w[wf1 + j + 1], v12 = w[wf1 + j + 2], v13 = w[wf1 + j + 3];
+      float v20 = w[wf2 + j], v21 = w[wf2 + j + 1], v22 = w[wf2 + j + 2], v23 = w[wf2 + j + 3];
+      for (int i = 0; i < 401; i++) {
+        float c0 = r0[11 + i], c1 = r1[11 + i], c2 = r2[11 + i], c3 = r3[11 + i];
+        acc[11 + i] = madd(v03, c3, madd(v02, c2, madd(v01, c1, madd(v00, c0, acc[11 + i]))));
+        acc[427 + i] = madd(v13, c3, madd(v12, c2, madd(v11, c1, madd(v10, c0, acc[427 + i]))));
+        acc[843 + i] = madd(v23, c3, madd(v22, c2, madd(v21, c1, madd(v20, c0, acc[843 + i]))));
+      }
+    }
   }
 
   private static long threeSlots(float[] w, float[][] rows, float[] acc) {
