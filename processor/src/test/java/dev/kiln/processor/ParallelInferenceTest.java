@@ -179,12 +179,13 @@ class ParallelInferenceTest {
 
   /**
    * Every share of each leading convolution, in one to five shares (ranges of one to three filters left over from
-   * groups of four, a range across a group's boundary, empty ranges where there are more shares than filters), run by
+   * groups of four, a range across a group's boundary, empty ranges where there are more shares than filters; six
+   * samples, the first four of them from LeNet-5's first convolution's tap blocks, {@code ConvModel.tapBlocks}), run by
    * separate workspaces into one shared one, leaves there what the layers' own passes do: the network's outputs from
    * that workspace are its bits on one thread. With the Vector API kernels on, no convolution is offered.
    */
   @ParameterizedTest
-  @CsvSource({"1", "3"})
+  @CsvSource({"1", "3", "6"})
   void everyShareOfTheConvolutionsGivesTheirBits(int batch) {
     for (Model model : List.of(lenet().eval(), groupedConvolutions().eval())) {
       int convolutions = model.splitConvolutions();

@@ -19,7 +19,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * layers as written (the convolution alone, the pool computed here), and inference against training, which must give
  * the same bits, for odd output sizes (the last row and column dropped), several samples' columns side by side,
  * several filter blocks, groups, negative values (no ReLU) and a ReLU in the kernel, and positions in quadrant order
- * ({@code LayerPlan.quadrantOrder}: 64 windows or more, over one and several channels, with and without padding).
+ * ({@code LayerPlan.quadrantOrder}: 64 windows or more, over one and several channels, with and without padding),
+ * inference from tap blocks ({@code ConvModel.tapBlocks}) where one sample fills a pass.
  * Gradients after an inference pass must be those after a training pass. A pool that cannot be fused (a 3x3 window,
  * a convolution with a sigmoid applied after its kernel) keeps its own kernel; a convolution that is also a
  * residual's source keeps its output.
@@ -38,8 +39,21 @@ class PoolInKernelTest {
         Arguments.of("{3, 18, 18}", "@Conv(filters = 5, kernel = 3) ConvLayer a();"),
         // Quadrant order with padding, a 4x2 kernel and two samples' columns side by side (16x16 outputs).
         Arguments.of("{2, 17, 17}", "@Conv(filters = 6, kernel = {4, 2}, padding = {1, 0},"
-            + " activation = Activation.RELU) ConvLayer a();"));
+            + " activation = Activation.RELU) ConvLayer a();"),
+        // Tap blocks at inference (ConvModel.tapBlocks: one sample a pass): two channels read in place, 22x22
+        // outputs, negative values, a block of three filters and two left over for the two-row passes.
+        Arguments.of("{2, 24, 24}", "@Conv(filters = 5, kernel = 3) ConvLayer a();"),
+        // Tap blocks from a padded image, a 3x2 kernel, 22x20 outputs, one block of four filters.
+        Arguments.of("{1, 22, 21}", "@Conv(filters = 4, kernel = {3, 2}, padding = {1, 0},"
+            + " activation = Activation.RELU) ConvLayer a();"),
+        // Tap blocks with two filters only: no arena block, the two-row passes alone.
+        Arguments.of("{1, 26, 26}", "@Conv(filters = 2, kernel = 5, padding = 1, activation = Activation.RELU)"
+            + " ConvLayer a();"));
   }
+
+  /** The inputs of {@link #fused} whose convolution reads its taps from tap blocks at inference. */
+  private static final java.util.Set<String> TAP_BLOCKS =
+      java.util.Set.of("{1, 28, 28}", "{2, 24, 24}", "{1, 22, 21}", "{1, 26, 26}");
 
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("fused")
@@ -57,6 +71,9 @@ class PoolInKernelTest {
     if (input.equals("{3, 18, 18}")) {
       assertWithMessage("grouped quadrants").that(methods).contains("aGroupColumns");
     }
+    // Inference reads one-sample-a-pass layers' taps from tap blocks, four samples at a time (ConvModel.tapBlocks);
+    // compareModes runs seven samples, four from the blocks and three from the columns, against training.
+    assertWithMessage("tap blocks").that(methods.contains("aTapBlocks")).isEqualTo(TAP_BLOCKS.contains(input));
     compareModes(model);
   }
 

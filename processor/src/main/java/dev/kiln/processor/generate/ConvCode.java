@@ -103,6 +103,11 @@ final class ConvCode implements LayerCode {
       methods.add(poolMethod(c, pool, quadrants, plan.poolBackwardInKernel()));
       methods.add(poolWinnersMethod(c, pool, quadrants, plan.poolBackwardInKernel()));
     }
+    if (quadrants && c.tapBlocks()) {
+      methods.add(tapBlocksMethod(c));
+      methods.add(tapBlocksForwardMethod(c, pool));
+      methods.add(tapBlocksPoolMethod(c, pool));
+    }
     if (quadrants) {
       methods.add(quadrantColumnsMethod(c));
       if (c.quadrantsHoldGroups()) {
@@ -246,10 +251,12 @@ final class ConvCode implements LayerCode {
     String pooled = plan.poolInKernel() == null ? ""
         : ", " + LayerCode.buffer(plan.poolInKernel().output()) + ", " + winners
             + (plan.quadrantOrder() ? ", " + scratch + "." + n + "Corners" : "");
+    String blocks = tapBlocks(plan) ? ", " + scratch + "." + n + "PaddedGroup, " + scratch + "." + n + "TapBlocks, "
+        + scratch + "." + n + "QuadrantTaps, " + scratch + "." + n + "QuadrantSums" : "";
     return CodeBlock.of(
-        "$L($L, $L, $L, $L, $L.$LPadded, $L.$LColumns, $L.$LSums, $L.aligned, $L, batch, $L$L, $L);\n",
+        "$L($L, $L, $L, $L, $L.$LPadded, $L.$LColumns, $L.$LSums, $L.aligned, $L, batch, $L$L, $L$L);\n",
         Methods.pass(n, "Forward"), LayerCode.buffer(plan.input()), weight, bias, target, scratch, n, scratch, n,
-        scratch, n, scratch, first, relu, pooled, filters);
+        scratch, n, scratch, first, relu, pooled, filters, blocks);
   }
 
   @Override
@@ -635,7 +642,21 @@ final class ConvCode implements LayerCode {
     CodeBlock.Builder b = CodeBlock.builder()
         .add("// Where the columns and sums hold their data: see the method's comment. ENABLED is a constant to C2.\n")
         .addStatement("int lo = $T.ENABLED ? 0 : $L", Methods.VECTOR_BACKEND, Methods.ROW_START)
-        .beginControlFlow("for (int n0 = first; n0 < batch; n0 += $L)", samples)
+        .addStatement("int n0 = first");
+    boolean blocks = quadrants && c.tapBlocks();
+    if (blocks) {
+      // Outside training, the default build takes whole groups of samples from shared tap blocks (ConvModel.tapBlocks);
+      // training records the pool's winners sample by sample, below. ENABLED is a constant to C2.
+      b.beginControlFlow("if (!$T.ENABLED && arg == null)", Methods.VECTOR_BACKEND)
+          .beginControlFlow("for (; n0 + $L <= batch; n0 += $L)", ConvModel.TAP_BLOCK_SAMPLES,
+              ConvModel.TAP_BLOCK_SAMPLES)
+          .addStatement("$L(x, w, b, paddedGroup, tapBlocks, quadrantTaps, quadrantSums, sums, acc, n0, pooled, "
+              + "Math.max(0, filterFrom), Math.min($L, filterTo), relu$L)", Methods.pass(c.name(), "TapBlocksForward"),
+              c.filters(), "")
+          .endControlFlow()
+          .endControlFlow();
+    }
+    b.beginControlFlow("for (; n0 < batch; n0 += $L)", samples)
         .addStatement("int nb = Math.min($L, batch - n0)", samples)
         .addStatement("int len = nb * $L", positions)
         .beginControlFlow("for (int grp = 0; grp < $L; grp++)", c.groups())
@@ -725,8 +746,22 @@ final class ConvCode implements LayerCode {
         .addParameters(poolParameters(pool, quadrants))
         .addParameter(TypeName.INT, "filterFrom")
         .addParameter(TypeName.INT, "filterTo")
+        .addParameters(blocks ? tapBlockParameters() : List.of())
         .addCode(b.build())
         .build();
+  }
+
+  /** Whether the layer's forward kernel takes the tap blocks' buffers ({@link ConvModel#tapBlocks}). */
+  static boolean tapBlocks(LayerPlan plan) {
+    return plan.quadrantOrder() && ((ConvModel) plan.layer()).tapBlocks();
+  }
+
+  /** The tap blocks' buffers, as the forward kernel and {@link #tapBlocksForwardMethod} take them. */
+  private static List<ParameterSpec> tapBlockParameters() {
+    return List.of(ParameterSpec.builder(Methods.FLOATS, "paddedGroup").build(),
+        ParameterSpec.builder(ArrayTypeName.of(Methods.FLOATS), "tapBlocks").build(),
+        ParameterSpec.builder(ArrayTypeName.of(ArrayTypeName.of(Methods.FLOATS)), "quadrantTaps").build(),
+        ParameterSpec.builder(ArrayTypeName.of(Methods.FLOATS), "quadrantSums").build());
   }
 
   /**
@@ -775,7 +810,7 @@ final class ConvCode implements LayerCode {
    */
   static final int FEW_REGISTERS_BLOCK = 3;
 
-  static final int MAX_BLOCK = 6;
+  static final int MAX_BLOCK = dev.kiln.processor.plan.NetworkPlan.MAX_ARENA_FILTERS;
 
   /**
    * The forward pass's blocks of filters summed in the aligned arena over columns of {@code length} positions (a
@@ -786,6 +821,21 @@ final class ConvCode implements LayerCode {
    * but a last four as one block (16 filters as 3, 3, 3, 3 and 4; 6 as 3 and 3; 5 as 3 and two left over).
    */
   private static void arenaBlocks(CodeBlock.Builder b, ConvModel c, int length, String poolArgs) {
+    blockWidth(b, c);
+    widthSwitch(b, c, length, "cols");
+    b.beginControlFlow("for (int t = 0; t < width; t++)")
+        .addStatement("$L(acc, $L + t * $L, fa + t, n0, nb, y, relu$L)", Methods.pass(c.name(), "Outputs"),
+            Methods.slot(0, length), Methods.slot(1, length) - Methods.slot(0, length), poolArgs)
+        .endControlFlow()
+        .addStatement("fa += width")
+        .endControlFlow();
+  }
+
+  /**
+   * Opens {@link #arenaBlocks}' loop over the blocks of filters {@code fa..f1-1} and declares the block's {@code
+   * width}; the caller closes the loop.
+   */
+  private static void blockWidth(CodeBlock.Builder b, ConvModel c) {
     int widest = Math.min(MAX_BLOCK, c.filtersPerGroup());
     // MANY is a constant to C2: with 16 registers, blocks of three (four where exactly four are left).
     b.beginControlFlow("while (f1 - fa >= ($T.MANY ? $L : $L))", REGISTERS, MIN_BLOCK, FEW_REGISTERS_BLOCK);
@@ -803,21 +853,23 @@ final class ConvCode implements LayerCode {
       b.addStatement("int width = $T.MANY || f1 - fa == $L ? $L : $L", REGISTERS, MIN_BLOCK, MIN_BLOCK,
           FEW_REGISTERS_BLOCK);
     }
+  }
+
+  /**
+   * The call of the arena products ({@link #groupProductsMethod}) of the block of {@code width} filters from {@code
+   * fa} over the column rows {@code cols} (an expression) of {@code length} positions.
+   */
+  private static void widthSwitch(CodeBlock.Builder b, ConvModel c, int length, String cols) {
+    int widest = Math.min(MAX_BLOCK, c.filtersPerGroup());
     b.beginControlFlow("switch (width)");
     for (int width = FEW_REGISTERS_BLOCK; width <= widest; width++) {
       b.add("case $L:\n$>", width)
-          .addStatement("$L(w, b, cols, acc, fa)", groupProductsName(c, length, width))
+          .addStatement("$L(w, b, $L, acc, fa)", groupProductsName(c, length, width), cols)
           .addStatement("break$<");
     }
     b.add("default:\n$>")
         .addStatement("throw new $T(\"no block of \" + width + \" filters\")", IllegalStateException.class)
         .add("$<")
-        .endControlFlow()
-        .beginControlFlow("for (int t = 0; t < width; t++)")
-        .addStatement("$L(acc, $L + t * $L, fa + t, n0, nb, y, relu$L)", Methods.pass(c.name(), "Outputs"),
-            Methods.slot(0, length), Methods.slot(1, length) - Methods.slot(0, length), poolArgs)
-        .endControlFlow()
-        .addStatement("fa += width")
         .endControlFlow();
   }
 
@@ -1440,6 +1492,220 @@ final class ConvCode implements LayerCode {
       method.addParameter(TypeName.BOOLEAN, "relu");
     }
     return method.addCode(body.build()).build();
+  }
+
+  /**
+   * {@code conv1TapBlocks}: the tap blocks ({@link ConvModel#tapBlocks}) of samples {@code n0..n0+3}. Block {@code (ch,
+   * u, v)} holds, for each sample side by side, the values a quadrant {@code (a, b)}'s tap {@code (kh, kw)} reads
+   * wherever {@code a + kh = u} and {@code b + kw = v}: at quadrant position {@code (r, c)} the image's value at row
+   * {@code 2r + u}, column {@code 2c + v}. The four blocks with {@code u} and {@code v} below 2 are gathered from the
+   * images; every other is the block two columns before moved on by one value (each quadrant row's last value from
+   * the image) or the block two rows before moved on by one row (each sample's last quadrant row from the image), one
+   * long copy each. The images are copied in first, each with its zero border where the layer pads.
+   */
+  private static MethodSpec tapBlocksMethod(ConvModel c) {
+    int g = ConvModel.TAP_BLOCK_SAMPLES;
+    int channels = c.input().channels();
+    int h = c.input().height();
+    int w = c.input().width();
+    int pw = c.sourceWidth();
+    int plane = c.sourceHeight() * pw;
+    int image = channels * plane;
+    int qh = c.output().height() / 2;
+    int qw = c.output().width() / 2;
+    int q = qh * qw;
+    int bu = c.window().kh() + 1;
+    int bv = c.window().kw() + 1;
+    int rs = Methods.ROW_START;
+    CodeBlock.Builder b = CodeBlock.builder().beginControlFlow("for (int i = 0; i < $L; i++)", g);
+    if (c.padded()) {
+      b.beginControlFlow("for (int ch = 0; ch < $L; ch++)", channels)
+          .beginControlFlow("for (int ih = 0; ih < $L; ih++)", h)
+          .addStatement("System.arraycopy(x, (n0 + i) * $L + ch * $L + ih * $L, pg, i * $L + ch * $L + ih * $L + $L, $L)",
+              channels * h * w, h * w, w, image, plane, pw, c.window().ph() * pw + c.window().pw(), w)
+          .endControlFlow()
+          .endControlFlow();
+    } else {
+      b.addStatement("System.arraycopy(x, (n0 + i) * $L, pg, i * $L, $L)", image, image, image);
+    }
+    b.endControlFlow()
+        .beginControlFlow("for (int ch = 0; ch < $L; ch++)", channels)
+        .addStatement("int co = ch * $L, bo = ch * $L", plane, bu * bv)
+        .beginControlFlow("for (int u = 0; u < 2; u++)")
+        .beginControlFlow("for (int v = 0; v < 2; v++)")
+        .addStatement("float[] blk = blocks[bo + u * $L + v]", bv)
+        .beginControlFlow("for (int i = 0; i < $L; i++)", g)
+        .beginControlFlow("for (int r = 0; r < $L; r++)", qh)
+        .addStatement("int from = i * $L + co + (2 * r + u) * $L + v, to = $L + i * $L + r * $L", image, pw, rs, q, qw)
+        .beginControlFlow("for (int c = 0; c < $L; c++)", qw)
+        .addStatement("blk[to + c] = pg[from + 2 * c]")
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .beginControlFlow("for (int u = 0; u < $L; u++)", bu)
+        .beginControlFlow("for (int v = u < 2 ? 2 : 0; v < $L; v++)", bv)
+        .addStatement("float[] blk = blocks[bo + u * $L + v]", bv)
+        .beginControlFlow("if (v >= 2)")
+        .addStatement("System.arraycopy(blocks[bo + u * $L + v - 2], $L, blk, $L, $L)", bv, rs + 1, rs, g * q - 1)
+        .beginControlFlow("for (int i = 0; i < $L; i++)", g)
+        .beginControlFlow("for (int r = 0; r < $L; r++)", qh)
+        .addStatement("blk[$L + i * $L + r * $L] = pg[i * $L + co + (2 * r + u) * $L + $L + v]", rs + qw - 1, q, qw,
+            image, pw, 2 * (qw - 1))
+        .endControlFlow()
+        .endControlFlow()
+        .nextControlFlow("else")
+        .addStatement("System.arraycopy(blocks[bo + (u - 2) * $L + v], $L, blk, $L, $L)", bv, rs + qw, rs, g * q - qw)
+        .beginControlFlow("for (int i = 0; i < $L; i++)", g)
+        .addStatement("int from = i * $L + co + $L + u * $L + v, to = $L + i * $L", image, 2 * (qh - 1) * pw, pw,
+            rs + (qh - 1) * qw, q)
+        .beginControlFlow("for (int c = 0; c < $L; c++)", qw)
+        .addStatement("blk[to + c] = pg[from + 2 * c]")
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow();
+    return Methods.kernel(Methods.pass(c.name(), "TapBlocks"),
+            "$L: the tap blocks of samples {@code n0..n0+$L} (see {@code ConvModel.tapBlocks}).\n", c.name(), g - 1)
+        .addParameter(Methods.FLOATS, "x")
+        .addParameter(Methods.FLOATS, "pg")
+        .addParameter(TypeName.INT, "n0")
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "blocks")
+        .addCode(b.build())
+        .build();
+  }
+
+  /**
+   * {@code conv1TapBlocksForward}: filters {@code g0..g1-1} of samples {@code n0..n0+3} outside training, from their
+   * tap blocks ({@link ConvModel#tapBlocks}): each block of filters is summed quadrant by quadrant over the four
+   * samples, by the same products as the columns' ({@link #groupProductsMethod}, over rows as long as one sample's
+   * columns, here the quadrant's taps' blocks), each quadrant's sums kept in a row of their own, and then pooled.
+   * Every position's sum starts from the bias and adds its products in tap order, as over the columns, so the pool's
+   * output is the same bits.
+   */
+  private static MethodSpec tapBlocksForwardMethod(ConvModel c, PoolModel pool) {
+    int positions = c.positions();
+    int quadrant = positions / 4;
+    int block = c.filtersPerPass();
+    String poolCall = Methods.pass(c.name(), "TapBlocksPool");
+    CodeBlock.Builder b = CodeBlock.builder()
+        .addStatement("$L(x, paddedGroup, n0, tapBlocks)", Methods.pass(c.name(), "TapBlocks"))
+        .beginControlFlow("for (int f0 = g0; f0 < g1; f0 += $L)", block)
+        .addStatement("int f1 = Math.min(f0 + $L, g1)", block)
+        .addStatement("int fa = f0");
+    if (c.filtersPerGroup() >= FEW_REGISTERS_BLOCK) {
+      blockWidth(b, c);
+      b.beginControlFlow("for (int q = 0; q < 4; q++)");
+      widthSwitch(b, c, positions, "quadrantTaps[q]");
+      b.beginControlFlow("for (int t = 0; t < width; t++)")
+          .addStatement("System.arraycopy(acc, $L + t * $L, quadrantSums[t * 4 + q], 0, $L)",
+              Methods.slot(0, positions), Methods.slot(1, positions) - Methods.slot(0, positions), positions)
+          .endControlFlow()
+          .endControlFlow()
+          .beginControlFlow("for (int t = 0; t < width; t++)")
+          .addStatement("$L(quadrantSums, t, pooled, n0 * $L + (fa + t) * $L, relu)", poolCall, pool.output().size(),
+              quadrant)
+          .endControlFlow()
+          .addStatement("fa += width")
+          .endControlFlow();
+    }
+    b.beginControlFlow("if (fa < f1)")
+        .beginControlFlow("for (int q = 0; q < 4; q++)")
+        .addStatement("$L(w, b, quadrantTaps[q], sums, fa, f1, $L, $L)", Methods.pass(c.name(), "Products"),
+            Methods.ROW_START, Methods.ROW_START + positions)
+        .beginControlFlow("for (int f = fa; f < f1; f++)")
+        .addStatement("System.arraycopy(sums[f - fa], $L, quadrantSums[(f - fa) * 4 + q], 0, $L)", Methods.ROW_START,
+            positions)
+        .endControlFlow()
+        .endControlFlow()
+        .beginControlFlow("for (int f = fa; f < f1; f++)")
+        .addStatement("$L(quadrantSums, f - fa, pooled, n0 * $L + f * $L, relu)", poolCall, pool.output().size(),
+            quadrant)
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow();
+    return Methods.kernel(Methods.pass(c.name(), "TapBlocksForward"),
+            "$L forward outside training, samples {@code n0..n0+$L} from their tap blocks (see {@code "
+                + "ConvModel.tapBlocks}).\n", c.name(), ConvModel.TAP_BLOCK_SAMPLES - 1)
+        .addParameter(Methods.FLOATS, "x")
+        .addParameter(Methods.FLOATS, "w")
+        .addParameter(Methods.FLOATS, "b")
+        .addParameters(tapBlockParameters())
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "sums")
+        .addParameter(Methods.FLOATS, "acc")
+        .addParameter(TypeName.INT, "n0")
+        .addParameter(Methods.FLOATS, "pooled")
+        .addParameter(TypeName.INT, "g0")
+        .addParameter(TypeName.INT, "g1")
+        .addParameter(TypeName.BOOLEAN, "relu")
+        .addCode(b.build())
+        .build();
+  }
+
+  /**
+   * {@code conv1TapBlocksPool}: the fused pool's output for filter {@code t} of a block from its four quadrants' sums
+   * ({@code sums[4 * t + q]}, four samples side by side), its ReLU in the same loop, as {@link #poolMethod} takes it
+   * from one sample's four corners' blocks: the maximum of four arrays read at one index, which C2 vectorises, into
+   * the row after the quadrants' ({@code NetworkPlan.tapBlockFilters}), then each sample's part copied out.
+   */
+  private static MethodSpec tapBlocksPoolMethod(ConvModel c, PoolModel pool) {
+    int positions = c.positions();
+    int quadrant = positions / 4;
+    String max = "Math.max(Math.max(q0[i], q1[i]), Math.max(q2[i], q3[i]))";
+    CodeBlock b = CodeBlock.builder()
+        .addStatement("float[] q0 = sums[t * 4], q1 = sums[t * 4 + 1], q2 = sums[t * 4 + 2], q3 = sums[t * 4 + 3]")
+        .addStatement("float[] m = sums[$L]", 4 * dev.kiln.processor.plan.NetworkPlan.tapBlockFilters(c))
+        .beginControlFlow("if (relu)")
+        .beginControlFlow("for (int i = 0; i < $L; i++)", positions)
+        .addStatement("m[i] = Math.max($L, 0f)", max)
+        .endControlFlow()
+        .nextControlFlow("else")
+        .beginControlFlow("for (int i = 0; i < $L; i++)", positions)
+        .addStatement("m[i] = $L", max)
+        .endControlFlow()
+        .endControlFlow()
+        .beginControlFlow("for (int i = 0; i < $L; i++)", ConvModel.TAP_BLOCK_SAMPLES)
+        .addStatement("System.arraycopy(m, i * $L, pooled, po + i * $L, $L)", quadrant, pool.output().size(), quadrant)
+        .endControlFlow()
+        .build();
+    return Methods.kernel(Methods.pass(c.name(), "TapBlocksPool"),
+            "$L: $L's output for filter {@code t} of a block of the tap blocks' forward pass, from its quadrants' "
+                + "sums.\n", c.name(), pool.name())
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "sums")
+        .addParameter(TypeName.INT, "t")
+        .addParameter(Methods.FLOATS, "pooled")
+        .addParameter(TypeName.INT, "po")
+        .addParameter(TypeName.BOOLEAN, "relu")
+        .addCode(b)
+        .build();
+  }
+
+  /**
+   * The workspace constructor's statements that point each quadrant's taps at their tap blocks ({@link
+   * ConvModel#tapBlocks}): {@code conv1QuadrantTaps[q][j]}, tap {@code j} in the weight's order, is the block that
+   * quadrant {@code q}'s tap reads, so that the products read a quadrant's taps as they read columns.
+   */
+  static CodeBlock quadrantTapsInit(ConvModel c) {
+    String n = c.name();
+    int kh = c.window().kh();
+    int kw = c.window().kw();
+    int bv = kw + 1;
+    return CodeBlock.builder()
+        .addStatement("this.$LQuadrantTaps = new float[4][$L][]", n, ConvModel.rowLength(c))
+        .beginControlFlow("for (int q = 0; q < 4; q++)")
+        .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.input().channels())
+        .beginControlFlow("for (int kh = 0; kh < $L; kh++)", kh)
+        .beginControlFlow("for (int kw = 0; kw < $L; kw++)", kw)
+        .addStatement("this.$LQuadrantTaps[q][(ch * $L + kh) * $L + kw] = this.$LTapBlocks[ch * $L + ((q >> 1) + kh) * $L "
+            + "+ (q & 1) + kw]", n, kh, kw, n, (kh + 1) * bv, bv)
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .build();
   }
 
   /**

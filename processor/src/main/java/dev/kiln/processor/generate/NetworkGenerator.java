@@ -567,6 +567,13 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
       constructor.addStatement("this.$L = $T.rows($L, $L)", b.getKey(), Methods.PACKING, rows < 0 ? "maxBatch" : rows,
           Methods.alignedRowLength(b.getValue().get(1)));
     }
+    for (LayerPlan layer : plan.layers()) {
+      if (layer.layer() instanceof dev.kiln.processor.model.ConvModel c && ConvCode.tapBlocks(layer)) {
+        // Each quadrant's taps pointed at the tap blocks they read (see ConvModel.tapBlocks).
+        type.addField(ArrayTypeName.of(ArrayTypeName.of(Methods.FLOATS)), c.name() + "QuadrantTaps", Modifier.FINAL);
+        constructor.addCode(ConvCode.quadrantTapsInit(c));
+      }
+    }
     type.addField(FieldSpec.builder(TypeName.BOOLEAN, "training")
         .addJavadoc("The mode of the last forward pass, which its backward pass follows.\n")
         .build());

@@ -120,6 +120,38 @@ public record ConvModel(
   }
 
   /**
+   * Samples whose tap blocks the default build's inference builds at once ({@link #tapBlocks}): four, so that one
+   * quadrant of the four samples holds as many positions as one sample, the length the forward passes are written
+   * for.
+   */
+  public static final int TAP_BLOCK_SAMPLES = 4;
+
+  /**
+   * Blocks of one channel's taps for {@link #tapBlocks}: one per row offset {@code a + kh} and column offset {@code b
+   * + kw} a quadrant {@code (a, b)}'s tap {@code (kh, kw)} reads the image at, {@code (kh + 1) * (kw + 1)} of them
+   * (36 for a 5x5 kernel, against 100 quadrant blocks of im2col columns).
+   */
+  public int tapBlocksPerChannel() {
+    return (window.kh() + 1) * (window.kw() + 1);
+  }
+
+  /**
+   * Whether, where its positions are in quadrant order ({@code LayerPlan.quadrantOrder}), the default build's
+   * inference reads this layer's taps from blocks that several taps share ({@code ConvCode.tapBlocksMethod}) instead
+   * of im2col columns: a quadrant {@code (a, b)}'s tap {@code (kh, kw)} reads the image's rows {@code 2r + a + kh} and
+   * columns {@code 2c + b + kw}, so the taps and quadrants with the same {@code a + kh} and {@code b + kw} read the same
+   * values, and {@link #TAP_BLOCK_SAMPLES} samples' blocks side by side, one quadrant at a time, make rows as long as
+   * one sample's columns. LeNet-5's first convolution copies 36 blocks of 784 floats for four samples instead of 100
+   * columns of 784: its batch-64 forward pass 0.90 of the time (scratch build, the same bits). Where one sample fills
+   * a pass ({@link #samplesPerPass} 1; a group of samples would need 16 side by side), without groups, and with the
+   * blocks within 256 KiB.
+   */
+  public boolean tapBlocks() {
+    return samplesPerPass() == 1 && groups == 1
+        && (long) input.channels() * tapBlocksPerChannel() * positions() <= 65_536;
+  }
+
+  /**
    * Samples whose im2col columns the forward pass lays side by side, so that each pass over an accumulator row is
    * long enough to amortise the loop's start and tail (measured on LeNet-5's 10x10 second convolution: four samples,
    * 400 positions, 1.6x the speed of one sample at a time). At most eight, and the columns stay within 256 KiB (L2).

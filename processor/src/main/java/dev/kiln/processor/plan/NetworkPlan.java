@@ -44,6 +44,9 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
    */
   public static final int ALIGNED_ROW_START = 11;
 
+  /** The most filters a convolution's forward pass sums in the aligned arena at once ({@code ConvCode.MAX_BLOCK}). */
+  public static final int MAX_ARENA_FILTERS = 6;
+
   /**
    * The bound of an aligned loop over rows of {@code length} floats: the least from {@code length} up that is one
    * more than a multiple of 16, so that after the one scalar iteration of C2's pre-loop its vectors (16 or 8 floats)
@@ -234,10 +237,29 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
           // A group of samples side by side within each quadrant (ConvModel.quadrantsHoldGroups) pools in one call.
           int samples = c.quadrantsHoldGroups() ? c.samplesPerPass() : 1;
           matrices.put(c.name() + "Corners", List.of(5, samples * c.positions() / 4));
+          if (c.tapBlocks()) {
+            // Inference's tap blocks (ConvModel.tapBlocks): the group's images (padded where the layer pads), the
+            // blocks, read from ALIGNED_ROW_START like columns, and each filter of a block's sums by quadrant, with one
+            // row more for the pool's maxima (see ConvCode.tapBlocksForwardMethod).
+            int samplesInBlocks = ConvModel.TAP_BLOCK_SAMPLES;
+            fixed.put(c.name() + "PaddedGroup",
+                samplesInBlocks * c.input().channels() * c.sourceHeight() * c.sourceWidth());
+            matrices.put(c.name() + "TapBlocks", List.of(c.input().channels() * c.tapBlocksPerChannel(),
+                alignedRowFloats(c.positions())));
+            matrices.put(c.name() + "QuadrantSums", List.of(4 * tapBlockFilters(c) + 1, c.positions()));
+          }
         }
       }
     }
     return new NetworkPlan(network, plans, floats, ints, fixed, matrices, fixedInts);
+  }
+
+  /**
+   * The most filters the tap-block forward pass sums at once and keeps by quadrant until it pools them: an arena block
+   * (at most six) or the filters a pass of the columns takes ({@link ConvModel#filtersPerPass}).
+   */
+  public static int tapBlockFilters(ConvModel c) {
+    return Math.min(c.filtersPerGroup(), Math.max(MAX_ARENA_FILTERS, c.filtersPerPass()));
   }
 
   /**
