@@ -53,7 +53,7 @@ class PoolInKernelTest {
 
   /** The inputs of {@link #fused} whose convolution reads its taps from tap blocks at inference. */
   private static final java.util.Set<String> TAP_BLOCKS =
-      java.util.Set.of("{1, 28, 28}", "{2, 24, 24}", "{1, 22, 21}", "{1, 26, 26}");
+      java.util.Set.of("{1, 28, 28}", "{3, 18, 18}", "{2, 17, 17}", "{2, 24, 24}", "{1, 22, 21}", "{1, 26, 26}");
 
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("fused")
@@ -71,8 +71,8 @@ class PoolInKernelTest {
     if (input.equals("{3, 18, 18}")) {
       assertWithMessage("grouped quadrants").that(methods).contains("aGroupColumns");
     }
-    // Inference reads one-sample-a-pass layers' taps from tap blocks, four samples at a time (ConvModel.tapBlocks);
-    // compareModes runs seven samples, four from the blocks and three from the columns, against training.
+    // Inference reads the taps from tap blocks, four times as many samples at a time as a pass of the columns holds
+    // (ConvModel.tapBlocks); compareModes runs them and the columns against training.
     assertWithMessage("tap blocks").that(methods.contains("aTapBlocks")).isEqualTo(TAP_BLOCKS.contains(input));
     compareModes(model);
   }
@@ -201,9 +201,13 @@ class PoolInKernelTest {
             + "  @Pool(size = 2, mode = PoolMode.AVG) PoolLayer p();"));
   }
 
-  /** Inference and training outputs bit for bit, and the gradients after each. */
+  /**
+   * Inference and training outputs bit for bit, and the gradients after each: nineteen samples, so that inference
+   * runs tap blocks ({@code ConvModel.tapBlocks}, four or eight samples at a time here) more than once and some
+   * samples from the columns.
+   */
   private static void compareModes(Model model) {
-    int batch = 7;
+    int batch = 19;
     int in = model.inputShape().size();
     int out = model.outputShape().size();
     Random random = new Random(5);

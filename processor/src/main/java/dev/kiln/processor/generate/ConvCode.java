@@ -648,8 +648,7 @@ final class ConvCode implements LayerCode {
       // Outside training, the default build takes whole groups of samples from shared tap blocks (ConvModel.tapBlocks);
       // training records the pool's winners sample by sample, below. ENABLED is a constant to C2.
       b.beginControlFlow("if (!$T.ENABLED && arg == null)", Methods.VECTOR_BACKEND)
-          .beginControlFlow("for (; n0 + $L <= batch; n0 += $L)", ConvModel.TAP_BLOCK_SAMPLES,
-              ConvModel.TAP_BLOCK_SAMPLES)
+          .beginControlFlow("for (; n0 + $L <= batch; n0 += $L)", c.tapBlockSamples(), c.tapBlockSamples())
           .addStatement("$L(x, w, b, paddedGroup, tapBlocks, quadrantTaps, quadrantSums, sums, acc, n0, pooled, "
               + "Math.max(0, filterFrom), Math.min($L, filterTo), relu$L)", Methods.pass(c.name(), "TapBlocksForward"),
               c.filters(), "")
@@ -1504,7 +1503,7 @@ final class ConvCode implements LayerCode {
    * long copy each. The images are copied in first, each with its zero border where the layer pads.
    */
   private static MethodSpec tapBlocksMethod(ConvModel c) {
-    int g = ConvModel.TAP_BLOCK_SAMPLES;
+    int g = c.tapBlockSamples();
     int channels = c.input().channels();
     int h = c.input().height();
     int w = c.input().width();
@@ -1587,8 +1586,8 @@ final class ConvCode implements LayerCode {
    * output is the same bits.
    */
   private static MethodSpec tapBlocksForwardMethod(ConvModel c, PoolModel pool) {
-    int positions = c.positions();
-    int quadrant = positions / 4;
+    int positions = groupLength(c);
+    int quadrant = c.positions() / 4;
     int block = c.filtersPerPass();
     String poolCall = Methods.pass(c.name(), "TapBlocksPool");
     CodeBlock.Builder b = CodeBlock.builder()
@@ -1629,7 +1628,7 @@ final class ConvCode implements LayerCode {
         .endControlFlow();
     return Methods.kernel(Methods.pass(c.name(), "TapBlocksForward"),
             "$L forward outside training, samples {@code n0..n0+$L} from their tap blocks (see {@code "
-                + "ConvModel.tapBlocks}).\n", c.name(), ConvModel.TAP_BLOCK_SAMPLES - 1)
+                + "ConvModel.tapBlocks}).\n", c.name(), c.tapBlockSamples() - 1)
         .addParameter(Methods.FLOATS, "x")
         .addParameter(Methods.FLOATS, "w")
         .addParameter(Methods.FLOATS, "b")
@@ -1652,8 +1651,8 @@ final class ConvCode implements LayerCode {
    * the row after the quadrants' ({@code NetworkPlan.tapBlockFilters}), then each sample's part copied out.
    */
   private static MethodSpec tapBlocksPoolMethod(ConvModel c, PoolModel pool) {
-    int positions = c.positions();
-    int quadrant = positions / 4;
+    int positions = groupLength(c);
+    int quadrant = c.positions() / 4;
     String max = "Math.max(Math.max(q0[i], q1[i]), Math.max(q2[i], q3[i]))";
     CodeBlock b = CodeBlock.builder()
         .addStatement("float[] q0 = sums[t * 4], q1 = sums[t * 4 + 1], q2 = sums[t * 4 + 2], q3 = sums[t * 4 + 3]")
@@ -1667,7 +1666,7 @@ final class ConvCode implements LayerCode {
         .addStatement("m[i] = $L", max)
         .endControlFlow()
         .endControlFlow()
-        .beginControlFlow("for (int i = 0; i < $L; i++)", ConvModel.TAP_BLOCK_SAMPLES)
+        .beginControlFlow("for (int i = 0; i < $L; i++)", c.tapBlockSamples())
         .addStatement("System.arraycopy(m, i * $L, pooled, po + i * $L, $L)", quadrant, pool.output().size(), quadrant)
         .endControlFlow()
         .build();

@@ -120,11 +120,13 @@ public record ConvModel(
   }
 
   /**
-   * Samples whose tap blocks the default build's inference builds at once ({@link #tapBlocks}): four, so that one
-   * quadrant of the four samples holds as many positions as one sample, the length the forward passes are written
-   * for.
+   * Samples whose tap blocks the default build's inference builds at once ({@link #tapBlocks}): four times {@link
+   * #samplesPerPass}, so that one quadrant of them holds as many positions as a pass of the columns, the length the
+   * forward passes are written for (four samples for LeNet-5's first convolution, sixteen for its second).
    */
-  public static final int TAP_BLOCK_SAMPLES = 4;
+  public int tapBlockSamples() {
+    return 4 * samplesPerPass();
+  }
 
   /**
    * Blocks of one channel's taps for {@link #tapBlocks}: one per row offset {@code a + kh} and column offset {@code b
@@ -135,20 +137,22 @@ public record ConvModel(
     return (window.kh() + 1) * (window.kw() + 1);
   }
 
+  /** The most floats a layer's tap blocks may hold ({@link #tapBlocks}): 384 KiB, within a 512 KiB L2. */
+  static final int TAP_BLOCK_FLOATS = 98_304;
+
   /**
    * Whether, where its positions are in quadrant order ({@code LayerPlan.quadrantOrder}), the default build's
    * inference reads this layer's taps from blocks that several taps share ({@code ConvCode.tapBlocksMethod}) instead
    * of im2col columns: a quadrant {@code (a, b)}'s tap {@code (kh, kw)} reads the image's rows {@code 2r + a + kh} and
    * columns {@code 2c + b + kw}, so the taps and quadrants with the same {@code a + kh} and {@code b + kw} read the same
-   * values, and {@link #TAP_BLOCK_SAMPLES} samples' blocks side by side, one quadrant at a time, make rows as long as
-   * one sample's columns. LeNet-5's first convolution copies 36 blocks of 784 floats for four samples instead of 100
-   * columns of 784: its batch-64 forward pass 0.90 of the time (scratch build, the same bits). Where one sample fills
-   * a pass ({@link #samplesPerPass} 1; a group of samples would need 16 side by side), without groups, and with the
-   * blocks within 256 KiB.
+   * values, and {@link #tapBlockSamples} samples' blocks side by side, one quadrant at a time, make rows as long as a
+   * pass of the columns. LeNet-5's first convolution copies 36 blocks of 784 floats for four samples instead of 100
+   * columns of 784: its batch-64 forward pass 0.90 of the time (the same bits). Without groups, and with the blocks
+   * within {@link #TAP_BLOCK_FLOATS}.
    */
   public boolean tapBlocks() {
-    return samplesPerPass() == 1 && groups == 1
-        && (long) input.channels() * tapBlocksPerChannel() * positions() <= 65_536;
+    return groups == 1
+        && (long) input.channels() * tapBlocksPerChannel() * samplesPerPass() * positions() <= TAP_BLOCK_FLOATS;
   }
 
   /**

@@ -241,12 +241,12 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
             // Inference's tap blocks (ConvModel.tapBlocks): the group's images (padded where the layer pads), the
             // blocks, read from ALIGNED_ROW_START like columns, and each filter of a block's sums by quadrant, with one
             // row more for the pool's maxima (see ConvCode.tapBlocksForwardMethod).
-            int samplesInBlocks = ConvModel.TAP_BLOCK_SAMPLES;
+            int length = c.samplesPerPass() * c.positions();
             fixed.put(c.name() + "PaddedGroup",
-                samplesInBlocks * c.input().channels() * c.sourceHeight() * c.sourceWidth());
+                c.tapBlockSamples() * c.input().channels() * c.sourceHeight() * c.sourceWidth());
             matrices.put(c.name() + "TapBlocks", List.of(c.input().channels() * c.tapBlocksPerChannel(),
-                alignedRowFloats(c.positions())));
-            matrices.put(c.name() + "QuadrantSums", List.of(4 * tapBlockFilters(c) + 1, c.positions()));
+                alignedRowFloats(length)));
+            matrices.put(c.name() + "QuadrantSums", List.of(4 * tapBlockFilters(c) + 1, length));
           }
         }
       }
