@@ -107,6 +107,7 @@ final class ConvCode implements LayerCode {
       methods.add(tapBlocksMethod(c));
       methods.add(tapBlocksForwardMethod(c, pool));
       methods.add(tapBlocksPoolMethod(c, pool));
+      methods.add(tapBlocksPoolWinnersMethod(c, pool));
     }
     if (quadrants) {
       methods.add(quadrantColumnsMethod(c));
@@ -645,11 +646,11 @@ final class ConvCode implements LayerCode {
         .addStatement("int n0 = first");
     boolean blocks = quadrants && c.tapBlocks();
     if (blocks) {
-      // Outside training, the default build takes whole groups of samples from shared tap blocks (ConvModel.tapBlocks);
-      // training records the pool's winners sample by sample, below. ENABLED is a constant to C2.
-      b.beginControlFlow("if (!$T.ENABLED && arg == null)", Methods.VECTOR_BACKEND)
+      // The default build takes whole groups of samples from shared tap blocks (ConvModel.tapBlocks), the samples
+      // left over from the columns below. ENABLED is a constant to C2.
+      b.beginControlFlow("if (!$T.ENABLED)", Methods.VECTOR_BACKEND)
           .beginControlFlow("for (; n0 + $L <= batch; n0 += $L)", c.tapBlockSamples(), c.tapBlockSamples())
-          .addStatement("$L(x, w, b, paddedGroup, tapBlocks, quadrantTaps, quadrantSums, sums, acc, n0, pooled, "
+          .addStatement("$L(x, w, b, paddedGroup, tapBlocks, quadrantTaps, quadrantSums, sums, acc, n0, pooled, arg, "
               + "Math.max(0, filterFrom), Math.min($L, filterTo), relu$L)", Methods.pass(c.name(), "TapBlocksForward"),
               c.filters(), "")
           .endControlFlow()
@@ -1578,8 +1579,8 @@ final class ConvCode implements LayerCode {
   }
 
   /**
-   * {@code conv1TapBlocksForward}: filters {@code g0..g1-1} of samples {@code n0..n0+3} outside training, from their
-   * tap blocks ({@link ConvModel#tapBlocks}): each block of filters is summed quadrant by quadrant over the four
+   * {@code conv1TapBlocksForward}: filters {@code g0..g1-1} of samples {@code n0..n0+3} (a group of {@link
+   * ConvModel#tapBlockSamples}) from their tap blocks ({@link ConvModel#tapBlocks}), with the pool's winners in training: each block of filters is summed quadrant by quadrant over the four
    * samples, by the same products as the columns' ({@link #groupProductsMethod}, over rows as long as one sample's
    * columns, here the quadrant's taps' blocks), each quadrant's sums kept in a row of their own, and then pooled.
    * Every position's sum starts from the bias and adds its products in tap order, as over the columns, so the pool's
@@ -1587,9 +1588,7 @@ final class ConvCode implements LayerCode {
    */
   private static MethodSpec tapBlocksForwardMethod(ConvModel c, PoolModel pool) {
     int positions = groupLength(c);
-    int quadrant = c.positions() / 4;
     int block = c.filtersPerPass();
-    String poolCall = Methods.pass(c.name(), "TapBlocksPool");
     CodeBlock.Builder b = CodeBlock.builder()
         .addStatement("$L(x, paddedGroup, n0, tapBlocks)", Methods.pass(c.name(), "TapBlocks"))
         .beginControlFlow("for (int f0 = g0; f0 < g1; f0 += $L)", block)
@@ -1605,8 +1604,7 @@ final class ConvCode implements LayerCode {
           .endControlFlow()
           .endControlFlow()
           .beginControlFlow("for (int t = 0; t < width; t++)")
-          .addStatement("$L(quadrantSums, t, pooled, n0 * $L + (fa + t) * $L, relu)", poolCall, pool.output().size(),
-              quadrant)
+          .add(tapBlocksPoolCall(c, pool, "t", "fa + t"))
           .endControlFlow()
           .addStatement("fa += width")
           .endControlFlow();
@@ -1621,13 +1619,12 @@ final class ConvCode implements LayerCode {
         .endControlFlow()
         .endControlFlow()
         .beginControlFlow("for (int f = fa; f < f1; f++)")
-        .addStatement("$L(quadrantSums, f - fa, pooled, n0 * $L + f * $L, relu)", poolCall, pool.output().size(),
-            quadrant)
+        .add(tapBlocksPoolCall(c, pool, "f - fa", "f"))
         .endControlFlow()
         .endControlFlow()
         .endControlFlow();
     return Methods.kernel(Methods.pass(c.name(), "TapBlocksForward"),
-            "$L forward outside training, samples {@code n0..n0+$L} from their tap blocks (see {@code "
+            "$L forward, samples {@code n0..n0+$L} from their tap blocks (see {@code "
                 + "ConvModel.tapBlocks}).\n", c.name(), c.tapBlockSamples() - 1)
         .addParameter(Methods.FLOATS, "x")
         .addParameter(Methods.FLOATS, "w")
@@ -1637,6 +1634,7 @@ final class ConvCode implements LayerCode {
         .addParameter(Methods.FLOATS, "acc")
         .addParameter(TypeName.INT, "n0")
         .addParameter(Methods.FLOATS, "pooled")
+        .addParameter(Methods.INTS, "arg")
         .addParameter(TypeName.INT, "g0")
         .addParameter(TypeName.INT, "g1")
         .addParameter(TypeName.BOOLEAN, "relu")
@@ -1645,10 +1643,30 @@ final class ConvCode implements LayerCode {
   }
 
   /**
+   * The tap blocks' pool of the block's filter {@code t} (an expression), filter {@code f} of the layer: its output, and
+   * in training ({@code arg} not null) its winners.
+   */
+  private static CodeBlock tapBlocksPoolCall(ConvModel c, PoolModel pool, String t, String filter) {
+    String f = filter.contains(" ") ? "(" + filter + ")" : filter;
+    return CodeBlock.builder()
+        .beginControlFlow("if (arg == null)")
+        .addStatement("$L(quadrantSums, $L, pooled, n0 * $L + $L * $L, relu)", Methods.pass(c.name(), "TapBlocksPool"),
+            t, pool.output().size(), f, c.positions() / 4)
+        .nextControlFlow("else")
+        .addStatement("$L(quadrantSums, $L, pooled, arg, n0 * $L + $L * $L, n0 * $L + $L * $L, relu)",
+            Methods.pass(c.name(), "TapBlocksPoolWinners"), t, pool.output().size(), f, c.positions() / 4,
+            c.output().size(), f, c.positions())
+        .endControlFlow()
+        .build();
+  }
+
+  /**
    * {@code conv1TapBlocksPool}: the fused pool's output for filter {@code t} of a block from its four quadrants' sums
-   * ({@code sums[4 * t + q]}, four samples side by side), its ReLU in the same loop, as {@link #poolMethod} takes it
-   * from one sample's four corners' blocks: the maximum of four arrays read at one index, which C2 vectorises, into
-   * the row after the quadrants' ({@code NetworkPlan.tapBlockFilters}), then each sample's part copied out.
+   * ({@code sums[4 * t + q]}, the group's samples side by side), its ReLU in the same loop, as {@link #poolMethod}
+   * takes it from one sample's four corners' blocks: the maximum of four arrays read at one index, which C2
+   * vectorises, into the row after the quadrants' ({@code NetworkPlan.tapBlockFilters}), then each sample's part
+   * copied out. In training ({@code arg} not null) window by window with its winner, as {@link #poolWinnersMethod}
+   * records it.
    */
   private static MethodSpec tapBlocksPoolMethod(ConvModel c, PoolModel pool) {
     int positions = groupLength(c);
@@ -1687,6 +1705,45 @@ final class ConvCode implements LayerCode {
    * ConvModel#tapBlocks}): {@code conv1QuadrantTaps[q][j]}, tap {@code j} in the weight's order, is the block that
    * quadrant {@code q}'s tap reads, so that the products read a quadrant's taps as they read columns.
    */
+  /**
+   * {@code conv1TapBlocksPoolWinners}: {@link #tapBlocksPoolMethod} in training, window by window, each window's
+   * winner recorded as a position in the usual order, as {@link #poolWinnersMethod} records it from the columns' sums
+   * (the first of the four values equal to the maximum, NaN first). A method of its own: a loop before the maximum's
+   * in one method can leave that one scalar.
+   */
+  private static MethodSpec tapBlocksPoolWinnersMethod(ConvModel c, PoolModel pool) {
+    int quadrant = c.positions() / 4;
+    int width = c.output().width();
+    int cols = pool.output().width();
+    CodeBlock b = CodeBlock.builder()
+        .addStatement("float[] q0 = sums[t * 4], q1 = sums[t * 4 + 1], q2 = sums[t * 4 + 2], q3 = sums[t * 4 + 3]")
+        .beginControlFlow("for (int i = 0; i < $L; i++)", c.tapBlockSamples())
+        .beginControlFlow("for (int r = 0; r < $L; r++)", pool.output().height())
+        .addStatement("int sr = i * $L + r * $L, pr = po + i * $L + r * $L, yr = yo + i * $L + r * $L", quadrant, cols,
+            pool.output().size(), cols, c.output().size(), 2 * width)
+        .beginControlFlow("for (int c = 0; c < $L; c++)", cols)
+        .addStatement("int k = sr + c, c0 = yr + 2 * c")
+        .add(PoolCode.twoByTwoWinnerOf("q0[k]", "q1[k]", "q2[k]", "q3[k]", width))
+        .addStatement("pooled[pr + c] = relu ? Math.max(best, 0f) : best")
+        .addStatement("arg[pr + c] = at")
+        .endControlFlow()
+        .endControlFlow()
+        .endControlFlow()
+        .build();
+    return Methods.kernel(Methods.pass(c.name(), "TapBlocksPoolWinners"),
+            "$L: $L's output and winners (in training) for filter {@code t} of a block of the tap blocks' forward "
+                + "pass, from its quadrants' sums.\n", c.name(), pool.name())
+        .addParameter(ArrayTypeName.of(Methods.FLOATS), "sums")
+        .addParameter(TypeName.INT, "t")
+        .addParameter(Methods.FLOATS, "pooled")
+        .addParameter(Methods.INTS, "arg")
+        .addParameter(TypeName.INT, "po")
+        .addParameter(TypeName.INT, "yo")
+        .addParameter(TypeName.BOOLEAN, "relu")
+        .addCode(b)
+        .build();
+  }
+
   static CodeBlock quadrantTapsInit(ConvModel c) {
     String n = c.name();
     int kh = c.window().kh();
