@@ -256,10 +256,11 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
 
   /**
    * The most filters the tap-block forward pass sums at once and keeps by quadrant until it pools them: an arena block
-   * (at most six) or the filters a pass of the columns takes ({@link ConvModel#filtersPerPass}).
+   * (at most {@link #MAX_ARENA_FILTERS}), or the filters its arena blocks leave in a pass of the columns (fewer than
+   * four), or, for a layer with fewer filters than the smallest arena block (three), all of them.
    */
   public static int tapBlockFilters(ConvModel c) {
-    return Math.min(c.filtersPerGroup(), Math.max(MAX_ARENA_FILTERS, c.filtersPerPass()));
+    return Math.min(c.filtersPerGroup(), MAX_ARENA_FILTERS);
   }
 
   /**
