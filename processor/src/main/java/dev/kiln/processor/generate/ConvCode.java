@@ -1454,20 +1454,10 @@ final class ConvCode implements LayerCode {
     String output = clamps ? "relu ? Math.max(best, 0f) : best" : "best";
     CodeBlock.Builder body = CodeBlock.builder().add(vectorPool(c, "maxPool2x2Winners", "pooled, arg, po, yo"));
     if (quadrants) {
-      int width = c.output().width();
-      int rows = pool.output().height();
-      int cols = pool.output().width();
       // Window (r, c)'s four values from the four corners' blocks, qs apart; its winner as a position in the usual
       // order.
-      body.beginControlFlow("for (int r = 0; r < $L; r++)", rows)
-          .addStatement("int sr = so + r * $L, pr = po + r * $L, yr = yo + r * $L", cols, cols, 2 * width)
-          .beginControlFlow("for (int c = 0; c < $L; c++)", cols)
-          .addStatement("int k = sr + c, c0 = yr + 2 * c")
-          .add(PoolCode.twoByTwoWinnerOf("s[k]", "s[k + qs]", "s[k + 2 * qs]", "s[k + 3 * qs]", width))
-          .addStatement("pooled[pr + c] = $L", output)
-          .addStatement("arg[pr + c] = at")
-          .endControlFlow()
-          .endControlFlow();
+      body.add(quadrantWinners(c, pool, "so", "po", "yo", output, "s[k]", "s[k + qs]", "s[k + 2 * qs]",
+          "s[k + 3 * qs]"));
     } else {
       body.addStatement("int shift = yo - so")
           .add(accumulatorWindows(c, pool, CodeBlock.builder()
@@ -1492,6 +1482,29 @@ final class ConvCode implements LayerCode {
       method.addParameter(TypeName.BOOLEAN, "relu");
     }
     return method.addCode(body.build()).build();
+  }
+
+  /**
+   * The fused pool's windows of one filter and sample, in quadrant order, each window's output and winner (a
+   * position in the usual order): window {@code (r, c)}'s four values are the four expressions of {@code k}, its
+   * corners' blocks read from {@code s0} (an expression) on, its output written from {@code p0} on and its positions
+   * counted from {@code y0}; {@code output} is the value stored from {@code best}.
+   */
+  private static CodeBlock quadrantWinners(ConvModel c, PoolModel pool, String s0, String p0, String y0, String output,
+      String v0, String v1, String v2, String v3) {
+    int width = c.output().width();
+    int cols = pool.output().width();
+    return CodeBlock.builder()
+        .beginControlFlow("for (int r = 0; r < $L; r++)", pool.output().height())
+        .addStatement("int sr = $L + r * $L, pr = $L + r * $L, yr = $L + r * $L", s0, cols, p0, cols, y0, 2 * width)
+        .beginControlFlow("for (int c = 0; c < $L; c++)", cols)
+        .addStatement("int k = sr + c, c0 = yr + 2 * c")
+        .add(PoolCode.twoByTwoWinnerOf(v0, v1, v2, v3, width))
+        .addStatement("pooled[pr + c] = $L", output)
+        .addStatement("arg[pr + c] = at")
+        .endControlFlow()
+        .endControlFlow()
+        .build();
   }
 
   /**
@@ -1701,33 +1714,17 @@ final class ConvCode implements LayerCode {
   }
 
   /**
-   * The workspace constructor's statements that point each quadrant's taps at their tap blocks ({@link
-   * ConvModel#tapBlocks}): {@code conv1QuadrantTaps[q][j]}, tap {@code j} in the weight's order, is the block that
-   * quadrant {@code q}'s tap reads, so that the products read a quadrant's taps as they read columns.
-   */
-  /**
    * {@code conv1TapBlocksPoolWinners}: {@link #tapBlocksPoolMethod} in training, window by window, each window's
    * winner recorded as a position in the usual order, as {@link #poolWinnersMethod} records it from the columns' sums
    * (the first of the four values equal to the maximum, NaN first). A method of its own: a loop before the maximum's
    * in one method can leave that one scalar.
    */
   private static MethodSpec tapBlocksPoolWinnersMethod(ConvModel c, PoolModel pool) {
-    int quadrant = c.positions() / 4;
-    int width = c.output().width();
-    int cols = pool.output().width();
     CodeBlock b = CodeBlock.builder()
         .addStatement("float[] q0 = sums[t * 4], q1 = sums[t * 4 + 1], q2 = sums[t * 4 + 2], q3 = sums[t * 4 + 3]")
         .beginControlFlow("for (int i = 0; i < $L; i++)", c.tapBlockSamples())
-        .beginControlFlow("for (int r = 0; r < $L; r++)", pool.output().height())
-        .addStatement("int sr = i * $L + r * $L, pr = po + i * $L + r * $L, yr = yo + i * $L + r * $L", quadrant, cols,
-            pool.output().size(), cols, c.output().size(), 2 * width)
-        .beginControlFlow("for (int c = 0; c < $L; c++)", cols)
-        .addStatement("int k = sr + c, c0 = yr + 2 * c")
-        .add(PoolCode.twoByTwoWinnerOf("q0[k]", "q1[k]", "q2[k]", "q3[k]", width))
-        .addStatement("pooled[pr + c] = relu ? Math.max(best, 0f) : best")
-        .addStatement("arg[pr + c] = at")
-        .endControlFlow()
-        .endControlFlow()
+        .add(quadrantWinners(c, pool, "i * " + c.positions() / 4, "po + i * " + pool.output().size(),
+            "yo + i * " + c.output().size(), "relu ? Math.max(best, 0f) : best", "q0[k]", "q1[k]", "q2[k]", "q3[k]"))
         .endControlFlow()
         .build();
     return Methods.kernel(Methods.pass(c.name(), "TapBlocksPoolWinners"),
@@ -1744,6 +1741,11 @@ final class ConvCode implements LayerCode {
         .build();
   }
 
+  /**
+   * The workspace constructor's statements that point each quadrant's taps at their tap blocks ({@link
+   * ConvModel#tapBlocks}): {@code conv1QuadrantTaps[q][j]}, tap {@code j} in the weight's order, is the block that
+   * quadrant {@code q}'s tap reads, so that the products read a quadrant's taps as they read columns.
+   */
   static CodeBlock quadrantTapsInit(ConvModel c) {
     String n = c.name();
     int kh = c.window().kh();
