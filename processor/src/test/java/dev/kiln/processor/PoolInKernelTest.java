@@ -142,6 +142,39 @@ class PoolInKernelTest {
     }
   }
 
+  /**
+   * A workspace whose batch holds no whole group of tap blocks never runs them, so it does not hold their buffers
+   * (about 0.7 MB for LeNet-5): a one-sample workspace's are empty, a four-sample one's are there, and both give the
+   * same bits for one sample.
+   */
+  @org.junit.jupiter.api.Test
+  void onlyAWorkspaceThatHoldsAGroupHoldsTheTapBlocks() throws Exception {
+    Model model = TestNetworks.network("{1, 28, 28}", "@Conv(filters = 6, kernel = 5, padding = 2,"
+        + " activation = Activation.RELU) ConvLayer a();\n  @Pool(size = 2) PoolLayer p();");
+    model.eval();
+    Workspace one = model.newWorkspace(1);
+    Workspace four = model.newWorkspace(4);
+    assertThat(((float[][]) field(one, "aTapBlocks")).length).isEqualTo(0);
+    assertThat(((float[]) field(one, "aPaddedGroup")).length).isEqualTo(0);
+    assertThat(((float[][]) field(four, "aTapBlocks")).length).isAtLeast(36);
+    assertThat(((float[]) field(four, "aPaddedGroup")).length).isEqualTo(4 * 32 * 32);
+    float[] x = TestNetworks.gaussians(4 * model.inputShape().size(), new Random(3));
+    float[] group = model.forward(four, x, 4).clone();
+    int out = model.outputShape().size();
+    for (int n = 0; n < 4; n++) {
+      float[] sample = java.util.Arrays.copyOfRange(x, n * model.inputShape().size(),
+          (n + 1) * model.inputShape().size());
+      assertWithMessage("sample %s", n).that(bits(model.forward(one, sample, 1)))
+          .isEqualTo(bits(java.util.Arrays.copyOfRange(group, n * out, (n + 1) * out)));
+    }
+  }
+
+  private static Object field(Workspace ws, String name) throws ReflectiveOperationException {
+    java.lang.reflect.Field f = ws.getClass().getDeclaredField(name);
+    f.setAccessible(true);
+    return f.get(ws);
+  }
+
   @org.junit.jupiter.api.Test
   void aConvolutionThatIsAlsoAResidualSourceKeepsItsOutput() {
     Model model = TestNetworks.network("{2, 6, 6}", "@Conv(filters = 2, kernel = 3, padding = 1) ConvLayer a();\n"

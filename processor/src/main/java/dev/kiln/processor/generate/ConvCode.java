@@ -1742,18 +1742,48 @@ final class ConvCode implements LayerCode {
   }
 
   /**
-   * The workspace constructor's statements that point each quadrant's taps at their tap blocks ({@link
-   * ConvModel#tapBlocks}): {@code conv1QuadrantTaps[q][j]}, tap {@code j} in the weight's order, is the block that
-   * quadrant {@code q}'s tap reads, so that the products read a quadrant's taps as they read columns.
+   * The tap blocks' workspace fields ({@link ConvModel#tapBlocks}): the group's images ({@code conv1PaddedGroup},
+   * padded where the layer pads), the blocks ({@code conv1TapBlocks}, read from {@code ALIGNED_ROW_START} like
+   * columns), each quadrant's taps pointed at their blocks ({@code conv1QuadrantTaps}) and each filter of a block's
+   * sums by quadrant with one row more for the pool's maxima ({@code conv1QuadrantSums}).
    */
-  static CodeBlock quadrantTapsInit(ConvModel c) {
+  static List<FieldSpec> tapBlockFields(ConvModel c) {
+    String n = c.name();
+    return List.of(FieldSpec.builder(Methods.FLOATS, n + "PaddedGroup", Modifier.FINAL).build(),
+        FieldSpec.builder(ArrayTypeName.of(Methods.FLOATS), n + "TapBlocks", Modifier.FINAL).build(),
+        FieldSpec.builder(ArrayTypeName.of(ArrayTypeName.of(Methods.FLOATS)), n + "QuadrantTaps", Modifier.FINAL)
+            .build(),
+        FieldSpec.builder(ArrayTypeName.of(Methods.FLOATS), n + "QuadrantSums", Modifier.FINAL).build());
+  }
+
+  /**
+   * The workspace constructor's statements that make {@link #tapBlockFields}: sized for a whole group where the
+   * workspace's batch holds one, and empty otherwise (a batch smaller than {@link ConvModel#tapBlockSamples} never
+   * runs them; for LeNet-5 they are about 0.7 MB). {@code conv1QuadrantTaps[q][j]}, tap {@code j} in the weight's
+   * order, is the block that quadrant {@code q}'s tap reads, so that the products read a quadrant's taps as they read
+   * columns.
+   */
+  static CodeBlock tapBlockBuffers(ConvModel c) {
     String n = c.name();
     int kh = c.window().kh();
     int kw = c.window().kw();
     int bv = kw + 1;
+    int length = groupLength(c);
     return CodeBlock.builder()
+        .beginControlFlow("if (maxBatch >= $L)", c.tapBlockSamples())
+        .addStatement("this.$LPaddedGroup = new float[$L]", n,
+            c.tapBlockSamples() * c.input().channels() * c.sourceHeight() * c.sourceWidth())
+        .addStatement("this.$LTapBlocks = $T.rows($L, $L)", n, Methods.PACKING,
+            c.input().channels() * c.tapBlocksPerChannel(), Methods.alignedStartRowLength(length))
+        .addStatement("this.$LQuadrantSums = $T.rows($L, $L)", n, Methods.PACKING,
+            4 * dev.kiln.processor.plan.NetworkPlan.tapBlockFilters(c) + 1, Methods.alignedRowLength(length))
+        .nextControlFlow("else")
+        .addStatement("this.$LPaddedGroup = new float[0]", n)
+        .addStatement("this.$LTapBlocks = new float[0][]", n)
+        .addStatement("this.$LQuadrantSums = new float[0][]", n)
+        .endControlFlow()
         .addStatement("this.$LQuadrantTaps = new float[4][$L][]", n, ConvModel.rowLength(c))
-        .beginControlFlow("for (int q = 0; q < 4; q++)")
+        .beginControlFlow("for (int q = 0; q < 4 && maxBatch >= $L; q++)", c.tapBlockSamples())
         .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.input().channels())
         .beginControlFlow("for (int kh = 0; kh < $L; kh++)", kh)
         .beginControlFlow("for (int kw = 0; kw < $L; kw++)", kw)

@@ -569,9 +569,9 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
     }
     for (LayerPlan layer : plan.layers()) {
       if (layer.layer() instanceof dev.kiln.processor.model.ConvModel c && ConvCode.tapBlocks(layer)) {
-        // Each quadrant's taps pointed at the tap blocks they read (see ConvModel.tapBlocks).
-        type.addField(ArrayTypeName.of(ArrayTypeName.of(Methods.FLOATS)), c.name() + "QuadrantTaps", Modifier.FINAL);
-        constructor.addCode(ConvCode.quadrantTapsInit(c));
+        // The tap blocks' buffers (see ConvModel.tapBlocks).
+        type.addFields(ConvCode.tapBlockFields(c));
+        constructor.addCode(ConvCode.tapBlockBuffers(c));
       }
     }
     type.addField(FieldSpec.builder(TypeName.BOOLEAN, "training")

@@ -237,17 +237,8 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
           // A group of samples side by side within each quadrant (ConvModel.quadrantsHoldGroups) pools in one call.
           int samples = c.quadrantsHoldGroups() ? c.samplesPerPass() : 1;
           matrices.put(c.name() + "Corners", List.of(5, samples * c.positions() / 4));
-          if (c.tapBlocks()) {
-            // Inference's tap blocks (ConvModel.tapBlocks): the group's images (padded where the layer pads), the
-            // blocks, read from ALIGNED_ROW_START like columns, and each filter of a block's sums by quadrant, with one
-            // row more for the pool's maxima (see ConvCode.tapBlocksForwardMethod).
-            int length = c.samplesPerPass() * c.positions();
-            fixed.put(c.name() + "PaddedGroup",
-                c.tapBlockSamples() * c.input().channels() * c.sourceHeight() * c.sourceWidth());
-            matrices.put(c.name() + "TapBlocks", List.of(c.input().channels() * c.tapBlocksPerChannel(),
-                alignedRowFloats(length)));
-            matrices.put(c.name() + "QuadrantSums", List.of(4 * tapBlockFilters(c) + 1, length));
-          }
+          // (The tap blocks' buffers, ConvModel.tapBlocks, are the workspace's only where its batch holds a whole
+          // group: ConvCode.tapBlockBuffers.)
         }
       }
     }
