@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the same bits, for odd output sizes (the last row and column dropped), several samples' columns side by side,
  * several filter blocks, groups, negative values (no ReLU) and a ReLU in the kernel, and positions in quadrant order
  * ({@code LayerPlan.quadrantOrder}: 64 windows or more, over one and several channels, with and without padding),
- * inference from tap blocks ({@code ConvModel.tapBlocks}) where one sample fills a pass.
+ * and tap blocks ({@code ConvModel.tapBlocks}) padded and read in place.
  * Gradients after an inference pass must be those after a training pass. A pool that cannot be fused (a 3x3 window,
  * a convolution with a sigmoid applied after its kernel) keeps its own kernel; a convolution that is also a
  * residual's source keeps its output.
@@ -144,7 +144,7 @@ class PoolInKernelTest {
 
   /**
    * A workspace whose batch holds no whole group of tap blocks never runs them, so it does not hold their buffers
-   * (about 0.7 MB for LeNet-5): a one-sample workspace's are empty, a four-sample one's are there, and both give the
+   * (about 0.6 MB for LeNet-5): a one-sample workspace's are empty, a four-sample one's are there, and both give the
    * same bits for one sample.
    */
   @org.junit.jupiter.api.Test

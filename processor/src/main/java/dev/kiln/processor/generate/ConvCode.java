@@ -651,8 +651,8 @@ final class ConvCode implements LayerCode {
       b.beginControlFlow("if (!$T.ENABLED)", Methods.VECTOR_BACKEND)
           .beginControlFlow("for (; n0 + $L <= batch; n0 += $L)", c.tapBlockSamples(), c.tapBlockSamples())
           .addStatement("$L(x, w, b, paddedGroup, tapBlocks, quadrantTaps, quadrantSums, sums, acc, n0, pooled, arg, "
-              + "Math.max(0, filterFrom), Math.min($L, filterTo), relu$L)", Methods.pass(c.name(), "TapBlocksForward"),
-              c.filters(), "")
+              + "Math.max(0, filterFrom), Math.min($L, filterTo), relu)", Methods.pass(c.name(), "TapBlocksForward"),
+              c.filters())
           .endControlFlow()
           .endControlFlow();
     }
@@ -810,7 +810,7 @@ final class ConvCode implements LayerCode {
    */
   static final int FEW_REGISTERS_BLOCK = 3;
 
-  static final int MAX_BLOCK = dev.kiln.processor.plan.NetworkPlan.MAX_ARENA_FILTERS;
+  static final int MAX_BLOCK = 6;
 
   /**
    * The forward pass's blocks of filters summed in the aligned arena over columns of {@code length} positions (a
@@ -1357,25 +1357,9 @@ final class ConvCode implements LayerCode {
         body.addStatement("System.arraycopy(s, so$L, q$L, 0, $L)", q == 0 ? "" : q == 1 ? " + qs" : " + " + q + " * qs",
             q, windows);
       }
-      String max = "Math.max(Math.max(q0[i], q1[i]), Math.max(q2[i], q3[i]))";
-      if (clamps) {
-        // One loop each way, the ReLU in the same pass as the maxima.
-        body.beginControlFlow("if (relu)")
-            .beginControlFlow("for (int i = 0; i < $L; i++)", windows)
-            .addStatement("m[i] = Math.max($L, 0f)", max)
-            .endControlFlow()
-            .nextControlFlow("else");
-      }
-      body.beginControlFlow("for (int i = 0; i < $L; i++)", windows)
-          .addStatement("m[i] = $L", max)
-          .endControlFlow();
-      if (clamps) {
-        body.endControlFlow();
-      }
+      body.add(cornerMaxima(windows, clamps));
       if (group) {
-        body.beginControlFlow("for (int i = 0; i < nb; i++)")
-            .addStatement("System.arraycopy(m, i * $L, pooled, po + i * $L, $L)", plane, pool.output().size(), plane)
-            .endControlFlow();
+        body.add(samplesOut(c, pool, "nb"));
       } else {
         body.addStatement("System.arraycopy(m, 0, pooled, po, $L)", windows);
       }
@@ -1403,6 +1387,43 @@ final class ConvCode implements LayerCode {
       method.addParameter(TypeName.BOOLEAN, "relu");
     }
     return method.addCode(body.build()).build();
+  }
+
+  /**
+   * The maxima of the four corner rows {@code q0..q3} into {@code m} over {@code windows} (an expression), the ReLU
+   * in the same pass where the pool {@code clamps} (one loop each way): the loop C2 vectorises (four arrays read at
+   * one index), shared by {@link #poolMethod} and {@link #tapBlocksPoolMethod}.
+   */
+  private static CodeBlock cornerMaxima(String windows, boolean clamps) {
+    String max = "Math.max(Math.max(q0[i], q1[i]), Math.max(q2[i], q3[i]))";
+    CodeBlock.Builder body = CodeBlock.builder();
+    if (clamps) {
+      body.beginControlFlow("if (relu)")
+          .beginControlFlow("for (int i = 0; i < $L; i++)", windows)
+          .addStatement("m[i] = Math.max($L, 0f)", max)
+          .endControlFlow()
+          .nextControlFlow("else");
+    }
+    body.beginControlFlow("for (int i = 0; i < $L; i++)", windows)
+        .addStatement("m[i] = $L", max)
+        .endControlFlow();
+    if (clamps) {
+      body.endControlFlow();
+    }
+    return body.build();
+  }
+
+  /**
+   * Each of {@code samples} (an expression) samples' pool output, side by side in {@code m}, copied to its place in
+   * {@code pooled} from {@code po}, one pool output apart.
+   */
+  private static CodeBlock samplesOut(ConvModel c, PoolModel pool, String samples) {
+    int plane = c.positions() / 4;
+    return CodeBlock.builder()
+        .beginControlFlow("for (int i = 0; i < $L; i++)", samples)
+        .addStatement("System.arraycopy(m, i * $L, pooled, po + i * $L, $L)", plane, pool.output().size(), plane)
+        .endControlFlow()
+        .build();
   }
 
   /**
@@ -1508,13 +1529,15 @@ final class ConvCode implements LayerCode {
   }
 
   /**
-   * {@code conv1TapBlocks}: the tap blocks ({@link ConvModel#tapBlocks}) of samples {@code n0..n0+3}. Block {@code (ch,
+   * {@code conv1TapBlocks}: the tap blocks ({@link ConvModel#tapBlocks}) of the {@link ConvModel#tapBlockSamples}
+   * samples from {@code n0} on. Block {@code (ch,
    * u, v)} holds, for each sample side by side, the values a quadrant {@code (a, b)}'s tap {@code (kh, kw)} reads
    * wherever {@code a + kh = u} and {@code b + kw = v}: at quadrant position {@code (r, c)} the image's value at row
    * {@code 2r + u}, column {@code 2c + v}. The four blocks with {@code u} and {@code v} below 2 are gathered from the
    * images; every other is the block two columns before moved on by one value (each quadrant row's last value from
    * the image) or the block two rows before moved on by one row (each sample's last quadrant row from the image), one
-   * long copy each. The images are copied in first, each with its zero border where the layer pads.
+   * long copy each. A padded layer's images are first copied into {@code pg}, each with its zero border; an unpadded
+   * layer's are read in place from {@code x}.
    */
   private static MethodSpec tapBlocksMethod(ConvModel c) {
     int g = c.tapBlockSamples();
@@ -1530,28 +1553,30 @@ final class ConvCode implements LayerCode {
     int bu = c.window().kh() + 1;
     int bv = c.window().kw() + 1;
     int rs = Methods.ROW_START;
-    CodeBlock.Builder b = CodeBlock.builder().beginControlFlow("for (int i = 0; i < $L; i++)", g);
+    // Where sample i's image starts in the array the blocks are read from: the group's padded copies, or the input.
+    String src = c.padded() ? "pg" : "x";
+    String image0 = c.padded() ? "i * " + image : "(n0 + i) * " + image;
+    CodeBlock.Builder b = CodeBlock.builder();
     if (c.padded()) {
-      b.beginControlFlow("for (int ch = 0; ch < $L; ch++)", channels)
+      b.beginControlFlow("for (int i = 0; i < $L; i++)", g)
+          .beginControlFlow("for (int ch = 0; ch < $L; ch++)", channels)
           .beginControlFlow("for (int ih = 0; ih < $L; ih++)", h)
           .addStatement("System.arraycopy(x, (n0 + i) * $L + ch * $L + ih * $L, pg, i * $L + ch * $L + ih * $L + $L, $L)",
               channels * h * w, h * w, w, image, plane, pw, c.window().ph() * pw + c.window().pw(), w)
           .endControlFlow()
+          .endControlFlow()
           .endControlFlow();
-    } else {
-      b.addStatement("System.arraycopy(x, (n0 + i) * $L, pg, i * $L, $L)", image, image, image);
     }
-    b.endControlFlow()
-        .beginControlFlow("for (int ch = 0; ch < $L; ch++)", channels)
+    b.beginControlFlow("for (int ch = 0; ch < $L; ch++)", channels)
         .addStatement("int co = ch * $L, bo = ch * $L", plane, bu * bv)
         .beginControlFlow("for (int u = 0; u < 2; u++)")
         .beginControlFlow("for (int v = 0; v < 2; v++)")
         .addStatement("float[] blk = blocks[bo + u * $L + v]", bv)
         .beginControlFlow("for (int i = 0; i < $L; i++)", g)
         .beginControlFlow("for (int r = 0; r < $L; r++)", qh)
-        .addStatement("int from = i * $L + co + (2 * r + u) * $L + v, to = $L + i * $L + r * $L", image, pw, rs, q, qw)
+        .addStatement("int from = $L + co + (2 * r + u) * $L + v, to = $L + i * $L + r * $L", image0, pw, rs, q, qw)
         .beginControlFlow("for (int c = 0; c < $L; c++)", qw)
-        .addStatement("blk[to + c] = pg[from + 2 * c]")
+        .addStatement("blk[to + c] = $L[from + 2 * c]", src)
         .endControlFlow()
         .endControlFlow()
         .endControlFlow()
@@ -1564,17 +1589,17 @@ final class ConvCode implements LayerCode {
         .addStatement("System.arraycopy(blocks[bo + u * $L + v - 2], $L, blk, $L, $L)", bv, rs + 1, rs, g * q - 1)
         .beginControlFlow("for (int i = 0; i < $L; i++)", g)
         .beginControlFlow("for (int r = 0; r < $L; r++)", qh)
-        .addStatement("blk[$L + i * $L + r * $L] = pg[i * $L + co + (2 * r + u) * $L + $L + v]", rs + qw - 1, q, qw,
-            image, pw, 2 * (qw - 1))
+        .addStatement("blk[$L + i * $L + r * $L] = $L[$L + co + (2 * r + u) * $L + $L + v]", rs + qw - 1, q, qw, src,
+            image0, pw, 2 * (qw - 1))
         .endControlFlow()
         .endControlFlow()
         .nextControlFlow("else")
         .addStatement("System.arraycopy(blocks[bo + (u - 2) * $L + v], $L, blk, $L, $L)", bv, rs + qw, rs, g * q - qw)
         .beginControlFlow("for (int i = 0; i < $L; i++)", g)
-        .addStatement("int from = i * $L + co + $L + u * $L + v, to = $L + i * $L", image, 2 * (qh - 1) * pw, pw,
+        .addStatement("int from = $L + co + $L + u * $L + v, to = $L + i * $L", image0, 2 * (qh - 1) * pw, pw,
             rs + (qh - 1) * qw, q)
         .beginControlFlow("for (int c = 0; c < $L; c++)", qw)
-        .addStatement("blk[to + c] = pg[from + 2 * c]")
+        .addStatement("blk[to + c] = $L[from + 2 * c]", src)
         .endControlFlow()
         .endControlFlow()
         .endControlFlow()
@@ -1592,10 +1617,10 @@ final class ConvCode implements LayerCode {
   }
 
   /**
-   * {@code conv1TapBlocksForward}: filters {@code g0..g1-1} of samples {@code n0..n0+3} (a group of {@link
-   * ConvModel#tapBlockSamples}) from their tap blocks ({@link ConvModel#tapBlocks}), with the pool's winners in training: each block of filters is summed quadrant by quadrant over the four
-   * samples, by the same products as the columns' ({@link #groupProductsMethod}, over rows as long as one sample's
-   * columns, here the quadrant's taps' blocks), each quadrant's sums kept in a row of their own, and then pooled.
+   * {@code conv1TapBlocksForward}: filters {@code g0..g1-1} of a group of {@link ConvModel#tapBlockSamples} samples
+   * from {@code n0} on, from their tap blocks ({@link ConvModel#tapBlocks}), with the pool's winners in training: each
+   * block of filters is summed quadrant by quadrant over the group, by the same products as the columns' ({@link
+   * #groupProductsMethod}, over rows as long as a pass of the columns, here the quadrant's taps' blocks), each quadrant's sums kept in a row of their own, and then pooled.
    * Every position's sum starts from the bias and adds its products in tap order, as over the columns, so the pool's
    * output is the same bits.
    */
@@ -1677,29 +1702,15 @@ final class ConvCode implements LayerCode {
    * {@code conv1TapBlocksPool}: the fused pool's output for filter {@code t} of a block from its four quadrants' sums
    * ({@code sums[4 * t + q]}, the group's samples side by side), its ReLU in the same loop, as {@link #poolMethod}
    * takes it from one sample's four corners' blocks: the maximum of four arrays read at one index, which C2
-   * vectorises, into the row after the quadrants' ({@code NetworkPlan.tapBlockFilters}), then each sample's part
-   * copied out. In training ({@code arg} not null) window by window with its winner, as {@link #poolWinnersMethod}
-   * records it.
+   * vectorises, into the row after the quadrants' ({@link #tapBlockFilters}), then each sample's part
+   * copied out. Training's pool, with its winners: {@link #tapBlocksPoolWinnersMethod}.
    */
   private static MethodSpec tapBlocksPoolMethod(ConvModel c, PoolModel pool) {
-    int positions = groupLength(c);
-    int quadrant = c.positions() / 4;
-    String max = "Math.max(Math.max(q0[i], q1[i]), Math.max(q2[i], q3[i]))";
     CodeBlock b = CodeBlock.builder()
         .addStatement("float[] q0 = sums[t * 4], q1 = sums[t * 4 + 1], q2 = sums[t * 4 + 2], q3 = sums[t * 4 + 3]")
-        .addStatement("float[] m = sums[$L]", 4 * dev.kiln.processor.plan.NetworkPlan.tapBlockFilters(c))
-        .beginControlFlow("if (relu)")
-        .beginControlFlow("for (int i = 0; i < $L; i++)", positions)
-        .addStatement("m[i] = Math.max($L, 0f)", max)
-        .endControlFlow()
-        .nextControlFlow("else")
-        .beginControlFlow("for (int i = 0; i < $L; i++)", positions)
-        .addStatement("m[i] = $L", max)
-        .endControlFlow()
-        .endControlFlow()
-        .beginControlFlow("for (int i = 0; i < $L; i++)", c.tapBlockSamples())
-        .addStatement("System.arraycopy(m, i * $L, pooled, po + i * $L, $L)", quadrant, pool.output().size(), quadrant)
-        .endControlFlow()
+        .addStatement("float[] m = sums[$L]", 4 * tapBlockFilters(c))
+        .add(cornerMaxima(String.valueOf(groupLength(c)), true))
+        .add(samplesOut(c, pool, String.valueOf(c.tapBlockSamples())))
         .build();
     return Methods.kernel(Methods.pass(c.name(), "TapBlocksPool"),
             "$L: $L's output for filter {@code t} of a block of the tap blocks' forward pass, from its quadrants' "
@@ -1742,8 +1753,17 @@ final class ConvCode implements LayerCode {
   }
 
   /**
-   * The tap blocks' workspace fields ({@link ConvModel#tapBlocks}): the group's images ({@code conv1PaddedGroup},
-   * padded where the layer pads), the blocks ({@code conv1TapBlocks}, read from {@code ALIGNED_ROW_START} like
+   * The most filters the tap-block forward pass sums at once and keeps by quadrant until it pools them: an arena block
+   * (at most {@link #MAX_BLOCK}), or the filters its arena blocks leave in a pass of the columns (fewer than four), or,
+   * for a layer with fewer filters than the smallest arena block ({@link #FEW_REGISTERS_BLOCK}), all of them.
+   */
+  private static int tapBlockFilters(ConvModel c) {
+    return Math.min(c.filtersPerGroup(), MAX_BLOCK);
+  }
+
+  /**
+   * The tap blocks' workspace fields ({@link ConvModel#tapBlocks}): the group's padded images ({@code
+   * conv1PaddedGroup}, empty where the layer does not pad and the blocks are read from the input in place), the blocks ({@code conv1TapBlocks}, read from {@code ALIGNED_ROW_START} like
    * columns), each quadrant's taps pointed at their blocks ({@code conv1QuadrantTaps}) and each filter of a block's
    * sums by quadrant with one row more for the pool's maxima ({@code conv1QuadrantSums}).
    */
@@ -1759,7 +1779,7 @@ final class ConvCode implements LayerCode {
   /**
    * The workspace constructor's statements that make {@link #tapBlockFields}: sized for a whole group where the
    * workspace's batch holds one, and empty otherwise (a batch smaller than {@link ConvModel#tapBlockSamples} never
-   * runs them; for LeNet-5 they are about 0.7 MB). {@code conv1QuadrantTaps[q][j]}, tap {@code j} in the weight's
+   * runs them; for LeNet-5 they are about 0.6 MB). {@code conv1QuadrantTaps[q][j]}, tap {@code j} in the weight's
    * order, is the block that quadrant {@code q}'s tap reads, so that the products read a quadrant's taps as they read
    * columns.
    */
@@ -1772,11 +1792,11 @@ final class ConvCode implements LayerCode {
     return CodeBlock.builder()
         .beginControlFlow("if (maxBatch >= $L)", c.tapBlockSamples())
         .addStatement("this.$LPaddedGroup = new float[$L]", n,
-            c.tapBlockSamples() * c.input().channels() * c.sourceHeight() * c.sourceWidth())
+            c.padded() ? c.tapBlockSamples() * c.input().channels() * c.sourceHeight() * c.sourceWidth() : 0)
         .addStatement("this.$LTapBlocks = $T.rows($L, $L)", n, Methods.PACKING,
             c.input().channels() * c.tapBlocksPerChannel(), Methods.alignedStartRowLength(length))
         .addStatement("this.$LQuadrantSums = $T.rows($L, $L)", n, Methods.PACKING,
-            4 * dev.kiln.processor.plan.NetworkPlan.tapBlockFilters(c) + 1, Methods.alignedRowLength(length))
+            4 * tapBlockFilters(c) + 1, Methods.alignedRowLength(length))
         .nextControlFlow("else")
         .addStatement("this.$LPaddedGroup = new float[0]", n)
         .addStatement("this.$LTapBlocks = new float[0][]", n)

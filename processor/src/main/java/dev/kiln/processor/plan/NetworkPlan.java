@@ -44,9 +44,6 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
    */
   public static final int ALIGNED_ROW_START = 11;
 
-  /** The most filters a convolution's forward pass sums in the aligned arena at once ({@code ConvCode.MAX_BLOCK}). */
-  public static final int MAX_ARENA_FILTERS = 6;
-
   /**
    * The bound of an aligned loop over rows of {@code length} floats: the least from {@code length} up that is one
    * more than a multiple of 16, so that after the one scalar iteration of C2's pre-loop its vectors (16 or 8 floats)
@@ -237,21 +234,11 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
           // A group of samples side by side within each quadrant (ConvModel.quadrantsHoldGroups) pools in one call.
           int samples = c.quadrantsHoldGroups() ? c.samplesPerPass() : 1;
           matrices.put(c.name() + "Corners", List.of(5, samples * c.positions() / 4));
-          // (The tap blocks' buffers, ConvModel.tapBlocks, are the workspace's only where its batch holds a whole
-          // group: ConvCode.tapBlockBuffers.)
+          // (The tap blocks' buffers, ConvModel.tapBlocks, depend on the workspace's batch: ConvCode.tapBlockBuffers.)
         }
       }
     }
     return new NetworkPlan(network, plans, floats, ints, fixed, matrices, fixedInts);
-  }
-
-  /**
-   * The most filters the tap-block forward pass sums at once and keeps by quadrant until it pools them: an arena block
-   * (at most {@link #MAX_ARENA_FILTERS}), or the filters its arena blocks leave in a pass of the columns (fewer than
-   * four), or, for a layer with fewer filters than the smallest arena block (three), all of them.
-   */
-  public static int tapBlockFilters(ConvModel c) {
-    return Math.min(c.filtersPerGroup(), MAX_ARENA_FILTERS);
   }
 
   /**
