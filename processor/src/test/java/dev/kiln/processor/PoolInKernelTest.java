@@ -169,6 +169,63 @@ class PoolInKernelTest {
     }
   }
 
+  /**
+   * The tap blocks' winners in training (a whole group of four samples) against the columns' (the same samples one at
+   * a time, {@code PoolCode.twoByTwoWinnerOf}), on sums with every case their rule has: windows of equal values (a
+   * zero background, and a filter whose weights are all zero), positive and negative infinities and NaNs in the
+   * images, negative zeros. The pooled outputs must be the same bits, and so must the input gradients, which depend
+   * only on where each window's gradient goes.
+   */
+  @ParameterizedTest(name = "activation \"{0}\"")
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"", ", activation = Activation.RELU"})
+  void tapBlockWinnersFollowThePoolsRuleOnTiesInfinitiesAndNaNs(String activation) {
+    Model model = TestNetworks.network("{1, 28, 28}", "@Conv(filters = 4, kernel = 5, padding = 2" + activation
+        + ") ConvLayer a();\n  @Pool(size = 2) PoolLayer p();");
+    assertThat(methodNames(model)).contains("aTapBlocksPoolWinners");
+    float[] weight = model.parameters().get(0).value();
+    java.util.Arrays.fill(weight, 25, 50, 0f); // filter 1: every sum its bias, every window a tie
+    model.parameters().get(0).markModified();
+    int in = model.inputShape().size();
+    int out = model.outputShape().size();
+    Random random = new Random(17);
+    float[] x = new float[4 * in];
+    for (int i = 0; i < x.length; i++) {
+      int pixel = i % in;
+      int row = pixel / 28;
+      int kind = random.nextInt(200);
+      x[i] = row < 6 ? 0f // a zero background: ties in the sums near it
+          : kind == 0 ? Float.POSITIVE_INFINITY
+          : kind == 1 ? Float.NEGATIVE_INFINITY
+          : kind == 2 ? Float.NaN
+          : kind < 20 ? -0f
+          : (float) random.nextGaussian();
+    }
+    float[] g = TestNetworks.gaussians(4 * out, random);
+    model.train();
+    Workspace group = model.newPrivateWorkspace(4);
+    float[] pooled = model.forward(group, x, 4).clone();
+    float[] gx = model.backward(group, g).clone();
+    Workspace one = model.newPrivateWorkspace(1);
+    for (int n = 0; n < 4; n++) {
+      float[] sample = java.util.Arrays.copyOfRange(x, n * in, (n + 1) * in);
+      float[] alone = model.forward(one, sample, 1);
+      assertWithMessage("sample %s's pooled output", n).that(canonicalBits(alone))
+          .isEqualTo(canonicalBits(java.util.Arrays.copyOfRange(pooled, n * out, (n + 1) * out)));
+      float[] aloneGx = model.backward(one, java.util.Arrays.copyOfRange(g, n * out, (n + 1) * out));
+      assertWithMessage("sample %s's input gradient", n).that(canonicalBits(aloneGx))
+          .isEqualTo(canonicalBits(java.util.Arrays.copyOfRange(gx, n * in, (n + 1) * in)));
+    }
+  }
+
+  /** The values' bits with every NaN as Java's one NaN: which NaN a sum of NaNs keeps is not the rule under test. */
+  private static int[] canonicalBits(float[] values) {
+    int[] bits = new int[values.length];
+    for (int i = 0; i < values.length; i++) {
+      bits[i] = Float.floatToIntBits(values[i]);
+    }
+    return bits;
+  }
+
   private static Object field(Workspace ws, String name) throws ReflectiveOperationException {
     java.lang.reflect.Field f = ws.getClass().getDeclaredField(name);
     f.setAccessible(true);
