@@ -11,7 +11,9 @@ import java.util.Random;
 /**
  * Runs LeNet-5's and the MLP's generated kernels until it is stopped or its time is up, so that the JIT compiles
  * them: inference at batch 64 and batch 1, and training steps at batch 64 (Adam, one thread). The inputs are
- * image-like, a zero border on the left and values in [0, 1) elsewhere, so the paths that skip zeros run as well.
+ * image-like, a zero border on the left and values in [0, 1) elsewhere, so the paths that skip zeros run as well; the
+ * batch-64 inference runs on inputs with no zero too, which the dense layers take in order (their {@code AddInputs}
+ * passes).
  * {@link VectorizedKernelsTest} starts it in a JVM of its own and reads the machine code HotSpot prints.
  *
  * <p>Usage: {@code KernelWorkout SECONDS}.
@@ -29,6 +31,10 @@ public final class KernelWorkout {
     float[] images = new float[BATCH * 784];
     for (int i = 0; i < images.length; i++) {
       images[i] = i % 28 < 6 ? 0f : random.nextFloat();
+    }
+    float[] dense = new float[BATCH * 784];
+    for (int i = 0; i < dense.length; i++) {
+      dense[i] = 1f - random.nextFloat(); // in (0, 1]: no zero
     }
     int[] labels = new int[BATCH];
     for (int i = 0; i < BATCH; i++) {
@@ -51,6 +57,7 @@ public final class KernelWorkout {
     while (System.nanoTime() < end) {
       for (int m = 0; m < inference.length; m++) {
         sink += inference[m].forward(workspaces[m], images, BATCH)[0];
+        sink += inference[m].forward(workspaces[m], dense, BATCH)[0];
         for (int i = 0; i < 4; i++) {
           sink += inference[m].forward(workspaces[m], images, 1)[0];
         }

@@ -34,7 +34,8 @@ class VectorizedKernelsTest {
   /**
    * The kernels a batch-64 training step and inference spend their time in (JFR, docs/performance.md): the dense
    * layers' passes over four samples or outputs run in their {@code AddRows} methods (rows of the first layer's
-   * outputs for the forward pass, of its inputs for the weight gradient), as do the convolutions' forward passes over
+   * outputs for the forward pass, of its inputs for the weight gradient; {@code AddInputs} where a block of inputs
+   * has no zero in all four samples), as do the convolutions' forward passes over
    * blocks of filters and a whole group of samples or one sample ({@link #FUSED_CONVOLUTIONS}, {@link
    * #PLAIN_CONVOLUTIONS}, {@link #FEW_REGISTERS_CONVOLUTIONS}), which C2 left scalar in some forms that every other test passes
    * (Methods.addListedRowsToGroupAligned and ConvCode.tapPassesMethods in the processor); the convolutions' {@code
@@ -48,6 +49,7 @@ class VectorizedKernelsTest {
       "Kiln_LeNet5::fc1AddRows120",
       "Kiln_Mlp::fc1Forward",
       "Kiln_Mlp::fc1AddRows256",
+      "Kiln_Mlp::fc1AddInputs256",
       "Kiln_Mlp::fc1AddRows784");
   /**
    * The convolutions' forward passes with the fused multiply-add and 32 vector registers: the first convolution's six

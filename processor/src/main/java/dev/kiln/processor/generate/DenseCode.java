@@ -36,6 +36,7 @@ final class DenseCode implements LayerCode {
     methods.addAll(inputGradientMethods(d));
     // The group passes of the forward pass (rows of its outputs) and of the two gradients (rows of its inputs).
     methods.addAll(Methods.groupPassesMethods(d.name(), d.units()));
+    methods.add(Methods.groupInputPassesMethod(d.name(), d.units(), d.inFeatures()));
     if (d.inFeatures() != d.units()) {
       methods.addAll(Methods.groupPassesMethods(d.name(), d.inFeatures()));
     }
@@ -235,6 +236,7 @@ final class DenseCode implements LayerCode {
       if (d.units() / 2 != d.inFeatures()) {
         methods.addAll(Methods.groupPassesMethods(d.name(), d.units() / 2));
       }
+      methods.add(Methods.groupInputPassesMethod(d.name(), d.units() / 2, d.inFeatures()));
       methods.add(halfWeightMethod(d));
     }
     return methods;
@@ -685,12 +687,40 @@ final class DenseCode implements LayerCode {
         .addStatement("$L", declarations("float[] ", "s", "rows[n + %d]"))
         .addStatement("$L", declarations("int ", "x", "(n + %d) * " + in));
     if (arena) {
-      // A block is at most one chunk of values (alignedInputBlock), so the listing copies them as it goes.
-      body.add(Methods.listNonZeroInAnyCopying("nonzero", "i", "k0", "k1", width, indexed("x[x%d + i]")));
+      String[] bits = new String[group];
+      for (int t = 0; t < group; t++) {
+        bits[t] = "Float.floatToRawIntBits(x[x" + t + " + i])";
+      }
+      body.add("// The block's inputs zero in all four samples, which the listing would leave out.\n")
+          .addStatement("int zeros = 0")
+          .beginControlFlow("for (int i = k0; i < k1; i++)")
+          .addStatement("zeros += 1 - $T.isNonZero($L)", ConvCode.FLOAT_BITS, String.join(" | ", bits))
+          .endControlFlow();
       for (int t = 0; t < group; t++) {
         body.addStatement("System.arraycopy(s$L, 0, acc, $L, $L)", t, Methods.slot(t, width), width);
       }
-      body.add(Methods.callGroupPasses(d.name(), "nonzero", "wt", width, "0", "count"));
+      int pass = Methods.ALIGNED_ROWS_PER_GROUP_PASS;
+      body.beginControlFlow("if (zeros == 0)")
+          .add("// None: the list would be every input in order, so the passes take them in order, their values\n")
+          .add("// read from x (the same sums, bit for bit, without the listing loop); the last few as a list.\n")
+          .addStatement("int full = k0 + (k1 - k0) / $L * $L", pass, pass)
+          .addStatement("$L(acc, wt, x, x0, k0, full)", Methods.groupInputPassesName(d.name(), width))
+          .addStatement("int count = 0")
+          .beginControlFlow("for (int i = full; i < k1; i++, count++)")
+          .addStatement("nonzero[count] = i");
+      for (int t = 0; t < group; t++) {
+        body.addStatement("acc[$L + $L * count$L] = x[x$L + i]", Methods.valuesStart(width), group,
+            t == 0 ? "" : " + " + t, t);
+      }
+      body.endControlFlow()
+          .beginControlFlow("if (count > 0)")
+          .addStatement("$L(acc, wt, nonzero, 0, 0, count)", Methods.groupPassesLeftName(d.name(), width))
+          .endControlFlow()
+          .nextControlFlow("else")
+          // A block is at most one chunk of values (alignedInputBlock), so the listing copies them as it goes.
+          .add(Methods.listNonZeroInAnyCopying("nonzero", "i", "k0", "k1", width, indexed("x[x%d + i]")))
+          .add(Methods.callGroupPasses(d.name(), "nonzero", "wt", width, "0", "count"))
+          .endControlFlow();
       for (int t = 0; t < group; t++) {
         body.addStatement("System.arraycopy(acc, $L, s$L, 0, $L)", Methods.slot(t, width), t, width);
       }
