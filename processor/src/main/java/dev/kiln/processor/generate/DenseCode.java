@@ -640,6 +640,11 @@ final class DenseCode implements LayerCode {
     HALF
   }
 
+  /** The OR of the {@code bits} expressions, the sign cleared: 0 exactly where every one is a zero of either sign. */
+  private static String zeroTest(String[] bits) {
+    return "(" + String.join(" | ", bits) + ") & 0x7fffffff";
+  }
+
   private static MethodSpec forwardMethod(DenseModel d, ForwardRange range) {
     int group = Methods.TARGETS_PER_GROUP;
     int in = d.inFeatures();
@@ -691,16 +696,21 @@ final class DenseCode implements LayerCode {
       for (int t = 0; t < group; t++) {
         bits[t] = "Float.floatToRawIntBits(x[x" + t + " + i])";
       }
-      body.add("// The block's inputs zero in all four samples, which the listing would leave out.\n")
-          .addStatement("int zeros = 0")
-          .beginControlFlow("for (int i = k0; i < k1; i++)")
-          .addStatement("zeros += 1 - $T.isNonZero($L)", ConvCode.FLOAT_BITS, String.join(" | ", bits))
+      body.add("// The block's first input zero in all four samples, which the listing would leave out, if any\n")
+          .add("// (after a ReLU one comes soon, and the scan stops there).\n")
+          .addStatement("int zero = k0")
+          .beginControlFlow("while (zero < k1)")
+          .addStatement("int i = zero")
+          .beginControlFlow("if (($L) == 0)", zeroTest(bits))
+          .addStatement("break")
+          .endControlFlow()
+          .addStatement("zero++")
           .endControlFlow();
       for (int t = 0; t < group; t++) {
         body.addStatement("System.arraycopy(s$L, 0, acc, $L, $L)", t, Methods.slot(t, width), width);
       }
       int pass = Methods.ALIGNED_ROWS_PER_GROUP_PASS;
-      body.beginControlFlow("if (zeros == 0)")
+      body.beginControlFlow("if (zero == k1)")
           .add("// None: the list would be every input in order, so the passes take them in order, their values\n")
           .add("// read from x (the same sums, bit for bit, without the listing loop); the last few as a list.\n")
           .addStatement("int full = k0 + (k1 - k0) / $L * $L", pass, pass)
