@@ -170,51 +170,89 @@ class PoolInKernelTest {
   }
 
   /**
-   * The tap blocks' winners in training (a whole group of four samples) against the columns' (the same samples one at
-   * a time, {@code PoolCode.twoByTwoWinnerOf}), on sums with every case their rule has: windows of equal values (a
-   * zero background, and a filter whose weights are all zero), positive and negative infinities and NaNs in the
-   * images, negative zeros. The pooled outputs must be the same bits, and so must the input gradients, which depend
-   * only on where each window's gradient goes.
+   * The winners in training on sums with every case the pool's rule has, against the rule written out here and the
+   * layers as written: windows of equal values (a zero background, a filter whose weights are all zero), positive and
+   * negative infinities and NaNs in the images, negative zeros. The first of a window's four values equal to its
+   * maximum wins; a NaN maximum goes to the last NaN. Five samples: four through the tap blocks, one through the
+   * columns, whose pools both take the winners from offsets computed without comparisons ({@code
+   * ConvCode.maximaAndOffsets}). The pooled outputs must be the same bits, and the input gradients, which depend only
+   * on where each window's gradient goes, the layers' own.
    */
   @ParameterizedTest(name = "activation \"{0}\"")
   @org.junit.jupiter.params.provider.ValueSource(strings = {"", ", activation = Activation.RELU"})
-  void tapBlockWinnersFollowThePoolsRuleOnTiesInfinitiesAndNaNs(String activation) {
-    Model model = TestNetworks.network("{1, 28, 28}", "@Conv(filters = 4, kernel = 5, padding = 2" + activation
-        + ") ConvLayer a();\n  @Pool(size = 2) PoolLayer p();");
-    assertThat(methodNames(model)).contains("aTapBlocksPoolWinners");
-    float[] weight = model.parameters().get(0).value();
-    java.util.Arrays.fill(weight, 25, 50, 0f); // filter 1: every sum its bias, every window a tie
-    model.parameters().get(0).markModified();
-    int in = model.inputShape().size();
-    int out = model.outputShape().size();
+  void winnersFollowThePoolsRuleOnTiesInfinitiesAndNaNs(String activation) {
+    String conv = "@Conv(filters = 4, kernel = 5, padding = 2" + activation + ") ConvLayer a();";
+    Model pooled = TestNetworks.network("{1, 28, 28}", conv + "\n  @Pool(size = 2) PoolLayer p();");
+    Model plain = TestNetworks.network("{1, 28, 28}", conv);
+    assertThat(methodNames(pooled)).contains("aTapBlocksPoolWinners");
+    for (int p = 0; p < plain.parameters().size(); p++) {
+      float[] value = plain.parameters().get(p).value();
+      if (p == 0) {
+        java.util.Arrays.fill(value, 25, 50, 0f); // filter 1: every sum its bias, every window a tie
+        plain.parameters().get(p).markModified();
+      }
+      System.arraycopy(value, 0, pooled.parameters().get(p).value(), 0, value.length);
+      pooled.parameters().get(p).markModified();
+    }
+    int batch = 5;
+    int in = plain.inputShape().size();
     Random random = new Random(17);
-    float[] x = new float[4 * in];
+    float[] x = new float[batch * in];
     for (int i = 0; i < x.length; i++) {
-      int pixel = i % in;
-      int row = pixel / 28;
       int kind = random.nextInt(200);
-      x[i] = row < 6 ? 0f // a zero background: ties in the sums near it
+      x[i] = i % in < 6 * 28 ? 0f // a zero background: ties in the sums near it
           : kind == 0 ? Float.POSITIVE_INFINITY
           : kind == 1 ? Float.NEGATIVE_INFINITY
           : kind == 2 ? Float.NaN
           : kind < 20 ? -0f
           : (float) random.nextGaussian();
     }
-    float[] g = TestNetworks.gaussians(4 * out, random);
-    model.train();
-    Workspace group = model.newPrivateWorkspace(4);
-    float[] pooled = model.forward(group, x, 4).clone();
-    float[] gx = model.backward(group, g).clone();
-    Workspace one = model.newPrivateWorkspace(1);
-    for (int n = 0; n < 4; n++) {
-      float[] sample = java.util.Arrays.copyOfRange(x, n * in, (n + 1) * in);
-      float[] alone = model.forward(one, sample, 1);
-      assertWithMessage("sample %s's pooled output", n).that(canonicalBits(alone))
-          .isEqualTo(canonicalBits(java.util.Arrays.copyOfRange(pooled, n * out, (n + 1) * out)));
-      float[] aloneGx = model.backward(one, java.util.Arrays.copyOfRange(g, n * out, (n + 1) * out));
-      assertWithMessage("sample %s's input gradient", n).that(canonicalBits(aloneGx))
-          .isEqualTo(canonicalBits(java.util.Arrays.copyOfRange(gx, n * in, (n + 1) * in)));
+    int channels = 4;
+    int h = 28;
+    int w = 28;
+    float[] g = TestNetworks.gaussians(batch * channels * (h / 2) * (w / 2), random);
+    plain.train();
+    pooled.train();
+    Workspace plainWs = plain.newPrivateWorkspace(batch);
+    Workspace pooledWs = pooled.newPrivateWorkspace(batch);
+    float[] y = plain.forward(plainWs, x, batch);
+    float[] out = pooled.forward(pooledWs, x, batch).clone();
+    float[] expected = new float[g.length];
+    float[] routed = new float[y.length];
+    boolean relu = !activation.isEmpty();
+    int nanWindows = 0;
+    for (int plane = 0; plane < batch * channels; plane++) {
+      for (int oh = 0; oh < h / 2; oh++) {
+        for (int ow = 0; ow < w / 2; ow++) {
+          int c0 = plane * h * w + 2 * oh * w + 2 * ow;
+          int[] taps = {c0, c0 + 1, c0 + w, c0 + w + 1};
+          float best = Math.max(Math.max(y[taps[0]], y[taps[1]]), Math.max(y[taps[2]], y[taps[3]]));
+          int o = plane * (h / 2) * (w / 2) + oh * (w / 2) + ow;
+          expected[o] = best;
+          int winner = -1;
+          for (int t = 0; t < 4; t++) {
+            if (best != best ? y[taps[t]] != y[taps[t]] : y[taps[t]] == best) {
+              winner = taps[t];
+              if (best == best) {
+                break; // the first equal to the maximum; for a NaN maximum, the last NaN
+              }
+            }
+          }
+          nanWindows += best != best ? 1 : 0;
+          // With the ReLU in the kernel, only a window whose output is above zero passes a gradient back (there
+          // the first tap equal to the maximum is the same before and after the ReLU).
+          if (!relu || best > 0) {
+            routed[winner] = g[o];
+          }
+        }
+      }
     }
+    assertWithMessage("windows with a NaN maximum").that(nanWindows).isGreaterThan(0);
+    assertWithMessage("pooled output").that(canonicalBits(out)).isEqualTo(canonicalBits(expected));
+    float[] gx = pooled.backward(pooledWs, g);
+    float[] plainGx = plain.backward(plainWs, routed);
+    assertWithMessage("input gradient").that(toDoubles(gx)).comparingElementsUsing(close())
+        .containsExactlyElementsIn(toDoubles(plainGx)).inOrder();
   }
 
   /** The values' bits with every NaN as Java's one NaN: which NaN a sum of NaNs keeps is not the rule under test. */

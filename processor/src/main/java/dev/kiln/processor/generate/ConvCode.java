@@ -1115,9 +1115,9 @@ final class ConvCode implements LayerCode {
       }
       b.addStatement("int po = (n0 + i) * $L + f * $L", pool.output().size(), plane)
           .beginControlFlow("if (arg != null)")
-          .addStatement("$L(s, $L, pooled, arg, po, (n0 + i) * $L + f * $L$L$L)",
-              Methods.pass(c.name(), "PoolWinners"), start, c.output().size(), positions, quadrantStride,
-              poolBackwardInKernel ? ", relu" : "")
+          .addStatement("$L(s, $L, pooled, arg, po, (n0 + i) * $L + f * $L$L$L$L)",
+              Methods.pass(c.name(), "PoolWinners"), start, c.output().size(), positions,
+              quadrants ? ", corners" : "", quadrantStride, poolBackwardInKernel ? ", relu" : "")
           .nextControlFlow("else")
           .addStatement("$L(s, $L, pooled, po$L$L$L$L)", Methods.pass(c.name(), "Pool"), start,
               quadrants ? ", corners" : "", quadrantStride, quadrants && c.quadrantsHoldGroups() ? ", 1" : "",
@@ -1476,10 +1476,19 @@ final class ConvCode implements LayerCode {
     String output = clamps ? "relu ? Math.max(best, 0f) : best" : "best";
     CodeBlock.Builder body = CodeBlock.builder().add(vectorPool(c, "maxPool2x2Winners", "pooled, arg, po, yo"));
     if (quadrants) {
-      // Window (r, c)'s four values from the four corners' blocks, qs apart; its winner as a position in the usual
-      // order.
-      body.add(quadrantWinners(c, pool, "so", "po", "yo", output, "s[k]", "s[k + qs]", "s[k + 2 * qs]",
-          "s[k + 3 * qs]"));
+      // The four corners' blocks copied into rows of their own, as the pool outside training does (poolMethod), and
+      // the winners taken from them as the tap blocks' pool takes them (tapBlocksPoolWinnersMethod).
+      int plane = c.positions() / 4;
+      body.addStatement("float[] q0 = corners[0], q1 = corners[1], q2 = corners[2], q3 = corners[3]")
+          .addStatement("float[] m = corners[4], off = corners[5]");
+      for (int q = 0; q < 4; q++) {
+        body.addStatement("System.arraycopy(s, so$L, q$L, 0, $L)", q == 0 ? "" : q == 1 ? " + qs" : " + " + q + " * qs",
+            q, plane);
+      }
+      body.add(maximaAndOffsets(c, clamps, plane))
+          .addStatement("int s0 = 0, pr = po, yb = yo")
+          .add(winnersFromOffsets(c, plane))
+          .addStatement("System.arraycopy(m, 0, pooled, po, $L)", plane);
     } else {
       body.addStatement("int shift = yo - so")
           .add(accumulatorWindows(c, pool, CodeBlock.builder()
@@ -1498,35 +1507,13 @@ final class ConvCode implements LayerCode {
         .addParameter(TypeName.INT, "po")
         .addParameter(TypeName.INT, "yo");
     if (quadrants) {
-      method.addParameter(TypeName.INT, "qs");
+      method.addParameter(ArrayTypeName.of(Methods.FLOATS), "corners")
+          .addParameter(TypeName.INT, "qs");
     }
     if (clamps) {
       method.addParameter(TypeName.BOOLEAN, "relu");
     }
     return method.addCode(body.build()).build();
-  }
-
-  /**
-   * The fused pool's windows of one filter and sample, in quadrant order, each window's output and winner (a
-   * position in the usual order): window {@code (r, c)}'s four values are the four expressions of {@code k}, its
-   * corners' blocks read from {@code s0} (an expression) on, its output written from {@code p0} on and its positions
-   * counted from {@code y0}; {@code output} is the value stored from {@code best}.
-   */
-  private static CodeBlock quadrantWinners(ConvModel c, PoolModel pool, String s0, String p0, String y0, String output,
-      String v0, String v1, String v2, String v3) {
-    int width = c.output().width();
-    int cols = pool.output().width();
-    return CodeBlock.builder()
-        .beginControlFlow("for (int r = 0; r < $L; r++)", pool.output().height())
-        .addStatement("int sr = $L + r * $L, pr = $L + r * $L, yr = $L + r * $L", s0, cols, p0, cols, y0, 2 * width)
-        .beginControlFlow("for (int c = 0; c < $L; c++)", cols)
-        .addStatement("int k = sr + c, c0 = yr + 2 * c")
-        .add(PoolCode.twoByTwoWinnerOf(v0, v1, v2, v3, width))
-        .addStatement("pooled[pr + c] = $L", output)
-        .addStatement("arg[pr + c] = at")
-        .endControlFlow()
-        .endControlFlow()
-        .build();
   }
 
   /**
@@ -1741,37 +1728,14 @@ final class ConvCode implements LayerCode {
    */
   private static MethodSpec tapBlocksPoolWinnersMethod(ConvModel c, PoolModel pool) {
     int plane = c.positions() / 4;
-    int width = c.output().width();
     CodeBlock b = CodeBlock.builder()
         .addStatement("float[] q0 = sums[t * 4], q1 = sums[t * 4 + 1], q2 = sums[t * 4 + 2], q3 = sums[t * 4 + 3]")
         .addStatement("float[] m = sums[$L], off = sums[$L]", 4 * tapBlockFilters(c), 4 * tapBlockFilters(c) + 1)
-        .add("// Each window's maximum and its winner's offset from the window's top-left tap, in one loop C2\n")
-        .add("// vectorises: fI is 0 where corner I equals the maximum (their difference is zero) and 1 where it is\n")
-        .add("// below it (any positive difference, a subnormal too, times 2^200 is at least 1), so the offset of the\n")
-        .add("// first corner equal to the maximum is f0 (1 + f1 ($L + f2)): 0, 1, $L or $L. An infinite maximum\n",
-            width - 1, width, width + 1)
-        .add("// (its difference with an equal corner is NaN) and a NaN maximum make the offset NaN.\n")
-        .add("// The output, clamped where the ReLU is taken here, goes to m.\n")
-        .beginControlFlow("if (relu)")
-        .add(maximaAndOffsets(c, "Math.max(best, 0f)"))
-        .nextControlFlow("else")
-        .add(maximaAndOffsets(c, "best"))
-        .endControlFlow()
+        .add(maximaAndOffsets(c, true, groupLength(c)))
         .beginControlFlow("for (int i = 0; i < $L; i++)", c.tapBlockSamples())
         .addStatement("int s0 = i * $L, pr = po + i * $L, yb = yo + i * $L", plane, pool.output().size(),
             c.output().size())
-        .beginControlFlow("for (int k = 0; k < $L; k++)", plane)
-        .addStatement("int s = s0 + k")
-        .addStatement("float o = off[s]")
-        .addStatement("int c0 = yb + $L[k]", poolWindowsField(c))
-        .beginControlFlow("if (o != o)")
-        .add("// An infinite or NaN maximum (rare, so the branch predicts well): the pool's own rule.\n")
-        .add(PoolCode.twoByTwoWinnerOf("q0[s]", "q1[s]", "q2[s]", "q3[s]", width))
-        .addStatement("arg[pr + k] = at")
-        .nextControlFlow("else")
-        .addStatement("arg[pr + k] = c0 + (int) o")
-        .endControlFlow()
-        .endControlFlow()
+        .add(winnersFromOffsets(c, plane))
         .addStatement("System.arraycopy(m, s0, pooled, pr, $L)", plane)
         .endControlFlow()
         .build();
@@ -1790,19 +1754,64 @@ final class ConvCode implements LayerCode {
   }
 
   /**
-   * The loop of {@link #tapBlocksPoolWinnersMethod} over the group's windows: each window's maximum of its four
-   * quadrants' sums, {@code output} (of {@code best}) into {@code m}, and its winner's offset into {@code off}.
+   * The winners' loop of {@link #tapBlocksPoolWinnersMethod} and {@link #poolWinnersMethod} over {@code windows}
+   * windows: each window's maximum of its four corners ({@code q0..q3}, read at one index), the output into {@code m}
+   * (clamped where the ReLU is taken here: {@code clamps}, then as {@code relu} says), and its winner's offset from
+   * the window's top-left tap into {@code off}, with no comparison, so that C2 vectorises it.
    */
-  private static CodeBlock maximaAndOffsets(ConvModel c, String output) {
+  private static CodeBlock maximaAndOffsets(ConvModel c, boolean clamps, int windows) {
+    int width = c.output().width();
+    CodeBlock.Builder b = CodeBlock.builder()
+        .add("// Each window's maximum and its winner's offset from the window's top-left tap, in one loop C2\n")
+        .add("// vectorises: fI is 0 where corner I equals the maximum (their difference is zero) and 1 where it is\n")
+        .add("// below it (any positive difference, a subnormal too, times 2^200 is at least 1), so the offset of the\n")
+        .add("// first corner equal to the maximum is f0 (1 + f1 ($L + f2)): 0, 1, $L or $L. An infinite maximum\n",
+            width - 1, width, width + 1)
+        .add("// (its difference with an equal corner is NaN) and a NaN maximum make the offset NaN.\n");
+    if (!clamps) {
+      return b.add(maximaAndOffsetsLoop(c, "best", windows)).build();
+    }
+    return b.add("// The output, clamped where the ReLU is taken here, goes to m.\n")
+        .beginControlFlow("if (relu)")
+        .add(maximaAndOffsetsLoop(c, "Math.max(best, 0f)", windows))
+        .nextControlFlow("else")
+        .add(maximaAndOffsetsLoop(c, "best", windows))
+        .endControlFlow()
+        .build();
+  }
+
+  private static CodeBlock maximaAndOffsetsLoop(ConvModel c, String output, int windows) {
     String notBest = "Math.min((best - %s[k]) * 0x1p100f * 0x1p100f, 1f)";
     return CodeBlock.builder()
-        .beginControlFlow("for (int k = 0; k < $L; k++)", groupLength(c))
+        .beginControlFlow("for (int k = 0; k < $L; k++)", windows)
         .addStatement("float best = Math.max(Math.max(q0[k], q1[k]), Math.max(q2[k], q3[k]))")
         .addStatement("m[k] = $L", output)
         .addStatement("float f0 = $L", String.format(notBest, "q0"))
         .addStatement("float f1 = $L", String.format(notBest, "q1"))
         .addStatement("float f2 = $L", String.format(notBest, "q2"))
         .addStatement("off[k] = f0 * (1f + f1 * ($Lf + f2))", c.output().width() - 1)
+        .endControlFlow()
+        .build();
+  }
+
+  /**
+   * One sample's winners from {@link #maximaAndOffsets}' offsets: window {@code k}'s at {@code off[s0 + k]}, recorded
+   * at {@code arg[pr + k]} as a position of the layer's output (from {@code yb}, the window's top-left tap from the
+   * pool's table of window starts); a NaN offset (an infinite or NaN maximum) by {@code PoolCode.twoByTwoWinnerOf}.
+   */
+  private static CodeBlock winnersFromOffsets(ConvModel c, int windows) {
+    return CodeBlock.builder()
+        .beginControlFlow("for (int k = 0; k < $L; k++)", windows)
+        .addStatement("int sk = s0 + k")
+        .addStatement("float o = off[sk]")
+        .addStatement("int c0 = yb + $L[k]", poolWindowsField(c))
+        .beginControlFlow("if (o != o)")
+        .add("// An infinite or NaN maximum (rare, so the branch predicts well): the pool's own rule.\n")
+        .add(PoolCode.twoByTwoWinnerOf("q0[sk]", "q1[sk]", "q2[sk]", "q3[sk]", c.output().width()))
+        .addStatement("arg[pr + k] = at")
+        .nextControlFlow("else")
+        .addStatement("arg[pr + k] = c0 + (int) o")
+        .endControlFlow()
         .endControlFlow()
         .build();
   }

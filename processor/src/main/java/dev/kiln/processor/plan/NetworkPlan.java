@@ -228,12 +228,12 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         plans.set(i, fused);
         plans.set(i + 1, pooled);
         if (fused.quadrantOrder()) {
-          // The pool's four corners' blocks of one filter and sample, copied into rows of their own, and its output
-          // (see ConvCode.poolMethod).
+          // The pool's four corners' blocks of one filter and sample, copied into rows of their own, its output and,
+          // in training, its winners' offsets (see ConvCode.poolMethod and poolWinnersMethod).
           ConvModel c = (ConvModel) fused.layer();
           // A group of samples side by side within each quadrant (ConvModel.quadrantsHoldGroups) pools in one call.
           int samples = c.quadrantsHoldGroups() ? c.samplesPerPass() : 1;
-          matrices.put(c.name() + "Corners", List.of(5, samples * c.positions() / 4));
+          matrices.put(c.name() + "Corners", List.of(6, samples * c.positions() / 4));
           // (The tap blocks' buffers, ConvModel.tapBlocks, depend on the workspace's batch: ConvCode.tapBlockBuffers.)
         }
       }
