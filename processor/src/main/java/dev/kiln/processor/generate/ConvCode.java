@@ -144,7 +144,7 @@ final class ConvCode implements LayerCode {
       fields.add(FieldSpec.builder(Methods.INTS, poolWindowsField(c), Modifier.PRIVATE, Modifier.STATIC,
               Modifier.FINAL)
           .addJavadoc("$L: where each window of the fused pool starts in a filter's output (the Vector API kernels, the "
-                  + "tap blocks' winners).\n",
+                  + "winners in training).\n",
               c.name())
           .initializer("$T.starts($L, $L, $L, 2)", CONV_WINDOWS, pool.output().height(), pool.output().width(),
               2 * c.output().width())
