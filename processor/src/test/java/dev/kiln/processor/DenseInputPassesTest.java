@@ -1,7 +1,6 @@
 package dev.kiln.processor;
 
 import static com.google.common.truth.Truth.assertThat;
-import static com.google.common.truth.Truth.assertWithMessage;
 
 import dev.kiln.runtime.Model;
 import dev.kiln.runtime.Workspace;
@@ -53,8 +52,7 @@ class DenseInputPassesTest {
     Workspace one = model.newWorkspace(1);
     for (int n = 0; n < BATCH; n++) {
       float[] alone = model.forward(one, Arrays.copyOfRange(x, n * IN, (n + 1) * IN), 1);
-      assertWithMessage("sample %s", n).that(bits(Arrays.copyOfRange(y, n * UNITS, (n + 1) * UNITS)))
-          .isEqualTo(bits(alone));
+      TestNetworks.assertSameBits("sample " + n, alone, Arrays.copyOfRange(y, n * UNITS, (n + 1) * UNITS));
     }
     // And the sums themselves, against double precision.
     float[] w = model.parameter("d.weight").value();
@@ -68,13 +66,5 @@ class DenseInputPassesTest {
         assertThat((double) y[n * UNITS + o]).isWithin(1e-4 * Math.max(1, Math.abs(sum))).of(sum);
       }
     }
-  }
-
-  private static int[] bits(float[] values) {
-    int[] bits = new int[values.length];
-    for (int i = 0; i < values.length; i++) {
-      bits[i] = Float.floatToRawIntBits(values[i]);
-    }
-    return bits;
   }
 }

@@ -248,20 +248,12 @@ class PoolInKernelTest {
       }
     }
     assertWithMessage("windows with a NaN maximum").that(nanWindows).isGreaterThan(0);
-    assertWithMessage("pooled output").that(canonicalBits(out)).isEqualTo(canonicalBits(expected));
+    // Bit for bit, every NaN as Java's one NaN: which NaN a sum of NaNs keeps is not the rule under test.
+    TestNetworks.assertSameBits("pooled output", expected, out);
     float[] gx = pooled.backward(pooledWs, g);
     float[] plainGx = plain.backward(plainWs, routed);
     assertWithMessage("input gradient").that(toDoubles(gx)).comparingElementsUsing(close())
         .containsExactlyElementsIn(toDoubles(plainGx)).inOrder();
-  }
-
-  /** The values' bits with every NaN as Java's one NaN: which NaN a sum of NaNs keeps is not the rule under test. */
-  private static int[] canonicalBits(float[] values) {
-    int[] bits = new int[values.length];
-    for (int i = 0; i < values.length; i++) {
-      bits[i] = Float.floatToIntBits(values[i]);
-    }
-    return bits;
   }
 
   private static Object field(Workspace ws, String name) throws ReflectiveOperationException {

@@ -1354,11 +1354,8 @@ final class ConvCode implements LayerCode {
         body.addStatement("int windows = $L", windows);
         windows = "windows";
       }
-      for (int q = 0; q < 4; q++) {
-        body.addStatement("System.arraycopy(s, so$L, q$L, 0, $L)", q == 0 ? "" : q == 1 ? " + qs" : " + " + q + " * qs",
-            q, windows);
-      }
-      body.add(cornerMaxima(windows, clamps));
+      body.add(cornerCopies(windows))
+          .add(cornerMaxima(windows, clamps));
       if (group) {
         body.add(samplesOut(c, pool, "nb"));
       } else {
@@ -1397,21 +1394,43 @@ final class ConvCode implements LayerCode {
    */
   private static CodeBlock cornerMaxima(String windows, boolean clamps) {
     String max = "Math.max(Math.max(q0[i], q1[i]), Math.max(q2[i], q3[i]))";
-    CodeBlock.Builder body = CodeBlock.builder();
-    if (clamps) {
-      body.beginControlFlow("if (relu)")
-          .beginControlFlow("for (int i = 0; i < $L; i++)", windows)
-          .addStatement("m[i] = Math.max($L, 0f)", max)
-          .endControlFlow()
-          .nextControlFlow("else");
+    return eitherClamp(clamps, max, output -> CodeBlock.builder()
+        .beginControlFlow("for (int i = 0; i < $L; i++)", windows)
+        .addStatement("m[i] = $L", output)
+        .endControlFlow()
+        .build());
+  }
+
+  /**
+   * {@code loop} of {@code value}, or where the pool {@code clamps} (the ReLU taken at the pool), one loop each way
+   * under {@code relu}: of {@code Math.max(value, 0f)} and of {@code value}, so that neither loop tests the flag.
+   */
+  private static CodeBlock eitherClamp(boolean clamps, String value,
+      java.util.function.Function<String, CodeBlock> loop) {
+    if (!clamps) {
+      return loop.apply(value);
     }
-    body.beginControlFlow("for (int i = 0; i < $L; i++)", windows)
-        .addStatement("m[i] = $L", max)
-        .endControlFlow();
-    if (clamps) {
-      body.endControlFlow();
+    return CodeBlock.builder()
+        .beginControlFlow("if (relu)")
+        .add(loop.apply("Math.max(" + value + ", 0f)"))
+        .nextControlFlow("else")
+        .add(loop.apply(value))
+        .endControlFlow()
+        .build();
+  }
+
+  /**
+   * The four corners' blocks of one filter's sums ({@code s} from {@code so}, {@code qs} apart), {@code windows} (an
+   * expression) values each, copied into the rows {@code q0..q3}: for {@link #poolMethod} and {@link
+   * #poolWinnersMethod}, whose loops read four arrays at one index.
+   */
+  private static CodeBlock cornerCopies(String windows) {
+    CodeBlock.Builder b = CodeBlock.builder();
+    for (int q = 0; q < 4; q++) {
+      b.addStatement("System.arraycopy(s, so$L, q$L, 0, $L)", q == 0 ? "" : q == 1 ? " + qs" : " + " + q + " * qs", q,
+          windows);
     }
-    return body.build();
+    return b.build();
   }
 
   /**
@@ -1473,7 +1492,6 @@ final class ConvCode implements LayerCode {
    * zero).
    */
   private static MethodSpec poolWinnersMethod(ConvModel c, PoolModel pool, boolean quadrants, boolean clamps) {
-    String output = clamps ? "relu ? Math.max(best, 0f) : best" : "best";
     CodeBlock.Builder body = CodeBlock.builder().add(vectorPool(c, "maxPool2x2Winners", "pooled, arg, po, yo"));
     if (quadrants) {
       // The four corners' blocks copied into rows of their own, as the pool outside training does (poolMethod), and
@@ -1481,15 +1499,13 @@ final class ConvCode implements LayerCode {
       int plane = c.positions() / 4;
       body.addStatement("float[] q0 = corners[0], q1 = corners[1], q2 = corners[2], q3 = corners[3]")
           .addStatement("float[] m = corners[4], off = corners[5]");
-      for (int q = 0; q < 4; q++) {
-        body.addStatement("System.arraycopy(s, so$L, q$L, 0, $L)", q == 0 ? "" : q == 1 ? " + qs" : " + " + q + " * qs",
-            q, plane);
-      }
-      body.add(maximaAndOffsets(c, clamps, plane))
+      body.add(cornerCopies(String.valueOf(plane)))
+          .add(maximaAndOffsets(c, clamps, plane))
           .addStatement("int s0 = 0, pr = po, yb = yo")
           .add(winnersFromOffsets(c, plane))
           .addStatement("System.arraycopy(m, 0, pooled, po, $L)", plane);
     } else {
+      String output = clamps ? "relu ? Math.max(best, 0f) : best" : "best";
       body.addStatement("int shift = yo - so")
           .add(accumulatorWindows(c, pool, CodeBlock.builder()
               .add(PoolCode.twoByTwoWinner("s", c.output().width()))
@@ -1768,16 +1784,10 @@ final class ConvCode implements LayerCode {
         .add("// first corner equal to the maximum is f0 (1 + f1 ($L + f2)): 0, 1, $L or $L. An infinite maximum\n",
             width - 1, width, width + 1)
         .add("// (its difference with an equal corner is NaN) and a NaN maximum make the offset NaN.\n");
-    if (!clamps) {
-      return b.add(maximaAndOffsetsLoop(c, "best", windows)).build();
+    if (clamps) {
+      b.add("// The output, clamped where the ReLU is taken here, goes to m.\n");
     }
-    return b.add("// The output, clamped where the ReLU is taken here, goes to m.\n")
-        .beginControlFlow("if (relu)")
-        .add(maximaAndOffsetsLoop(c, "Math.max(best, 0f)", windows))
-        .nextControlFlow("else")
-        .add(maximaAndOffsetsLoop(c, "best", windows))
-        .endControlFlow()
-        .build();
+    return b.add(eitherClamp(clamps, "best", output -> maximaAndOffsetsLoop(c, output, windows))).build();
   }
 
   private static CodeBlock maximaAndOffsetsLoop(ConvModel c, String output, int windows) {

@@ -718,14 +718,8 @@ final class DenseCode implements LayerCode {
           .add("// read from x (the same sums, bit for bit, without the listing loop); the last few as a list.\n")
           .addStatement("int full = k0 + (k1 - k0) / $L * $L", pass, pass)
           .addStatement("$L(acc, wt, x, x0, k0, full)", Methods.groupInputPassesName(d.name(), width))
-          .addStatement("int count = 0")
-          .beginControlFlow("for (int i = full; i < k1; i++, count++)")
-          .addStatement("nonzero[count] = i");
-      for (int t = 0; t < group; t++) {
-        body.addStatement("acc[$L + $L * count$L] = x[x$L + i]", Methods.valuesStart(width), group,
-            t == 0 ? "" : " + " + t, t);
-      }
-      body.endControlFlow()
+          // The rows a pass leaves listed as the other path lists them (all of them: none is zero in all four).
+          .add(Methods.listNonZeroInAnyCopying("nonzero", "i", "full", "k1", width, indexed("x[x%d + i]")))
           .beginControlFlow("if (count > 0)")
           .addStatement("$L(acc, wt, nonzero, 0, 0, count)", Methods.groupPassesLeftName(d.name(), width))
           .endControlFlow()
