@@ -143,21 +143,38 @@ class PoolInKernelTest {
   }
 
   /**
-   * A workspace whose batch holds no whole group of tap blocks never runs them, so it does not hold their buffers
-   * (about 0.6 MB for LeNet-5): a one-sample workspace's are empty, a four-sample one's are there, and both give the
-   * same bits for one sample.
+   * A workspace holds the tap blocks it runs, sized for them: one whose batch holds a whole group a group's, one that
+   * does not a single sample's where the layer takes single samples from tap blocks too ({@code
+   * ConvModel.oneSampleTapBlocks}: LeNet-5's first convolution, 196 positions a quadrant), and none where it does not
+   * (LeNet-5's second, 25 positions a quadrant, whose blocks for sixteen samples are about 0.4 MB). The one-sample and
+   * the group's blocks give the same bits for each sample.
    */
   @org.junit.jupiter.api.Test
-  void onlyAWorkspaceThatHoldsAGroupHoldsTheTapBlocks() throws Exception {
+  void aWorkspaceHoldsTheTapBlocksItRuns() throws Exception {
     Model model = TestNetworks.network("{1, 28, 28}", "@Conv(filters = 6, kernel = 5, padding = 2,"
         + " activation = Activation.RELU) ConvLayer a();\n  @Pool(size = 2) PoolLayer p();");
     model.eval();
     Workspace one = model.newWorkspace(1);
     Workspace four = model.newWorkspace(4);
-    assertThat(((float[][]) field(one, "aTapBlocks")).length).isEqualTo(0);
-    assertThat(((float[]) field(one, "aPaddedGroup")).length).isEqualTo(0);
-    assertThat(((float[][]) field(four, "aTapBlocks")).length).isAtLeast(36);
+    assertThat(methodNames(model)).contains("aTapBlocksForwardOne");
+    float[][] oneBlocks = (float[][]) field(one, "aTapBlocks");
+    float[][] groupBlocks = (float[][]) field(four, "aTapBlocks");
+    assertThat(oneBlocks.length).isAtLeast(36);
+    assertThat(groupBlocks.length).isAtLeast(36);
+    // Each block's data from index 11, one past the passes' last position: 196 positions a quadrant (passes of
+    // 209), or four samples' 784 (passes of 785).
+    assertThat(oneBlocks[0].length).isAtLeast(11 + 209);
+    assertThat(oneBlocks[0].length).isLessThan(11 + 785);
+    assertThat(groupBlocks[0].length).isAtLeast(11 + 785);
+    assertThat(((float[]) field(one, "aPaddedGroup")).length).isEqualTo(32 * 32);
     assertThat(((float[]) field(four, "aPaddedGroup")).length).isEqualTo(4 * 32 * 32);
+
+    Model second = TestNetworks.network("{6, 14, 14}", "@Conv(filters = 16, kernel = 5,"
+        + " activation = Activation.RELU) ConvLayer a();\n  @Pool(size = 2) PoolLayer p();");
+    assertThat(methodNames(second)).contains("aTapBlocksForward");
+    assertThat(methodNames(second)).doesNotContain("aTapBlocksForwardOne");
+    assertThat(((float[][]) field(second.newWorkspace(15), "aTapBlocks")).length).isEqualTo(0);
+    assertThat(((float[][]) field(second.newWorkspace(16), "aTapBlocks")).length).isAtLeast(6 * 36);
     float[] x = TestNetworks.gaussians(4 * model.inputShape().size(), new Random(3));
     float[] group = model.forward(four, x, 4).clone();
     int out = model.outputShape().size();
@@ -173,18 +190,23 @@ class PoolInKernelTest {
    * The winners in training on sums with every case the pool's rule has, against the rule written out here and the
    * layers as written: windows of equal values (a zero background, a filter whose weights are all zero), positive and
    * negative infinities and NaNs in the images, negative zeros. The first of a window's four values equal to its
-   * maximum wins; a NaN maximum goes to the last NaN. Five samples: four through the tap blocks, one through the
-   * columns, whose pools both take the winners from offsets computed without comparisons ({@code
+   * maximum wins; a NaN maximum goes to the last NaN. Five samples: four through a group's tap blocks, the fifth
+   * through one sample's (28x28 outputs, {@code ConvModel.oneSampleTapBlocks}) or through the columns (20x20: a
+   * quadrant too short for those), whose pools all take the winners from offsets computed without comparisons ({@code
    * ConvCode.maximaAndOffsets}). The pooled outputs must be the same bits, and the input gradients, which depend only
    * on where each window's gradient goes, the layers' own.
    */
-  @ParameterizedTest(name = "activation \"{0}\"")
-  @org.junit.jupiter.params.provider.ValueSource(strings = {"", ", activation = Activation.RELU"})
-  void winnersFollowThePoolsRuleOnTiesInfinitiesAndNaNs(String activation) {
+  @ParameterizedTest(name = "{0}x{0}, activation \"{1}\"")
+  @org.junit.jupiter.params.provider.CsvSource({"28, ''", "28, ', activation = Activation.RELU'", "20, ''",
+      "20, ', activation = Activation.RELU'"})
+  void winnersFollowThePoolsRuleOnTiesInfinitiesAndNaNs(int size, String activation) {
     String conv = "@Conv(filters = 4, kernel = 5, padding = 2" + activation + ") ConvLayer a();";
-    Model pooled = TestNetworks.network("{1, 28, 28}", conv + "\n  @Pool(size = 2) PoolLayer p();");
-    Model plain = TestNetworks.network("{1, 28, 28}", conv);
+    String input = "{1, " + size + ", " + size + "}";
+    Model pooled = TestNetworks.network(input, conv + "\n  @Pool(size = 2) PoolLayer p();");
+    Model plain = TestNetworks.network(input, conv);
     assertThat(methodNames(pooled)).contains("aTapBlocksPoolWinners");
+    assertWithMessage("one sample's tap blocks").that(methodNames(pooled).contains("aTapBlocksPoolWinnersOne"))
+        .isEqualTo(size == 28);
     for (int p = 0; p < plain.parameters().size(); p++) {
       float[] value = plain.parameters().get(p).value();
       if (p == 0) {
@@ -200,7 +222,7 @@ class PoolInKernelTest {
     float[] x = new float[batch * in];
     for (int i = 0; i < x.length; i++) {
       int kind = random.nextInt(200);
-      x[i] = i % in < 6 * 28 ? 0f // a zero background: ties in the sums near it
+      x[i] = i % in < 6 * size ? 0f // a zero background: ties in the sums near it
           : kind == 0 ? Float.POSITIVE_INFINITY
           : kind == 1 ? Float.NEGATIVE_INFINITY
           : kind == 2 ? Float.NaN
@@ -208,8 +230,8 @@ class PoolInKernelTest {
           : (float) random.nextGaussian();
     }
     int channels = 4;
-    int h = 28;
-    int w = 28;
+    int h = size;
+    int w = size;
     float[] g = TestNetworks.gaussians(batch * channels * (h / 2) * (w / 2), random);
     plain.train();
     pooled.train();
@@ -324,7 +346,7 @@ class PoolInKernelTest {
   /**
    * Inference and training outputs bit for bit, and the gradients after each: nineteen samples, so that inference
    * runs tap blocks ({@code ConvModel.tapBlocks}, four or eight samples at a time here) more than once and some
-   * samples from the columns.
+   * samples alone, from their own tap blocks ({@code ConvModel.oneSampleTapBlocks}) or from the columns.
    */
   private static void compareModes(Model model) {
     int batch = 19;

@@ -53,10 +53,12 @@ class VectorizedKernelsTest {
       "Kiln_Mlp::fc1AddRows784");
   /**
    * The convolutions' forward passes with the fused multiply-add and 32 vector registers: the first convolution's six
-   * filters as one block, the second's sixteen as six, five and five (ConvCode.arenaBlocks).
+   * filters as one block (over a group's 784 positions, and over one sample's quadrant of 196 from its own tap blocks:
+   * ConvModel.oneSampleTapBlocks), the second's sixteen as six, five and five (ConvCode.arenaBlocks).
    */
   private static final List<String> FUSED_CONVOLUTIONS = List.of(
       "Kiln_LeNet5::conv1AddTaps6x784",
+      "Kiln_LeNet5::conv1AddTaps6x196",
       "Kiln_LeNet5::conv2AddTaps6x400",
       "Kiln_LeNet5::conv2AddTaps5x400",
       "Kiln_LeNet5::conv2AddTaps6x100",
@@ -67,6 +69,7 @@ class VectorizedKernelsTest {
    */
   private static final List<String> PLAIN_CONVOLUTIONS = List.of(
       "Kiln_LeNet5::conv1AddTaps4x784",
+      "Kiln_LeNet5::conv1AddTaps4x196",
       "Kiln_LeNet5::conv1Products",
       "Kiln_LeNet5::conv2AddTaps4x400",
       "Kiln_LeNet5::conv2AddTaps4x100");
@@ -76,6 +79,7 @@ class VectorizedKernelsTest {
    */
   private static final List<String> FEW_REGISTERS_CONVOLUTIONS = List.of(
       "Kiln_LeNet5::conv1AddTaps3x784",
+      "Kiln_LeNet5::conv1AddTaps3x196",
       "Kiln_LeNet5::conv2AddTaps3x400",
       "Kiln_LeNet5::conv2AddTaps4x400",
       "Kiln_LeNet5::conv2AddTaps3x100",

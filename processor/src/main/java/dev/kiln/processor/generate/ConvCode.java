@@ -104,10 +104,11 @@ final class ConvCode implements LayerCode {
       methods.add(poolWinnersMethod(c, pool, quadrants, plan.poolBackwardInKernel()));
     }
     if (quadrants && c.tapBlocks()) {
-      methods.add(tapBlocksMethod(c));
-      methods.add(tapBlocksForwardMethod(c, pool));
-      methods.add(tapBlocksPoolMethod(c, pool));
-      methods.add(tapBlocksPoolWinnersMethod(c, pool));
+      methods.addAll(tapBlockMethods(c, pool, c.tapBlockSamples()));
+      if (c.oneSampleTapBlocks()) {
+        methods.addAll(tapBlockMethods(c, pool, 1));
+        methods.addAll(arenaMethods(c, c.positions() / 4));
+      }
     }
     if (quadrants) {
       methods.add(quadrantColumnsMethod(c));
@@ -652,10 +653,19 @@ final class ConvCode implements LayerCode {
       b.beginControlFlow("if (!$T.ENABLED)", Methods.VECTOR_BACKEND)
           .beginControlFlow("for (; n0 + $L <= batch; n0 += $L)", c.tapBlockSamples(), c.tapBlockSamples())
           .addStatement("$L(x, w, b, paddedGroup, tapBlocks, quadrantTaps, quadrantSums, sums, acc, n0, pooled, arg, "
-              + "Math.max(0, filterFrom), Math.min($L, filterTo), relu)", Methods.pass(c.name(), "TapBlocksForward"),
-              c.filters())
-          .endControlFlow()
+              + "Math.max(0, filterFrom), Math.min($L, filterTo), relu)",
+              tapBlocksName(c, c.tapBlockSamples(), "TapBlocksForward"), c.filters())
           .endControlFlow();
+      if (c.oneSampleTapBlocks()) {
+        // The samples the whole groups leave (batch 1 is all such), one at a time from their own tap blocks
+        // (ConvModel.oneSampleTapBlocks); the columns below are then the Vector API build's only.
+        b.beginControlFlow("for (; n0 < batch; n0++)")
+            .addStatement("$L(x, w, b, paddedGroup, tapBlocks, quadrantTaps, quadrantSums, sums, acc, n0, pooled, "
+                + "arg, Math.max(0, filterFrom), Math.min($L, filterTo), relu)", tapBlocksName(c, 1, "TapBlocksForward"),
+                c.filters())
+            .endControlFlow();
+      }
+      b.endControlFlow();
     }
     b.beginControlFlow("for (; n0 < batch; n0 += $L)", samples)
         .addStatement("int nb = Math.min($L, batch - n0)", samples)
@@ -1533,6 +1543,29 @@ final class ConvCode implements LayerCode {
   }
 
   /**
+   * The tap blocks' methods for groups of {@code g} samples: {@link ConvModel#tapBlockSamples} for a batch's whole
+   * groups, or one ({@link ConvModel#oneSampleTapBlocks}) for the samples those leave.
+   */
+  private static List<MethodSpec> tapBlockMethods(ConvModel c, PoolModel pool, int g) {
+    return List.of(tapBlocksMethod(c, g), tapBlocksForwardMethod(c, pool, g), tapBlocksPoolMethod(c, pool, g),
+        tapBlocksPoolWinnersMethod(c, pool, g));
+  }
+
+  /**
+   * The name of a tap blocks' method, {@code part} ({@code "TapBlocks"}, {@code "TapBlocksForward"}, ...), for groups
+   * of {@code g} samples: {@code conv1TapBlocksForward} for a whole group, {@code conv1TapBlocksForwardOne} for one
+   * sample.
+   */
+  private static String tapBlocksName(ConvModel c, int g, String part) {
+    return Methods.pass(c.name(), g == c.tapBlockSamples() ? part : part + "One");
+  }
+
+  /** The samples a tap blocks' method of groups of {@code g} takes, for its javadoc. */
+  private static String samplesFrom(int g) {
+    return g == 1 ? "sample {@code n0}" : "samples {@code n0..n0+" + (g - 1) + "}";
+  }
+
+  /**
    * {@code conv1TapBlocks}: the tap blocks ({@link ConvModel#tapBlocks}) of the {@link ConvModel#tapBlockSamples}
    * samples from {@code n0} on. Block {@code (ch,
    * u, v)} holds, for each sample side by side, the values a quadrant {@code (a, b)}'s tap {@code (kh, kw)} reads
@@ -1543,8 +1576,7 @@ final class ConvCode implements LayerCode {
    * long copy each. A padded layer's images are first copied into {@code pg}, each with its zero border; an unpadded
    * layer's are read in place from {@code x}.
    */
-  private static MethodSpec tapBlocksMethod(ConvModel c) {
-    int g = c.tapBlockSamples();
+  private static MethodSpec tapBlocksMethod(ConvModel c, int g) {
     int channels = c.input().channels();
     int h = c.input().height();
     int w = c.input().width();
@@ -1610,8 +1642,8 @@ final class ConvCode implements LayerCode {
         .endControlFlow()
         .endControlFlow()
         .endControlFlow();
-    return Methods.kernel(Methods.pass(c.name(), "TapBlocks"),
-            "$L: the tap blocks of samples {@code n0..n0+$L} (see {@code ConvModel.tapBlocks}).\n", c.name(), g - 1)
+    return Methods.kernel(tapBlocksName(c, g, "TapBlocks"),
+            "$L: the tap blocks of $L (see {@code ConvModel.tapBlocks}).\n", c.name(), samplesFrom(g))
         .addParameter(Methods.FLOATS, "x")
         .addParameter(Methods.FLOATS, "pg")
         .addParameter(TypeName.INT, "n0")
@@ -1628,11 +1660,11 @@ final class ConvCode implements LayerCode {
    * Every position's sum starts from the bias and adds its products in tap order, as over the columns, so the pool's
    * output is the same bits.
    */
-  private static MethodSpec tapBlocksForwardMethod(ConvModel c, PoolModel pool) {
-    int positions = groupLength(c);
+  private static MethodSpec tapBlocksForwardMethod(ConvModel c, PoolModel pool, int g) {
+    int positions = g * c.positions() / 4;
     int block = c.filtersPerPass();
     CodeBlock.Builder b = CodeBlock.builder()
-        .addStatement("$L(x, paddedGroup, n0, tapBlocks)", Methods.pass(c.name(), "TapBlocks"))
+        .addStatement("$L(x, paddedGroup, n0, tapBlocks)", tapBlocksName(c, g, "TapBlocks"))
         .beginControlFlow("for (int f0 = g0; f0 < g1; f0 += $L)", block)
         .addStatement("int f1 = Math.min(f0 + $L, g1)", block)
         .addStatement("int fa = f0");
@@ -1646,7 +1678,7 @@ final class ConvCode implements LayerCode {
           .endControlFlow()
           .endControlFlow()
           .beginControlFlow("for (int t = 0; t < width; t++)")
-          .add(tapBlocksPoolCall(c, pool, "t", "fa + t"))
+          .add(tapBlocksPoolCall(c, pool, g, "t", "fa + t"))
           .endControlFlow()
           .addStatement("fa += width")
           .endControlFlow();
@@ -1661,13 +1693,12 @@ final class ConvCode implements LayerCode {
         .endControlFlow()
         .endControlFlow()
         .beginControlFlow("for (int f = fa; f < f1; f++)")
-        .add(tapBlocksPoolCall(c, pool, "f - fa", "f"))
+        .add(tapBlocksPoolCall(c, pool, g, "f - fa", "f"))
         .endControlFlow()
         .endControlFlow()
         .endControlFlow();
-    return Methods.kernel(Methods.pass(c.name(), "TapBlocksForward"),
-            "$L forward, samples {@code n0..n0+$L} from their tap blocks (see {@code "
-                + "ConvModel.tapBlocks}).\n", c.name(), c.tapBlockSamples() - 1)
+    return Methods.kernel(tapBlocksName(c, g, "TapBlocksForward"),
+            "$L forward, $L, from the tap blocks (see {@code ConvModel.tapBlocks}).\n", c.name(), samplesFrom(g))
         .addParameter(Methods.FLOATS, "x")
         .addParameter(Methods.FLOATS, "w")
         .addParameter(Methods.FLOATS, "b")
@@ -1688,15 +1719,15 @@ final class ConvCode implements LayerCode {
    * The tap blocks' pool of the block's filter {@code t} (an expression), filter {@code f} of the layer: its output, and
    * in training ({@code arg} not null) its winners.
    */
-  private static CodeBlock tapBlocksPoolCall(ConvModel c, PoolModel pool, String t, String filter) {
+  private static CodeBlock tapBlocksPoolCall(ConvModel c, PoolModel pool, int g, String t, String filter) {
     String f = filter.contains(" ") ? "(" + filter + ")" : filter;
     return CodeBlock.builder()
         .beginControlFlow("if (arg == null)")
-        .addStatement("$L(quadrantSums, $L, pooled, n0 * $L + $L * $L, relu)", Methods.pass(c.name(), "TapBlocksPool"),
+        .addStatement("$L(quadrantSums, $L, pooled, n0 * $L + $L * $L, relu)", tapBlocksName(c, g, "TapBlocksPool"),
             t, pool.output().size(), f, c.positions() / 4)
         .nextControlFlow("else")
         .addStatement("$L(quadrantSums, $L, pooled, arg, n0 * $L + $L * $L, n0 * $L + $L * $L, relu)",
-            Methods.pass(c.name(), "TapBlocksPoolWinners"), t, pool.output().size(), f, c.positions() / 4,
+            tapBlocksName(c, g, "TapBlocksPoolWinners"), t, pool.output().size(), f, c.positions() / 4,
             c.output().size(), f, c.positions())
         .endControlFlow()
         .build();
@@ -1709,14 +1740,14 @@ final class ConvCode implements LayerCode {
    * vectorises, into the row after the quadrants' ({@link #tapBlockFilters}), then each sample's part
    * copied out. Training's pool, with its winners: {@link #tapBlocksPoolWinnersMethod}.
    */
-  private static MethodSpec tapBlocksPoolMethod(ConvModel c, PoolModel pool) {
+  private static MethodSpec tapBlocksPoolMethod(ConvModel c, PoolModel pool, int g) {
     CodeBlock b = CodeBlock.builder()
         .addStatement("float[] q0 = sums[t * 4], q1 = sums[t * 4 + 1], q2 = sums[t * 4 + 2], q3 = sums[t * 4 + 3]")
         .addStatement("float[] m = sums[$L]", 4 * tapBlockFilters(c))
-        .add(cornerMaxima(String.valueOf(groupLength(c)), true))
-        .add(samplesOut(c, pool, String.valueOf(c.tapBlockSamples())))
+        .add(cornerMaxima(String.valueOf(g * c.positions() / 4), true))
+        .add(samplesOut(c, pool, String.valueOf(g)))
         .build();
-    return Methods.kernel(Methods.pass(c.name(), "TapBlocksPool"),
+    return Methods.kernel(tapBlocksName(c, g, "TapBlocksPool"),
             "$L: $L's output for filter {@code t} of a block of the tap blocks' forward pass, from its quadrants' "
                 + "sums.\n", c.name(), pool.name())
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "sums")
@@ -1742,20 +1773,20 @@ final class ConvCode implements LayerCode {
    * mixed in (349 against 516 µs there). A chain of tests that loads each corner only when the one before is not the
    * maximum looked faster on repeated sums, which the branch predictor learns, and took twice as long in the network.
    */
-  private static MethodSpec tapBlocksPoolWinnersMethod(ConvModel c, PoolModel pool) {
+  private static MethodSpec tapBlocksPoolWinnersMethod(ConvModel c, PoolModel pool, int g) {
     int plane = c.positions() / 4;
     CodeBlock b = CodeBlock.builder()
         .addStatement("float[] q0 = sums[t * 4], q1 = sums[t * 4 + 1], q2 = sums[t * 4 + 2], q3 = sums[t * 4 + 3]")
         .addStatement("float[] m = sums[$L], off = sums[$L]", 4 * tapBlockFilters(c), 4 * tapBlockFilters(c) + 1)
-        .add(maximaAndOffsets(c, true, groupLength(c)))
-        .beginControlFlow("for (int i = 0; i < $L; i++)", c.tapBlockSamples())
+        .add(maximaAndOffsets(c, true, g * plane))
+        .beginControlFlow("for (int i = 0; i < $L; i++)", g)
         .addStatement("int s0 = i * $L, pr = po + i * $L, yb = yo + i * $L", plane, pool.output().size(),
             c.output().size())
         .add(winnersFromOffsets(c, plane))
         .addStatement("System.arraycopy(m, s0, pooled, pr, $L)", plane)
         .endControlFlow()
         .build();
-    return Methods.kernel(Methods.pass(c.name(), "TapBlocksPoolWinners"),
+    return Methods.kernel(tapBlocksName(c, g, "TapBlocksPoolWinners"),
             "$L: $L's output and winners (in training) for filter {@code t} of a block of the tap blocks' forward "
                 + "pass, from its quadrants' sums.\n", c.name(), pool.name())
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "sums")
@@ -1853,8 +1884,9 @@ final class ConvCode implements LayerCode {
 
   /**
    * The workspace constructor's statements that make {@link #tapBlockFields}: sized for a whole group where the
-   * workspace's batch holds one, and empty otherwise (a batch smaller than {@link ConvModel#tapBlockSamples} never
-   * runs them; for LeNet-5 they are about 0.6 MB). {@code conv1QuadrantTaps[q][j]}, tap {@code j} in the weight's
+   * workspace's batch holds one, for one sample where it does not but the layer takes single samples from tap blocks
+   * too ({@link ConvModel#oneSampleTapBlocks}), and empty otherwise (a batch smaller than {@link
+   * ConvModel#tapBlockSamples} then never runs them; for LeNet-5 they are about 0.6 MB). {@code conv1QuadrantTaps[q][j]}, tap {@code j} in the weight's
    * order, is the block that quadrant {@code q}'s tap reads, so that the products read a quadrant's taps as they read
    * columns.
    */
@@ -1863,22 +1895,24 @@ final class ConvCode implements LayerCode {
     int kh = c.window().kh();
     int kw = c.window().kw();
     int bv = kw + 1;
-    int length = groupLength(c);
-    return CodeBlock.builder()
-        .beginControlFlow("if (maxBatch >= $L)", c.tapBlockSamples())
-        .addStatement("this.$LPaddedGroup = new float[$L]", n,
-            c.padded() ? c.tapBlockSamples() * c.input().channels() * c.sourceHeight() * c.sourceWidth() : 0)
-        .addStatement("this.$LTapBlocks = $T.rows($L, $L)", n, Methods.PACKING,
-            c.input().channels() * c.tapBlocksPerChannel(), Methods.alignedStartRowLength(length))
-        .addStatement("this.$LQuadrantSums = $T.rows($L, $L)", n, Methods.PACKING,
-            4 * tapBlockFilters(c) + 2, Methods.alignedRowLength(length))
-        .nextControlFlow("else")
-        .addStatement("this.$LPaddedGroup = new float[0]", n)
-        .addStatement("this.$LTapBlocks = new float[0][]", n)
-        .addStatement("this.$LQuadrantSums = new float[0][]", n)
-        .endControlFlow()
+    int whole = c.tapBlockSamples();
+    int fewest = c.oneSampleTapBlocks() ? 1 : whole;
+    CodeBlock.Builder b = CodeBlock.builder()
+        .beginControlFlow("if (maxBatch >= $L)", whole)
+        .add(tapBlockArrays(c, whole));
+    if (fewest < whole) {
+      // A smaller batch still runs one sample at a time from its blocks (ConvModel.oneSampleTapBlocks).
+      b.nextControlFlow("else")
+          .add(tapBlockArrays(c, 1));
+    } else {
+      b.nextControlFlow("else")
+          .addStatement("this.$LPaddedGroup = new float[0]", n)
+          .addStatement("this.$LTapBlocks = new float[0][]", n)
+          .addStatement("this.$LQuadrantSums = new float[0][]", n);
+    }
+    return b.endControlFlow()
         .addStatement("this.$LQuadrantTaps = new float[4][$L][]", n, ConvModel.rowLength(c))
-        .beginControlFlow("for (int q = 0; q < 4 && maxBatch >= $L; q++)", c.tapBlockSamples())
+        .beginControlFlow("for (int q = 0; q < 4 && maxBatch >= $L; q++)", fewest)
         .beginControlFlow("for (int ch = 0; ch < $L; ch++)", c.input().channels())
         .beginControlFlow("for (int kh = 0; kh < $L; kh++)", kh)
         .beginControlFlow("for (int kw = 0; kw < $L; kw++)", kw)
@@ -1888,6 +1922,20 @@ final class ConvCode implements LayerCode {
         .endControlFlow()
         .endControlFlow()
         .endControlFlow()
+        .build();
+  }
+
+  /** {@link #tapBlockBuffers}' arrays for groups of {@code g} samples. */
+  private static CodeBlock tapBlockArrays(ConvModel c, int g) {
+    String n = c.name();
+    int length = g * c.positions() / 4;
+    return CodeBlock.builder()
+        .addStatement("this.$LPaddedGroup = new float[$L]", n,
+            c.padded() ? g * c.input().channels() * c.sourceHeight() * c.sourceWidth() : 0)
+        .addStatement("this.$LTapBlocks = $T.rows($L, $L)", n, Methods.PACKING,
+            c.input().channels() * c.tapBlocksPerChannel(), Methods.alignedStartRowLength(length))
+        .addStatement("this.$LQuadrantSums = $T.rows($L, $L)", n, Methods.PACKING,
+            4 * tapBlockFilters(c) + 2, Methods.alignedRowLength(length))
         .build();
   }
 

@@ -156,6 +156,28 @@ public record ConvModel(
   }
 
   /**
+   * The fewest positions one sample's quadrant must hold for {@link #oneSampleTapBlocks}: passes over shorter rows pay
+   * their loop's start and tail too often (a quadrant of LeNet-5's second convolution holds 25).
+   */
+  static final int ONE_SAMPLE_QUADRANT_POSITIONS = 128;
+
+  /**
+   * Whether the default build's forward pass takes the samples a batch's whole groups leave ({@link
+   * #tapBlockSamples}; batch 1 is all such) one at a time from their own tap blocks too, instead of from im2col
+   * columns: where the layer has tap blocks, lays one sample's columns out alone ({@link #samplesPerPass} of one) and
+   * a quadrant of one sample is at least {@link #ONE_SAMPLE_QUADRANT_POSITIONS} long. The passes then run over one
+   * quadrant (196 positions for LeNet-5's first convolution, against the columns' 784), but the sample's blocks are
+   * about a third of its columns (36 blocks of 196 floats, 28 KB, against 25 columns of 784, 78 KB: within L1) and
+   * take half the time to copy. LeNet-5's first convolution at batch 1: 6.95 against 8.08 µs (scratch harness with a
+   * timer around each layer; copies 1.53 against 3.08 µs, products 4.50 against 3.34, pool 0.80 against 1.18). The
+   * same bits: every sum starts from the bias and adds its products in tap order, three taps a pass, as over the
+   * columns.
+   */
+  public boolean oneSampleTapBlocks() {
+    return tapBlocks() && samplesPerPass() == 1 && positions() / 4 >= ONE_SAMPLE_QUADRANT_POSITIONS;
+  }
+
+  /**
    * Samples whose im2col columns the forward pass lays side by side, so that each pass over an accumulator row is
    * long enough to amortise the loop's start and tail (measured on LeNet-5's 10x10 second convolution: four samples,
    * 400 positions, 1.6x the speed of one sample at a time). At most eight, and the columns stay within 256 KiB (L2).
