@@ -1886,9 +1886,9 @@ final class ConvCode implements LayerCode {
    * The workspace constructor's statements that make {@link #tapBlockFields}: sized for a whole group where the
    * workspace's batch holds one, for one sample where it does not but the layer takes single samples from tap blocks
    * too ({@link ConvModel#oneSampleTapBlocks}), and empty otherwise (a batch smaller than {@link
-   * ConvModel#tapBlockSamples} then never runs them; for LeNet-5 they are about 0.6 MB). {@code conv1QuadrantTaps[q][j]}, tap {@code j} in the weight's
-   * order, is the block that quadrant {@code q}'s tap reads, so that the products read a quadrant's taps as they read
-   * columns.
+   * ConvModel#tapBlockSamples} then never runs them; for LeNet-5 they are about 0.6 MB). {@code
+   * conv1QuadrantTaps[q][j]}, tap {@code j} in the weight's order, is the block that quadrant {@code q}'s tap reads, so
+   * that the products read a quadrant's taps as they read columns.
    */
   static CodeBlock tapBlockBuffers(ConvModel c) {
     String n = c.name();
