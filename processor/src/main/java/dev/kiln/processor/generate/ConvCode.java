@@ -652,17 +652,13 @@ final class ConvCode implements LayerCode {
       // left over from the columns below. ENABLED is a constant to C2.
       b.beginControlFlow("if (!$T.ENABLED)", Methods.VECTOR_BACKEND)
           .beginControlFlow("for (; n0 + $L <= batch; n0 += $L)", c.tapBlockSamples(), c.tapBlockSamples())
-          .addStatement("$L(x, w, b, paddedGroup, tapBlocks, quadrantTaps, quadrantSums, sums, acc, n0, pooled, arg, "
-              + "Math.max(0, filterFrom), Math.min($L, filterTo), relu)",
-              tapBlocksName(c, c.tapBlockSamples(), "TapBlocksForward"), c.filters())
+          .add(tapBlocksForwardCall(c, c.tapBlockSamples()))
           .endControlFlow();
       if (c.oneSampleTapBlocks()) {
         // The samples the whole groups leave (batch 1 is all such), one at a time from their own tap blocks
         // (ConvModel.oneSampleTapBlocks); the columns below are then the Vector API build's only.
         b.beginControlFlow("for (; n0 < batch; n0++)")
-            .addStatement("$L(x, w, b, paddedGroup, tapBlocks, quadrantTaps, quadrantSums, sums, acc, n0, pooled, "
-                + "arg, Math.max(0, filterFrom), Math.min($L, filterTo), relu)", tapBlocksName(c, 1, "TapBlocksForward"),
-                c.filters())
+            .add(tapBlocksForwardCall(c, 1))
             .endControlFlow();
       }
       b.endControlFlow();
@@ -1560,6 +1556,13 @@ final class ConvCode implements LayerCode {
     return Methods.pass(c.name(), g == c.tapBlockSamples() ? part : part + "One");
   }
 
+  /** The forward kernel's call of {@link #tapBlocksForwardMethod} for groups of {@code g} samples from {@code n0}. */
+  private static CodeBlock tapBlocksForwardCall(ConvModel c, int g) {
+    return CodeBlock.of("$L(x, w, b, paddedGroup, tapBlocks, quadrantTaps, quadrantSums, sums, acc, n0, pooled, arg, "
+        + "Math.max(0, filterFrom), Math.min($L, filterTo), relu);\n", tapBlocksName(c, g, "TapBlocksForward"),
+        c.filters());
+  }
+
   /** The samples a tap blocks' method of groups of {@code g} takes, for its javadoc. */
   private static String samplesFrom(int g) {
     return g == 1 ? "sample {@code n0}" : "samples {@code n0..n0+" + (g - 1) + "}";
@@ -1653,12 +1656,13 @@ final class ConvCode implements LayerCode {
   }
 
   /**
-   * {@code conv1TapBlocksForward}: filters {@code g0..g1-1} of a group of {@link ConvModel#tapBlockSamples} samples
-   * from {@code n0} on, from their tap blocks ({@link ConvModel#tapBlocks}), with the pool's winners in training: each
-   * block of filters is summed quadrant by quadrant over the group, by the same products as the columns' ({@link
-   * #groupProductsMethod}, over rows as long as a pass of the columns, here the quadrant's taps' blocks), each quadrant's sums kept in a row of their own, and then pooled.
-   * Every position's sum starts from the bias and adds its products in tap order, as over the columns, so the pool's
-   * output is the same bits.
+   * {@code conv1TapBlocksForward}: filters {@code g0..g1-1} of a group of {@code g} samples from {@code n0} on ({@link
+   * ConvModel#tapBlockSamples}, or one: {@code conv1TapBlocksForwardOne}, {@link ConvModel#oneSampleTapBlocks}), from
+   * their tap blocks ({@link ConvModel#tapBlocks}), with the pool's winners in training: each block of filters is
+   * summed quadrant by quadrant over the group, by the same products as the columns' ({@link #groupProductsMethod},
+   * over rows of the group's quadrant, here the quadrant's taps' blocks), each quadrant's sums kept in a row of their
+   * own, and then pooled. Every position's sum starts from the bias and adds its products in tap order, as over the
+   * columns, so the pool's output is the same bits.
    */
   private static MethodSpec tapBlocksForwardMethod(ConvModel c, PoolModel pool, int g) {
     int positions = g * c.positions() / 4;
@@ -1868,8 +1872,8 @@ final class ConvCode implements LayerCode {
 
   /**
    * The tap blocks' workspace fields ({@link ConvModel#tapBlocks}): the group's padded images ({@code
-   * conv1PaddedGroup}, empty where the layer does not pad and the blocks are read from the input in place), the blocks ({@code conv1TapBlocks}, read from {@code ALIGNED_ROW_START} like
-   * columns), each quadrant's taps pointed at their blocks ({@code conv1QuadrantTaps}) and each filter of a block's
+   * conv1PaddedGroup}, empty where the layer does not pad and the blocks are read from the input in place), the blocks
+   * ({@code conv1TapBlocks}, read from {@code ALIGNED_ROW_START} like columns), each quadrant's taps pointed at their blocks ({@code conv1QuadrantTaps}) and each filter of a block's
    * sums by quadrant with two rows more for the pool's maxima and, in training, its winners' offsets ({@code
    * conv1QuadrantSums}).
    */
