@@ -278,6 +278,66 @@ class PoolInKernelTest {
         .containsExactlyElementsIn(toDoubles(plainGx)).inOrder();
   }
 
+  /**
+   * One sample's pool outside training where a group's samples share quadrants: LeNet-5's second convolution, whose
+   * lone samples (batch 1, the fifth of five here) take their columns from shared rows in the usual order and their
+   * pool from those sums ({@code ConvCode.rowsPoolMethod}) while the first four go through the group's quadrants. Ties,
+   * infinities, NaNs and negative zeros give the maxima of the layers as written, bit for bit.
+   */
+  @ParameterizedTest(name = "activation \"{0}\"")
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"", ", activation = Activation.RELU"})
+  void oneSamplesPoolFromSharedRowsFollowsThePoolsRule(String activation) {
+    String conv = "@Conv(filters = 16, kernel = 5" + activation + ") ConvLayer a();";
+    String input = "{6, 14, 14}";
+    Model pooled = TestNetworks.network(input, conv + "\n  @Pool(size = 2) PoolLayer p();");
+    Model plain = TestNetworks.network(input, conv);
+    assertThat(methodNames(pooled)).containsAtLeast("aRowsPool", "aGroupColumns");
+    for (int p = 0; p < plain.parameters().size(); p++) {
+      float[] value = plain.parameters().get(p).value();
+      if (p == 0) {
+        java.util.Arrays.fill(value, 150, 300, 0f); // filter 1: every sum its bias, every window a tie
+        plain.parameters().get(p).markModified();
+      }
+      System.arraycopy(value, 0, pooled.parameters().get(p).value(), 0, value.length);
+      pooled.parameters().get(p).markModified();
+    }
+    int batch = 5;
+    int in = plain.inputShape().size();
+    Random random = new Random(23);
+    float[] x = new float[batch * in];
+    for (int i = 0; i < x.length; i++) {
+      int kind = random.nextInt(300);
+      x[i] = i % 196 < 56 ? 0f // a zero background in each channel's first rows: ties in the sums near it
+          : kind == 0 ? Float.POSITIVE_INFINITY
+          : kind == 1 ? Float.NEGATIVE_INFINITY
+          : kind == 2 ? Float.NaN
+          : kind < 20 ? -0f
+          : (float) random.nextGaussian();
+    }
+    plain.eval();
+    pooled.eval();
+    float[] y = plain.forward(plain.newWorkspace(batch), x, batch);
+    float[] out = pooled.forward(pooled.newWorkspace(batch), x, batch).clone();
+    float[] one = pooled.forward(pooled.newWorkspace(1), java.util.Arrays.copyOfRange(x, 4 * in, 5 * in), 1);
+    int planes = batch * 16;
+    float[] expected = new float[planes * 25];
+    int nanWindows = 0;
+    for (int plane = 0; plane < planes; plane++) {
+      for (int oh = 0; oh < 5; oh++) {
+        for (int ow = 0; ow < 5; ow++) {
+          int c0 = plane * 100 + 2 * oh * 10 + 2 * ow;
+          float best = Math.max(Math.max(y[c0], y[c0 + 1]), Math.max(y[c0 + 10], y[c0 + 11]));
+          expected[plane * 25 + oh * 5 + ow] = best;
+          nanWindows += plane >= 64 && best != best ? 1 : 0;
+        }
+      }
+    }
+    assertWithMessage("the lone sample's windows with a NaN maximum").that(nanWindows).isGreaterThan(0);
+    TestNetworks.assertSameBits("pooled output", expected, out);
+    TestNetworks.assertSameBits("pooled output at batch 1", java.util.Arrays.copyOfRange(expected, 4 * 400, 5 * 400),
+        one);
+  }
+
   private static Object field(Workspace ws, String name) throws ReflectiveOperationException {
     java.lang.reflect.Field f = ws.getClass().getDeclaredField(name);
     f.setAccessible(true);

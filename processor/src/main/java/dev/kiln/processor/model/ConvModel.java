@@ -103,6 +103,31 @@ public record ConvModel(
     return window.sw() == window.dw() && window.kw() >= 2 && output.width() >= 2;
   }
 
+  /**
+   * Whether the im2col columns are cut from rows a kernel column's taps share ({@code ConvCode.columnsMethod}): with
+   * stride and dilation 1, the columns of the taps of one channel and kernel column are one array of the source's
+   * rows, each {@code outputWidth} values long, read from a kernel row further down for each tap below the first. C2
+   * (JDK 17) vectorises a pass only over rows read at the offset its sums are stored at (or a whole vector from it), so
+   * the taps below the first kernel row still get columns of their own, but each is one copy from the shared rows
+   * rather than a copy per output row.
+   */
+  public boolean sharedRowColumns() {
+    return window.sh() == 1 && window.sw() == 1 && window.dh() == 1 && window.dw() == 1 && window.kh() > 1;
+  }
+
+  /**
+   * Floats the column rows hold past a group's columns for {@link #sharedRowColumns}: the shared rows of the group's
+   * last sample run {@code kh - 1} output rows further, rounded up to whole cache lines (16 floats) so that every row
+   * of the workspace's matrices still starts at the same place in a line ({@code Packing.rows}).
+   */
+  public int sharedRowSlack() {
+    if (!sharedRowColumns()) {
+      return 0;
+    }
+    int extra = (window.kh() - 1) * output.width();
+    return extra + Math.floorMod(-extra, 16);
+  }
+
   /** Output positions of one filter for one sample. */
   public int positions() {
     return output.height() * output.width();

@@ -147,7 +147,9 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         // The forward pass's columns and sums hold their data from ALIGNED_ROW_START (0 with the Vector API
         // kernels), padded to alignedRowFloats: a whole group of samples' columns are read by aligned loops that
         // sum into the workspace's arena (see ConvCode.forwardMethod).
-        matrices.put(layer.name() + "Columns", List.of(taps, alignedRowFloats(c.samplesPerPass() * positions)));
+        // (Shared rows, ConvModel.sharedRowColumns, run past the last sample's columns: sharedRowSlack.)
+        matrices.put(layer.name() + "Columns",
+            List.of(taps, alignedRowFloats(c.samplesPerPass() * positions) + c.sharedRowSlack()));
         matrices.put(layer.name() + "Sums", List.of(c.filtersPerPass(), alignedRowFloats(c.samplesPerPass() * positions)));
         // (No rows when the weight gradient is summed straight from the source: nothing else reads them.)
         matrices.put(layer.name() + "Rows", List.of(c.directWeightGradient() ? 0 : positions, taps));
