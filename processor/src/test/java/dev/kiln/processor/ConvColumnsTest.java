@@ -12,10 +12,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A convolution's forward pass against a direct convolution in double precision, for the window shapes that change
- * how the im2col columns are built: with a vertical stride of 1, a tap's column is copied from the column of the tap
- * one kernel row up, moved on by the dilation's rows, and only its last rows come from the image; other strides, a
- * one-row kernel and outputs no taller than the dilation copy every row from the image. Batches of several samples
- * lay their columns side by side, so a column moved across a sample's edge would show here.
+ * how the im2col columns are built: with stride and dilation 1, the first kernel row's columns are written as rows
+ * the kernel column's taps share and every tap below is copied from them ({@code ConvModel.sharedRowColumns});
+ * with a vertical stride of 1 and a dilation, a tap's column is copied from the column of the tap one kernel row up,
+ * moved on by the dilation's rows, and only its last rows come from the image; other strides, a one-row kernel and
+ * outputs no taller than the dilation copy every row from the image. Batches of several samples lay their columns
+ * side by side, so a column moved across a sample's edge, or shared rows running into the next sample's, would show
+ * here.
  */
 class ConvColumnsTest {
   static Stream<Arguments> layers() {
