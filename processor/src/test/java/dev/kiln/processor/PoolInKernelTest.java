@@ -207,28 +207,11 @@ class PoolInKernelTest {
     assertThat(methodNames(pooled)).contains("aTapBlocksPoolWinners");
     assertWithMessage("one sample's tap blocks").that(methodNames(pooled).contains("aTapBlocksPoolWinnersOne"))
         .isEqualTo(size == 28);
-    for (int p = 0; p < plain.parameters().size(); p++) {
-      float[] value = plain.parameters().get(p).value();
-      if (p == 0) {
-        java.util.Arrays.fill(value, 25, 50, 0f); // filter 1: every sum its bias, every window a tie
-        plain.parameters().get(p).markModified();
-      }
-      System.arraycopy(value, 0, pooled.parameters().get(p).value(), 0, value.length);
-      pooled.parameters().get(p).markModified();
-    }
+    sameWeightsWithATiedFilter(plain, pooled, 25);
     int batch = 5;
     int in = plain.inputShape().size();
     Random random = new Random(17);
-    float[] x = new float[batch * in];
-    for (int i = 0; i < x.length; i++) {
-      int kind = random.nextInt(200);
-      x[i] = i % in < 6 * size ? 0f // a zero background: ties in the sums near it
-          : kind == 0 ? Float.POSITIVE_INFINITY
-          : kind == 1 ? Float.NEGATIVE_INFINITY
-          : kind == 2 ? Float.NaN
-          : kind < 20 ? -0f
-          : (float) random.nextGaussian();
-    }
+    float[] x = edgeCaseInputs(batch * in, in, 6 * size, 200, random);
     int channels = 4;
     int h = size;
     int w = size;
@@ -292,28 +275,12 @@ class PoolInKernelTest {
     Model pooled = TestNetworks.network(input, conv + "\n  @Pool(size = 2) PoolLayer p();");
     Model plain = TestNetworks.network(input, conv);
     assertThat(methodNames(pooled)).containsAtLeast("aRowsPool", "aGroupColumns");
-    for (int p = 0; p < plain.parameters().size(); p++) {
-      float[] value = plain.parameters().get(p).value();
-      if (p == 0) {
-        java.util.Arrays.fill(value, 150, 300, 0f); // filter 1: every sum its bias, every window a tie
-        plain.parameters().get(p).markModified();
-      }
-      System.arraycopy(value, 0, pooled.parameters().get(p).value(), 0, value.length);
-      pooled.parameters().get(p).markModified();
-    }
+    sameWeightsWithATiedFilter(plain, pooled, 150);
     int batch = 5;
     int in = plain.inputShape().size();
     Random random = new Random(23);
-    float[] x = new float[batch * in];
-    for (int i = 0; i < x.length; i++) {
-      int kind = random.nextInt(300);
-      x[i] = i % 196 < 56 ? 0f // a zero background in each channel's first rows: ties in the sums near it
-          : kind == 0 ? Float.POSITIVE_INFINITY
-          : kind == 1 ? Float.NEGATIVE_INFINITY
-          : kind == 2 ? Float.NaN
-          : kind < 20 ? -0f
-          : (float) random.nextGaussian();
-    }
+    // Each channel's first four rows zero, and rarer infinities and NaNs: six channels feed every sum.
+    float[] x = edgeCaseInputs(batch * in, 196, 56, 300, random);
     plain.eval();
     pooled.eval();
     float[] y = plain.forward(plain.newWorkspace(batch), x, batch);
@@ -336,6 +303,41 @@ class PoolInKernelTest {
     TestNetworks.assertSameBits("pooled output", expected, out);
     TestNetworks.assertSameBits("pooled output at batch 1", java.util.Arrays.copyOfRange(expected, 4 * 400, 5 * 400),
         one);
+  }
+
+  /**
+   * Copies {@code plain}'s parameters into {@code pooled}, filter 1's weights ({@code taps} a filter) zeroed first in
+   * both: every sum of that filter is its bias, every window of it a tie.
+   */
+  private static void sameWeightsWithATiedFilter(Model plain, Model pooled, int taps) {
+    for (int p = 0; p < plain.parameters().size(); p++) {
+      float[] value = plain.parameters().get(p).value();
+      if (p == 0) {
+        java.util.Arrays.fill(value, taps, 2 * taps, 0f);
+        plain.parameters().get(p).markModified();
+      }
+      System.arraycopy(value, 0, pooled.parameters().get(p).value(), 0, value.length);
+      pooled.parameters().get(p).markModified();
+    }
+  }
+
+  /**
+   * {@code count} inputs for the pools' rule: the first {@code background} values of every plane of {@code plane}
+   * zero (ties in the sums near them), elsewhere about one in {@code rarity} each of positive infinity, negative
+   * infinity and NaN, some negative zeros, and normal draws.
+   */
+  private static float[] edgeCaseInputs(int count, int plane, int background, int rarity, Random random) {
+    float[] x = new float[count];
+    for (int i = 0; i < count; i++) {
+      int kind = random.nextInt(rarity);
+      x[i] = i % plane < background ? 0f
+          : kind == 0 ? Float.POSITIVE_INFINITY
+          : kind == 1 ? Float.NEGATIVE_INFINITY
+          : kind == 2 ? Float.NaN
+          : kind < 20 ? -0f
+          : (float) random.nextGaussian();
+    }
+    return x;
   }
 
   private static Object field(Workspace ws, String name) throws ReflectiveOperationException {

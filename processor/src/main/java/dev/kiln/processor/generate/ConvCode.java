@@ -173,14 +173,23 @@ final class ConvCode implements LayerCode {
         .endControlFlow()
         .endControlFlow()
         .endControlFlow();
-    return Methods.kernel(Methods.pass(c.name(), "Columns"),
-            "$L: copies one sample and group's windows into im2col columns, from column base on, the first kernel "
-                + "row's $L output rows long (shared rows).\n", c.name(), sourceRows)
-        .addParameter(Methods.FLOATS, src)
+    return columnsKernel(c, "Columns", CodeBlock.of("$L: copies one sample and group's windows into im2col columns, "
+        + "from column base on, the first kernel row's $L output rows long (shared rows).\n", c.name(), sourceRows),
+        b.build());
+  }
+
+  /**
+   * A column-copy kernel ({@code conv2Columns}, {@code conv2QuadrantColumns}): reads one sample and group's windows
+   * from the source ({@code x}, or the padded scratch image) from {@code so}, writes {@code cols} from column {@code
+   * base} on.
+   */
+  private static MethodSpec columnsKernel(ConvModel c, String pass, CodeBlock doc, CodeBlock code) {
+    return Methods.kernel(Methods.pass(c.name(), pass), "$L", doc)
+        .addParameter(Methods.FLOATS, source(c))
         .addParameter(TypeName.INT, "so")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "cols")
         .addParameter(TypeName.INT, "base")
-        .addCode(b.build())
+        .addCode(code)
         .build();
   }
 
@@ -527,14 +536,9 @@ final class ConvCode implements LayerCode {
           .endControlFlow();
     }
     b.endControlFlow().addStatement("k++").endControlFlow().endControlFlow().endControlFlow();
-    return Methods.kernel(Methods.pass(c.name(), "Columns"),
-            "$L: copies one sample and group's windows into im2col columns, from column base on.\n", c.name())
-        .addParameter(Methods.FLOATS, source(c))
-        .addParameter(TypeName.INT, "so")
-        .addParameter(ArrayTypeName.of(Methods.FLOATS), "cols")
-        .addParameter(TypeName.INT, "base")
-        .addCode(b.build())
-        .build();
+    return columnsKernel(c, "Columns",
+        CodeBlock.of("$L: copies one sample and group's windows into im2col columns, from column base on.\n", c.name()),
+        b.build());
   }
 
   /**
@@ -2105,15 +2109,8 @@ final class ConvCode implements LayerCode {
         .endControlFlow()
         .endControlFlow()
         .endControlFlow();
-    return Methods.kernel(Methods.pass(c.name(), "QuadrantColumns"),
-            "$L: copies one sample and group's windows into im2col columns in quadrant order, from column base on.\n",
-            c.name())
-        .addParameter(Methods.FLOATS, src)
-        .addParameter(TypeName.INT, "so")
-        .addParameter(ArrayTypeName.of(Methods.FLOATS), "cols")
-        .addParameter(TypeName.INT, "base")
-        .addCode(b.build())
-        .build();
+    return columnsKernel(c, "QuadrantColumns", CodeBlock.of("$L: copies one sample and group's windows into im2col "
+        + "columns in quadrant order, from column base on.\n", c.name()), b.build());
   }
 
   /**
