@@ -749,22 +749,22 @@ final class ConvCode implements LayerCode {
               source(c), Methods.pass(c.name(), "Pad"), positions)
           .endControlFlow()
           .nextControlFlow("else if (nb == 1)");
+      // One sample (batch 1): the same layout, by the copies of constant lengths (the group's took LeNet-5's batch 1
+      // from 26.8 to 28.4 µs).
+      CodeBlock quadrantColumns = CodeBlock.of("$L($L, $L(x, padded, n0, grp), cols, lo);\n",
+          Methods.pass(c.name(), "QuadrantColumns"), source(c), Methods.pass(c.name(), "Pad"));
       if (c.sharedRowColumns()) {
-        // One sample outside training (batch 1): its columns in the usual order, cut from shared rows, and the pool
-        // over its sums in that order (rowsPoolMethod): LeNet-5's second convolution at batch 1, 3.2 against 4.3 µs
-        // for the quadrant columns below, the pool the same. In training, the quadrant columns, whose pool records
-        // the winners.
+        // Outside training, its columns in the usual order, cut from shared rows, and the pool over its sums in that
+        // order (rowsPoolMethod): LeNet-5's second convolution at batch 1, 3.2 against 4.3 µs for the quadrant
+        // columns, the pool the same. In training, the quadrant columns, whose pool records the winners.
         b.beginControlFlow("if (arg == null)")
             .addStatement("$L($L, $L(x, padded, n0, grp), cols, lo)", Methods.pass(c.name(), "Columns"), source(c),
                 Methods.pass(c.name(), "Pad"))
-            .nextControlFlow("else");
-      }
-      // One sample (batch 1): the same layout, by the copies of constant lengths (the group's took LeNet-5's batch 1
-      // from 26.8 to 28.4 µs).
-      b.addStatement("$L($L, $L(x, padded, n0, grp), cols, lo)", Methods.pass(c.name(), "QuadrantColumns"),
-          source(c), Methods.pass(c.name(), "Pad"));
-      if (c.sharedRowColumns()) {
-        b.endControlFlow();
+            .nextControlFlow("else")
+            .add(quadrantColumns)
+            .endControlFlow();
+      } else {
+        b.add(quadrantColumns);
       }
       b.nextControlFlow("else")
           .addStatement("$L(x, padded, n0, nb, grp, cols, lo)", Methods.pass(c.name(), "GroupColumns"))
@@ -1456,10 +1456,7 @@ final class ConvCode implements LayerCode {
         body.addStatement("System.arraycopy(m, 0, pooled, po, $L)", windows);
       }
     } else {
-      CodeBlock max = PoolCode.twoByTwoMax("s", c.output().width());
-      body.add(accumulatorWindows(c, pool, clamps
-          ? CodeBlock.of("pooled[pr + ow] = relu ? Math.max($L, 0f) : $L;\n", max, max)
-          : CodeBlock.of("pooled[pr + ow] = $L;\n", max)));
+      body.add(rowOrderPool(c, pool, clamps));
     }
     MethodSpec.Builder method = Methods.kernel(Methods.pass(c.name(), "Pool"),
             "$L: $L's output (outside training) from one filter's accumulator row of one sample$L.\n", c.name(),
@@ -1489,7 +1486,6 @@ final class ConvCode implements LayerCode {
    * order it is taken in, NaN and signed zeros included).
    */
   private static MethodSpec rowsPoolMethod(ConvModel c, PoolModel pool, boolean clamps) {
-    CodeBlock max = PoolCode.twoByTwoMax("s", c.output().width());
     MethodSpec.Builder method = Methods.kernel(Methods.pass(c.name(), "RowsPool"),
             "$L: $L's output (outside training) from one filter's accumulator row of one sample, its positions in the "
                 + "usual order.\n", c.name(), pool.name())
@@ -1500,10 +1496,18 @@ final class ConvCode implements LayerCode {
     if (clamps) {
       method.addParameter(TypeName.BOOLEAN, "relu");
     }
-    return method.addCode(accumulatorWindows(c, pool, clamps
-            ? CodeBlock.of("pooled[pr + ow] = relu ? Math.max($L, 0f) : $L;\n", max, max)
-            : CodeBlock.of("pooled[pr + ow] = $L;\n", max)))
-        .build();
+    return method.addCode(rowOrderPool(c, pool, clamps)).build();
+  }
+
+  /**
+   * The pool over one filter's sums in the usual order, from {@code s} at {@code so} into {@code pooled} at {@code
+   * po}: each window's maximum of its four taps, the ReLU on it where the pool {@code clamps}.
+   */
+  private static CodeBlock rowOrderPool(ConvModel c, PoolModel pool, boolean clamps) {
+    CodeBlock max = PoolCode.twoByTwoMax("s", c.output().width());
+    return accumulatorWindows(c, pool, clamps
+        ? CodeBlock.of("pooled[pr + ow] = relu ? Math.max($L, 0f) : $L;\n", max, max)
+        : CodeBlock.of("pooled[pr + ow] = $L;\n", max));
   }
 
   /**
@@ -1986,9 +1990,9 @@ final class ConvCode implements LayerCode {
   /**
    * The tap blocks' workspace fields ({@link ConvModel#tapBlocks}): the group's padded images ({@code
    * conv1PaddedGroup}, empty where the layer does not pad and the blocks are read from the input in place), the blocks
-   * ({@code conv1TapBlocks}, read from {@code ALIGNED_ROW_START} like columns), each quadrant's taps pointed at their blocks ({@code conv1QuadrantTaps}) and each filter of a block's
-   * sums by quadrant with two rows more for the pool's maxima and, in training, its winners' offsets ({@code
-   * conv1QuadrantSums}).
+   * ({@code conv1TapBlocks}, read from {@code ALIGNED_ROW_START} like columns), each quadrant's taps pointed at their
+   * blocks ({@code conv1QuadrantTaps}) and each filter of a block's sums by quadrant with two rows more for the pool's
+   * maxima and, in training, its winners' offsets ({@code conv1QuadrantSums}).
    */
   static List<FieldSpec> tapBlockFields(ConvModel c) {
     String n = c.name();
