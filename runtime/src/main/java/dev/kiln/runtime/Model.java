@@ -260,7 +260,11 @@ public abstract class Model {
    */
   public final void splitForward(Workspace scratch, float[] input, int batch, float[] outputs, int from, int to) {
     checkSplit(scratch, input, batch, outputs, from, to);
+    long began = LayerTimes.ENABLED ? System.nanoTime() : 0;
     splitForwardPart(scratch, input, batch, outputs, from, to);
+    if (LayerTimes.ENABLED) {
+      scratch.layerTimes().forward(splitLayerIndex(), began);
+    }
   }
 
   /**
@@ -300,6 +304,7 @@ public abstract class Model {
   public final void splitWeightGradient(Workspace scratch, float[] input, float[] gradients, int batch, int from,
       int to) {
     checkSplit(scratch, input, batch, gradients, from, to);
+    long began = LayerTimes.ENABLED ? System.nanoTime() : 0;
     float[] gw = parameters.get(0).grad();
     float[] gb = splitParameters() > 1 ? parameters.get(1).grad() : null;
     int in = inputShape.size();
@@ -308,6 +313,18 @@ public abstract class Model {
       java.util.Arrays.fill(gb, from, to, 0f);
     }
     splitWeightGradientPart(scratch, input, gradients, batch, gw, gb, from, to);
+    if (LayerTimes.ENABLED) {
+      scratch.layerTimes().backward(splitLayerIndex(), began);
+    }
+  }
+
+  /** The index in {@link #layers()} of the layer training can split: the first with parameters (its weight first). */
+  private int splitLayerIndex() {
+    int i = 0;
+    while (layers.get(i).parameters().isEmpty()) {
+      i++;
+    }
+    return i;
   }
 
   /**

@@ -26,6 +26,8 @@ public abstract class Workspace {
   private int splitSample;
   /** Leading convolutions other threads have run into this workspace (see {@link #setConvolutionsDone}). */
   private int convolutionsDone;
+  /** Where this workspace's passes spent their time; null unless {@link LayerTimes#ENABLED}. */
+  private final LayerTimes layerTimes;
 
   protected Workspace(Model model, int maxBatch, boolean privateGradients) {
     if (maxBatch < 1) {
@@ -39,6 +41,15 @@ public abstract class Workspace {
       gradients[i] = privateGradients ? new float[shared.length] : shared;
     }
     this.rng = new Rng(model.seed() ^ 0x5DEECE66DL);
+    this.layerTimes = LayerTimes.ENABLED ? new LayerTimes(model.layers().size()) : null;
+  }
+
+  /**
+   * Where the passes run on this workspace spent their time, layer by layer, where the JVM was started with {@code
+   * -Dkiln.profile=true} ({@link LayerTimes#ENABLED}); null otherwise.
+   */
+  public final LayerTimes layerTimes() {
+    return layerTimes;
   }
 
   public int maxBatch() {

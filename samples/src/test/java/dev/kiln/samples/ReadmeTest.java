@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 public class ReadmeTest {
   static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
   static final Path MAIN = Path.of("src", "main", "java");
+  static final Path BENCHMARKS = ROOT.resolve(Path.of("benchmarks", "src", "main", "java"));
 
   public static String readme() throws IOException {
     return Files.readString(ROOT.resolve("README.md"), StandardCharsets.UTF_8);
@@ -100,12 +101,14 @@ public class ReadmeTest {
         assertWithMessage("module of `%s`", cmd).that(modules).contains(m.group(1));
       }
       for (Matcher m = Pattern.compile("-Dkiln\\.(\\w+)=").matcher(cmd); m.find(); ) {
-        assertWithMessage("option -Dkiln.%s of `%s`", m.group(1), cmd).that(samplesPom)
-            .contains("<kiln." + m.group(1));
+        // A property of the demo's build, or a system property the runtime reads.
+        assertWithMessage("option -Dkiln.%s of `%s`", m.group(1), cmd)
+            .that(samplesPom.contains("<kiln." + m.group(1)) || runtimeReads("kiln." + m.group(1))).isTrue();
       }
       for (Matcher m = Pattern.compile("(?:-Dexec\\.mainClass=|\\s)(dev\\.kiln\\.[\\w.]+)").matcher(cmd);
           m.find(); ) {
-        Path source = MAIN.resolve(m.group(1).replace('.', '/') + ".java");
+        Path source = (m.group(1).startsWith("dev.kiln.benchmarks.") ? BENCHMARKS : MAIN)
+            .resolve(m.group(1).replace('.', '/') + ".java");
         assertWithMessage("main class of `%s`", cmd).that(Files.isRegularFile(source)).isTrue();
         assertWithMessage("%s has a main method", source).that(Files.readString(source))
             .contains("public static void main(String[] args)");
@@ -119,6 +122,18 @@ public class ReadmeTest {
         assertWithMessage("file uploaded by `%s`", cmd).that(Files.isRegularFile(ROOT.resolve(m.group(1)))).isTrue();
       }
     }
+  }
+
+  /** Whether a source file of the runtime names the system property {@code name}, in quotes. */
+  private static boolean runtimeReads(String name) throws IOException {
+    try (Stream<Path> files = Files.walk(ROOT.resolve(Path.of("runtime", "src", "main", "java")))) {
+      for (Path file : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".java"))::iterator) {
+        if (Files.readString(file, StandardCharsets.UTF_8).contains("\"" + name + "\"")) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   @Test

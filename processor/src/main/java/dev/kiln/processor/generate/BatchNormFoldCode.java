@@ -101,10 +101,10 @@ final class BatchNormFoldCode {
   }
 
   /**
-   * The pair's forward statements: folded when the variable {@code fold} is set (inference), as written otherwise
-   * ({@code unfolded}).
+   * The pair's forward statements: folded when the variable {@code fold} is set (inference), followed by {@code
+   * afterFolded}; as written otherwise ({@code unfolded}).
    */
-  static CodeBlock forward(Fold fold, CodeBlock unfolded) {
+  static CodeBlock forward(Fold fold, CodeBlock unfolded, CodeBlock afterFolded) {
     ConvModel c = (ConvModel) fold.conv().layer();
     BatchNormModel b = (BatchNormModel) fold.norm().layer();
     boolean reluInKernel = b.activation().kind() == Activation.RELU;
@@ -118,7 +118,8 @@ final class BatchNormFoldCode {
     if (!reluInKernel) {
       code.add(ActivationCode.fusedForward(fold.norm()));
     }
-    return code.nextControlFlow("else")
+    return code.add(afterFolded)
+        .nextControlFlow("else")
         .add(unfolded)
         .endControlFlow()
         .build();

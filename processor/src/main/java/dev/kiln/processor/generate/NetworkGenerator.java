@@ -55,6 +55,7 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
   private static final ClassName PARAMETER = ClassName.get(RUNTIME, "Parameter");
   private static final ClassName WEIGHT_INIT = ClassName.get(RUNTIME + ".init", "WeightInit");
   private static final ClassName LAYER = ClassName.get(LayerKind.VIEW_PACKAGE, "Layer");
+  private static final ClassName LAYER_TIMES = ClassName.get(RUNTIME, "LayerTimes");
   /** The generated class's nested workspace class. */
   static final ClassName BUFFERS = ClassName.get("", "Buffers");
   private static final ClassName ELEMENTWISE = Methods.ELEMENTWISE;
@@ -417,14 +418,17 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
       m.add(LaneChainCode.head(plan));
     }
     int split = DenseCode.splitLayer(plan);
+    m.add("// The clock a layer's time runs from, where -Dkiln.profile=true; LayerTimes.ENABLED is a constant to C2.\n")
+        .addStatement("long clock = $T.ENABLED ? ws.layerTimes().beginForward() : 0L", LAYER_TIMES);
     for (int i = 0; i < plan.layers().size(); i++) {
       LayerPlan layer = plan.layers().get(i);
       NetworkPlan.Fold fold = foldsByConv.get(layer);
       if (chain.contains(layer)) {
         m.add(ConvolutionSplitCode.guarded(chain.indexOf(layer), ConvCode.forwardFrom(layer, LaneChainCode.IN_LANES)));
       } else if (fold != null) {
-        // The convolution has no residual (a fold's condition); the batch norm's is added after the pair.
-        m.add(BatchNormFoldCode.forward(fold, unfoldedForward(fold)));
+        // The convolution has no residual (a fold's condition); the batch norm's is added after the pair. Folded,
+        // the pair's time is the convolution's.
+        m.add(BatchNormFoldCode.forward(fold, unfoldedForward(fold, i), timeLayer("forward", i)));
         layer = fold.norm();
         i++;
       } else if (i == split) {
@@ -437,15 +441,32 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
             LayerCode.buffer(layer.skip().source()), LayerCode.buffer(layer.skip().sum()),
             layer.layer().output().size());
       }
+      m.add(timeLayer("forward", i));
     }
     return m.build();
   }
 
-  /** A fold's two layers' forward statements as written (in the mode of the variable {@code training}). */
-  private static CodeBlock unfoldedForward(NetworkPlan.Fold fold) {
+  /**
+   * A fold's two layers' forward statements as written (in the mode of the variable {@code training}), the
+   * convolution's time recorded between them ({@code conv}: its index).
+   */
+  private static CodeBlock unfoldedForward(NetworkPlan.Fold fold, int conv) {
     return CodeBlock.builder()
         .add(code(fold.conv().layer()).forward(fold.conv()))
+        .add(timeLayer("forward", conv))
         .add(code(fold.norm().layer()).forward(fold.norm()))
+        .build();
+  }
+
+  /**
+   * Where the JVM profiles ({@code LayerTimes.ENABLED}): adds the time since {@code clock} to layer {@code index}'s
+   * {@code direction} ({@code forward} or {@code backward}) time and moves the clock on. C2 drops it otherwise.
+   */
+  private static CodeBlock timeLayer(String direction, int index) {
+    return CodeBlock.builder()
+        .beginControlFlow("if ($T.ENABLED)", LAYER_TIMES)
+        .addStatement("clock = ws.layerTimes().$L($L, clock)", direction, index)
+        .endControlFlow()
         .build();
   }
 
@@ -485,6 +506,7 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
       }
       m.endControlFlow();
     }
+    m.addStatement("long clock = $T.ENABLED ? ws.layerTimes().beginBackward() : 0L", LAYER_TIMES);
     int[] first = new int[plan.layers().size()];
     int index = 0;
     for (int i = 0; i < plan.layers().size(); i++) {
@@ -514,6 +536,7 @@ public final class NetworkGenerator extends SourceFileGenerator<NetworkPlan> {
               target.layer().output().size());
         }
       }
+      m.addCode(timeLayer("backward", i));
     }
     return m.build();
   }

@@ -1,5 +1,6 @@
 package dev.kiln.runtime.train;
 
+import dev.kiln.runtime.LayerTimes;
 import dev.kiln.runtime.Model;
 import dev.kiln.runtime.Parameter;
 import dev.kiln.runtime.Rng;
@@ -14,6 +15,7 @@ import dev.kiln.runtime.metrics.ConfusionMatrix;
 import dev.kiln.runtime.metrics.Metrics;
 import dev.kiln.runtime.optim.Optimizer;
 import dev.kiln.runtime.parallel.WorkerPool;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
 
@@ -108,6 +110,9 @@ final class BatchEngine {
   private final float[] splitGradients;
   /** The optimizer of the step in progress, for {@link #stepTask}. */
   private Optimizer stepping;
+  /** The calling thread's time in each phase of the steps, and the steps, where the JVM profiles; see profile(). */
+  private final long[] phaseNanos = new long[TrainingProfile.Phase.values().length];
+  private long profiledSteps;
 
   // The batch in flight, read by every shard.
   private Batch batch;
@@ -210,21 +215,61 @@ final class BatchEngine {
    */
   double train(Batch b, Loss loss, boolean useLabels) {
     begin(b, loss, useLabels, true, null);
+    long clock = LayerTimes.ENABLED ? System.nanoTime() : 0;
     if (splitUnits > 0) {
       if (splitOutputs != null) {
         run(splitForwardTask);
+        clock = timePhase(TrainingProfile.Phase.SPLIT_FORWARD, clock);
       }
       runShards();
+      clock = timePhase(TrainingProfile.Phase.SHARDS, clock);
       run(splitGradientTask);
+      timePhase(TrainingProfile.Phase.SPLIT_GRADIENT, clock);
     } else {
       runShards();
+      clock = timePhase(TrainingProfile.Phase.SHARDS, clock);
       if (shards > 1) {
         run(reduceTask);
       } else if (checkFinite) {
         checkSlices(0);
       }
+      timePhase(TrainingProfile.Phase.REDUCE, clock);
+    }
+    if (LayerTimes.ENABLED) {
+      profiledSteps++;
     }
     return totalLoss();
+  }
+
+  /**
+   * Where the JVM profiles ({@link LayerTimes#ENABLED}): adds the time since {@code since} to {@code phase} and
+   * returns the clock's reading; otherwise nothing (C2 drops it).
+   */
+  private long timePhase(TrainingProfile.Phase phase, long since) {
+    if (!LayerTimes.ENABLED) {
+      return 0;
+    }
+    long now = System.nanoTime();
+    phaseNanos[phase.ordinal()] += now - since;
+    return now;
+  }
+
+  /** The phases' times and steps since the last {@link #resetProfile}, and every shard's layer times summed. */
+  TrainingProfile profile() {
+    List<LayerTimes> layers = new ArrayList<>();
+    for (int t = 0; t < shards; t++) {
+      layers.add(ws[t].layerTimes());
+    }
+    return new TrainingProfile(profiledSteps, phaseNanos, LayerTimes.sum(layers));
+  }
+
+  /** Starts the count of {@link #profile} again. */
+  void resetProfile() {
+    java.util.Arrays.fill(phaseNanos, 0);
+    profiledSteps = 0;
+    for (int t = 0; t < shards; t++) {
+      ws[t].layerTimes().reset();
+    }
   }
 
   /**
@@ -283,8 +328,10 @@ final class BatchEngine {
    * then remakes the same rows of the weight copies the forward pass derives, {@link Model#repackPart}).
    */
   void step(Optimizer optimizer) {
+    long clock = LayerTimes.ENABLED ? System.nanoTime() : 0;
     if (pool == null) {
       optimizer.step();
+      timePhase(TrainingProfile.Phase.OPTIMIZER, clock);
       return;
     }
     stepping = optimizer;
@@ -294,10 +341,12 @@ final class BatchEngine {
       stepping = null;
     }
     optimizer.finishSplitStep();
+    clock = timePhase(TrainingProfile.Phase.OPTIMIZER, clock);
     // The forward pass's transposed weights, remade here by every thread for its share of their rows, rather than by
     // the first forward pass of the next batch on one thread while the others wait.
     run(repackTask);
     model.finishRepack();
+    timePhase(TrainingProfile.Phase.REPACK, clock);
   }
 
   private void repackPart(int t) {

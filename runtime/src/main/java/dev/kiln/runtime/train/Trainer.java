@@ -1,5 +1,6 @@
 package dev.kiln.runtime.train;
 
+import dev.kiln.runtime.LayerTimes;
 import dev.kiln.runtime.Model;
 import dev.kiln.runtime.Parameter;
 import dev.kiln.runtime.Rng;
@@ -359,6 +360,36 @@ public final class Trainer implements AutoCloseable {
     double l = learn(eng, batch, useLabels, 0, (int) Math.min(steps, Integer.MAX_VALUE));
     eng.step(optimizer);
     return l;
+  }
+
+  /**
+   * Where this trainer's steps spent their time since it was built or {@link #resetProfile()} last ran: each phase
+   * of a step and each layer (see {@link TrainingProfile}). Evaluations ({@link #evaluate}, the validation of {@link
+   * #fit}) run on the same workspaces, and their forward passes count in the layers' times.
+   *
+   * @throws IllegalStateException where the JVM does not profile: start it with {@code -Dkiln.profile=true}
+   */
+  public TrainingProfile profile() {
+    checkProfiling();
+    if (engine == null) {
+      return new TrainingProfile(0, new long[TrainingProfile.Phase.values().length],
+          new LayerTimes(model.layers().size()));
+    }
+    return engine.profile();
+  }
+
+  /** Starts the count of {@link #profile()} again. */
+  public void resetProfile() {
+    checkProfiling();
+    if (engine != null) {
+      engine.resetProfile();
+    }
+  }
+
+  private static void checkProfiling() {
+    if (!LayerTimes.ENABLED) {
+      throw new IllegalStateException("this JVM does not profile: start it with -Dkiln.profile=true");
+    }
   }
 
   /** The trainer's loss, accuracy and confusion matrix on {@code data}, in inference mode, using its threads. */
