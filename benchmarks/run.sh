@@ -15,9 +15,13 @@
 #                  benchmarks), e.g. 'KilnBench|OrtBench'
 #   --no-build     use the jar already in benchmarks/target
 #   --no-probe     skip AllocationProbe
+#   --no-epochs    skip the one-epoch target's run (FitEpochs lenet5 on 2 threads, three epochs of the 60,000
+#                  Fashion-MNIST training images, about 15 s; run only where the Debian package
+#                  dataset-fashion-mnist has put them in /usr/share/datasets/fashion-mnist)
 #   --readme FILE  the file that receives the table (default: README.md at the repository root); --no-readme: none
 #
-# Results: benchmarks/target/bench-results/{jmh.json,jmh.log,alloc.json,alloc-vector.json,alloc-tuned.json,report.md}.
+# Results: benchmarks/target/bench-results/{jmh.json,jmh.log,alloc.json,alloc-vector.json,alloc-tuned.json,epochs.json,
+# report.md}.
 # Run it on an otherwise idle machine: other load shows up in the figures, above all in the 2-thread ones.
 set -euo pipefail
 
@@ -28,6 +32,7 @@ mode=quick
 filter='^dev\.kiln\.benchmarks\.(?!\w*ColdStart)'
 build=1
 probe=1
+epochs=1
 readme="$root/README.md"
 extra=()
 
@@ -37,10 +42,11 @@ while [[ $# -gt 0 ]]; do
     --filter) filter=$2; shift ;;
     --no-build) build=0 ;;
     --no-probe) probe=0 ;;
+    --no-epochs) epochs=0 ;;
     --readme) readme=$2; shift ;;
     --no-readme) readme= ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -83,12 +89,23 @@ if [[ $probe == 1 ]]; then
     dev.kiln.benchmarks.AllocationProbe "$out/alloc-tuned.json"
   alloc_args=(--alloc "$out/alloc.json" --alloc-vector "$out/alloc-vector.json" --alloc-tuned "$out/alloc-tuned.json")
 fi
+epoch_args=()
+if [[ $epochs == 1 ]]; then
+  if [[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]]; then
+    echo "== FitEpochs lenet5 2 false 3 (the one-epoch target)"
+    java -Xms1g -Xmx1g -cp "$jar" dev.kiln.benchmarks.FitEpochs lenet5 2 false 3 "$out/epochs.json"
+    epoch_args=(--epochs "$out/epochs.json")
+  else
+    echo "== no Fashion-MNIST in /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist):" \
+      "the one-epoch target is not measured"
+  fi
+fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 
 java_version=$(java -version 2>&1 | head -n 2 | tr '\n' ' ' | sed 's/ *$//')
 readme_args=()
 [[ -n $readme ]] && readme_args=(--readme "$readme")
-python3 benchmarks/report.py --jmh "$out/jmh.json" "${alloc_args[@]}" --out "$out/report.md" \
+python3 benchmarks/report.py --jmh "$out/jmh.json" "${alloc_args[@]}" "${epoch_args[@]}" --out "$out/report.md" \
   --mode "$mode" --command "benchmarks/run.sh $mode; ${jmh[*]}" --java "$java_version" \
   --load-before "$load_before" --load-after "$load_after" "${readme_args[@]}" > /dev/null
 echo "== report: $out/report.md${readme:+ (and $readme)}"

@@ -8,6 +8,10 @@ import dev.kiln.runtime.train.EpochResult;
 import dev.kiln.runtime.train.Trainer;
 import dev.kiln.runtime.train.TrainingListener;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -20,15 +24,16 @@ import java.util.Locale;
  * the net, the threads, whether to balance them, the epochs (Adam lr 1e-3, batch 64, seed 1, one {@code fit} call
  * of that many epochs, each shuffled in its own order as a user's run is; the first includes the JIT's warm-up).
  * Prints each epoch's seconds as the trainer reports them ({@link EpochResult#seconds}) and the accuracy on the test
- * set.
+ * set; a fifth argument names a JSON file that receives them too ({@code benchmarks/run.sh} reads it for the
+ * README's one-epoch target).
  * Run JVMs of both settings in turn: one JVM's figures say as much about where its arrays lie as about the setting.
  */
 public final class FitEpochs {
   private FitEpochs() {}
 
   public static void main(String[] args) throws IOException {
-    if (args.length != 4) {
-      throw new IllegalArgumentException("usage: FitEpochs NET THREADS BALANCE EPOCHS");
+    if (args.length != 4 && args.length != 5) {
+      throw new IllegalArgumentException("usage: FitEpochs NET THREADS BALANCE EPOCHS [JSON]");
     }
     String net = args[0];
     int threads = Integer.parseInt(args[1]);
@@ -36,6 +41,7 @@ public final class FitEpochs {
     int epochs = Integer.parseInt(args[3]);
     FashionMnist data = FashionMnist.load(FashionMnist.SYSTEM_DIR);
     Model model = Nets.kiln(net);
+    List<Double> seconds = new ArrayList<>();
     StringBuilder line = new StringBuilder(
         String.format(Locale.ROOT, "%s, %d threads, balance %s, epochs (s):", net, threads, balance));
     try (Trainer trainer = Trainer.builder(model)
@@ -48,11 +54,22 @@ public final class FitEpochs {
           @Override
           public void onEpochEnd(EpochResult result) {
             line.append(String.format(Locale.ROOT, " %.3f", result.seconds()));
+            seconds.add(result.seconds());
           }
         })
         .build()) {
       trainer.fit(data.train());
-      line.append(String.format(Locale.ROOT, "; test accuracy %.4f", trainer.evaluate(data.test()).accuracy()));
+      double accuracy = trainer.evaluate(data.test()).accuracy();
+      line.append(String.format(Locale.ROOT, "; test accuracy %.4f", accuracy));
+      if (args.length == 5) {
+        StringBuilder json = new StringBuilder(String.format(Locale.ROOT,
+            "{\"net\": \"%s\", \"threads\": %d, \"balance\": %s, \"images\": %d, \"batch\": 64, \"accuracy\": %.4f, "
+                + "\"seconds\": [", net, threads, balance, data.train().size(), accuracy));
+        for (int i = 0; i < seconds.size(); i++) {
+          json.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.3f", seconds.get(i)));
+        }
+        Files.writeString(Path.of(args[4]), json.append("]}\n").toString());
+      }
     }
     System.out.println(line);
   }
