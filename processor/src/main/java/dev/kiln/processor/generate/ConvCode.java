@@ -1100,7 +1100,7 @@ final class ConvCode implements LayerCode {
   }
 
   /** Where filters {@code f..f+width-1}'s weights start: {@code int wf0 = f * k, wf1 = wf0 + k, ...}. */
-  private static String filterOffsets(int k, int width) {
+  static String filterOffsets(int k, int width) {
     String[] offsets = new String[width];
     for (int t = 0; t < width; t++) {
       offsets[t] = "wf" + t + " = " + (t == 0 ? "f * " + k : "wf" + (t - 1) + " + " + k);
@@ -1113,7 +1113,7 @@ final class ConvCode implements LayerCode {
    * madd(v02, c2, madd(v01, c1, madd(v00, c0, acc[slot + i])))} for filter 0, and so on, over {@code
    * Methods.alignedBound(length)} positions from {@code Methods.ROW_START}.
    */
-  private static void tapPass(CodeBlock.Builder b, int length, int width, int rows) {
+  static void tapPass(CodeBlock.Builder b, int length, int width, int rows) {
     String[] rowRefs = new String[rows];
     String[] columns = new String[rows];
     for (int e = 0; e < rows; e++) {

@@ -128,6 +128,11 @@ public record NetworkPlan(NetworkModel network, List<LayerPlan> layers, Map<Stri
         matrices.put(layer.name() + "InputRows", List.of(-1, alignedRowFloats(d.inFeatures())));
         matrices.put(layer.name() + "WeightRows", List.of(d.units(), alignedRowFloats(d.inFeatures())));
         fixedInts.put(layer.name() + "Nonzero", Math.max(d.inFeatures(), d.units()));
+        if (!d.outputsAsFilters().isEmpty()) {
+          // A chunk of samples' inputs as column rows, one per input (DenseModel.outputsAsFilters).
+          matrices.put(layer.name() + "Columns",
+              List.of(d.inFeatures(), alignedRowFloats(DenseModel.SAMPLES_PER_CHUNK)));
+        }
         ints.put(layer.name() + "Active", 1);
       }
       if (layer instanceof ConvModel c) {
