@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * A narrow dense layer (3, 4 or 6 to 31 units) takes a batch's samples as a convolution takes positions ({@code
- * DenseModel.outputsAsFilters}, {@code DenseCode.columnsMethods}): chunks of up to 64 samples laid out as column rows,
+ * DenseModel.outputsAsFilters}, {@code DenseCode.columnsMethods}): chunks of up to 80 samples laid out as column rows,
  * blocks of three or four outputs summed over them; a remainder under 16 at the batch's start goes through the
  * transposed weight's rows. Every sample must get the sums it gets alone, bit for bit, whatever chunk it falls in,
  * whatever an earlier call left in the column rows past a short chunk, with zeros (of either sign) among the inputs;
@@ -38,7 +38,7 @@ class DenseColumnsTest {
       alone[n] = model.forward(one, Arrays.copyOfRange(x, n * IN, (n + 1) * IN), 1).clone();
     }
     // Whole chunks, short ones after long ones (stale column values past them), remainders under 16 first.
-    for (int size : new int[] {150, 16, 100, 40, 64, 70, 15, 129, 1, 150}) {
+    for (int size : new int[] {150, 16, 100, 40, 64, 85, 15, 129, 1, 90, 150}) {
       float[] y = model.forward(batch, x, size);
       for (int n = 0; n < size; n++) {
         TestNetworks.assertSameBits("batch " + size + ", sample " + n, alone[n],

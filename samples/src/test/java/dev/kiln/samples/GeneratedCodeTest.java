@@ -73,7 +73,7 @@ class GeneratedCodeTest {
   /**
    * Every passes method, a convolution's taps into a block of filters ({@code conv1AddTaps3x784}), a dense layer's
    * rows into a group ({@code fc1AddRows256}, or its inputs in order, {@code fc1AddInputs256}) or a narrow dense
-   * layer's column rows into a block of outputs ({@code fc3AddColumns3x64}), has more bytecode than
+   * layer's column rows into a block of outputs ({@code fc3AddColumns3x80}), has more bytecode than
    * C2 inlines at a hot call: inlined, the pass of three filters ran scalar (LeNet-5's batch 1 2.5 times slower on an
    * AVX2 host). The passes for what a full pass leaves ({@code ...Left...}) run once per block and are not held to it.
    */

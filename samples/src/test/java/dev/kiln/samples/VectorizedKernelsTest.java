@@ -52,8 +52,8 @@ class VectorizedKernelsTest {
       "Kiln_Mlp::fc1AddInputs256",
       "Kiln_Mlp::fc1AddRows784",
       // The last layer's ten outputs over a batch's samples as positions (DenseModel.outputsAsFilters).
-      "Kiln_Mlp::fc3AddColumns3x64",
-      "Kiln_Mlp::fc3AddColumns4x64");
+      "Kiln_Mlp::fc3AddColumns3x80",
+      "Kiln_Mlp::fc3AddColumns4x80");
   /**
    * The convolutions' forward passes with the fused multiply-add and 32 vector registers: the first convolution's six
    * filters as one block (over a group's 784 positions, and over one sample's quadrant of 196 from its own tap blocks:

@@ -95,7 +95,7 @@ final class DenseCode implements LayerCode {
     return Methods.pass(d.name(), "ForwardColumns");
   }
 
-  /** {@code fc3AddColumns3x64}: a {@link #columnsMethods} passes method for a block of {@code width} outputs. */
+  /** {@code fc3AddColumns3x80}: a {@link #columnsMethods} passes method for a block of {@code width} outputs. */
   private static String columnPassesName(DenseModel d, int width, boolean left) {
     return d.name() + (left ? "AddColumnsLeft" : "AddColumns") + width + "x" + DenseModel.SAMPLES_PER_CHUNK;
   }
@@ -113,8 +113,8 @@ final class DenseCode implements LayerCode {
    * passes run over {@code NetworkPlan.alignedBound} of {@link DenseModel#SAMPLES_PER_CHUNK} positions whatever the
    * chunk holds; the positions past it hold an earlier chunk's values, whose sums are not read.
    *
-   * <p>Scratch harness (the MLP's ten outputs over 128 inputs at batch 64, Zen 2): 10.1 µs against 19.5 for the rows,
-   * 5.0 of them the column rows.
+   * <p>The MLP's ten outputs over 128 inputs at batch 64 (Zen 2, {@code LayerProfile}): 8.0-8.2 µs against 20.1 for
+   * the rows; about 5 of them lay the column rows out (scratch harness).
    */
   private static List<MethodSpec> columnsMethods(DenseModel d) {
     int in = d.inFeatures();

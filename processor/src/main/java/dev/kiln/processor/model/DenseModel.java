@@ -26,9 +26,11 @@ public record DenseModel(
 
   /**
    * Samples a forward pass takes at a time as positions ({@link #outputsAsFilters}): a chunk's inputs laid out as
-   * column rows of this many samples, the most a pass's bound ({@code NetworkPlan.alignedBound}) of 65 covers.
+   * column rows of this many samples, the most a pass's bound ({@code NetworkPlan.alignedBound}) of 81 covers. Over
+   * 65 positions (chunks of 64) C2 compiled the passes to 128-bit vectors, over 81 to 256-bit ones: the MLP's last
+   * layer at batch 64 took 8.0-8.2 µs in chunks of 80 against 9.2 in chunks of 64 (LayerProfile, AVX2).
    */
-  public static final int SAMPLES_PER_CHUNK = 64;
+  public static final int SAMPLES_PER_CHUNK = 80;
 
   /**
    * Fewest samples a chunk of {@link #outputsAsFilters} takes; fewer, at the batch's start, take the rows of the
@@ -41,8 +43,9 @@ public record DenseModel(
    * as a convolution whose positions are the samples (its outputs the filters, its inputs the taps), or an empty list
    * where it does not. A narrow layer (fewer than 32 units, a classifier's last layer) over a batch: updating rows of
    * its few outputs, two vectors or less, the pass is almost all fixed cost (the MLP's ten outputs at batch 64, 20
-   * µs for 82,000 multiply-adds), where a pass over 64 samples' positions keeps the vectors full. Blocks of three
-   * and four outputs, the widths the convolutions' passes vectorise on 16 registers, so 3, 4, and 6 to 31 units.
+   * µs for 82,000 multiply-adds), where a pass over a batch's samples as positions keeps the vectors full. Blocks of
+   * three and four outputs, the widths the convolutions' passes vectorise on 16 registers, so 3, 4, and 6 to 31
+   * units.
    */
   public List<Integer> outputsAsFilters() {
     if (units >= 32 || units < 3 || units == 5) {
