@@ -1,5 +1,6 @@
 package dev.kiln.runtime;
 
+import dev.kiln.runtime.layer.Layer;
 import java.util.List;
 
 /**
@@ -129,7 +130,7 @@ public final class LayerTimes {
    * backward passes were recorded, each layer's backward time and share.
    */
   public String table(Model model, long per, int samples) {
-    List<dev.kiln.runtime.layer.Layer> layers = model.layers();
+    List<Layer> layers = model.layers();
     if (layers.size() != layers()) {
       throw new IllegalArgumentException(
           model.name() + " has " + layers.size() + " layers, this record " + layers() + ": not its record");
@@ -146,7 +147,7 @@ public final class LayerTimes {
     sb.append(String.format("%-12s %-34s %12s %7s %9s", "layer", "type", "forward µs", "share", "GFLOP/s"));
     sb.append(backward ? String.format(" %12s %7s%n", "backward µs", "share") : String.format("%n"));
     for (int i = 0; i < layers(); i++) {
-      dev.kiln.runtime.layer.Layer layer = layers.get(i);
+      Layer layer = layers.get(i);
       double flops = 2.0 * layer.multiplyAdds() * samples * per;
       String rate = flops == 0 || forwardNanos[i] == 0 ? "" : String.format("%.1f", flops / forwardNanos[i]);
       sb.append(String.format("%-12s %-34s %12.2f %6.1f%% %9s", layer.name(), layer.description(),

@@ -1056,11 +1056,32 @@ final class ConvCode implements LayerCode {
    * GeneratedCodeTest} (samples) checks that every passes method the sample networks have is over the limit.
    */
   private static List<MethodSpec> tapPassesMethods(ConvModel c, int length, int width) {
-    int k = ConvModel.rowLength(c);
+    return slotPassesMethods(tapPassesName(c, length, width, false), tapPassesName(c, length, width, true),
+        ConvModel.rowLength(c), length, width, PassWords.CONVOLUTION);
+  }
+
+  /**
+   * What a {@link #slotPassesMethods} method's comments call its positions, the units whose slots it sums into and
+   * the rows' index: a convolution's positions, filters and taps, or a narrow dense layer's samples, outputs and
+   * inputs ({@code DenseCode.columnsMethods}).
+   */
+  record PassWords(String positions, String unit, String tap) {
+    static final PassWords CONVOLUTION = new PassWords("positions", "filter", "tap");
+  }
+
+  /**
+   * The passes methods of {@link #tapPassesMethods}, named {@code name} and {@code leftName}, for {@code k} rows into
+   * {@code width} slots over rows of {@code length} positions: the three-row passes with their range checks, and the
+   * pass of the one or two rows they leave where {@code k} leaves some. A narrow dense layer's forward pass runs the
+   * same methods over its samples ({@code DenseCode.columnsMethods}).
+   */
+  static List<MethodSpec> slotPassesMethods(String name, String leftName, int k, int length, int width,
+      PassWords words) {
     int rows = Methods.ALIGNED_ROWS_PER_GROUP_PASS;
     List<MethodSpec> methods = new java.util.ArrayList<>();
     CodeBlock.Builder all = CodeBlock.builder()
-        .add("// The rows and the filters' weights checked up front; the checks also keep this method's bytecode over\n")
+        .add("// The rows and the $Ls' weights checked up front; the checks also keep this method's bytecode over\n",
+            words.unit())
         .add("// C2's inlining limit for hot calls (FreqInlineSize, 325 bytes): inlined, its loop stayed scalar.\n")
         .addStatement("$T.checkFromToIndex(from, to, rows.length)", java.util.Objects.class)
         .addStatement("$T.checkFromIndexSize(f * $L, $L, w.length)", java.util.Objects.class, k, width * k)
@@ -1068,27 +1089,26 @@ final class ConvCode implements LayerCode {
         .beginControlFlow("for (int j = from; j + $L < to; j += $L)", rows - 1, rows);
     tapPass(all, length, width, rows);
     all.endControlFlow();
-    methods.add(tapPassesMethod(c, length, width, false, all.build(),
+    methods.add(slotPassesMethod(name, all.build(),
         "Adds column rows {@code from..to-1}, a multiple of " + rows + ", into the first " + width + " slots of the "
-            + "aligned arena {@code acc},\nover " + length + " positions, each times its filter's weight for that tap "
-            + "(filters {@code f..f+" + (width - 1) + "}): " + rows + " rows a pass,\nalone in a method so that C2 "
-            + "vectorises it.\n"));
+            + "aligned arena {@code acc},\nover " + length + " " + words.positions() + ", each times its "
+            + words.unit() + "'s weight for that " + words.tap() + " (" + words.unit() + "s {@code f..f+"
+            + (width - 1) + "}): " + rows + " rows a pass,\nalone in a method so that C2 vectorises it.\n"));
     if (k % rows != 0) {
-      // The layer's tap count is fixed, so the rows left are too: one pass of exactly that many.
+      // The row count is fixed, so the rows left are too: one pass of exactly that many.
       CodeBlock.Builder left = CodeBlock.builder().addStatement(filterOffsets(k, width))
           .addStatement("int j = from");
       tapPass(left, length, width, k % rows);
-      methods.add(tapPassesMethod(c, length, width, true, left.build(),
+      methods.add(slotPassesMethod(leftName, left.build(),
           (k % rows == 1 ? "The last column row" : "The last " + (k % rows) + " column rows")
-              + " ({@code from} on), which {@code " + tapPassesName(c, length, width, false) + "} leaves, added into "
+              + " ({@code from} on), which {@code " + name + "} leaves, added into "
               + "the\nfirst " + width + " slots of the aligned arena {@code acc} in one pass.\n"));
     }
     return methods;
   }
 
-  private static MethodSpec tapPassesMethod(ConvModel c, int length, int width, boolean left, CodeBlock body,
-      String doc) {
-    return Methods.kernel(tapPassesName(c, length, width, left), doc.replace("$", "$$"))
+  private static MethodSpec slotPassesMethod(String name, CodeBlock body, String doc) {
+    return Methods.kernel(name, doc.replace("$", "$$"))
         .addParameter(Methods.FLOATS, "acc")
         .addParameter(ArrayTypeName.of(Methods.FLOATS), "rows")
         .addParameter(Methods.FLOATS, "w")

@@ -177,45 +177,14 @@ final class DenseCode implements LayerCode {
         .addCode(b.build())
         .build());
     for (int width : new java.util.TreeSet<>(d.outputsAsFilters())) {
-      CodeBlock.Builder all = CodeBlock.builder()
-          .add("// The rows and the outputs' weights checked up front; the checks also keep this method's bytecode over\n")
-          .add("// C2's inlining limit for hot calls (FreqInlineSize, 325 bytes): inlined, its loop stayed scalar.\n")
-          .addStatement("$T.checkFromToIndex(from, to, rows.length)", java.util.Objects.class)
-          .addStatement("$T.checkFromIndexSize(f * $L, $L, w.length)", java.util.Objects.class, in, width * in)
-          .addStatement(ConvCode.filterOffsets(in, width))
-          .beginControlFlow("for (int j = from; j + $L < to; j += $L)", rows - 1, rows);
-      ConvCode.tapPass(all, chunk, width, rows);
-      all.endControlFlow();
-      methods.add(columnPassesMethod(d, width, false, all.build(),
-          "Adds column rows (inputs) {@code from..to-1}, a multiple of " + rows + ", into the first " + width
-              + " slots of the aligned\narena {@code acc}, over " + chunk + " samples, each times its output's "
-              + "weight for that input (outputs {@code f..f+" + (width - 1) + "}): " + rows + " rows a\npass, alone "
-              + "in a method so that C2 vectorises it.\n"));
-      if (full < in) {
-        CodeBlock.Builder left = CodeBlock.builder()
-            .addStatement(ConvCode.filterOffsets(in, width))
-            .addStatement("int j = from");
-        ConvCode.tapPass(left, chunk, width, in - full);
-        methods.add(columnPassesMethod(d, width, true, left.build(),
-            "The last " + (in - full) + " column rows ({@code from} on), which {@code "
-                + columnPassesName(d, width, false) + "} leaves, added into the\nfirst " + width
-                + " slots of the aligned arena {@code acc} in one pass.\n"));
-      }
+      methods.addAll(ConvCode.slotPassesMethods(columnPassesName(d, width, false), columnPassesName(d, width, true),
+          in, chunk, width, COLUMN_WORDS));
     }
     return methods;
   }
 
-  private static MethodSpec columnPassesMethod(DenseModel d, int width, boolean left, CodeBlock body, String doc) {
-    return Methods.kernel(columnPassesName(d, width, left), doc.replace("$", "$$"))
-        .addParameter(Methods.FLOATS, "acc")
-        .addParameter(ArrayTypeName.of(Methods.FLOATS), "rows")
-        .addParameter(Methods.FLOATS, "w")
-        .addParameter(TypeName.INT, "f")
-        .addParameter(TypeName.INT, "from")
-        .addParameter(TypeName.INT, "to")
-        .addCode(body)
-        .build();
-  }
+  /** A narrow layer's passes add its inputs' column rows over samples into its outputs' slots. */
+  private static final ConvCode.PassWords COLUMN_WORDS = new ConvCode.PassWords("samples", "output", "input");
 
   /** {@code o0 = cols[k], o1 = cols[k + 1], ...}: the eight column rows a step of the transpose fills. */
   private static String[] eightRows() {
