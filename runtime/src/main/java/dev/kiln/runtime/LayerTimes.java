@@ -18,8 +18,9 @@ import java.util.List;
  * training splits the first layer across threads ({@link Model#splitsForward}), each thread's share of that layer's
  * forward pass and weight gradient counts towards the workspace that thread uses. A backward pass that must first
  * run the layers again as written (after an inference that folded batch norms or ran convolutions in lanes) counts
- * that as forward time, with one more forward pass. One workspace serves one thread at a time, and so does its
- * record: read it from that thread, or after the threads have stopped.
+ * that as forward time, with one more forward pass. {@code ParallelInference}'s shares of a call (the first dense
+ * layer by inputs, the leading convolutions by filters) are not timed: its workspaces are its own. One workspace
+ * serves one thread at a time, and so does its record: read it from that thread, or after the threads have stopped.
  */
 public final class LayerTimes {
   /** Whether the generated passes time their layers ({@code -Dkiln.profile=true}); read once, when this loads. */
