@@ -5,6 +5,7 @@ import dev.kiln.runtime.Model;
 import dev.kiln.runtime.Workspace;
 import dev.kiln.runtime.data.Batch;
 import dev.kiln.runtime.loss.SoftmaxCrossEntropy;
+import dev.kiln.runtime.parallel.ParallelInference;
 import dev.kiln.runtime.optim.Adam;
 import dev.kiln.runtime.train.Trainer;
 import dev.kiln.runtime.train.TrainingProfile;
@@ -18,9 +19,9 @@ import java.util.Locale;
  * <p>Usage: {@code java -Dkiln.profile=true -cp benchmarks/target/kiln-benchmarks.jar
  * dev.kiln.benchmarks.LayerProfile NET MODE THREADS SECONDS}: {@code mlp} or {@code lenet5}; {@code b1} (one image a
  * call), {@code b64} (a batch of 64 a call) or {@code train} (one training step at batch 64: softmax cross-entropy,
- * Adam); the threads (1 for {@code b1} and {@code b64}, which time one caller; 1 or more for {@code train}); the
- * seconds of warm-up and then of measurement. It prints the wall time a call or step, the layers' table and, for
- * training, the phases'.
+ * Adam); the threads (inference on more than one runs one caller's calls through {@code ParallelInference}, as the
+ * benchmarks' "one call" and batch-64 rows do); the seconds of warm-up and then of measurement. It prints the wall
+ * time a call or step, the layers' table (thread time, summed over the threads) and, for training, the phases'.
  *
  * <p>The clocks cost about 25 ns a layer a pass, so the total runs slower than the JMH figures (a few per cent at
  * batch 1) and a layer that takes well under a microsecond mostly shows that cost. It finds where the time goes; the
@@ -40,8 +41,8 @@ public final class LayerProfile {
     String mode = args[1];
     int threads = Integer.parseInt(args[2]);
     long nanos = (long) (Double.parseDouble(args[3]) * 1e9);
-    if (!mode.equals("train") && threads != 1) {
-      throw new IllegalArgumentException(mode + " times one caller on one thread: THREADS must be 1");
+    if (threads < 1) {
+      throw new IllegalArgumentException("THREADS must be at least 1: " + threads);
     }
     System.out.print(run(net, mode, threads, nanos));
   }
@@ -54,7 +55,7 @@ public final class LayerProfile {
     switch (mode) {
       case "b1":
       case "b64":
-        return title + inference(model.eval(), mode.equals("b1") ? 1 : 64, nanos);
+        return title + inference(model.eval(), mode.equals("b1") ? 1 : 64, threads, nanos);
       case "train":
         return title + training(model.train(), threads, nanos);
       default:
@@ -62,15 +63,27 @@ public final class LayerProfile {
     }
   }
 
-  private static String inference(Model model, int batch, long nanos) {
-    Workspace ws = model.newWorkspace(batch);
+  private static String inference(Model model, int batch, int threads, long nanos) {
     float[] pixels = Inputs.pixels(batch);
+    if (threads > 1) {
+      try (ParallelInference parallel = new ParallelInference(model, threads, batch)) {
+        loop(() -> parallel.forward(pixels, batch), nanos);
+        parallel.resetLayerTimes();
+        long[] callsAndNanos = loop(() -> parallel.forward(pixels, batch), nanos);
+        return report(model, batch, callsAndNanos, parallel.layerTimes(),
+            "split " + parallel.splitFor(batch).name().toLowerCase(Locale.ROOT));
+      }
+    }
+    Workspace ws = model.newWorkspace(batch);
     loop(() -> model.forward(ws, pixels, batch), nanos);
     ws.layerTimes().reset();
-    long[] callsAndNanos = loop(() -> model.forward(ws, pixels, batch), nanos);
+    return report(model, batch, loop(() -> model.forward(ws, pixels, batch), nanos), ws.layerTimes(), "one caller");
+  }
+
+  private static String report(Model model, int batch, long[] callsAndNanos, LayerTimes times, String how) {
     long calls = callsAndNanos[0];
-    return String.format(Locale.ROOT, "%,d calls, %.2f µs a call (wall, with the clocks)%n%n", calls,
-        callsAndNanos[1] / 1e3 / calls) + ws.layerTimes().table(model, calls, batch);
+    return String.format(Locale.ROOT, "%,d calls (%s), %.2f µs a call (wall, with the clocks)%n%n", calls, how,
+        callsAndNanos[1] / 1e3 / calls) + times.table(model, calls, batch);
   }
 
   private static String training(Model model, int threads, long nanos) {

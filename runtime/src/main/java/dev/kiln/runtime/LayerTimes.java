@@ -19,8 +19,9 @@ import java.util.List;
  * forward pass and weight gradient counts towards the workspace that thread uses. A backward pass that must first
  * run the layers again as written (after an inference that folded batch norms or ran convolutions in lanes) counts
  * that as forward time, with one more forward pass. {@code ParallelInference}'s shares of a call (the first dense
- * layer by inputs, the leading convolutions by filters) are not timed: its workspaces are its own. One workspace
- * serves one thread at a time, and so does its record: read it from that thread, or after the threads have stopped.
+ * layer by inputs, the leading convolutions by filters) count towards those layers in its threads' workspaces, which
+ * its {@code layerTimes()} sums. One workspace serves one thread at a time, and so does its record: read it from that
+ * thread, or after the threads have stopped.
  */
 public final class LayerTimes {
   /** Whether the generated passes time their layers ({@code -Dkiln.profile=true}); read once, when this loads. */

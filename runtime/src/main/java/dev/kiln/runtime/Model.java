@@ -285,7 +285,11 @@ public abstract class Model {
     if (from < 0 || from > to || to > inputs) {
       throw new IllegalArgumentException("inputs " + from + ".." + to + " outside 0.." + inputs);
     }
+    long began = LayerTimes.ENABLED ? System.nanoTime() : 0;
     splitForwardInputsPart(scratch, input, batch, sums, from, to, addBias);
+    if (LayerTimes.ENABLED) {
+      scratch.layerTimes().forward(splitLayerIndex(), began);
+    }
   }
 
   /** The generated share of {@link #splitForwardInputs}; arguments are already checked. */
@@ -412,7 +416,22 @@ public abstract class Model {
     if (input.length < (long) batch * inputShape.size()) {
       throw new IllegalArgumentException("input too short for a batch of " + batch);
     }
+    long began = LayerTimes.ENABLED ? System.nanoTime() : 0;
     splitForwardConvolutionPart(scratch, shared, input, batch, index, share, shares);
+    if (LayerTimes.ENABLED) {
+      scratch.layerTimes().forward(convolutionLayerIndex(index), began);
+    }
+  }
+
+  /** The index in {@link #layers()} of convolution {@code index}, counting the network's convolutions from 0. */
+  private int convolutionLayerIndex(int index) {
+    int seen = -1;
+    for (int i = 0; i < layers.size(); i++) {
+      if (layers.get(i) instanceof dev.kiln.runtime.layer.ConvLayer && ++seen == index) {
+        return i;
+      }
+    }
+    throw new IllegalStateException(name + " has no convolution " + index);
   }
 
   /** The generated share of {@link #splitForwardConvolution}; arguments are already checked. */

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The per-layer clocks ({@link LayerTimes}, {@code -Dkiln.profile=true}): off and absent in a JVM that does not ask
  * for them; in one that does (a child JVM, since the switch is read once), every generated pass records each layer's
- * forward and backward time, the first layer's split shares count towards that layer, and a trainer records the
- * phases of its steps.
+ * forward and backward time, the first layer's split shares (training's and {@code ParallelInference}'s) and the
+ * shared convolutions' count towards those layers, and a trainer records the phases of its steps.
  */
 class LayerTimesTest {
   @Test
@@ -155,6 +155,7 @@ class LayerTimesTest {
       inferenceWithFoldedBatchNorms();
       trainingOnOneThread();
       trainingWithTheFirstLayerSplit();
+      parallelInference();
       System.out.println("every layer and phase timed");
     }
 
@@ -235,6 +236,44 @@ class LayerTimesTest {
           check(p.phaseNanos(phase) > 0, phase.label());
         }
         check(p.phaseNanos(Phase.REDUCE) == 0, "a split step reduces inside its split gradient phase");
+      }
+    }
+
+    /**
+     * One call shared by two threads: LeNet-5's convolutions by filters (their shares count as the convolutions', more
+     * than its first dense layer's time), the MLP's first layer by inputs (its shares count as fc1's, more than
+     * fc3's); one forward pass a call, on the caller's workspace.
+     */
+    private static void parallelInference() {
+      Model lenet = new Kiln_LeNet5().eval();
+      try (dev.kiln.runtime.parallel.ParallelInference parallel =
+          new dev.kiln.runtime.parallel.ParallelInference(lenet, 2, 1)) {
+        check(parallel.splitFor(1) == dev.kiln.runtime.parallel.ParallelInference.Split.CONVOLUTIONS,
+            "LeNet-5's one image is shared by its convolutions' filters");
+        float[] x = pixels(784, 3);
+        for (int i = 0; i < 20; i++) {
+          parallel.forward(x, 1);
+        }
+        parallel.resetLayerTimes();
+        for (int i = 0; i < 20; i++) {
+          parallel.forward(x, 1);
+        }
+        LayerTimes t = parallel.layerTimes();
+        check(t.forwardPasses() == 20, "one forward pass a call: " + t.forwardPasses());
+        check(t.forwardNanos(0) > t.forwardNanos(4) && t.forwardNanos(2) > t.forwardNanos(4),
+            "the convolutions' shares count as theirs");
+      }
+      Model mlp = new Kiln_Mlp().eval();
+      try (dev.kiln.runtime.parallel.ParallelInference parallel =
+          new dev.kiln.runtime.parallel.ParallelInference(mlp, 2, 1)) {
+        check(parallel.splitFor(1) == dev.kiln.runtime.parallel.ParallelInference.Split.INPUTS,
+            "the MLP's one image is shared by its first layer's inputs");
+        float[] x = pixels(784, 4);
+        for (int i = 0; i < 20; i++) {
+          parallel.forward(x, 1);
+        }
+        LayerTimes t = parallel.layerTimes();
+        check(t.forwardNanos(0) > t.forwardNanos(2), "the first layer's shares count as fc1's");
       }
     }
 

@@ -1,7 +1,10 @@
 package dev.kiln.runtime.parallel;
 
+import dev.kiln.runtime.LayerTimes;
 import dev.kiln.runtime.Model;
 import dev.kiln.runtime.Workspace;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 
@@ -144,6 +147,32 @@ public final class ParallelInference implements AutoCloseable {
 
   public int threads() {
     return threads;
+  }
+
+  /**
+   * Where the calls spent their time, layer by layer, summed over this pool's threads (its workspaces' {@link
+   * LayerTimes}, the shares of a split first layer or convolution counted towards that layer), where the JVM was
+   * started with {@code -Dkiln.profile=true}; null otherwise. A snapshot: read it between calls. {@link
+   * #resetLayerTimes} starts the count again.
+   */
+  public LayerTimes layerTimes() {
+    if (!LayerTimes.ENABLED) {
+      return null;
+    }
+    List<LayerTimes> records = new ArrayList<>();
+    for (Workspace ws : workspaces) {
+      records.add(ws.layerTimes());
+    }
+    return LayerTimes.sum(records);
+  }
+
+  /** Forgets the times {@link #layerTimes} has recorded so far (nothing where the JVM does not profile). */
+  public void resetLayerTimes() {
+    if (LayerTimes.ENABLED) {
+      for (Workspace ws : workspaces) {
+        ws.layerTimes().reset();
+      }
+    }
   }
 
   public int maxBatch() {
