@@ -2,6 +2,7 @@ package dev.kiln.runtime;
 
 import dev.kiln.runtime.layer.Layer;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Where a workspace's passes spent their time, layer by layer: the wall-clock nanoseconds of each layer's forward and
@@ -146,16 +147,16 @@ public final class LayerTimes {
     }
     boolean backward = backwardPasses > 0;
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format("%-12s %-34s %12s %7s %9s", "layer", "type", "forward µs", "share", "GFLOP/s"));
-    sb.append(backward ? String.format(" %12s %7s%n", "backward µs", "share") : String.format("%n"));
+    sb.append(String.format(Locale.ROOT, "%-12s %-34s %12s %7s %9s", "layer", "type", "forward µs", "share", "GFLOP/s"));
+    sb.append(backward ? String.format(Locale.ROOT, " %12s %7s%n", "backward µs", "share") : String.format(Locale.ROOT, "%n"));
     for (int i = 0; i < layers(); i++) {
       Layer layer = layers.get(i);
       double flops = 2.0 * layer.multiplyAdds() * samples * per;
-      String rate = flops == 0 || forwardNanos[i] == 0 ? "" : String.format("%.1f", flops / forwardNanos[i]);
-      sb.append(String.format("%-12s %-34s %12.2f %6.1f%% %9s", layer.name(), layer.description(),
+      String rate = flops == 0 || forwardNanos[i] == 0 ? "" : String.format(Locale.ROOT, "%.1f", flops / forwardNanos[i]);
+      sb.append(String.format(Locale.ROOT, "%-12s %-34s %12.2f %6.1f%% %9s", layer.name(), layer.description(),
           forwardNanos[i] / 1e3 / per, share(forwardNanos[i], total), rate));
-      sb.append(backward ? String.format(" %12.2f %6.1f%%%n", backwardNanos[i] / 1e3 / per,
-          share(backwardNanos[i], total)) : String.format("%n"));
+      sb.append(backward ? String.format(Locale.ROOT, " %12.2f %6.1f%%%n", backwardNanos[i] / 1e3 / per,
+          share(backwardNanos[i], total)) : String.format(Locale.ROOT, "%n"));
     }
     return sb.toString();
   }

@@ -11,6 +11,8 @@ import dev.kiln.runtime.data.Batch;
 import dev.kiln.runtime.layer.Layer;
 import dev.kiln.runtime.loss.SoftmaxCrossEntropy;
 import dev.kiln.runtime.optim.Adam;
+import dev.kiln.runtime.parallel.ParallelInference;
+import dev.kiln.runtime.parallel.ParallelInference.Split;
 import dev.kiln.runtime.train.Trainer;
 import dev.kiln.runtime.train.TrainingProfile;
 import dev.kiln.runtime.train.TrainingProfile.Phase;
@@ -245,11 +247,22 @@ class LayerTimesTest {
      * fc3's); one forward pass a call, on the caller's workspace.
      */
     private static void parallelInference() {
-      Model lenet = new Kiln_LeNet5().eval();
-      try (dev.kiln.runtime.parallel.ParallelInference parallel =
-          new dev.kiln.runtime.parallel.ParallelInference(lenet, 2, 1)) {
-        check(parallel.splitFor(1) == dev.kiln.runtime.parallel.ParallelInference.Split.CONVOLUTIONS,
-            "LeNet-5's one image is shared by its convolutions' filters");
+      LayerTimes lenet = oneCallOnTwoThreads(new Kiln_LeNet5(), Split.CONVOLUTIONS,
+          "LeNet-5's one image is shared by its convolutions' filters");
+      check(lenet.forwardNanos(0) > lenet.forwardNanos(4) && lenet.forwardNanos(2) > lenet.forwardNanos(4),
+          "the convolutions' shares count as theirs");
+      LayerTimes mlp = oneCallOnTwoThreads(new Kiln_Mlp(), Split.INPUTS,
+          "the MLP's one image is shared by its first layer's inputs");
+      check(mlp.forwardNanos(0) > mlp.forwardNanos(2), "the first layer's shares count as fc1's");
+    }
+
+    /**
+     * {@code model}'s layer times over 20 calls of one image on two threads, after 20 more and a reset, once its split
+     * is checked to be {@code expected} ({@code what}) and every call checked to be one forward pass.
+     */
+    private static LayerTimes oneCallOnTwoThreads(Model model, Split expected, String what) {
+      try (ParallelInference parallel = new ParallelInference(model.eval(), 2, 1)) {
+        check(parallel.splitFor(1) == expected, what);
         float[] x = pixels(784, 3);
         for (int i = 0; i < 20; i++) {
           parallel.forward(x, 1);
@@ -260,20 +273,7 @@ class LayerTimesTest {
         }
         LayerTimes t = parallel.layerTimes();
         check(t.forwardPasses() == 20, "one forward pass a call: " + t.forwardPasses());
-        check(t.forwardNanos(0) > t.forwardNanos(4) && t.forwardNanos(2) > t.forwardNanos(4),
-            "the convolutions' shares count as theirs");
-      }
-      Model mlp = new Kiln_Mlp().eval();
-      try (dev.kiln.runtime.parallel.ParallelInference parallel =
-          new dev.kiln.runtime.parallel.ParallelInference(mlp, 2, 1)) {
-        check(parallel.splitFor(1) == dev.kiln.runtime.parallel.ParallelInference.Split.INPUTS,
-            "the MLP's one image is shared by its first layer's inputs");
-        float[] x = pixels(784, 4);
-        for (int i = 0; i < 20; i++) {
-          parallel.forward(x, 1);
-        }
-        LayerTimes t = parallel.layerTimes();
-        check(t.forwardNanos(0) > t.forwardNanos(2), "the first layer's shares count as fc1's");
+        return t;
       }
     }
 

@@ -64,10 +64,7 @@ final class DenseCode implements LayerCode {
             d.inFeatures(), d.units())
         .nextControlFlow("else");
     if (d.outputsAsFilters().isEmpty()) {
-      code.addStatement("$L($L, $L(), $L, $L, ws.$LOutRows, ws.$LNonzero, ws.aligned, batch)",
-          Methods.pass(d.name(), "Forward"),
-          LayerCode.buffer(plan.input()), packedMethod(d), bias, ActivationCode.producerTarget(plan), d.name(),
-          d.name());
+      code.add(rowsForward(plan, bias, "batch"));
     } else {
       int chunk = DenseModel.SAMPLES_PER_CHUNK;
       code.add("// The samples as positions, in chunks of up to $L; the first few (a batch's remainder under $L) on the\n",
@@ -76,10 +73,7 @@ final class DenseCode implements LayerCode {
           .addStatement("int rowsFirst = batch % $L < $L ? batch % $L : 0", chunk, DenseModel.MIN_SAMPLES_PER_CHUNK,
               chunk)
           .beginControlFlow("if (rowsFirst > 0)")
-          .addStatement("$L($L, $L(), $L, $L, ws.$LOutRows, ws.$LNonzero, ws.aligned, rowsFirst)",
-              Methods.pass(d.name(), "Forward"),
-              LayerCode.buffer(plan.input()), packedMethod(d), bias, ActivationCode.producerTarget(plan), d.name(),
-              d.name())
+          .add(rowsForward(plan, bias, "rowsFirst"))
           .endControlFlow()
           .beginControlFlow("for (int n0 = rowsFirst; n0 < batch; n0 += $L)", chunk)
           .addStatement("$L($L, $L, $L, $L, ws.$LColumns, ws.aligned, n0, Math.min($L, batch - n0))",
@@ -88,6 +82,19 @@ final class DenseCode implements LayerCode {
           .endControlFlow();
     }
     return code.endControlFlow().build();
+  }
+
+  /**
+   * The call of the layer's forward pass on the transposed weight's rows ({@link #forwardMethod}) for the batch's first
+   * {@code count} samples (an expression).
+   */
+  private static CodeBlock rowsForward(LayerPlan plan, String bias, String count) {
+    DenseModel d = (DenseModel) plan.layer();
+    return CodeBlock.builder()
+        .addStatement("$L($L, $L(), $L, $L, ws.$LOutRows, ws.$LNonzero, ws.aligned, $L)",
+            Methods.pass(d.name(), "Forward"), LayerCode.buffer(plan.input()), packedMethod(d), bias,
+            ActivationCode.producerTarget(plan), d.name(), d.name(), count)
+        .build();
   }
 
   /** {@code fc3ForwardColumns}: a chunk of samples' forward pass with the samples as positions. */

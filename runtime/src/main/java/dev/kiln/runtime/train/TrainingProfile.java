@@ -3,6 +3,7 @@ package dev.kiln.runtime.train;
 import dev.kiln.runtime.LayerTimes;
 import dev.kiln.runtime.Model;
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * Where a trainer's steps spent their time, where the JVM was started with {@code -Dkiln.profile=true} ({@link
@@ -79,14 +80,14 @@ public final class TrainingProfile {
     }
     long total = Arrays.stream(phaseNanos).sum();
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format("%-40s %12s %7s%n", "phase (wall time)", "µs a step", "share"));
+    sb.append(String.format(Locale.ROOT, "%-40s %12s %7s%n", "phase (wall time)", "µs a step", "share"));
     for (Phase p : Phase.values()) {
       long ns = phaseNanos[p.ordinal()];
       if (ns > 0) {
-        sb.append(String.format("%-40s %12.1f %6.1f%%%n", p.label(), ns / 1e3 / steps, 100.0 * ns / total));
+        sb.append(String.format(Locale.ROOT, "%-40s %12.1f %6.1f%%%n", p.label(), ns / 1e3 / steps, 100.0 * ns / total));
       }
     }
-    sb.append(String.format("%-40s %12.1f%n%n", "step", total / 1e3 / steps));
+    sb.append(String.format(Locale.ROOT, "%-40s %12.1f%n%n", "step", total / 1e3 / steps));
     sb.append("layers (thread time, summed over the threads):\n");
     sb.append(layers.table(model, steps, samples));
     return sb.toString();
