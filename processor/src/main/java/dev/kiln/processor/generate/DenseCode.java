@@ -567,8 +567,8 @@ final class DenseCode implements LayerCode {
             .initializer("-1")
             .build(),
         FieldSpec.builder(Methods.FLOATS, flatField(d), Modifier.PRIVATE)
-            .addJavadoc("$L's weight packed into one array for the opt-in Vector API kernel "
-                + "(see VectorBackend.packDense); made on first use.\n", d.name())
+            .addJavadoc("$L's weight transposed into one array, for the opt-in Vector API kernel; made on first use.\n",
+                d.name())
             .build(),
         FieldSpec.builder(TypeName.INT, flatField(d) + "Version", Modifier.PRIVATE, Modifier.VOLATILE)
             .addJavadoc("The weight's version the flat copy was made from.\n")
@@ -600,8 +600,8 @@ final class DenseCode implements LayerCode {
         .add("// The Vector API kernels read the flat copy and never the rows; the default loops the reverse.\n")
         .beginControlFlow("if ($T.ENABLED)", Methods.VECTOR_BACKEND)
         .beginControlFlow("if ($L != null && $L != $LVersion)", flat, version, flat)
-        .addStatement("$T.packDenseRows($L, $L, $L, $L, $L, $L)", Methods.VECTOR_BACKEND, weight, units,
-            d.inFeatures(), flat, from, to)
+        .addStatement("$T.transposeFlatRows($L, $L, $L, $L, $L, $L, $T.DENSE_FLAT_BASE)", PACKING, weight, units,
+            d.inFeatures(), flat, from, to, Methods.VECTOR_BACKEND)
         .endControlFlow()
         .nextControlFlow("else if ($L != null && $L != $LVersion)", packed, version, packed)
         .addStatement("$T.transposeRows($L, $L, $L, $L, $L, $L, $L)", PACKING, weight, units, d.inFeatures(), packed,
@@ -648,9 +648,9 @@ final class DenseCode implements LayerCode {
   }
 
   /**
-   * The flat weight copy the Vector API kernel reads ({@code VectorBackend.packDense}), made on its first use (only
-   * that path needs it, and only for a layer at least a vector wide: see {@code VectorBackend.readsTransposed}) and
-   * remade when the weight's version has moved.
+   * The flat transposed weight the Vector API kernel reads, made on its first use (only that path needs it, and only
+   * for a layer at least a vector wide: see {@code VectorBackend.readsTransposed}) and remade when the weight's
+   * version has moved.
    */
   private static MethodSpec flatWeightMethod(DenseModel d) {
     String field = flatField(d);
@@ -659,11 +659,11 @@ final class DenseCode implements LayerCode {
         .addStatement("$L = $T.newDenseFlat($L, $L)", field, Methods.VECTOR_BACKEND, d.units(),
             d.inFeatures())
         .endControlFlow()
-        .addStatement("$T.packDense($L, $L, $L, $L)", Methods.VECTOR_BACKEND, LayerCode.field(d.name(), "weight"),
-            d.units(), d.inFeatures(), field)
+        .addStatement("$T.transposeFlat($L, $L, $L, $L, $T.DENSE_FLAT_BASE)", PACKING,
+            LayerCode.field(d.name(), "weight"), d.units(), d.inFeatures(), field, Methods.VECTOR_BACKEND)
         .build();
-    return Methods.versionedCopy(d.name(), lockField(d), flatMethod(d), field, Methods.FLOATS,
-        "packed into one array (panels one vector wide, or transposed)", refresh);
+    return Methods.versionedCopy(d.name(), lockField(d), flatMethod(d), field, Methods.FLOATS, "transposed into one array",
+        refresh);
   }
 
   /**

@@ -51,28 +51,11 @@ public final class VectorBackend {
   }
 
   /**
-   * Fills a dense layer's flat weight copy ({@link #newDenseFlat}) from its weight {@code w}, row-major {@code
-   * [units][in]}, in the layout {@link #denseForward} reads: panels one vector wide where the units divide into whole
-   * vectors, else the plain transpose ({@code [in][units]}).
-   */
-  public static void packDense(float[] w, int units, int in, float[] flat) {
-    VectorDense.pack(w, units, in, flat, DENSE_FLAT_BASE, 0, units);
-  }
-
-  /**
-   * The part of {@link #packDense} that comes from the weight's rows {@code [from, to)}: each training thread remakes
-   * the rows its share of the optimizer step has just written. Threads may fill disjoint ranges of one copy at once.
-   */
-  public static void packDenseRows(float[] w, int units, int in, float[] flat, int from, int to) {
-    VectorDense.pack(w, units, in, flat, DENSE_FLAT_BASE, from, to);
-  }
-
-  /**
    * A dense layer's forward pass over a batch: {@code y[n][o] = b[o] + sum over k of x[n][k] * w[o * in + k]}, with
-   * {@code w} the weight as it is (row-major {@code [out][in]}), {@code wt} the same weight in the flat copy from
-   * {@link #DENSE_FLAT_BASE} ({@link #newDenseFlat}, filled by {@link #packDense}) and {@code b} null for no bias.
-   * Layers at least a vector wide read {@code wt}, narrower ones {@code w}; {@code wt} may be null where {@link
-   * #readsTransposed} says it is not read.
+   * {@code w} the weight as it is (row-major {@code [out][in]}), {@code wt} the same weight transposed into one flat
+   * array from {@link #DENSE_FLAT_BASE} ({@link #newDenseFlat}, filled by {@link Packing#transposeFlat(float[], int,
+   * int, float[], int)}) and {@code b} null for no bias. Layers at least a vector wide read
+   * {@code wt}, narrower ones {@code w}; {@code wt} may be null where {@link #readsTransposed} says it is not read.
    */
   public static void denseForward(float[] x, float[] w, float[] wt, float[] b, float[] y, int batch, int in,
       int out) {

@@ -10,8 +10,7 @@ import org.junit.jupiter.api.Test;
  * of six samples, fewer samples one at a time (sixteen, eight or four vectors, pairs, single vectors, the last of
  * them moved back to end at the last output), and layers narrower than a vector (dot products in blocks of four by
  * four, or one at a time) (the surefire configuration adds the incubating module, as a user turning the kernel on
- * would); the backward kernels the same way; and the flat copy the forward kernel reads (panels one vector wide, or
- * the transpose), made whole or in ranges of rows.
+ * would); the backward kernels the same way; and the flat transpose the forward kernel reads.
  */
 class VectorDenseTest {
   @Test
@@ -40,7 +39,7 @@ class VectorDenseTest {
           w[i] = (float) random.nextGaussian();
         }
         float[] wt = VectorBackend.newDenseFlat(out, in);
-        VectorBackend.packDense(w, out, in, wt);
+        Packing.transposeFlat(w, out, in, wt, VectorBackend.DENSE_FLAT_BASE);
         float[] b = null;
         if (bias) {
           b = new float[out];
@@ -160,7 +159,7 @@ class VectorDenseTest {
       float[] w = gaussian(random, out * in);
       float[] b = gaussian(random, out);
       float[] wt = VectorBackend.newDenseFlat(out, in);
-      VectorBackend.packDense(w, out, in, wt);
+      Packing.transposeFlat(w, out, in, wt, VectorBackend.DENSE_FLAT_BASE);
       float[] y = new float[batch * out];
       VectorBackend.denseForward(x, w, wt, b, y, batch, in, out);
       float[] alone = new float[out];
@@ -239,119 +238,6 @@ class VectorDenseTest {
       assertWithMessage("seven samples, 70 outputs").that(VectorDense.blockVectors(7, 70)).isEqualTo(2);
     } else {
       assertWithMessage("AVX2").that(VectorDense.blockVectors(64, 256)).isEqualTo(2);
-    }
-  }
-
-  /**
-   * The flat copy holds every weight where the kernels read it: in panels one vector wide where the outputs divide
-   * into vectors, {@code [o / LANES][k][o % LANES]}, else transposed, {@code [k][o]}; made whole or from ranges of
-   * rows in any order (as training threads remake their shares), ranges that start and end inside a group of eight
-   * rows included, it is the same copy, and the floats before the base are never written.
-   */
-  @Test
-  void packedCopyHoldsEveryWeightWhereTheKernelsReadIt() {
-    int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
-    Random random = new Random(17);
-    for (int[] shape : new int[][] {{256, 784}, {128, 256}, {120, 400}, {84, 120}, {10, 84}, {48, 5}, {16, 3},
-        {8, 9}, {24, 1}}) {
-      int out = shape[0];
-      int in = shape[1];
-      float[] w = gaussian(random, out * in);
-      float[] flat = VectorBackend.newDenseFlat(out, in);
-      java.util.Arrays.fill(flat, Float.NaN);
-      VectorBackend.packDense(w, out, in, flat);
-      int base = VectorBackend.DENSE_FLAT_BASE;
-      boolean panels = out % lanes == 0;
-      assertWithMessage("%s outputs in panels", out).that(VectorDense.paneled(out)).isEqualTo(panels);
-      for (int i = 0; i < base; i++) {
-        assertWithMessage("%sx%s: before the base", out, in).that(Float.isNaN(flat[i])).isTrue();
-      }
-      for (int o = 0; o < out; o++) {
-        for (int k = 0; k < in; k++) {
-          int at = panels ? base + o / lanes * in * lanes + k * lanes + o % lanes : base + k * out + o;
-          assertWithMessage("%sx%s: w[%s][%s]", out, in, o, k).that(flat[at]).isEqualTo(w[o * in + k]);
-        }
-      }
-      // The same copy from ranges of rows, last range first; the cuts fall inside groups of eight.
-      int[] cuts = {0, Math.min(out, 3), out / 2 + 1, Math.max(out / 2 + 1, out - 5), out};
-      float[] byRanges = VectorBackend.newDenseFlat(out, in);
-      java.util.Arrays.fill(byRanges, Float.NaN);
-      for (int r = cuts.length - 2; r >= 0; r--) {
-        VectorBackend.packDenseRows(w, out, in, byRanges, Math.min(cuts[r], cuts[r + 1]), cuts[r + 1]);
-      }
-      for (int i = 0; i < flat.length; i++) {
-        assertWithMessage("%sx%s by ranges: [%s]", out, in, i).that(Float.floatToRawIntBits(byRanges[i]))
-            .isEqualTo(Float.floatToRawIntBits(flat[i]));
-      }
-    }
-  }
-
-  /**
-   * Every forward block, on either layout, sums each output from its bias in the inputs' order with fused
-   * multiply-adds, so the outputs are exactly the bits of that order written out in floats; and so are a training
-   * thread's share of the outputs (a range of whole vectors, or one that is not, which takes the weight as it is)
-   * and the sums over a range of inputs that a split inference adds up.
-   */
-  @Test
-  void forwardIsTheBitsOfTheInputsOrder() {
-    int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
-    int[][] shapes = {{64, 784, 256}, {1, 784, 256}, {7, 256, 128}, {64, 400, 120}, {1, 400, 120}, {64, 120, 84},
-        {13, 84, 10}, {6, 9, 16}, {2, 30, 48}};
-    Random random = new Random(19);
-    for (int[] shape : shapes) {
-      int batch = shape[0];
-      int in = shape[1];
-      int out = shape[2];
-      if (out < lanes) {
-        continue;  // narrower than a vector: dot products, their lanes summed apart (matchesTheSumInDoublePrecision)
-      }
-      float[] x = gaussian(random, batch * in);
-      float[] w = gaussian(random, out * in);
-      float[] b = gaussian(random, out);
-      float[] wt = VectorBackend.newDenseFlat(out, in);
-      VectorBackend.packDense(w, out, in, wt);
-      float[] y = new float[batch * out];
-      VectorBackend.denseForward(x, w, wt, b, y, batch, in, out);
-      String name = String.format("batch %s in %s out %s", batch, in, out);
-      assertBitsOfTheInputsOrder(name, x, w, b, y, batch, in, out, 0, out, 0, in);
-      for (int[] range : new int[][] {{0, out / 2}, {out / 2, out}, {lanes, out}, {lanes + 1, out - 1}}) {
-        if (range[1] - range[0] < lanes) {
-          continue;
-        }
-        float[] part = new float[batch * out];
-        java.util.Arrays.fill(part, Float.NaN);
-        VectorBackend.denseForwardPart(x, w, wt, b, part, batch, in, out, range[0], range[1]);
-        assertBitsOfTheInputsOrder(name + " outputs " + range[0] + ".." + range[1], x, w, b, part, batch, in, out,
-            range[0], range[1], 0, in);
-        for (int n = 0; n < batch; n++) {
-          for (int o = 0; o < out; o++) {
-            if (o < range[0] || o >= range[1]) {
-              assertWithMessage("%s: outside the share, y[%s][%s]", name, n, o).that(Float.isNaN(part[n * out + o]))
-                  .isTrue();
-            }
-          }
-        }
-      }
-      float[] share = new float[batch * out];
-      VectorBackend.denseForwardInputs(x, w, wt, b, share, batch, in, out, 0, in / 3);
-      assertBitsOfTheInputsOrder(name + " inputs 0.." + in / 3, x, w, b, share, batch, in, out, 0, out, 0, in / 3);
-      VectorBackend.denseForwardInputs(x, w, wt, null, share, batch, in, out, in / 3, in);
-      assertBitsOfTheInputsOrder(name + " inputs " + in / 3 + ".." + in, x, w, null, share, batch, in, out, 0, out,
-          in / 3, in);
-    }
-  }
-
-  private static void assertBitsOfTheInputsOrder(String name, float[] x, float[] w, float[] b, float[] y, int batch,
-      int in, int out, int from, int to, int k0, int k1) {
-    for (int n = 0; n < batch; n++) {
-      for (int o = from; o < to; o++) {
-        float sum = b == null ? 0f : b[o];
-        for (int k = k0; k < k1; k++) {
-          sum = Math.fma(x[n * in + k], w[o * in + k], sum);
-        }
-        assertWithMessage("%s: y[%s][%s]", name, n, o).that(Float.floatToRawIntBits(y[n * out + o]))
-            .isEqualTo(Float.floatToRawIntBits(sum));
-      }
     }
   }
 
