@@ -241,6 +241,75 @@ class VectorDenseTest {
     }
   }
 
+  /**
+   * Every forward block sums each output from its bias in the inputs' order with fused multiply-adds, so the
+   * outputs are exactly the bits of that order written out in floats; and so are a training thread's share of the
+   * outputs (a range of whole vectors or not, the last block moved back within it) and the sums over a range of
+   * inputs that a split inference adds up.
+   */
+  @Test
+  void forwardIsTheBitsOfTheInputsOrder() {
+    int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+    int[][] shapes = {{64, 784, 256}, {1, 784, 256}, {7, 256, 128}, {64, 400, 120}, {1, 400, 120}, {64, 120, 84},
+        {13, 84, 10}, {6, 9, 16}, {2, 30, 48}};
+    Random random = new Random(19);
+    for (int[] shape : shapes) {
+      int batch = shape[0];
+      int in = shape[1];
+      int out = shape[2];
+      if (out < lanes) {
+        continue;  // narrower than a vector: dot products, their lanes summed apart (matchesTheSumInDoublePrecision)
+      }
+      float[] x = gaussian(random, batch * in);
+      float[] w = gaussian(random, out * in);
+      float[] b = gaussian(random, out);
+      float[] wt = VectorBackend.newDenseFlat(out, in);
+      Packing.transposeFlat(w, out, in, wt, VectorBackend.DENSE_FLAT_BASE);
+      float[] y = new float[batch * out];
+      VectorBackend.denseForward(x, w, wt, b, y, batch, in, out);
+      String name = String.format("batch %s in %s out %s", batch, in, out);
+      assertBitsOfTheInputsOrder(name, x, w, b, y, batch, in, out, 0, out, 0, in);
+      for (int[] range : new int[][] {{0, out / 2}, {out / 2, out}, {lanes, out}, {lanes + 1, out - 1}}) {
+        if (range[1] - range[0] < lanes) {
+          continue;
+        }
+        float[] part = new float[batch * out];
+        java.util.Arrays.fill(part, Float.NaN);
+        VectorBackend.denseForwardPart(x, w, wt, b, part, batch, in, out, range[0], range[1]);
+        assertBitsOfTheInputsOrder(name + " outputs " + range[0] + ".." + range[1], x, w, b, part, batch, in, out,
+            range[0], range[1], 0, in);
+        for (int n = 0; n < batch; n++) {
+          for (int o = 0; o < out; o++) {
+            if (o < range[0] || o >= range[1]) {
+              assertWithMessage("%s: outside the share, y[%s][%s]", name, n, o).that(Float.isNaN(part[n * out + o]))
+                  .isTrue();
+            }
+          }
+        }
+      }
+      float[] share = new float[batch * out];
+      VectorBackend.denseForwardInputs(x, w, wt, b, share, batch, in, out, 0, in / 3);
+      assertBitsOfTheInputsOrder(name + " inputs 0.." + in / 3, x, w, b, share, batch, in, out, 0, out, 0, in / 3);
+      VectorBackend.denseForwardInputs(x, w, wt, null, share, batch, in, out, in / 3, in);
+      assertBitsOfTheInputsOrder(name + " inputs " + in / 3 + ".." + in, x, w, null, share, batch, in, out, 0, out,
+          in / 3, in);
+    }
+  }
+
+  private static void assertBitsOfTheInputsOrder(String name, float[] x, float[] w, float[] b, float[] y, int batch,
+      int in, int out, int from, int to, int k0, int k1) {
+    for (int n = 0; n < batch; n++) {
+      for (int o = from; o < to; o++) {
+        float sum = b == null ? 0f : b[o];
+        for (int k = k0; k < k1; k++) {
+          sum = Math.fma(x[n * in + k], w[o * in + k], sum);
+        }
+        assertWithMessage("%s: y[%s][%s]", name, n, o).that(Float.floatToRawIntBits(y[n * out + o]))
+            .isEqualTo(Float.floatToRawIntBits(sum));
+      }
+    }
+  }
+
   @Test
   void flatTransposeMatchesTheRowTranspose() {
     Random random = new Random(5);
