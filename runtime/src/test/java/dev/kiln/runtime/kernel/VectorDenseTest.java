@@ -38,8 +38,7 @@ class VectorDenseTest {
         for (int i = 0; i < w.length; i++) {
           w[i] = (float) random.nextGaussian();
         }
-        float[] wt = VectorBackend.newDenseFlat(out, in);
-        Packing.transposeFlat(w, out, in, wt, VectorBackend.DENSE_FLAT_BASE);
+        float[] wt = flatCopy(w, out, in);
         float[] b = null;
         if (bias) {
           b = new float[out];
@@ -158,8 +157,7 @@ class VectorDenseTest {
       float[] x = gaussian(random, batch * in);
       float[] w = gaussian(random, out * in);
       float[] b = gaussian(random, out);
-      float[] wt = VectorBackend.newDenseFlat(out, in);
-      Packing.transposeFlat(w, out, in, wt, VectorBackend.DENSE_FLAT_BASE);
+      float[] wt = flatCopy(w, out, in);
       float[] y = new float[batch * out];
       VectorBackend.denseForward(x, w, wt, b, y, batch, in, out);
       float[] alone = new float[out];
@@ -172,6 +170,13 @@ class VectorDenseTest {
         }
       }
     }
+  }
+
+  /** The flat transposed copy the forward kernels read, from index {@link VectorBackend#DENSE_FLAT_BASE}. */
+  private static float[] flatCopy(float[] w, int out, int in) {
+    float[] wt = VectorBackend.newDenseFlat(out, in);
+    Packing.transposeFlat(w, out, in, wt, VectorBackend.DENSE_FLAT_BASE);
+    return wt;
   }
 
   private static float[] gaussian(Random random, int count) {
@@ -263,8 +268,7 @@ class VectorDenseTest {
       float[] x = gaussian(random, batch * in);
       float[] w = gaussian(random, out * in);
       float[] b = gaussian(random, out);
-      float[] wt = VectorBackend.newDenseFlat(out, in);
-      Packing.transposeFlat(w, out, in, wt, VectorBackend.DENSE_FLAT_BASE);
+      float[] wt = flatCopy(w, out, in);
       float[] y = new float[batch * out];
       VectorBackend.denseForward(x, w, wt, b, y, batch, in, out);
       String name = String.format("batch %s in %s out %s", batch, in, out);
