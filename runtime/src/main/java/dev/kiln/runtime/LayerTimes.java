@@ -1,6 +1,7 @@
 package dev.kiln.runtime;
 
 import dev.kiln.runtime.layer.Layer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -124,6 +125,25 @@ public final class LayerTimes {
       total.backwardPasses += r.backwardPasses;
     }
     return total;
+  }
+
+  /**
+   * The {@link #sum} of the records of {@code workspaces}, which run one network (a pool's or a trainer's threads);
+   * only where the JVM profiles, when every workspace has a record.
+   */
+  public static LayerTimes sumOf(Workspace[] workspaces) {
+    List<LayerTimes> records = new ArrayList<>(workspaces.length);
+    for (Workspace ws : workspaces) {
+      records.add(ws.layerTimes());
+    }
+    return sum(records);
+  }
+
+  /** {@link #reset} on the record of every one of {@code workspaces}; only where the JVM profiles. */
+  public static void resetAll(Workspace[] workspaces) {
+    for (Workspace ws : workspaces) {
+      ws.layerTimes().reset();
+    }
   }
 
   /**

@@ -3,8 +3,6 @@ package dev.kiln.runtime.parallel;
 import dev.kiln.runtime.LayerTimes;
 import dev.kiln.runtime.Model;
 import dev.kiln.runtime.Workspace;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 
@@ -156,22 +154,13 @@ public final class ParallelInference implements AutoCloseable {
    * #resetLayerTimes} starts the count again.
    */
   public LayerTimes layerTimes() {
-    if (!LayerTimes.ENABLED) {
-      return null;
-    }
-    List<LayerTimes> records = new ArrayList<>();
-    for (Workspace ws : workspaces) {
-      records.add(ws.layerTimes());
-    }
-    return LayerTimes.sum(records);
+    return LayerTimes.ENABLED ? LayerTimes.sumOf(workspaces) : null;
   }
 
   /** Forgets the times {@link #layerTimes} has recorded so far (nothing where the JVM does not profile). */
   public void resetLayerTimes() {
     if (LayerTimes.ENABLED) {
-      for (Workspace ws : workspaces) {
-        ws.layerTimes().reset();
-      }
+      LayerTimes.resetAll(workspaces);
     }
   }
 

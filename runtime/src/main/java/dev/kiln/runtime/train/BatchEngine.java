@@ -15,7 +15,6 @@ import dev.kiln.runtime.metrics.ConfusionMatrix;
 import dev.kiln.runtime.metrics.Metrics;
 import dev.kiln.runtime.optim.Optimizer;
 import dev.kiln.runtime.parallel.WorkerPool;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
 
@@ -256,20 +255,14 @@ final class BatchEngine {
 
   /** The phases' times and steps since the last {@link #resetProfile}, and every shard's layer times summed. */
   TrainingProfile profile() {
-    List<LayerTimes> layers = new ArrayList<>();
-    for (int t = 0; t < shards; t++) {
-      layers.add(ws[t].layerTimes());
-    }
-    return new TrainingProfile(profiledSteps, phaseNanos, LayerTimes.sum(layers));
+    return new TrainingProfile(profiledSteps, phaseNanos, LayerTimes.sumOf(ws));
   }
 
   /** Starts the count of {@link #profile} again. */
   void resetProfile() {
     java.util.Arrays.fill(phaseNanos, 0);
     profiledSteps = 0;
-    for (int t = 0; t < shards; t++) {
-      ws[t].layerTimes().reset();
-    }
+    LayerTimes.resetAll(ws);
   }
 
   /**
